@@ -1,0 +1,42 @@
+// One linter for the whole tree; type-aware rules catch floating promises and `any` at boundaries.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'out/**', 'coverage/**', '**/*.js', '!bin/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The domain stays pure: no I/O, no other layer.
+    files: ['sync/loyalty/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', '../till/*', '../ledger/*', '../protocol/*', 'dexie', 'socket.io*', 'better-sqlite3', 'pg'] },
+      ],
+    },
+  },
+  {
+    files: ['sync/**/*.ts'],
+    ignores: ['sync/ledger/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['electron', '../ledger/*', 'better-sqlite3', 'pg', 'kysely'] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'sync/ledger/cli.ts', 'sync/ledger/cli/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,144 @@
+/**
+ * The ledger's storage, behind one interface with two backends (SQLite through better-sqlite3, PostgreSQL through
+ * pg), the same Kysely queries and migrations for both. A contract test suite runs against each.
+ *
+ * Applying ops happens in `transaction`: the caller locks and loads what a group of batches needs in bulk, decides
+ * every op with the pure `sync/loyalty` code, then writes everything back in one `write` call, in one commit.
+ */
+import type { MemberState } from '../../loyalty/apply.ts';
+import type { Op, OpOutcome } from '../../loyalty/ops.ts';
+import type { Program } from '../../loyalty/program.ts';
+import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+
+export interface StoreRecord {
+  storeId: StoreId;
+  name: string;
+  createdAt: number;
+}
+
+export interface TillRecord {
+  tillId: TillId;
+  storeId: StoreId;
+  /** scrypt hash of the till token, as `scrypt$<salt hex>$<hash hex>`; the token itself is never stored. */
+  tokenHash: string;
+  /** Last per-till seq applied (0 before the first op). */
+  lastSeq: number;
+  /** Last clock skew measured (ledger clock minus till clock), ms. */
+  skewMs: number;
+  revokedAt: number | null;
+  createdAt: number;
+}
+
+export interface MemberRecord extends MemberState {
+  /** Ledger sequence of the member's last change (0 for a member imported and never changed). */
+  ledgerSeq: number;
+  /** Balance the member was imported with; balance = openingBalance + sum of applied deltas. */
+  openingBalance: Points;
+  homeStoreId: StoreId | null;
+  email: string | null;
+  postalAddress: string | null;
+  createdAt: number;
+}
+
+export interface StoredOp {
+  opId: OpId;
+  tillId: TillId;
+  seq: number;
+  memberId: MemberId;
+  kind: Op['kind'];
+  /** sha256 of the op's canonical JSON: a resend with the same id and other content is refused. */
+  contentHash: string;
+  op: Op;
+  outcome: OpOutcome;
+  /** Ledger sequence of the balance change this op made (null when rejected). */
+  ledgerSeq: number | null;
+  reversedBy: OpId | null;
+  /** The ledger's clock when the op was applied. */
+  appliedAt: number;
+}
+
+export interface ConflictRecord {
+  conflictId: string;
+  opId: OpId;
+  memberId: MemberId;
+  tillId: TillId;
+  storeId: StoreId;
+  shortfall: Points;
+  status: 'open' | 'resolved';
+  createdAt: number;
+}
+
+export interface GroupWrites {
+  ops: StoredOp[];
+  /** Ops reversed by a void applied in this group. */
+  reversals: { opId: OpId; reversedBy: OpId }[];
+  /** Members created or changed (insert or update by memberId). */
+  members: MemberRecord[];
+  tills: { tillId: TillId; lastSeq: number; skewMs: number }[];
+  conflicts: ConflictRecord[];
+  /** Members that a store holds from now on (ignored when already held). */
+  holds: { storeId: StoreId; memberId: MemberId }[];
+  /** The ledger sequence reached, stored so that restarts continue from it. */
+  ledgerSeq: number;
+}
+
+/** Reads inside a write transaction. On PostgreSQL `lockTills` takes row locks, serialising groups per till. */
+export interface GroupTx {
+  lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>>;
+  getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>>;
+  getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>>;
+  getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>>;
+  /** The last ledger sequence used; locks the counter on PostgreSQL. */
+  ledgerSeq(): Promise<number>;
+  getPrograms(versions: readonly number[]): Promise<Map<number, Program>>;
+  write(w: GroupWrites): Promise<void>;
+}
+
+export interface ImportMember {
+  memberId: MemberId;
+  card: Card;
+  name: string;
+  email: string | null;
+  postalAddress: string | null;
+  homeStoreId: StoreId | null;
+  openingBalance: Points;
+}
+
+export interface LedgerStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Creates or upgrades the schema; safe to run on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T>;
+
+  addStore(store: { storeId: StoreId; name: string }): Promise<void>;
+  getStore(storeId: StoreId): Promise<StoreRecord | undefined>;
+  listStores(): Promise<StoreRecord[]>;
+  addTill(till: { tillId: TillId; storeId: StoreId; tokenHash: string }): Promise<void>;
+  getTill(tillId: TillId): Promise<TillRecord | undefined>;
+  listTills(storeId?: StoreId): Promise<TillRecord[]>;
+  /** Last applied seq of every till of a store. */
+  tillSeqs(storeId: StoreId): Promise<Map<TillId, number>>;
+
+  putProgram(program: Program): Promise<void>;
+  getProgram(version: number): Promise<Program | undefined>;
+  latestProgram(): Promise<Program | undefined>;
+
+  /** Inserts members in one transaction; a card or id already present fails the whole import. */
+  importMembers(rows: readonly ImportMember[], holdAt?: StoreId): Promise<number>;
+  getMember(memberId: MemberId): Promise<MemberRecord | undefined>;
+  findMemberByCard(card: Card): Promise<MemberRecord | undefined>;
+  holdMember(storeId: StoreId, memberId: MemberId): Promise<void>;
+  /** Members the store holds with ledgerSeq > cursor, by ledgerSeq, at most `limit`. */
+  pullMembers(storeId: StoreId, cursor: number, limit: number): Promise<MemberRecord[]>;
+  /** Stores holding any of the members (for live changes). */
+  holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>>;
+
+  getOp(opId: OpId): Promise<StoredOp | undefined>;
+  /** Every op of a till in seq order (audits, tests). */
+  listOps(tillId?: TillId): Promise<StoredOp[]>;
+  listConflicts(filter?: { storeId?: StoreId; status?: ConflictRecord['status'] }): Promise<ConflictRecord[]>;
+  listMembers(): Promise<MemberRecord[]>;
+  /** sum(balance), sum(openingBalance) and sum of applied deltas, for the audit that nothing was created or lost. */
+  totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }>;
+}

@@ -1,0 +1,112 @@
+/**
+ * The effect of one op on one member, as the ledger decides it. Pure: the caller loads the state, applies ops in
+ * per-till order and writes the results. The till uses the same functions to estimate its unconfirmed ops.
+ */
+import { quoteEarn } from './earn.ts';
+import { priceBurn } from './burn.ts';
+import type { Op, OpOutcome, RejectCode } from './ops.ts';
+import type { Program } from './program.ts';
+import type { Card, MemberId, OpId, Points } from './units.ts';
+
+export interface MemberState {
+  memberId: MemberId;
+  card: Card;
+  name: string;
+  balance: Points;
+  /** Points ever earned (net of reversed earns); drives tiers. */
+  lifetimePoints: Points;
+  welcomeGiven: boolean;
+}
+
+/** A previously applied op, as needed to reverse it. */
+export interface AppliedOp {
+  op: Op;
+  outcome: OpOutcome;
+  reversedBy: OpId | null;
+}
+
+export interface ApplyInput {
+  op: Op;
+  /** The program of `op.programVersion`, if the ledger has it. */
+  program: Program | undefined;
+  /** The member `op.memberId` as it stands, if known. */
+  member: MemberState | undefined;
+  /** For an enrol: the member that holds `op.card` already, if any. */
+  cardHolder?: MemberId | undefined;
+  /** For a void: the op it targets, if the ledger has it. */
+  target?: AppliedOp | undefined;
+  /** Effective time of the op on the ledger's clock (the till's time corrected for skew). */
+  at: number;
+  /** Makes the id of a new conflict. */
+  newConflictId: () => string;
+}
+
+export interface ApplyResult {
+  outcome: OpOutcome;
+  /** The member after the op; absent when nothing changed. */
+  member?: MemberState;
+}
+
+const reject = (code: RejectCode): ApplyResult => ({ outcome: { status: 'rejected', code } });
+
+/** Decides one op. Rejections change nothing; an overdrawn offline burn is applied and raised as a conflict. */
+export function applyOp(input: ApplyInput): ApplyResult {
+  const { op, program, member } = input;
+  if (!program) return reject('UNKNOWN_PROGRAM_VERSION');
+
+  if (op.kind === 'enrol') {
+    if (member) return reject('MEMBER_EXISTS');
+    if (input.cardHolder) return reject('CARD_TAKEN');
+    return {
+      outcome: { status: 'applied', delta: 0 as Points },
+      member: { memberId: op.memberId, card: op.card, name: op.name, balance: 0 as Points, lifetimePoints: 0 as Points, welcomeGiven: false },
+    };
+  }
+  if (!member) return reject('UNKNOWN_MEMBER');
+
+  switch (op.kind) {
+    case 'earn': {
+      const quote = quoteEarn(program, member, op.lines, input.at);
+      return {
+        outcome: { status: 'applied', delta: quote.points },
+        member: {
+          ...member,
+          balance: (member.balance + quote.points) as Points,
+          lifetimePoints: (member.lifetimePoints + quote.points) as Points,
+          welcomeGiven: member.welcomeGiven || quote.breakdown.some((l) => l.kind === 'welcome'),
+        },
+      };
+    }
+    case 'burn': {
+      const price = priceBurn(program, op.what);
+      if (!price.ok) return reject(price.code);
+      if (price.points !== op.points) return reject('REWARD_PRICE_MISMATCH');
+      const after = member.balance - op.points;
+      const next = { ...member, balance: after as Points };
+      if (after >= 0) return { outcome: { status: 'applied', delta: -op.points as Points }, member: next };
+      if (op.onOverdraw === 'reject') return reject('INSUFFICIENT_POINTS');
+      const shortfall = Math.min(op.points, -after) as Points;
+      return {
+        outcome: { status: 'conflict', delta: -op.points as Points, conflictId: input.newConflictId(), shortfall },
+        member: next,
+      };
+    }
+    case 'void': {
+      const target = input.target;
+      if (!target || target.outcome.status === 'rejected') return reject('NOTHING_TO_REVERSE');
+      if (target.op.kind !== 'earn' && target.op.kind !== 'burn') return reject('NOT_REVERSIBLE');
+      if (target.op.memberId !== op.memberId) return reject('MEMBER_MISMATCH');
+      if (target.reversedBy) return reject('ALREADY_REVERSED');
+      const delta = -target.outcome.delta as Points;
+      const lifetime = target.op.kind === 'earn' ? member.lifetimePoints + delta : member.lifetimePoints;
+      const after = member.balance + delta;
+      const next = { ...member, balance: after as Points, lifetimePoints: lifetime as Points };
+      // Voiding an earn whose points were already spent is still recorded (the sale was voided), and raised.
+      if (delta < 0 && after < 0) {
+        const shortfall = Math.min(-delta, -after) as Points;
+        return { outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall }, member: next };
+      }
+      return { outcome: { status: 'applied', delta }, member: next };
+    }
+  }
+}

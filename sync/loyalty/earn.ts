@@ -1,0 +1,67 @@
+/** Earn quotes: integer points from a basket, with the breakdown a cashier and a receipt show. */
+import type { BasketLine } from './ops.ts';
+import type { Program, Tier } from './program.ts';
+import type { Points } from './units.ts';
+
+export interface EarnLine {
+  kind: 'base' | 'category' | 'campaign' | 'tier' | 'welcome';
+  label: string;
+  points: Points;
+}
+
+export interface EarnQuote {
+  points: Points;
+  breakdown: EarnLine[];
+}
+
+/** What an earn quote needs to know of the member. */
+export interface EarnMember {
+  lifetimePoints: number;
+  welcomeGiven: boolean;
+}
+
+/** The tier a member holds for the given lifetime points (the highest whose threshold is reached). */
+export function tierFor(program: Program, lifetimePoints: number): Tier {
+  let tier = program.tiers[0];
+  for (const t of program.tiers) if (lifetimePoints >= t.minPoints) tier = t;
+  if (!tier) throw new Error('a program has at least one tier');
+  return tier;
+}
+
+/** Percentage of `base`, rounded down, so that bonuses never create fractional points. */
+const pctOf = (base: number, pct: number): number => Math.floor((base * pct) / 100);
+
+/**
+ * Quotes the points earned on a basket at time `at` (ms). Base points are per whole currency unit of each line
+ * (fractions dropped per line), category multipliers and campaigns apply per line, the tier bonus and the welcome
+ * bonus to the whole basket. Every figure is an integer; the sum of the breakdown is the quote.
+ */
+export function quoteEarn(program: Program, member: EarnMember, lines: readonly BasketLine[], at: number): EarnQuote {
+  let base = 0;
+  let category = 0;
+  const campaignPoints = new Map<string, number>();
+  for (const line of lines) {
+    const lineBase = Math.floor((line.amountCents * program.earn.pointsPerUnit) / 100);
+    base += lineBase;
+    const pct = program.earn.categoryPct[line.category] ?? 100;
+    category += pctOf(lineBase, pct) - lineBase;
+    for (const c of program.earn.campaigns) {
+      if (at < c.startsAt || at >= c.endsAt) continue;
+      if (c.categories && !c.categories.includes(line.category)) continue;
+      campaignPoints.set(c.id, (campaignPoints.get(c.id) ?? 0) + pctOf(lineBase, c.extraPct));
+    }
+  }
+  const breakdown: EarnLine[] = [{ kind: 'base', label: `${program.earn.pointsPerUnit} per ${program.currency} 1`, points: base as Points }];
+  if (category !== 0) breakdown.push({ kind: 'category', label: 'Category multipliers', points: category as Points });
+  for (const c of program.earn.campaigns) {
+    const p = campaignPoints.get(c.id);
+    if (p) breakdown.push({ kind: 'campaign', label: c.name, points: p as Points });
+  }
+  const tier = tierFor(program, member.lifetimePoints);
+  const tierBonus = pctOf(base, tier.bonusPct);
+  if (tierBonus > 0) breakdown.push({ kind: 'tier', label: `${tier.label} bonus`, points: tierBonus as Points });
+  if (!member.welcomeGiven && program.earn.welcomeBonus > 0)
+    breakdown.push({ kind: 'welcome', label: 'Welcome bonus', points: program.earn.welcomeBonus as Points });
+  const points = breakdown.reduce((s, l) => s + l.points, 0) as Points;
+  return { points, breakdown };
+}

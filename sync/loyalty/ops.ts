@@ -1,0 +1,111 @@
+/**
+ * Operations (ops): what a till journals and the ledger applies, exactly once, in per-till order.
+ * Every op is made at the till with a UUIDv7 id and a gap-free per-till sequence number.
+ */
+import { z } from 'zod';
+import { CardSchema, CentsSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from './units.ts';
+
+const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000);
+const category = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, dash and underscore only');
+
+export const OpCommonSchema = z.object({
+  opId: OpIdSchema,
+  tillId: TillIdSchema,
+  storeId: StoreIdSchema,
+  /** Gap-free per-till sequence, from 1. */
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  memberId: MemberIdSchema,
+  /** The till's clock when the op was made (advisory, see DESIGN invariant 9). */
+  at: epochMs,
+  programVersion: z.number().int().positive(),
+});
+
+export const BasketLineSchema = z.object({
+  amountCents: CentsSchema.refine((c) => c >= 0 && c <= 100_000_000, 'a line is between 0 and 1,000,000.00'),
+  category,
+});
+export type BasketLine = z.infer<typeof BasketLineSchema>;
+
+export const EnrolOpSchema = OpCommonSchema.extend({
+  kind: z.literal('enrol'),
+  card: CardSchema,
+  name: z.string().trim().min(1).max(200),
+});
+
+export const EarnOpSchema = OpCommonSchema.extend({
+  kind: z.literal('earn'),
+  lines: z.array(BasketLineSchema).min(1).max(500),
+  receiptRef: z.string().max(64).optional(),
+  /** What the till quoted; the ledger recomputes and its figure is the one applied. */
+  quotedPoints: PointsSchema,
+});
+
+export const BurnWhatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('reward'), rewardId: z.string().min(1).max(40) }),
+  z.object({ type: z.literal('points'), points: PointsSchema.refine((p) => p > 0, 'points must be positive') }),
+]);
+export type BurnWhat = z.infer<typeof BurnWhatSchema>;
+
+export const BurnOpSchema = OpCommonSchema.extend({
+  kind: z.literal('burn'),
+  what: BurnWhatSchema,
+  /** Points taken: the reward's price or the tender amount. */
+  points: PointsSchema.refine((p) => p > 0, 'points must be positive'),
+  /**
+   * What the ledger does if the balance does not cover the burn: `conflict` when the till may have given the
+   * reward without an answer (within floor limits), so the burn is recorded and raised for review; `reject` otherwise.
+   */
+  onOverdraw: z.enum(['conflict', 'reject']),
+  receiptRef: z.string().max(64).optional(),
+});
+
+export const VoidOpSchema = OpCommonSchema.extend({
+  kind: z.literal('void'),
+  /** The earn or burn this op reverses; an op can be reversed once. */
+  targetOpId: OpIdSchema,
+  reason: z.string().trim().min(1).max(200),
+});
+
+export const OpSchema = z.discriminatedUnion('kind', [EnrolOpSchema, EarnOpSchema, BurnOpSchema, VoidOpSchema]);
+export type Op = z.infer<typeof OpSchema>;
+export type EnrolOp = z.infer<typeof EnrolOpSchema>;
+export type EarnOp = z.infer<typeof EarnOpSchema>;
+export type BurnOp = z.infer<typeof BurnOpSchema>;
+export type VoidOp = z.infer<typeof VoidOpSchema>;
+export type OpKind = Op['kind'];
+
+/** Why the ledger refuses an op; each has a sentence in sync/protocol/errors.ts. */
+export const RejectCodeSchema = z.enum([
+  'INSUFFICIENT_POINTS',
+  'UNKNOWN_MEMBER',
+  'UNKNOWN_REWARD',
+  'REWARD_PRICE_MISMATCH',
+  'UNKNOWN_PROGRAM_VERSION',
+  'CARD_TAKEN',
+  'MEMBER_EXISTS',
+  'NOTHING_TO_REVERSE',
+  'ALREADY_REVERSED',
+  'NOT_REVERSIBLE',
+  'MEMBER_MISMATCH',
+  'OP_ID_REUSED',
+  'SEQ_REUSED',
+]);
+export type RejectCode = z.infer<typeof RejectCodeSchema>;
+
+/** The ledger's answer for one op; a resend gets the same outcome again. */
+export const OpOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('applied'), delta: PointsSchema }),
+  z.object({
+    status: z.literal('conflict'),
+    delta: PointsSchema,
+    conflictId: z.string().min(1).max(64),
+    /** Points the burn took beyond the balance. */
+    shortfall: PointsSchema,
+  }),
+  z.object({ status: z.literal('rejected'), code: RejectCodeSchema }),
+]);
+export type OpOutcome = z.infer<typeof OpOutcomeSchema>;

@@ -1,0 +1,96 @@
+/**
+ * Program rules as versioned data. The same rules, evaluated by the same code, decide earns and burns at the till
+ * and on the ledger; an op names the program version it was made under.
+ */
+import { z } from 'zod';
+
+const name = z.string().trim().min(1).max(120);
+const key = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, dash and underscore only');
+const epochMs = z.number().int().nonnegative();
+const pct = z.number().int().min(0).max(100_000);
+const pts = z.number().int().nonnegative().max(1_000_000_000);
+
+export const CampaignSchema = z
+  .object({
+    id: key,
+    name,
+    startsAt: epochMs,
+    endsAt: epochMs,
+    /** Extra points as a percentage of the base points (100 = one more time the base, i.e. "double points"). */
+    extraPct: pct,
+    /** Categories the campaign applies to; absent means every category. */
+    categories: z.array(key).max(100).optional(),
+  })
+  .refine((c) => c.endsAt > c.startsAt, { message: 'a campaign must end after it starts', path: ['endsAt'] });
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+export const TierSchema = z.object({
+  name: key,
+  label: name,
+  /** Lifetime points earned from which the tier applies. */
+  minPoints: pts,
+  /** Extra points on every earn, as a percentage of the base points. */
+  bonusPct: pct,
+});
+export type Tier = z.infer<typeof TierSchema>;
+
+export const RewardSchema = z.object({
+  id: key,
+  name,
+  points: pts.min(1),
+  kind: z.enum(['reward', 'small', 'promo']),
+});
+export type Reward = z.infer<typeof RewardSchema>;
+
+export const FloorLimitsSchema = z.object({
+  /** Largest burn, in points, a till may give without the ledger's answer. */
+  maxPointsPerOp: pts,
+  /** Offline burns per member per (UTC) day, in points, at one till. */
+  maxPointsPerMemberPerDay: pts,
+  /** Offline burns a till may hold unconfirmed, by count and by total points. */
+  maxOutstandingOps: z.number().int().nonnegative().max(100_000),
+  maxOutstandingPoints: pts,
+});
+export type FloorLimits = z.infer<typeof FloorLimitsSchema>;
+
+export const ProgramSchema = z
+  .object({
+    version: z.number().int().positive(),
+    name,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP'),
+    earn: z.object({
+      /** Points per whole currency unit spent (per 100 minor units). */
+      pointsPerUnit: z.number().int().min(0).max(10_000),
+      /** Multipliers per category, in percent of the base rate (200 = double); absent categories earn 100. */
+      categoryPct: z.record(key, pct),
+      campaigns: z.array(CampaignSchema).max(200),
+      /** One-off bonus on a member's first earn. */
+      welcomeBonus: pts,
+    }),
+    tiers: z.array(TierSchema).min(1).max(20),
+    rewards: z.array(RewardSchema).max(1000),
+    /** What 100 points are worth, in minor units, when paid as tender. */
+    tenderCentsPer100Points: z.number().int().min(1).max(1_000_000),
+    floorLimits: FloorLimitsSchema,
+    /** How long a till waits for an online authorization before deciding offline. */
+    authDeadlineMs: z.number().int().min(100).max(30_000),
+    /** Till clock drift the ledger accepts before it corrects op times by the skew it measured. */
+    clockToleranceMs: z.number().int().min(0).max(86_400_000),
+  })
+  .superRefine((p, ctx) => {
+    if (p.tiers[0]?.minPoints !== 0) ctx.addIssue({ code: 'custom', message: 'the first tier must start at 0 points', path: ['tiers', 0, 'minPoints'] });
+    for (let i = 1; i < p.tiers.length; i++) {
+      if ((p.tiers[i]?.minPoints ?? 0) <= (p.tiers[i - 1]?.minPoints ?? 0))
+        ctx.addIssue({ code: 'custom', message: 'tiers must be in increasing order of minPoints', path: ['tiers', i, 'minPoints'] });
+    }
+    const ids = new Set<string>();
+    p.rewards.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', message: `reward id ${r.id} appears twice`, path: ['rewards', i, 'id'] });
+      ids.add(r.id);
+    });
+  });
+export type Program = z.infer<typeof ProgramSchema>;

@@ -1,0 +1,62 @@
+/** The closed list of error codes that cross a boundary, each with the sentence a person reads. */
+import type { RejectCode } from '../loyalty/ops.ts';
+
+const protocolMessages = {
+  BAD_REQUEST: 'The message does not match the protocol schema.',
+  MESSAGE_TOO_LARGE: 'The message is larger than the ledger accepts.',
+  BATCH_TOO_LARGE: 'The batch holds more ops than the ledger accepts in one push.',
+  PROTOCOL_VERSION: 'This till speaks a protocol version the ledger does not; update the till.',
+  AUTH_REQUIRED: 'The till did not present its id, store and token.',
+  AUTH_FAILED: 'Unknown till or wrong token.',
+  TILL_REVOKED: 'This till has been revoked by head office.',
+  WRONG_STORE: 'This till belongs to another store and cannot act for this one.',
+  SEQ_GAP: 'An earlier op of this till has not reached the ledger yet; it must be sent first.',
+  NOT_FOUND: 'No member has this card.',
+  OVERLOADED: 'The ledger is busy; retry after the given delay.',
+  INTERNAL: 'The ledger failed to process the message; it was not applied.',
+  UNKNOWN_EVENT: 'The ledger does not know this message type.',
+} as const;
+
+const rejectMessages: Record<RejectCode, string> = {
+  INSUFFICIENT_POINTS: 'The member does not have enough points.',
+  UNKNOWN_MEMBER: 'The ledger does not know this member.',
+  UNKNOWN_REWARD: 'The reward is not in the catalogue.',
+  REWARD_PRICE_MISMATCH: "The burn's points do not match the reward's price in this program version.",
+  UNKNOWN_PROGRAM_VERSION: 'The op names a program version the ledger does not have.',
+  CARD_TAKEN: 'Another member already holds this card.',
+  MEMBER_EXISTS: 'A member with this id is already enrolled.',
+  NOTHING_TO_REVERSE: 'The op to reverse was not applied, so there is nothing to reverse.',
+  ALREADY_REVERSED: 'This op has already been reversed.',
+  NOT_REVERSIBLE: 'Only earns and burns can be reversed.',
+  MEMBER_MISMATCH: 'The op to reverse belongs to another member.',
+  OP_ID_REUSED: 'This op id was already used for an op with different content.',
+  SEQ_REUSED: 'This sequence number was already used by another op of this till.',
+};
+
+export const errorMessages = { ...protocolMessages, ...rejectMessages } as const;
+export type ErrorCode = keyof typeof errorMessages;
+export const errorCodes = Object.keys(errorMessages) as [ErrorCode, ...ErrorCode[]];
+
+/** A wire error: a stable code, a human sentence, and for OVERLOADED when to come back. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+  /** Where the schema failed, for BAD_REQUEST. */
+  issues?: string[];
+}
+
+export function wireError(code: ErrorCode, extra?: Omit<WireError, 'code' | 'message'>): WireError {
+  return { code, message: errorMessages[code], ...extra };
+}
+
+/** An Error that carries a wire code, for CLI and HTTP edges. */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode | string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CodedError';
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The wire contract between tills and the ledger: one zod schema per message, types inferred from the schemas.
+ * Every handler parses what it receives as `unknown` through these schemas before acting.
+ */
+import { z } from 'zod';
+import { ProgramSchema } from '../loyalty/program.ts';
+import { OpSchema, OpOutcomeSchema } from '../loyalty/ops.ts';
+import { CardSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
+import { errorCodes } from './errors.ts';
+
+/** Bumped on any incompatible change; checked at handshake. */
+export const PROTOCOL_VERSION = 1;
+/** Most ops in one push. */
+export const MAX_BATCH_OPS = 500;
+/** Largest socket message the ledger accepts, in bytes (socket.io maxHttpBufferSize). */
+export const MAX_MESSAGE_BYTES = 1_000_000;
+/** Largest pull page. */
+export const MAX_PULL_LIMIT = 1000;
+
+const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000);
+const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const HandshakeAuthSchema = z.object({
+  tillId: TillIdSchema,
+  storeId: StoreIdSchema,
+  token: z.string().min(16).max(256),
+  protocolVersion: z.number().int().positive(),
+});
+export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
+
+export const WireErrorSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+  issues: z.array(z.string()).optional(),
+});
+
+/** A member as a till holds it: no postal address or e-mail (DESIGN invariant 10). */
+export const MemberSnapshotSchema = z.object({
+  memberId: MemberIdSchema,
+  card: CardSchema,
+  name: z.string(),
+  balance: PointsSchema,
+  lifetimePoints: PointsSchema,
+  welcomeGiven: z.boolean(),
+  /** The ledger sequence of the member's last balance change; a till keeps only the newest. */
+  ledgerSeq: seq,
+});
+export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
+
+const failure = z.object({ ok: z.literal(false), error: WireErrorSchema });
+
+export const PushRequestSchema = z.object({
+  ops: z.array(OpSchema).min(1).max(MAX_BATCH_OPS),
+  /** The till's clock when it sent the batch; the ledger measures the till's skew from it. */
+  sentAt: epochMs,
+});
+export type PushRequest = z.infer<typeof PushRequestSchema>;
+
+export const OpResultSchema = z.object({
+  opId: OpIdSchema,
+  seq: seq,
+  /** True when the op had been applied before; the outcome is the first one. */
+  duplicate: z.boolean(),
+  outcome: OpOutcomeSchema,
+});
+export type OpResult = z.infer<typeof OpResultSchema>;
+
+/**
+ * Results come for the ops applied in order; ops after a gap get none and are resent after the missing ones.
+ * `tillSeq` is this till's last applied seq at the moment the balances were read: a snapshot includes exactly the
+ * till's ops up to it.
+ */
+export const PushResponseSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    results: z.array(OpResultSchema),
+    balances: z.array(MemberSnapshotSchema),
+    tillSeq: seq,
+    serverTime: epochMs,
+  }),
+  failure,
+]);
+export type PushResponse = z.infer<typeof PushResponseSchema>;
+
+/** An online authorization: a push with priority, answered within the deadline or not at all. */
+export const AuthorizeRequestSchema = PushRequestSchema.extend({
+  deadlineMs: z.number().int().min(1).max(30_000),
+});
+export type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
+
+export const PullRequestSchema = z.object({
+  cursor: seq,
+  limit: z.number().int().min(1).max(MAX_PULL_LIMIT),
+  /** The program version the till holds; a newer one comes back with the page. */
+  programVersion: z.number().int().nonnegative(),
+});
+export type PullRequest = z.infer<typeof PullRequestSchema>;
+
+export const PullResponseSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    members: z.array(MemberSnapshotSchema),
+    cursor: seq,
+    more: z.boolean(),
+    tillSeq: seq,
+    program: ProgramSchema.optional(),
+    serverTime: epochMs,
+  }),
+  failure,
+]);
+export type PullResponse = z.infer<typeof PullResponseSchema>;
+
+export const LookupRequestSchema = z.object({ card: CardSchema });
+export type LookupRequest = z.infer<typeof LookupRequestSchema>;
+
+export const LookupResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), member: MemberSnapshotSchema, tillSeq: seq }),
+  failure,
+]);
+export type LookupResponse = z.infer<typeof LookupResponseSchema>;
+
+/** Live balance changes for members this till's store holds, with every one of the store's tills' seq. */
+export const ChangesEventSchema = z.object({
+  members: z.array(MemberSnapshotSchema),
+  tillSeqs: z.record(TillIdSchema, seq),
+});
+export type ChangesEvent = z.infer<typeof ChangesEventSchema>;
+
+export const ConfigEventSchema = z.object({ program: ProgramSchema });
+export type ConfigEvent = z.infer<typeof ConfigEventSchema>;
+
+export const ShedEventSchema = z.object({ retryAfterMs: z.number().int().nonnegative() });
+export type ShedEvent = z.infer<typeof ShedEventSchema>;
+
+/** Typed socket.io event maps; the ledger still parses every payload as `unknown`. */
+export interface ClientToServerEvents {
+  push: (req: PushRequest, ack: (res: PushResponse) => void) => void;
+  authorize: (req: AuthorizeRequest, ack: (res: PushResponse) => void) => void;
+  pull: (req: PullRequest, ack: (res: PullResponse) => void) => void;
+  lookup: (req: LookupRequest, ack: (res: LookupResponse) => void) => void;
+}
+export interface ServerToClientEvents {
+  changes: (ev: ChangesEvent) => void;
+  config: (ev: ConfigEvent) => void;
+  shed: (ev: ShedEvent) => void;
+}
+
+/** Turns a zod error into short "path: problem" lines for a BAD_REQUEST answer. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
