@@ -59,7 +59,14 @@ export function applyOp(input: ApplyInput): ApplyResult {
     if (input.cardHolder) return reject('CARD_TAKEN');
     return {
       outcome: { status: 'applied', delta: 0 as Points },
-      member: { memberId: op.memberId, card: op.card, name: op.name, balance: 0 as Points, lifetimePoints: 0 as Points, welcomeGiven: false },
+      member: {
+        memberId: op.memberId,
+        card: op.card,
+        name: op.name,
+        balance: 0 as Points,
+        lifetimePoints: 0 as Points,
+        welcomeGiven: false,
+      },
     };
   }
   if (!member) return reject('UNKNOWN_MEMBER');
@@ -83,11 +90,12 @@ export function applyOp(input: ApplyInput): ApplyResult {
       if (price.points !== op.points) return reject('REWARD_PRICE_MISMATCH');
       const after = member.balance - op.points;
       const next = { ...member, balance: after as Points };
-      if (after >= 0) return { outcome: { status: 'applied', delta: -op.points as Points }, member: next };
+      const delta = (0 - op.points) as Points;
+      if (after >= 0) return { outcome: { status: 'applied', delta }, member: next };
       if (op.onOverdraw === 'reject') return reject('INSUFFICIENT_POINTS');
       const shortfall = Math.min(op.points, -after) as Points;
       return {
-        outcome: { status: 'conflict', delta: -op.points as Points, conflictId: input.newConflictId(), shortfall },
+        outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall },
         member: next,
       };
     }
@@ -97,13 +105,14 @@ export function applyOp(input: ApplyInput): ApplyResult {
       if (target.op.kind !== 'earn' && target.op.kind !== 'burn') return reject('NOT_REVERSIBLE');
       if (target.op.memberId !== op.memberId) return reject('MEMBER_MISMATCH');
       if (target.reversedBy) return reject('ALREADY_REVERSED');
-      const delta = -target.outcome.delta as Points;
+      // `0 -` rather than unary minus: reversing a 0-point earn gives 0, not -0.
+      const delta = (0 - target.outcome.delta) as Points;
       const lifetime = target.op.kind === 'earn' ? member.lifetimePoints + delta : member.lifetimePoints;
       const after = member.balance + delta;
       const next = { ...member, balance: after as Points, lifetimePoints: lifetime as Points };
       // Voiding an earn whose points were already spent is still recorded (the sale was voided), and raised.
       if (delta < 0 && after < 0) {
-        const shortfall = Math.min(-delta, -after) as Points;
+        const shortfall = Math.min(0 - delta, -after) as Points;
         return { outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall }, member: next };
       }
       return { outcome: { status: 'applied', delta }, member: next };

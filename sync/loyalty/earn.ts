@@ -39,24 +39,30 @@ const pctOf = (base: number, pct: number): number => Math.floor((base * pct) / 1
 export function quoteEarn(program: Program, member: EarnMember, lines: readonly BasketLine[], at: number): EarnQuote {
   let base = 0;
   let category = 0;
-  const campaignPoints = new Map<string, number>();
+  // Keyed by position, not id: two campaigns sharing an id must not each be credited with both totals.
+  const campaignPoints = new Map<number, number>();
   for (const line of lines) {
     const lineBase = Math.floor((line.amountCents * program.earn.pointsPerUnit) / 100);
     base += lineBase;
-    const pct = program.earn.categoryPct[line.category] ?? 100;
+    // Own keys only: a category named like an Object.prototype member ("constructor") must not read it.
+    const pct = Object.hasOwn(program.earn.categoryPct, line.category)
+      ? (program.earn.categoryPct[line.category] ?? 100)
+      : 100;
     category += pctOf(lineBase, pct) - lineBase;
-    for (const c of program.earn.campaigns) {
-      if (at < c.startsAt || at >= c.endsAt) continue;
-      if (c.categories && !c.categories.includes(line.category)) continue;
-      campaignPoints.set(c.id, (campaignPoints.get(c.id) ?? 0) + pctOf(lineBase, c.extraPct));
-    }
+    program.earn.campaigns.forEach((c, i) => {
+      if (at < c.startsAt || at >= c.endsAt) return;
+      if (c.categories && !c.categories.includes(line.category)) return;
+      campaignPoints.set(i, (campaignPoints.get(i) ?? 0) + pctOf(lineBase, c.extraPct));
+    });
   }
-  const breakdown: EarnLine[] = [{ kind: 'base', label: `${program.earn.pointsPerUnit} per ${program.currency} 1`, points: base as Points }];
+  const breakdown: EarnLine[] = [
+    { kind: 'base', label: `${program.earn.pointsPerUnit} per ${program.currency} 1`, points: base as Points },
+  ];
   if (category !== 0) breakdown.push({ kind: 'category', label: 'Category multipliers', points: category as Points });
-  for (const c of program.earn.campaigns) {
-    const p = campaignPoints.get(c.id);
+  program.earn.campaigns.forEach((c, i) => {
+    const p = campaignPoints.get(i);
     if (p) breakdown.push({ kind: 'campaign', label: c.name, points: p as Points });
-  }
+  });
   const tier = tierFor(program, member.lifetimePoints);
   const tierBonus = pctOf(base, tier.bonusPct);
   if (tierBonus > 0) breakdown.push({ kind: 'tier', label: `${tier.label} bonus`, points: tierBonus as Points });

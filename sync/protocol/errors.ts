@@ -15,6 +15,8 @@ const protocolMessages = {
   OVERLOADED: 'The ledger is busy; retry after the given delay.',
   INTERNAL: 'The ledger failed to process the message; it was not applied.',
   UNKNOWN_EVENT: 'The ledger does not know this message type.',
+  NO_ROUTE: 'There is no such endpoint.',
+  SHUTTING_DOWN: 'The ledger is shutting down; retry shortly.',
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {
@@ -53,7 +55,7 @@ export function wireError(code: ErrorCode, extra?: Omit<WireError, 'code' | 'mes
 /** An Error that carries a wire code, for CLI and HTTP edges. */
 export class CodedError extends Error {
   constructor(
-    readonly code: ErrorCode | string,
+    readonly code: string,
     message: string,
   ) {
     super(message);

@@ -19,7 +19,7 @@ export interface StoreRecord {
 export interface TillRecord {
   tillId: TillId;
   storeId: StoreId;
-  /** scrypt hash of the till token, as `scrypt$<salt hex>$<hash hex>`; the token itself is never stored. */
+  /** Hash of the till token (see sync/ledger/tokens.ts); the token itself is never stored. */
   tokenHash: string;
   /** Last per-till seq applied (0 before the first op). */
   lastSeq: number;
@@ -30,7 +30,10 @@ export interface TillRecord {
 }
 
 export interface MemberRecord extends MemberState {
-  /** Ledger sequence of the member's last change (0 for a member imported and never changed). */
+  /**
+   * Ledger sequence of the member's last change. Never 0: an import gives every member its own sequence, so a pull
+   * from cursor 0 sees every member.
+   */
   ledgerSeq: number;
   /** Balance the member was imported with; balance = openingBalance + sum of applied deltas. */
   openingBalance: Points;
@@ -76,13 +79,20 @@ export interface GroupWrites {
   members: MemberRecord[];
   tills: { tillId: TillId; lastSeq: number; skewMs: number }[];
   conflicts: ConflictRecord[];
-  /** Members that a store holds from now on (ignored when already held). */
+  /**
+   * Members that a store holds from now on (ignored when already held). The store stamps new holds with one fresh
+   * sequence, `ledgerSeq + 1`, so the store's next pull sees them: the counter then ends at `ledgerSeq + 1`.
+   */
   holds: { storeId: StoreId; memberId: MemberId }[];
-  /** The ledger sequence reached, stored so that restarts continue from it. */
+  /** The ledger sequence reached, stored so that restarts continue from it; must not be below `GroupTx.ledgerSeq()`. */
   ledgerSeq: number;
 }
 
-/** Reads inside a write transaction. On PostgreSQL `lockTills` takes row locks, serialising groups per till. */
+/**
+ * Reads inside a write transaction. On PostgreSQL the first call of any method locks the counter row, so groups from
+ * several ledger processes commit one after another in ledger-sequence order and every read sees the groups
+ * committed before; `lockTills` also takes the tills' row locks. On SQLite transactions run one at a time.
+ */
 export interface GroupTx {
   lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>>;
   getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>>;
@@ -102,6 +112,20 @@ export interface ImportMember {
   postalAddress: string | null;
   homeStoreId: StoreId | null;
   openingBalance: Points;
+}
+
+/** One page of a store's pull. */
+export interface PullPage {
+  /**
+   * Members changed, or newly held by the store, after the cursor; in cursor order. `ledgerSeq` stays each member's
+   * last change (a till keeps a snapshot only when newer), so it is not the cursor: a member held after its last
+   * change comes at the hold's sequence.
+   */
+  members: MemberRecord[];
+  /** The cursor for the next pull (the one given when the page is empty). */
+  cursor: number;
+  /** True when the page is full: more members may follow. */
+  more: boolean;
 }
 
 export interface LedgerStore {
@@ -124,13 +148,20 @@ export interface LedgerStore {
   getProgram(version: number): Promise<Program | undefined>;
   latestProgram(): Promise<Program | undefined>;
 
-  /** Inserts members in one transaction; a card or id already present fails the whole import. */
+  /**
+   * Inserts members in one transaction, each with its own fresh ledger sequence; a card or id repeated in the rows or
+   * already present fails the whole import. With `holdAt`, that store holds every imported member.
+   */
   importMembers(rows: readonly ImportMember[], holdAt?: StoreId): Promise<number>;
   getMember(memberId: MemberId): Promise<MemberRecord | undefined>;
   findMemberByCard(card: Card): Promise<MemberRecord | undefined>;
   holdMember(storeId: StoreId, memberId: MemberId): Promise<void>;
-  /** Members the store holds with ledgerSeq > cursor, by ledgerSeq, at most `limit`. */
-  pullMembers(storeId: StoreId, cursor: number, limit: number): Promise<MemberRecord[]>;
+  /**
+   * Members the store holds whose last change or hold is after `cursor`, by max(ledgerSeq, hold sequence) then
+   * memberId, about `limit` of them: a page never splits members sharing one sequence (the cursor is one number), so
+   * it may run past `limit` then.
+   */
+  pullMembers(storeId: StoreId, cursor: number, limit: number): Promise<PullPage>;
   /** Stores holding any of the members (for live changes). */
   holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>>;
 

@@ -1,0 +1,30 @@
+/** Head-office actions shared by the CLI, the demo and the tests. */
+import type { StoreId, TillId } from '../loyalty/units.ts';
+import { CodedError } from '../protocol/errors.ts';
+import { demoMembers, demoProgram } from './demo-data.ts';
+import type { LedgerStore } from './store/types.ts';
+import { hashToken, newToken } from './tokens.ts';
+
+/** Registers a till of an existing store and returns its token, which is not stored (only its hash). */
+export async function addTill(store: LedgerStore, tillId: TillId, storeId: StoreId): Promise<string> {
+  if (!(await store.getStore(storeId))) throw new CodedError('UNKNOWN_STORE', `store ${storeId} does not exist; add it first with "ledger store add ${storeId} --name NAME".`);
+  if (await store.getTill(tillId)) throw new CodedError('TILL_EXISTS', `till ${tillId} already exists.`);
+  const token = newToken();
+  await store.addTill({ tillId, storeId, tokenHash: hashToken(token) });
+  return token;
+}
+
+/** Seeds an empty ledger with a program, a store, two tills and members; returns the tills' credentials. */
+export async function seedDemo(store: LedgerStore, opts: { members: number; now: number }) {
+  const storeId = 'store-1' as StoreId;
+  await store.putProgram(demoProgram(opts.now));
+  await store.addStore({ storeId, name: 'Demo High Street' });
+  const tills: { tillId: TillId; storeId: StoreId; token: string }[] = [];
+  for (const id of ['till-1', 'till-2']) {
+    const tillId = id as TillId;
+    tills.push({ tillId, storeId, token: await addTill(store, tillId, storeId) });
+  }
+  await store.importMembers(demoMembers(opts.members, 42), storeId);
+  return { storeId, tills };
+}
+

@@ -1,0 +1,205 @@
+/**
+ * Applies a group of push batches inside one store transaction: idempotent by op id, gap-free per till, every op
+ * decided by the pure `applyOp`. Reads happen in bulk up front and writes in one `write`, so the cost of a group
+ * grows with its size, not with round trips.
+ */
+import { createHash } from 'node:crypto';
+import { applyOp, type AppliedOp } from '../loyalty/apply.ts';
+import type { Op } from '../loyalty/ops.ts';
+import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
+import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
+import type { ConflictRecord, GroupTx, GroupWrites, MemberRecord, StoredOp } from './store/types.ts';
+
+/** One push or authorization from an authenticated till. */
+export interface Batch {
+  tillId: TillId;
+  storeId: StoreId;
+  ops: Op[];
+  /** The till's clock at sending, and the ledger's at receipt: their difference is the till's skew. */
+  sentAt: number;
+  receivedAt: number;
+}
+
+export interface BatchOutcome {
+  results: OpResult[];
+  /** The till's last applied seq at the end of the group: the balances include exactly its ops up to it. */
+  tillSeq: number;
+  balances: MemberSnapshot[];
+}
+
+export interface GroupOutcome {
+  outcomes: BatchOutcome[];
+  /** Members whose balance changed, for live `changes`. */
+  changed: MemberRecord[];
+  opsApplied: number;
+}
+
+/** sha256 of the op's JSON with sorted keys: the identity that a resend must match. */
+export function contentHash(op: Op): string {
+  return createHash('sha256').update(canonicalJson(op)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. */
+export function snapshotOf(m: MemberRecord): MemberSnapshot {
+  return {
+    memberId: m.memberId,
+    card: m.card,
+    name: m.name,
+    balance: m.balance,
+    lifetimePoints: m.lifetimePoints,
+    welcomeGiven: m.welcomeGiven,
+    ledgerSeq: m.ledgerSeq,
+  };
+}
+
+export interface GroupContext {
+  now: number;
+  newConflictId: () => string;
+  /** Till clock drift tolerated before op times are corrected by the measured skew. */
+  clockToleranceMs: (programVersion: number) => number;
+}
+
+/** Decides and writes a group of batches; the caller commits (the store's transaction does). */
+export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: GroupContext): Promise<GroupOutcome> {
+  const allOps = batches.flatMap((b) => b.ops);
+  const tills = await tx.lockTills([...new Set(batches.map((b) => b.tillId))]);
+  const wantedOps = new Set<OpId>(allOps.map((o) => o.opId));
+  for (const o of allOps) if (o.kind === 'void') wantedOps.add(o.targetOpId);
+  const ops = await tx.getOps([...wantedOps]);
+  const members = await tx.getMembers([...new Set(allOps.map((o) => o.memberId))]);
+  const cardHolders = await tx.getCardHolders([...new Set(allOps.flatMap((o) => (o.kind === 'enrol' ? [o.card] : [])))]);
+  const programs = await tx.getPrograms([...new Set(allOps.map((o) => o.programVersion))]);
+  let ledgerSeq = await tx.ledgerSeq();
+
+  const writes: GroupWrites = { ops: [], reversals: [], members: [], tills: [], conflicts: [], holds: [], ledgerSeq };
+  const changed = new Map<MemberId, MemberRecord>();
+  const tillState = new Map<TillId, { lastSeq: number; skewMs: number }>();
+  const perBatch: { batch: Batch; results: OpResult[]; memberIds: Set<MemberId> }[] = [];
+  let opsApplied = 0;
+
+  for (const batch of batches) {
+    const till = tills.get(batch.tillId);
+    if (!till) throw new Error(`till ${batch.tillId} vanished during a push`);
+    const state = tillState.get(batch.tillId) ?? { lastSeq: till.lastSeq, skewMs: till.skewMs };
+    state.skewMs = batch.receivedAt - batch.sentAt;
+    tillState.set(batch.tillId, state);
+    const results: OpResult[] = [];
+    const memberIds = new Set<MemberId>();
+    for (const op of [...batch.ops].sort((a, b) => a.seq - b.seq)) {
+      memberIds.add(op.memberId);
+      const hash = contentHash(op);
+      const prev = ops.get(op.opId);
+      if (prev) {
+        results.push(
+          prev.contentHash === hash
+            ? { opId: op.opId, seq: op.seq, duplicate: true, outcome: prev.outcome }
+            : { opId: op.opId, seq: op.seq, duplicate: false, outcome: { status: 'rejected', code: 'OP_ID_REUSED' } },
+        );
+        continue;
+      }
+      if (op.seq <= state.lastSeq) {
+        results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome: { status: 'rejected', code: 'SEQ_REUSED' } });
+        continue;
+      }
+      if (op.seq !== state.lastSeq + 1) break; // a gap: the rest waits for the missing ops
+
+      const program = programs.get(op.programVersion);
+      const tolerance = ctx.clockToleranceMs(op.programVersion);
+      const at = Math.abs(state.skewMs) > tolerance ? op.at + state.skewMs : op.at;
+      const target = op.kind === 'void' ? ops.get(op.targetOpId) : undefined;
+      const member = members.get(op.memberId);
+      const decided = applyOp({
+        op,
+        program,
+        member,
+        cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
+        target: target ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp) : undefined,
+        at,
+        newConflictId: ctx.newConflictId,
+      });
+      let opLedgerSeq: number | null = null;
+      if (decided.member) {
+        opLedgerSeq = ++ledgerSeq;
+        const next: MemberRecord = member
+          ? { ...member, ...decided.member, ledgerSeq: opLedgerSeq }
+          : {
+              ...decided.member,
+              ledgerSeq: opLedgerSeq,
+              openingBalance: 0 as MemberRecord['openingBalance'],
+              homeStoreId: till.storeId,
+              email: null,
+              postalAddress: null,
+              createdAt: ctx.now,
+            };
+        members.set(op.memberId, next);
+        changed.set(op.memberId, next);
+      }
+      const stored: StoredOp = {
+        opId: op.opId,
+        tillId: op.tillId,
+        seq: op.seq,
+        memberId: op.memberId,
+        kind: op.kind,
+        contentHash: hash,
+        op,
+        outcome: decided.outcome,
+        ledgerSeq: opLedgerSeq,
+        reversedBy: null,
+        appliedAt: ctx.now,
+      };
+      ops.set(op.opId, stored);
+      writes.ops.push(stored);
+      if (op.kind === 'enrol' && decided.outcome.status === 'applied') {
+        cardHolders.set(op.card, op.memberId);
+        writes.holds.push({ storeId: till.storeId, memberId: op.memberId });
+      }
+      if (op.kind === 'void' && target && decided.outcome.status !== 'rejected') {
+        target.reversedBy = op.opId;
+        writes.reversals.push({ opId: target.opId, reversedBy: op.opId });
+      }
+      if (decided.outcome.status === 'conflict') {
+        const conflict: ConflictRecord = {
+          conflictId: decided.outcome.conflictId,
+          opId: op.opId,
+          memberId: op.memberId,
+          tillId: op.tillId,
+          storeId: till.storeId,
+          shortfall: decided.outcome.shortfall,
+          status: 'open',
+          createdAt: ctx.now,
+        };
+        writes.conflicts.push(conflict);
+      }
+      state.lastSeq = op.seq;
+      opsApplied++;
+      results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome: decided.outcome });
+    }
+    perBatch.push({ batch, results, memberIds });
+  }
+
+  writes.members = [...changed.values()];
+  writes.tills = [...tillState].map(([tillId, s]) => ({ tillId, lastSeq: s.lastSeq, skewMs: s.skewMs }));
+  writes.ledgerSeq = ledgerSeq;
+  await tx.write(writes);
+
+  const outcomes = perBatch.map(({ batch, results, memberIds }) => ({
+    results,
+    tillSeq: tillState.get(batch.tillId)?.lastSeq ?? 0,
+    balances: [...memberIds].flatMap((id) => {
+      const m = members.get(id);
+      return m ? [snapshotOf(m)] : [];
+    }),
+  }));
+  return { outcomes, changed: [...changed.values()], opsApplied };
+}

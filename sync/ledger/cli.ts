@@ -1,0 +1,238 @@
+/**
+ * `ledger`: head office's command line. Every argument is validated; an error prints its code and a sentence and
+ * exits with status 2, changing nothing.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { v7 as uuidv7 } from 'uuid';
+import { ProgramSchema, type Program } from '../loyalty/program.ts';
+import { StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
+import { CodedError } from '../protocol/errors.ts';
+import { describeIssues } from '../protocol/messages.ts';
+import { addTill, seedDemo } from './admin.ts';
+import { createLogger } from './log.ts';
+import { parseMembersCsv } from './members-csv.ts';
+import { startLedgerServer } from './server.ts';
+import { openStore, storeOptionsFromEnv } from './store/open.ts';
+import type { LedgerStore } from './store/types.ts';
+
+const DEFAULT_PORT = 7400;
+
+function dataDir(cmd: Command): string {
+  const opts = cmd.optsWithGlobals<{ data?: string }>();
+  return resolve(opts.data ?? process.env['LEDGER_DATA'] ?? 'data');
+}
+
+async function withStore<T>(cmd: Command, fn: (store: LedgerStore, dir: string) => Promise<T>): Promise<T> {
+  const dir = dataDir(cmd);
+  await mkdir(dir, { recursive: true });
+  const store = await openStore(storeOptionsFromEnv(dir));
+  try {
+    await store.migrate();
+    return await fn(store, dir);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseId<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: string, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CodedError('BAD_ARGUMENT', `${what} "${value}" is not valid: use letters, digits, dot, dash and underscore (1-64).`);
+  return r.data;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CodedError('BAD_ARGUMENT', `port "${value}" is not a number between 0 and 65535.`);
+  return n;
+}
+
+async function serve(store: LedgerStore, port: number, host: string) {
+  const logger = createLogger();
+  const server = await startLedgerServer({ store, logger, port, host });
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    await server.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return server;
+}
+
+export function buildCli(): Command {
+  const program = new Command('ledger')
+    .description('Central loyalty ledger: head-office commands and the till sync server')
+    .option('--data <dir>', 'data folder for the SQLite ledger (default: $LEDGER_DATA or ./data); DATABASE_URL selects PostgreSQL')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('init')
+    .description('create the ledger database (SQLite file under the data folder, or PostgreSQL from DATABASE_URL)')
+    .action(async (_o, cmd: Command) => {
+      await withStore(cmd, (store, dir) => {
+        console.log(store.dialect === 'sqlite' ? `ledger ready: ${resolve(dir, 'ledger.sqlite')}` : 'ledger ready on PostgreSQL');
+        return Promise.resolve();
+      });
+    });
+
+  const stores = program.command('store').description('stores');
+  stores
+    .command('add <storeId>')
+    .requiredOption('--name <name>', 'display name')
+    .action(async (id: string, o: { name: string }, cmd: Command) => {
+      const storeId = parseId(StoreIdSchema, id, 'store id');
+      if (!o.name.trim() || o.name.length > 120) throw new CodedError('BAD_ARGUMENT', 'a store name is 1 to 120 characters.');
+      await withStore(cmd, async (store) => {
+        if (await store.getStore(storeId)) throw new CodedError('STORE_EXISTS', `store ${storeId} already exists.`);
+        await store.addStore({ storeId, name: o.name.trim() });
+        console.log(`store ${storeId} added`);
+      });
+    });
+  stores.command('list').action(async (_o, cmd: Command) => {
+    await withStore(cmd, async (store) => {
+      for (const s of await store.listStores()) console.log(`${s.storeId}\t${s.name}`);
+    });
+  });
+
+  const tills = program.command('till').description('tills');
+  tills
+    .command('add <tillId>')
+    .description('register a till and print its token (shown once; only its hash is stored)')
+    .requiredOption('--store <storeId>', 'the store the till belongs to')
+    .action(async (id: string, o: { store: string }, cmd: Command) => {
+      const tillId = parseId(TillIdSchema, id, 'till id');
+      const storeId = parseId(StoreIdSchema, o.store, 'store id');
+      await withStore(cmd, async (store) => {
+        const token = await addTill(store, tillId, storeId);
+        console.log(`till ${tillId} added to store ${storeId}`);
+        console.log(`token: ${token}`);
+        console.log('Keep this token: it is shown only now. Enter it in the till settings.');
+      });
+    });
+  tills.command('list').action(async (_o, cmd: Command) => {
+    await withStore(cmd, async (store) => {
+      for (const t of await store.listTills()) console.log(`${t.tillId}\t${t.storeId}\tlast seq ${t.lastSeq}${t.revokedAt ? '\trevoked' : ''}`);
+    });
+  });
+
+  const members = program.command('members').description('members');
+  members
+    .command('import <file>')
+    .description('import members from a CSV file (card,name,email,postal_address,home_store,opening_balance); all or nothing')
+    .option('--store <storeId>', 'hold the imported members at this store (sent to its tills)')
+    .action(async (file: string, o: { store?: string }, cmd: Command) => {
+      const holdAt = o.store === undefined ? undefined : parseId(StoreIdSchema, o.store, 'store id');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        throw new CodedError('FILE_NOT_FOUND', `cannot read ${file}.`);
+      }
+      const parsed = parseMembersCsv(text, { makeId: () => uuidv7() });
+      if (!parsed.ok) {
+        for (const e of parsed.errors) console.error(`line ${e.line}: ${e.code}: ${e.message}`);
+        throw new CodedError('CSV_INVALID', `${file}: ${parsed.errors.length} problem(s); nothing was imported.`);
+      }
+      await withStore(cmd, async (store) => {
+        if (holdAt && !(await store.getStore(holdAt))) throw new CodedError('UNKNOWN_STORE', `store ${holdAt} does not exist.`);
+        const n = await store.importMembers(parsed.rows, holdAt);
+        console.log(`${n} members imported`);
+      });
+    });
+
+  const programs = program.command('program').description('program rules (versioned)');
+  programs
+    .command('set <file>')
+    .description('store a program version from a JSON file; tills pick it up on their next sync')
+    .action(async (file: string, _o, cmd: Command) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(await readFile(file, 'utf8'));
+      } catch {
+        throw new CodedError('BAD_ARGUMENT', `${file} is not a readable JSON file.`);
+      }
+      const r = ProgramSchema.safeParse(json);
+      if (!r.success) throw new CodedError('PROGRAM_INVALID', `${file}: ${describeIssues(r.error).join('; ')}`);
+      await withStore(cmd, async (store) => {
+        const current = await store.latestProgram();
+        if (current && r.data.version <= current.version)
+          throw new CodedError('PROGRAM_VERSION', `version ${r.data.version} is not newer than the current ${current.version}.`);
+        await store.putProgram(r.data);
+        console.log(`program version ${r.data.version} stored`);
+      });
+    });
+  programs.command('show').action(async (_o, cmd: Command) => {
+    await withStore(cmd, async (store) => {
+      const p: Program | undefined = await store.latestProgram();
+      if (!p) throw new CodedError('NO_PROGRAM', 'no program yet: set one with "ledger program set FILE.json".');
+      console.log(JSON.stringify(p, null, 2));
+    });
+  });
+
+  program
+    .command('serve')
+    .description('run the ledger server for tills')
+    .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (o: { port: string; host: string }, cmd: Command) => {
+      const port = parsePort(o.port);
+      const dir = dataDir(cmd);
+      await mkdir(dir, { recursive: true });
+      const store = await openStore(storeOptionsFromEnv(dir));
+      await store.migrate();
+      if (!(await store.latestProgram())) throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
+      const server = await serve(store, port, o.host);
+      console.log(`ledger listening on ${server.url} (tills connect to ${server.url}/till)`);
+    });
+
+  program
+    .command('demo')
+    .description('seed an empty ledger with demo data (program, store, 2 tills, members) and serve it')
+    .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--members <n>', 'members to create', '200')
+    .action(async (o: { port: string; host: string; members: string }, cmd: Command) => {
+      const port = parsePort(o.port);
+      const count = Number(o.members);
+      if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new CodedError('BAD_ARGUMENT', '--members is a whole number up to 1,000,000.');
+      const dir = dataDir(cmd);
+      await mkdir(dir, { recursive: true });
+      const store = await openStore(storeOptionsFromEnv(dir));
+      await store.migrate();
+      const credsFile = resolve(dir, 'demo-tills.json');
+      if (!(await store.latestProgram())) {
+        const seeded = await seedDemo(store, { members: count, now: Date.now() });
+        await writeFile(credsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+        console.log(`seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}, ${count} members`);
+      }
+      const server = await serve(store, port, o.host);
+      console.log(`ledger listening on ${server.url} (health: ${server.url}/health)`);
+      console.log(`till credentials: ${credsFile}`);
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    if (err instanceof Error && 'code' in err && err.code === 'EADDRINUSE') {
+      console.error(`error PORT_IN_USE: ${err.message}; choose another with --port.`);
+      process.exit(2);
+    }
+    if (err instanceof CodedError) {
+      console.error(`error ${err.code}: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(`error INTERNAL: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);

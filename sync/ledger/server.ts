@@ -1,0 +1,295 @@
+/**
+ * The ledger server: socket.io for tills (namespace `/till`) and a small HTTP surface (`GET /health`). Every message
+ * is parsed as `unknown` through the protocol schemas; a till acts only for its own store.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { v7 as uuidv7 } from 'uuid';
+import type { z } from 'zod';
+import type { Program } from '../loyalty/program.ts';
+import type { StoreId, TillId } from '../loyalty/units.ts';
+import { wireError, type ErrorCode, type WireError } from '../protocol/errors.ts';
+import {
+  AuthorizeRequestSchema,
+  HandshakeAuthSchema,
+  LookupRequestSchema,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  PullRequestSchema,
+  PushRequestSchema,
+  describeIssues,
+  type ChangesEvent,
+  type ClientToServerEvents,
+  type LookupResponse,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+  type ServerToClientEvents,
+} from '../protocol/messages.ts';
+import { snapshotOf, type GroupOutcome } from './apply-group.ts';
+import { Intake, OverloadedError, type IntakeOptions } from './intake.ts';
+import type { Logger } from './log.ts';
+import type { LedgerStore, MemberRecord } from './store/types.ts';
+import { verifyToken } from './tokens.ts';
+
+export interface LedgerServerOptions {
+  store: LedgerStore;
+  logger: Logger;
+  port?: number;
+  host?: string;
+  now?: () => number;
+  intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps'>>;
+}
+
+export interface LedgerServer {
+  url: string;
+  port: number;
+  intake: Intake;
+  /** Stores a new program version and tells every connected till. */
+  publishProgram(program: Program): Promise<void>;
+  connectedTills(): number;
+  close(): Promise<void>;
+}
+
+interface TillData {
+  tillId: TillId;
+  storeId: StoreId;
+}
+type TillSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>;
+
+const KNOWN_EVENTS = new Set(['push', 'authorize', 'pull', 'lookup']);
+const DEFAULT_TOLERANCE_MS = 120_000;
+const CHANGES_PER_EVENT = 500;
+
+class WireFailure extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+  }
+}
+
+function connectError(code: ErrorCode, extra?: Omit<WireError, 'code' | 'message'>): Error & { data: WireError } {
+  const data = wireError(code, extra);
+  return Object.assign(new Error(data.message), { data });
+}
+
+function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+  const size = payloadSize(payload);
+  if (size > MAX_MESSAGE_BYTES) throw new WireFailure(wireError('MESSAGE_TOO_LARGE'));
+  const r = schema.safeParse(payload);
+  if (!r.success) throw new WireFailure(wireError('BAD_REQUEST', { issues: describeIssues(r.error) }));
+  return r.data;
+}
+
+function payloadSize(payload: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(payload) ?? '');
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Starts the ledger on `port` (0 for any free port) and resolves once it listens. */
+export async function startLedgerServer(opts: LedgerServerOptions): Promise<LedgerServer> {
+  const { store, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const programs = new Map<number, Program>();
+  let latest = await store.latestProgram();
+  if (latest) programs.set(latest.version, latest);
+
+  const http = createServer((req, res) => handleHttp(req, res));
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>(http, {
+    // The engine's hard cap sits above the protocol limit so that an oversized message gets a coded answer.
+    maxHttpBufferSize: MAX_MESSAGE_BYTES * 4,
+    serveClient: false,
+    cors: { origin: true },
+  });
+  const tills = io.of('/till');
+
+  const intake: Intake = new Intake(store, {
+    maxQueuedOps: opts.intake?.maxQueuedOps ?? 200_000,
+    maxGroupOps: opts.intake?.maxGroupOps ?? 5_000,
+    logger,
+    context: () => ({
+      now: now(),
+      newConflictId: () => uuidv7(),
+      clockToleranceMs: (v) => programs.get(v)?.clockToleranceMs ?? DEFAULT_TOLERANCE_MS,
+    }),
+    onCommitted: (group) => broadcast(group),
+  });
+
+  async function broadcast(group: GroupOutcome): Promise<void> {
+    if (group.changed.length === 0) return;
+    const holders = await store.holdersOf(group.changed.map((m) => m.memberId));
+    const byStore = new Map<StoreId, MemberRecord[]>();
+    for (const m of group.changed) {
+      for (const s of holders.get(m.memberId) ?? []) {
+        const list = byStore.get(s) ?? [];
+        list.push(m);
+        byStore.set(s, list);
+      }
+    }
+    for (const [storeId, members] of byStore) {
+      const room = tills.to(`store:${storeId}`);
+      const seqs = Object.fromEntries(await store.tillSeqs(storeId)) as ChangesEvent['tillSeqs'];
+      for (let i = 0; i < members.length; i += CHANGES_PER_EVENT) {
+        room.emit('changes', { members: members.slice(i, i + CHANGES_PER_EVENT).map(snapshotOf), tillSeqs: seqs });
+      }
+    }
+  }
+
+  tills.use((socket, next) => {
+    void (async () => {
+      const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
+      if (!auth.success) return next(connectError('AUTH_REQUIRED', { issues: describeIssues(auth.error) }));
+      const a = auth.data;
+      if (a.protocolVersion !== PROTOCOL_VERSION) return next(connectError('PROTOCOL_VERSION'));
+      const till = await store.getTill(a.tillId);
+      if (!till || !verifyToken(a.token, till.tokenHash)) {
+        logger.warn({ tillId: a.tillId, address: socket.handshake.address }, 'till refused: bad credentials');
+        return next(connectError('AUTH_FAILED'));
+      }
+      if (till.revokedAt !== null) return next(connectError('TILL_REVOKED'));
+      if (till.storeId !== a.storeId) {
+        logger.warn({ tillId: a.tillId, claimed: a.storeId, actual: till.storeId }, 'till refused: wrong store');
+        return next(connectError('WRONG_STORE'));
+      }
+      socket.data = { tillId: till.tillId, storeId: till.storeId };
+      next();
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'handshake failed');
+      next(connectError('INTERNAL'));
+    });
+  });
+
+  tills.on('connection', (socket: TillSocket) => {
+    const { tillId, storeId } = socket.data;
+    const log = logger.child({ tillId, storeId });
+    log.info('till connected');
+    void socket.join(`store:${storeId}`);
+    socket.on('disconnect', (reason) => log.info({ reason }, 'till disconnected'));
+
+    const handle = <T>(event: keyof ClientToServerEvents, fn: (payload: unknown) => Promise<T>) => {
+      socket.on(event, ((payload: unknown, ack: unknown) => {
+        if (typeof ack !== 'function') return; // every till request expects an answer
+        const reply = ack as (r: unknown) => void;
+        // Through a promise, so that a handler throwing synchronously still gets a coded answer.
+        Promise.resolve(payload).then(fn).then(reply, (err: unknown) => {
+          if (err instanceof WireFailure) return reply({ ok: false, error: err.wire });
+          if (err instanceof OverloadedError) {
+            socket.emit('shed', { retryAfterMs: err.retryAfterMs });
+            return reply({ ok: false, error: wireError('OVERLOADED', { retryAfterMs: err.retryAfterMs }) });
+          }
+          log.error({ err, event }, 'request failed');
+          reply({ ok: false, error: wireError('INTERNAL') });
+        });
+      }));
+    };
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: wireError('UNKNOWN_EVENT') });
+    });
+
+    const submit = async (req: PushRequest, priority: boolean): Promise<PushResponse> => {
+      checkOwnership(req, tillId, storeId);
+      const out = await intake.submit({ tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() }, priority);
+      return { ok: true, results: out.results, balances: out.balances, tillSeq: out.tillSeq, serverTime: now() };
+    };
+
+    handle('push', (p) => submit(parse(PushRequestSchema, p), false));
+    handle('authorize', async (p) => {
+      const req = parse(AuthorizeRequestSchema, p);
+      return submit(req, true);
+    });
+
+    handle('pull', async (p): Promise<PullResponse> => {
+      const req = parse(PullRequestSchema, p);
+      return intake.exclusive(async () => {
+        const page = await store.pullMembers(storeId, req.cursor, req.limit);
+        const till = await store.getTill(tillId);
+        const current = latest;
+        return {
+          ok: true,
+          members: page.members.map(snapshotOf),
+          cursor: page.cursor,
+          more: page.more,
+          tillSeq: till?.lastSeq ?? 0,
+          serverTime: now(),
+          ...(current && current.version > req.programVersion ? { program: current } : {}),
+        };
+      });
+    });
+
+    handle('lookup', async (p): Promise<LookupResponse> => {
+      const req = parse(LookupRequestSchema, p);
+      return intake.exclusive(async () => {
+        const member = await store.findMemberByCard(req.card);
+        if (!member) throw new WireFailure(wireError('NOT_FOUND'));
+        await store.holdMember(storeId, member.memberId);
+        const till = await store.getTill(tillId);
+        return { ok: true, member: snapshotOf(member), tillSeq: till?.lastSeq ?? 0 };
+      });
+    });
+  });
+
+  function handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://ledger.invalid');
+    if (url.pathname.startsWith('/socket.io/')) return; // socket.io answers these
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === 'GET' && url.pathname === '/health') {
+      return send(200, {
+        status: 'ok',
+        dialect: store.dialect,
+        protocolVersion: PROTOCOL_VERSION,
+        programVersion: latest?.version ?? null,
+        connectedTills: tills.sockets.size,
+        queueDepth: intake.depth,
+      });
+    }
+    send(404, { error: wireError('NO_ROUTE') });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, dialect: store.dialect }, 'ledger listening');
+
+  return {
+    url,
+    port,
+    intake,
+    connectedTills: () => tills.sockets.size,
+    async publishProgram(program) {
+      await store.putProgram(program);
+      programs.set(program.version, program);
+      if (!latest || program.version > latest.version) latest = program;
+      tills.emit('config', { program });
+    },
+    async close() {
+      await intake.close();
+      tills.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
+    },
+  };
+}
+
+/** A till pushes only its own ops, for its own store. */
+function checkOwnership(req: PushRequest, tillId: TillId, storeId: StoreId): void {
+  const ids = new Set<string>();
+  for (const op of req.ops) {
+    if (op.tillId !== tillId || op.storeId !== storeId) throw new WireFailure(wireError('WRONG_STORE'));
+    if (ids.has(op.opId)) throw new WireFailure(wireError('BAD_REQUEST', { issues: [`op ${op.opId} appears twice in the batch`] }));
+    ids.add(op.opId);
+  }
+}

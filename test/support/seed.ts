@@ -1,0 +1,45 @@
+/** Seeds a test ledger through the store, before its process starts. */
+import { addTill } from '../../sync/ledger/admin.ts';
+import { demoMembers, demoProgram } from '../../sync/ledger/demo-data.ts';
+import { openStore } from '../../sync/ledger/store/open.ts';
+import type { ImportMember } from '../../sync/ledger/store/types.ts';
+import type { Program } from '../../sync/loyalty/program.ts';
+import type { StoreId, TillId } from '../../sync/loyalty/units.ts';
+import type { TestDatabase } from './databases.ts';
+
+export interface TillCredentials {
+  tillId: TillId;
+  storeId: StoreId;
+  token: string;
+}
+
+export interface Seeded {
+  program: Program;
+  tills: TillCredentials[];
+  members: ImportMember[];
+}
+
+/** A program, stores `store-a` (tills a1, a2) and `store-b` (till b1), and members held at store-a. */
+export async function seedLedger(db: TestDatabase, opts: { members?: number; now?: number } = {}): Promise<Seeded> {
+  const store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
+  try {
+    await store.migrate();
+    const program = demoProgram(opts.now ?? Date.now());
+    await store.putProgram(program);
+    const tills: TillCredentials[] = [];
+    for (const [storeId, tillIds] of [
+      ['store-a', ['a1', 'a2']],
+      ['store-b', ['b1']],
+    ] as const) {
+      await store.addStore({ storeId: storeId as StoreId, name: storeId });
+      for (const t of tillIds) {
+        tills.push({ tillId: t as TillId, storeId: storeId as StoreId, token: await addTill(store, t as TillId, storeId as StoreId) });
+      }
+    }
+    const members = demoMembers(opts.members ?? 5, 7);
+    await store.importMembers(members, 'store-a' as StoreId);
+    return { program, tills, members };
+  } finally {
+    await store.close();
+  }
+}
