@@ -1,0 +1,101 @@
+/** The intake: concurrent batches grouped into one commit, authorizations first, a bounded queue, isolated failures. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addTill } from '../../../sync/ledger/admin.ts';
+import type { Batch } from '../../../sync/ledger/apply-group.ts';
+import { demoMembers, demoProgram } from '../../../sync/ledger/demo-data.ts';
+import { Intake, OverloadedError } from '../../../sync/ledger/intake.ts';
+import { createLogger } from '../../../sync/ledger/log.ts';
+import { openStore } from '../../../sync/ledger/store/open.ts';
+import type { ImportMember, LedgerStore } from '../../../sync/ledger/store/types.ts';
+import type { StoreId, TillId } from '../../../sync/loyalty/units.ts';
+import { OpMaker } from '../../support/ops.ts';
+
+describe('ledger intake', () => {
+  let dir: string;
+  let store: LedgerStore;
+  let members: ImportMember[];
+  let transactions: number;
+  const tills = Array.from({ length: 8 }, (_, i) => ({ tillId: `t${i}` as TillId, storeId: 's1' as StoreId, token: '' }));
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'intake-'));
+    store = await openStore({ dataDir: dir });
+    await store.putProgram(demoProgram(Date.now()));
+    await store.addStore({ storeId: 's1' as StoreId, name: 'S1' });
+    for (const t of tills) await addTill(store, t.tillId, t.storeId);
+    members = demoMembers(8, 1);
+    await store.importMembers(members, 's1' as StoreId);
+    transactions = 0;
+    const inner = store.transaction.bind(store);
+    store.transaction = (fn) => {
+      transactions++;
+      return inner(fn);
+    };
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const intake = (over: { maxQueuedOps?: number; maxGroupOps?: number } = {}) =>
+    new Intake(store, {
+      maxQueuedOps: over.maxQueuedOps ?? 100_000,
+      maxGroupOps: over.maxGroupOps ?? 10_000,
+      logger: createLogger('silent'),
+      context: () => ({ now: Date.now(), newConflictId: () => crypto.randomUUID(), clockToleranceMs: () => 120_000 }),
+      onCommitted: () => Promise.resolve(),
+    });
+  const batchOf = (i: number, n: number): Batch => {
+    const till = tills[i];
+    const m = members[i];
+    if (!till || !m) throw new Error('fixture');
+    const maker = new OpMaker(till);
+    return { tillId: till.tillId, storeId: till.storeId, ops: Array.from({ length: n }, () => maker.earn(m.memberId, 1000)), sentAt: Date.now(), receivedAt: Date.now() };
+  };
+
+  it('groups batches that arrive together into one commit', async () => {
+    const q = intake();
+    const outcomes = await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    expect(outcomes.every((o) => o.results.length === 25 && o.tillSeq === 25)).toBe(true);
+    expect(transactions).toBe(1);
+    expect((await store.totals()).ops).toBe(200);
+  });
+
+  it('splits groups at the size bound and still applies every batch', async () => {
+    const q = intake({ maxGroupOps: 50 });
+    await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    expect(transactions).toBe(4);
+    expect((await store.totals()).ops).toBe(200);
+  });
+
+  it('commits an authorization ahead of the background pushes queued before it', async () => {
+    const q = intake({ maxGroupOps: 25 });
+    const pushes = [1, 2, 3].map((i) => q.submit(batchOf(i, 25), false));
+    const auth = q.submit(batchOf(0, 1), true);
+    const [a, ...rest] = await Promise.all([auth, ...pushes]);
+    const seqOf = (o: typeof a) => o.balances[0]?.ledgerSeq ?? 0;
+    for (const o of rest) expect(seqOf(a)).toBeLessThan(seqOf(o));
+  });
+
+  it('sheds a background push beyond its bound with retryAfterMs, but never an authorization', async () => {
+    const q = intake({ maxQueuedOps: 30 });
+    const first = q.submit(batchOf(0, 25), false);
+    await expect(q.submit(batchOf(1, 25), false)).rejects.toBeInstanceOf(OverloadedError);
+    const shed = await q.submit(batchOf(1, 25), false).catch((e: unknown) => e);
+    expect(shed instanceof OverloadedError && shed.retryAfterMs >= 250).toBe(true);
+    const auth = q.submit(batchOf(2, 25), true);
+    await Promise.all([first, auth]);
+    expect((await store.totals()).ops).toBe(50);
+  });
+
+  it('isolates a failing batch: the others in its group are still committed', async () => {
+    const q = intake();
+    const poison: Batch = { ...batchOf(3, 2), tillId: 'ghost' as TillId };
+    const results = await Promise.allSettled([q.submit(batchOf(0, 5), false), q.submit(poison, false), q.submit(batchOf(1, 5), false)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.totals()).ops).toBe(10);
+  });
+});
