@@ -34,10 +34,12 @@ const pctOf = (base: number, pct: number): number => Math.floor((base * pct) / 1
 /**
  * Quotes the points earned on a basket at time `at` (ms). Base points are per whole currency unit of each line
  * (fractions dropped per line), category multipliers and campaigns apply per line, the tier bonus and the welcome
- * bonus to the whole basket. Every figure is an integer; the sum of the breakdown is the quote.
+ * bonus to the whole basket; a category earning 0% is excluded from campaigns and the tier bonus. Every figure is an integer; the sum of the breakdown is the quote.
  */
 export function quoteEarn(program: Program, member: EarnMember, lines: readonly BasketLine[], at: number): EarnQuote {
   let base = 0;
+  // Lines of a category earning 0% (e.g. alcohol where the law forbids rewards) get no campaign or tier bonus either.
+  let eligibleBase = 0;
   let category = 0;
   // Keyed by position, not id: two campaigns sharing an id must not each be credited with both totals.
   const campaignPoints = new Map<number, number>();
@@ -49,6 +51,8 @@ export function quoteEarn(program: Program, member: EarnMember, lines: readonly 
       ? (program.earn.categoryPct[line.category] ?? 100)
       : 100;
     category += pctOf(lineBase, pct) - lineBase;
+    if (pct === 0) continue;
+    eligibleBase += lineBase;
     program.earn.campaigns.forEach((c, i) => {
       if (at < c.startsAt || at >= c.endsAt) return;
       if (c.categories && !c.categories.includes(line.category)) return;
@@ -64,7 +68,7 @@ export function quoteEarn(program: Program, member: EarnMember, lines: readonly 
     if (p) breakdown.push({ kind: 'campaign', label: c.name, points: p as Points });
   });
   const tier = tierFor(program, member.lifetimePoints);
-  const tierBonus = pctOf(base, tier.bonusPct);
+  const tierBonus = pctOf(eligibleBase, tier.bonusPct);
   if (tierBonus > 0) breakdown.push({ kind: 'tier', label: `${tier.label} bonus`, points: tierBonus as Points });
   if (!member.welcomeGiven && program.earn.welcomeBonus > 0)
     breakdown.push({ kind: 'welcome', label: 'Welcome bonus', points: program.earn.welcomeBonus as Points });

@@ -82,15 +82,42 @@ export const ProgramSchema = z
     clockToleranceMs: z.number().int().min(0).max(86_400_000),
   })
   .superRefine((p, ctx) => {
-    if (p.tiers[0]?.minPoints !== 0) ctx.addIssue({ code: 'custom', message: 'the first tier must start at 0 points', path: ['tiers', 0, 'minPoints'] });
+    if (p.tiers[0]?.minPoints !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the first tier must start at 0 points',
+        path: ['tiers', 0, 'minPoints'],
+      });
     for (let i = 1; i < p.tiers.length; i++) {
       if ((p.tiers[i]?.minPoints ?? 0) <= (p.tiers[i - 1]?.minPoints ?? 0))
-        ctx.addIssue({ code: 'custom', message: 'tiers must be in increasing order of minPoints', path: ['tiers', i, 'minPoints'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'tiers must be in increasing order of minPoints',
+          path: ['tiers', i, 'minPoints'],
+        });
     }
-    const ids = new Set<string>();
-    p.rewards.forEach((r, i) => {
-      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', message: `reward id ${r.id} appears twice`, path: ['rewards', i, 'id'] });
-      ids.add(r.id);
-    });
+    // Ids name things in ops, quotes and reports: each must name one thing.
+    const once = (list: readonly string[], what: string, at: (i: number) => (string | number)[]) => {
+      const seen = new Set<string>();
+      list.forEach((id, i) => {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', message: `${what} ${id} appears twice`, path: at(i) });
+        seen.add(id);
+      });
+    };
+    once(
+      p.rewards.map((r) => r.id),
+      'reward id',
+      (i) => ['rewards', i, 'id'],
+    );
+    once(
+      p.earn.campaigns.map((c) => c.id),
+      'campaign id',
+      (i) => ['earn', 'campaigns', i, 'id'],
+    );
+    once(
+      p.tiers.map((t) => t.name),
+      'tier name',
+      (i) => ['tiers', i, 'name'],
+    );
   });
 export type Program = z.infer<typeof ProgramSchema>;
