@@ -1,0 +1,99 @@
+/** The `ledger` command as head office runs it: real processes, clear codes, nothing changed on bad input. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withLuhn } from '../../../sync/loyalty/card.ts';
+import { openStore } from '../../../sync/ledger/store/open.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/ledger.js', import.meta.url));
+const run = promisify(execFile);
+
+describe('ledger CLI', () => {
+  let dir: string;
+  const ledger = async (...args: string[]) => {
+    const env = { ...process.env, LOG_LEVEL: 'silent' };
+    delete env['DATABASE_URL'];
+    try {
+      const r = await run(process.execPath, [bin, '--data', dir, ...args], { env });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const err = e as { code: number; stdout: string; stderr: string };
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+  };
+  const memberCount = async () => {
+    const store = await openStore({ dataDir: dir });
+    try {
+      return (await store.listMembers()).length;
+    } finally {
+      await store.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ledger-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the SQLite database on init', async () => {
+    const r = await ledger('init');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(join(dir, 'ledger.sqlite'));
+  });
+
+  it('adds a store and a till, printing the till token once', async () => {
+    expect((await ledger('store', 'add', 'store-9', '--name', 'Nine Elms')).code).toBe(0);
+    const r = await ledger('till', 'add', 'till-9', '--store', 'store-9');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/token: [A-Za-z0-9_-]{43}\n/);
+  });
+
+  it.each([
+    [['till', 'add', 'till-x', '--store', 'nowhere'], 'UNKNOWN_STORE'],
+    [['till', 'add', 'till-9', '--store', 'store-9'], 'TILL_EXISTS'],
+    [['till', 'add', 'bad id!', '--store', 'store-9'], 'BAD_ARGUMENT'],
+    [['store', 'add', 'store-9', '--name', 'Again'], 'STORE_EXISTS'],
+    [['serve', '--port', '99999'], 'BAD_ARGUMENT'],
+    [['program', 'set', '/nonexistent.json'], 'BAD_ARGUMENT'],
+    [['members', 'import', '/nonexistent.csv'], 'FILE_NOT_FOUND'],
+  ])('refuses %j with %s and exit status 2', async (args, code) => {
+    const r = await ledger(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error ${code}: `);
+  });
+
+  it('imports a valid members CSV and holds the members at the given store', async () => {
+    const file = join(dir, 'members.csv');
+    const rows = ['card,name,email,opening_balance', `${withLuhn('628000000000001')},Ada Lovelace,ada@example.org,250`, `${withLuhn('628000000000002')},Alan Turing,,0`];
+    await writeFile(file, rows.join('\n'));
+    const r = await ledger('members', 'import', file, '--store', 'store-9');
+    expect(r.stdout).toContain('2 members imported');
+    expect(await memberCount()).toBe(2);
+  });
+
+  it('refuses a CSV with bad rows, naming each line, and imports nothing of it', async () => {
+    const file = join(dir, 'bad.csv');
+    const rows = ['card,name', `${withLuhn('628000000000003')},Grace Hopper`, '1234567890123,No Luhn', `${withLuhn('628000000000003')},Twice`];
+    await writeFile(file, rows.join('\n'));
+    const r = await ledger('members', 'import', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/line 3: CSV_ROW_INVALID/);
+    expect(r.stderr).toMatch(/line 4: CSV_DUPLICATE_CARD/);
+    expect(r.stderr).toContain('error CSV_INVALID');
+    expect(await memberCount()).toBe(2);
+  });
+
+  it('refuses a program file that breaks the rules, with the field named', async () => {
+    const file = join(dir, 'program.json');
+    await writeFile(file, JSON.stringify({ version: 2, name: 'x' }));
+    const r = await ledger('program', 'set', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error PROGRAM_INVALID: .*currency/);
+  });
+});
