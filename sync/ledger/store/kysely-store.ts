@@ -1,0 +1,731 @@
+/**
+ * `LedgerStore` on Kysely: one set of queries and migrations for SQLite (better-sqlite3) and PostgreSQL (pg).
+ *
+ * Bulk by design: a group of a few thousand ops costs a handful of queries (multi-row inserts and upserts, `in`
+ * lists, one CASE update per table), never one query per op. Lists are chunked under each dialect's parameter limit.
+ *
+ * Transactions: SQLite has one connection, so transactions run one at a time through a promise chain and start with
+ * BEGIN IMMEDIATE (takes the write lock up front, so another process on the same file waits on busy_timeout instead of
+ * failing on a lock upgrade). PostgreSQL runs each in a pooled connection at READ COMMITTED; the counter row lock
+ * taken first (see `GroupTx`) serialises groups across ledger processes.
+ *
+ * Inside `transaction(fn)`, use only the `GroupTx` given to `fn`: a call on the store itself would wait for the
+ * connection (SQLite) or the locks (PostgreSQL) that `fn` holds, for ever; such a call is refused with an error.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Migrator, sql } from 'kysely';
+import type { Insertable, Kysely, RawBuilder, Selectable } from 'kysely';
+import type { Op, OpOutcome } from '../../loyalty/ops.ts';
+import type { Program } from '../../loyalty/program.ts';
+import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+import { migrationProvider } from './migrations.ts';
+import type { ConflictsTable, Database, MembersTable, OpsTable, TillsTable } from './schema.ts';
+import type {
+  ConflictRecord,
+  GroupTx,
+  GroupWrites,
+  ImportMember,
+  LedgerStore,
+  MemberRecord,
+  PullPage,
+  StoreRecord,
+  StoredOp,
+  TillRecord,
+} from './types.ts';
+
+export type Dialect = LedgerStore['dialect'];
+
+export interface KyselyStoreOptions {
+  dialect: Dialect;
+  /** The ledger's clock, epoch ms. */
+  now?: () => number;
+}
+
+/** Bound parameters per statement, under SQLite's 32766 and PostgreSQL's 65535, with room for a few extra. */
+const MAX_PARAMS: Record<Dialect, number> = { sqlite: 32_000, postgres: 65_000 };
+
+interface Ctx {
+  readonly dialect: Dialect;
+  readonly maxParams: number;
+  readonly now: () => number;
+}
+
+/** The ledger store on a Kysely instance; `openStore` in open.ts builds one and runs its migrations. */
+export class KyselyLedgerStore implements LedgerStore {
+  readonly dialect: Dialect;
+  readonly #db: Kysely<Database>;
+  readonly #ctx: Ctx;
+  /** SQLite only: the tail of the chain that runs transactions one at a time. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Set while a transaction's `fn` runs, to refuse store calls from inside it (see the file comment). */
+  readonly #inside = new AsyncLocalStorage<true>();
+
+  constructor(db: Kysely<Database>, opts: KyselyStoreOptions) {
+    this.#db = db;
+    this.dialect = opts.dialect;
+    this.#ctx = { dialect: opts.dialect, maxParams: MAX_PARAMS[opts.dialect], now: opts.now ?? Date.now };
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+  }
+
+  async close(): Promise<void> {
+    // Let a running transaction finish before the connection goes.
+    await this.#tail.catch(() => undefined);
+    await this.#db.destroy();
+  }
+
+  transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T> {
+    return this.#atomic((db) => fn(new KyselyGroupTx(db, this.#ctx)));
+  }
+
+  /** Runs `fn` in one database transaction; on SQLite after every transaction started before it has ended. */
+  // Async so that a refusal from #plain() rejects; the chain is still extended synchronously, at the call.
+  async #atomic<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    const db = this.#plain();
+    const inside = (conn: Kysely<Database>) => this.#inside.run(true, () => fn(conn));
+    if (this.dialect === 'postgres') return db.transaction().execute(inside);
+    const run = this.#tail.then(() => db.connection().execute((conn) => sqliteTransaction(conn, inside)));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The database for calls outside a transaction; throws when called from inside one. */
+  #plain(): Kysely<Database> {
+    if (this.#inside.getStore())
+      throw new Error('LedgerStore method called inside transaction(fn): use the GroupTx given to fn');
+    return this.#db;
+  }
+
+  async addStore(store: { storeId: StoreId; name: string }): Promise<void> {
+    await this.#plain()
+      .insertInto('stores')
+      .values({ store_id: store.storeId, name: store.name, created_at: this.#ctx.now() })
+      .execute();
+  }
+
+  async getStore(storeId: StoreId): Promise<StoreRecord | undefined> {
+    const row = await this.#plain().selectFrom('stores').selectAll().where('store_id', '=', storeId).executeTakeFirst();
+    return row && { storeId: row.store_id, name: row.name, createdAt: row.created_at };
+  }
+
+  async listStores(): Promise<StoreRecord[]> {
+    const rows = await this.#plain().selectFrom('stores').selectAll().orderBy('store_id').execute();
+    return rows.map((r) => ({ storeId: r.store_id, name: r.name, createdAt: r.created_at }));
+  }
+
+  async addTill(till: { tillId: TillId; storeId: StoreId; tokenHash: string }): Promise<void> {
+    await this.#plain()
+      .insertInto('tills')
+      .values({
+        till_id: till.tillId,
+        store_id: till.storeId,
+        token_hash: till.tokenHash,
+        last_seq: 0,
+        skew_ms: 0,
+        revoked_at: null,
+        created_at: this.#ctx.now(),
+      })
+      .execute();
+  }
+
+  async getTill(tillId: TillId): Promise<TillRecord | undefined> {
+    const row = await this.#plain().selectFrom('tills').selectAll().where('till_id', '=', tillId).executeTakeFirst();
+    return row && toTill(row);
+  }
+
+  async listTills(storeId?: StoreId): Promise<TillRecord[]> {
+    let q = this.#plain().selectFrom('tills').selectAll().orderBy('till_id');
+    if (storeId !== undefined) q = q.where('store_id', '=', storeId);
+    return (await q.execute()).map(toTill);
+  }
+
+  async tillSeqs(storeId: StoreId): Promise<Map<TillId, number>> {
+    const rows = await this.#plain()
+      .selectFrom('tills')
+      .select(['till_id', 'last_seq'])
+      .where('store_id', '=', storeId)
+      .orderBy('till_id')
+      .execute();
+    return new Map(rows.map((r) => [r.till_id, r.last_seq]));
+  }
+
+  /** Program versions are immutable (ops name the version they were made under): same content again is a no-op. */
+  async putProgram(program: Program): Promise<void> {
+    const json = JSON.stringify(program);
+    const res = await this.#plain()
+      .insertInto('programs')
+      .values({ version: program.version, json })
+      .onConflict((oc) => oc.column('version').doNothing())
+      .executeTakeFirst();
+    if (Number(res.numInsertedOrUpdatedRows ?? 0n) > 0) return;
+    const existing = await this.#plain()
+      .selectFrom('programs')
+      .select('json')
+      .where('version', '=', program.version)
+      .executeTakeFirst();
+    if (existing?.json !== json)
+      throw new Error(`program version ${program.version} already exists with other content; use a new version`);
+  }
+
+  async getProgram(version: number): Promise<Program | undefined> {
+    const row = await this.#plain()
+      .selectFrom('programs')
+      .select('json')
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row && (JSON.parse(row.json) as Program);
+  }
+
+  async latestProgram(): Promise<Program | undefined> {
+    const row = await this.#plain()
+      .selectFrom('programs')
+      .select('json')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && (JSON.parse(row.json) as Program);
+  }
+
+  /**
+   * Imported members start with balance = openingBalance, no lifetime points and no welcome bonus given: lifetime
+   * points count what was earned on this ledger.
+   */
+  async importMembers(rows: readonly ImportMember[], holdAt?: StoreId): Promise<number> {
+    const ids = new Set<string>();
+    const cards = new Set<string>();
+    for (const r of rows) {
+      if (ids.has(r.memberId)) throw new Error(`import refused: member id ${r.memberId} appears twice in the rows`);
+      if (cards.has(r.card)) throw new Error(`import refused: card ${r.card} appears twice in the rows`);
+      ids.add(r.memberId);
+      cards.add(r.card);
+    }
+    if (rows.length === 0) return 0;
+    const ctx = this.#ctx;
+    return this.#atomic(async (db) => {
+      const idList = rows.map((r) => r.memberId);
+      for (const part of chunks(idList, ctx.maxParams)) {
+        const hit = await db
+          .selectFrom('members')
+          .select('member_id')
+          .where('member_id', 'in', part)
+          .executeTakeFirst();
+        if (hit) throw new Error(`import refused: member id ${hit.member_id} already exists`);
+      }
+      const cardList = rows.map((r) => r.card);
+      for (const part of chunks(cardList, ctx.maxParams)) {
+        const hit = await db
+          .selectFrom('members')
+          .select(['card', 'member_id'])
+          .where('card', 'in', part)
+          .executeTakeFirst();
+        if (hit) throw new Error(`import refused: card ${hit.card} already belongs to member ${hit.member_id}`);
+      }
+      const first = (await lockCounter(db, ctx.dialect)) + 1;
+      const createdAt = ctx.now();
+      const members: Insertable<MembersTable>[] = rows.map((r, i) => ({
+        member_id: r.memberId,
+        card: r.card,
+        name: r.name,
+        balance: r.openingBalance,
+        lifetime_points: 0 as Points,
+        welcome_given: 0,
+        ledger_seq: first + i,
+        opening_balance: r.openingBalance,
+        home_store_id: r.homeStoreId,
+        email: r.email,
+        postal_address: r.postalAddress,
+        created_at: createdAt,
+      }));
+      for (const part of chunks(members, rowsPerStatement(ctx, MEMBER_COLUMNS))) {
+        await db.insertInto('members').values(part).execute();
+      }
+      if (holdAt !== undefined) {
+        // The members are new, so their own sequence already brings them to the store's next pull.
+        const holds = members.map((m) => ({ store_id: holdAt, member_id: m.member_id, held_seq: m.ledger_seq }));
+        for (const part of chunks(holds, rowsPerStatement(ctx, 3))) {
+          await db.insertInto('holds').values(part).execute();
+        }
+      }
+      await setCounter(db, first + rows.length - 1);
+      return rows.length;
+    });
+  }
+
+  async getMember(memberId: MemberId): Promise<MemberRecord | undefined> {
+    const row = await this.#plain()
+      .selectFrom('members')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .executeTakeFirst();
+    return row && toMember(row);
+  }
+
+  async findMemberByCard(card: Card): Promise<MemberRecord | undefined> {
+    const row = await this.#plain().selectFrom('members').selectAll().where('card', '=', card).executeTakeFirst();
+    return row && toMember(row);
+  }
+
+  /** A new hold takes a fresh ledger sequence, so the store's next pull brings the member even if unchanged since. */
+  async holdMember(storeId: StoreId, memberId: MemberId): Promise<void> {
+    const dialect = this.dialect;
+    await this.#atomic(async (db) => {
+      const held = await db
+        .selectFrom('holds')
+        .select('held_seq')
+        .where('store_id', '=', storeId)
+        .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      if (held) return;
+      const member = await db
+        .selectFrom('members')
+        .select('member_id')
+        .where('member_id', '=', memberId)
+        .executeTakeFirst();
+      if (!member) throw new Error(`cannot hold unknown member ${memberId}`);
+      const seq = (await lockCounter(db, dialect)) + 1;
+      // On PostgreSQL two processes may race past the check above: the primary key keeps one hold.
+      await db
+        .insertInto('holds')
+        .values({ store_id: storeId, member_id: memberId, held_seq: seq })
+        .onConflict((oc) => oc.columns(['store_id', 'member_id']).doNothing())
+        .execute();
+      await setCounter(db, seq);
+    });
+  }
+
+  async pullMembers(storeId: StoreId, cursor: number, limit: number): Promise<PullPage> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pull limit must be a positive integer: ${limit}`);
+    const rows = await this.#pullQuery(storeId, cursor)
+      .limit(limit + 1)
+      .execute();
+    if (rows.length <= limit)
+      return { members: rows.map(toMember), cursor: rows.at(-1)?.pull_seq ?? cursor, more: false };
+    const page = rows.slice(0, limit);
+    const last = page[limit - 1];
+    const next = rows[limit];
+    if (last && next && next.pull_seq === last.pull_seq) {
+      // The cursor is one number: finish this sequence's members rather than lose the rest of them.
+      const rest = await this.#pullQuery(storeId, last.pull_seq - 1)
+        .where('p.pull_seq', '=', last.pull_seq)
+        .where('p.member_id', '>', last.member_id)
+        .execute();
+      page.push(...rest);
+    }
+    return { members: page.map(toMember), cursor: page.at(-1)?.pull_seq ?? cursor, more: true };
+  }
+
+  /**
+   * A store's members with max(ledger_seq, held_seq) > cursor, in that order. Written as two disjoint halves (changed
+   * after the cursor; held after it but unchanged) so each can use an index, instead of one OR over the whole store.
+   */
+  #pullQuery(storeId: StoreId, cursor: number) {
+    const db = this.#plain();
+    const half = () =>
+      db
+        .selectFrom('holds as h')
+        .innerJoin('members as m', 'm.member_id', 'h.member_id')
+        .where('h.store_id', '=', storeId)
+        .selectAll('m')
+        .select(sql<number>`case when m.ledger_seq > h.held_seq then m.ledger_seq else h.held_seq end`.as('pull_seq'));
+    const changed = half().where('m.ledger_seq', '>', cursor);
+    const newlyHeld = half().where('h.held_seq', '>', cursor).where('m.ledger_seq', '<=', cursor);
+    return db
+      .selectFrom(changed.unionAll(newlyHeld).as('p'))
+      .selectAll('p')
+      .orderBy('p.pull_seq')
+      .orderBy('p.member_id');
+  }
+
+  async holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>> {
+    const out = new Map<MemberId, StoreId[]>();
+    for (const part of chunks(unique(memberIds), this.#ctx.maxParams)) {
+      const rows = await this.#plain()
+        .selectFrom('holds')
+        .select(['member_id', 'store_id'])
+        .where('member_id', 'in', part)
+        .orderBy('member_id')
+        .orderBy('store_id')
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.member_id);
+        if (list) list.push(r.store_id);
+        else out.set(r.member_id, [r.store_id]);
+      }
+    }
+    return out;
+  }
+
+  async getOp(opId: OpId): Promise<StoredOp | undefined> {
+    const row = await this.#plain().selectFrom('ops').selectAll().where('op_id', '=', opId).executeTakeFirst();
+    return row && toOp(row);
+  }
+
+  async listOps(tillId?: TillId): Promise<StoredOp[]> {
+    let q = this.#plain().selectFrom('ops').selectAll().orderBy('till_id').orderBy('seq');
+    if (tillId !== undefined) q = q.where('till_id', '=', tillId);
+    return (await q.execute()).map(toOp);
+  }
+
+  async listConflicts(filter?: { storeId?: StoreId; status?: ConflictRecord['status'] }): Promise<ConflictRecord[]> {
+    let q = this.#plain().selectFrom('conflicts').selectAll().orderBy('created_at').orderBy('conflict_id');
+    if (filter?.storeId !== undefined) q = q.where('store_id', '=', filter.storeId);
+    if (filter?.status !== undefined) q = q.where('status', '=', filter.status);
+    return (await q.execute()).map(toConflict);
+  }
+
+  async listMembers(): Promise<MemberRecord[]> {
+    return (await this.#plain().selectFrom('members').selectAll().orderBy('member_id').execute()).map(toMember);
+  }
+
+  /** One statement, so one snapshot on both dialects even while groups commit. Deltas of rejected ops are null. */
+  async totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }> {
+    const { rows } = await sql<{ balances: number; opening: number; deltas: number; ops: number }>`
+      select
+        (select coalesce(sum(balance), 0) from members) as balances,
+        (select coalesce(sum(opening_balance), 0) from members) as opening,
+        (select coalesce(sum(delta), 0) from ops) as deltas,
+        (select count(*) from ops) as ops`.execute(this.#plain());
+    const row = rows[0];
+    if (!row) throw new Error('totals: no row');
+    return row;
+  }
+}
+
+/** SQLite transaction on the single connection; see the file comment for why IMMEDIATE. */
+async function sqliteTransaction<T>(conn: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  await sql`begin immediate`.execute(conn);
+  let result: T;
+  try {
+    result = await fn(conn);
+    await sql`commit`.execute(conn);
+  } catch (err) {
+    // Some errors end the transaction themselves; then rollback fails and the original error is the one to report.
+    await sql`rollback`.execute(conn).catch(() => undefined);
+    throw err;
+  }
+  return result;
+}
+
+class KyselyGroupTx implements GroupTx {
+  readonly #db: Kysely<Database>;
+  readonly #ctx: Ctx;
+  /** The counter as read (and on PostgreSQL locked) by this transaction. */
+  #counter: number | undefined;
+
+  constructor(db: Kysely<Database>, ctx: Ctx) {
+    this.#db = db;
+    this.#ctx = ctx;
+  }
+
+  /** Locks the counter before anything else (PostgreSQL), so every group takes its locks in the same order. */
+  async #begin(): Promise<number> {
+    this.#counter ??= await lockCounter(this.#db, this.#ctx.dialect);
+    return this.#counter;
+  }
+
+  async lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>> {
+    await this.#begin();
+    const out = new Map<TillId, TillRecord>();
+    // Sorted, so two groups locking overlapping tills lock them in the same order.
+    for (const part of chunks(unique(ids).sort(), this.#ctx.maxParams)) {
+      let q = this.#db.selectFrom('tills').selectAll().where('till_id', 'in', part).orderBy('till_id');
+      if (this.#ctx.dialect === 'postgres') q = q.forUpdate();
+      for (const r of await q.execute()) out.set(r.till_id, toTill(r));
+    }
+    return out;
+  }
+
+  async getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>> {
+    await this.#begin();
+    const out = new Map<OpId, StoredOp>();
+    for (const part of chunks(unique(ids), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('ops').selectAll().where('op_id', 'in', part).execute();
+      for (const r of rows) out.set(r.op_id, toOp(r));
+    }
+    return out;
+  }
+
+  async getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>> {
+    await this.#begin();
+    const out = new Map<MemberId, MemberRecord>();
+    for (const part of chunks(unique(ids), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('members').selectAll().where('member_id', 'in', part).execute();
+      for (const r of rows) out.set(r.member_id, toMember(r));
+    }
+    return out;
+  }
+
+  async getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>> {
+    await this.#begin();
+    const out = new Map<Card, MemberId>();
+    for (const part of chunks(unique(cards), this.#ctx.maxParams)) {
+      const rows = await this.#db
+        .selectFrom('members')
+        .select(['card', 'member_id'])
+        .where('card', 'in', part)
+        .execute();
+      for (const r of rows) out.set(r.card, r.member_id);
+    }
+    return out;
+  }
+
+  ledgerSeq(): Promise<number> {
+    return this.#begin();
+  }
+
+  async getPrograms(versions: readonly number[]): Promise<Map<number, Program>> {
+    await this.#begin();
+    const out = new Map<number, Program>();
+    for (const part of chunks(unique(versions), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('programs').selectAll().where('version', 'in', part).execute();
+      for (const r of rows) out.set(r.version, JSON.parse(r.json) as Program);
+    }
+    return out;
+  }
+
+  async write(w: GroupWrites): Promise<void> {
+    const db = this.#db;
+    const ctx = this.#ctx;
+    const before = await this.#begin();
+    if (w.ledgerSeq < before) throw new Error(`ledger sequence would go back from ${before} to ${w.ledgerSeq}`);
+
+    for (const part of chunks(w.ops.map(fromOp), rowsPerStatement(ctx, OP_COLUMNS))) {
+      await db.insertInto('ops').values(part).execute();
+    }
+
+    // One row per member (last wins): PostgreSQL refuses an upsert that touches a row twice.
+    const members = [...new Map(w.members.map((m) => [m.memberId, fromMember(m)])).values()];
+    for (const part of chunks(members, rowsPerStatement(ctx, MEMBER_COLUMNS))) {
+      await db
+        .insertInto('members')
+        .values(part)
+        .onConflict((oc) =>
+          oc.column('member_id').doUpdateSet((eb) => ({
+            card: eb.ref('excluded.card'),
+            name: eb.ref('excluded.name'),
+            balance: eb.ref('excluded.balance'),
+            lifetime_points: eb.ref('excluded.lifetime_points'),
+            welcome_given: eb.ref('excluded.welcome_given'),
+            ledger_seq: eb.ref('excluded.ledger_seq'),
+            opening_balance: eb.ref('excluded.opening_balance'),
+            home_store_id: eb.ref('excluded.home_store_id'),
+            email: eb.ref('excluded.email'),
+            postal_address: eb.ref('excluded.postal_address'),
+          })),
+        )
+        .execute();
+    }
+
+    let after = w.ledgerSeq;
+    if (w.holds.length > 0) {
+      after = w.ledgerSeq + 1;
+      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
+        store_id: h.storeId,
+        member_id: h.memberId,
+        held_seq: after,
+      }));
+      for (const part of chunks(holds, rowsPerStatement(ctx, 3))) {
+        await db
+          .insertInto('holds')
+          .values(part)
+          .onConflict((oc) => oc.columns(['store_id', 'member_id']).doNothing())
+          .execute();
+      }
+    }
+
+    for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(ctx, CONFLICT_COLUMNS))) {
+      await db.insertInto('conflicts').values(part).execute();
+    }
+
+    // Bulk updates: one `case key when ... then ...` statement per chunk instead of one statement per row.
+    for (const part of chunks(w.reversals, rowsPerStatement(ctx, 3))) {
+      await db
+        .updateTable('ops')
+        .set({
+          reversed_by: caseOf(
+            sql.ref('op_id'),
+            part.map((r) => [r.opId, sql`${r.reversedBy}`]),
+          ),
+        })
+        .where(
+          'op_id',
+          'in',
+          part.map((r) => r.opId),
+        )
+        .execute();
+    }
+    const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()];
+    for (const part of chunks(tills, rowsPerStatement(ctx, 5))) {
+      await db
+        .updateTable('tills')
+        .set({
+          last_seq: caseOf(
+            sql.ref('till_id'),
+            part.map((t) => [t.tillId, bigint(t.lastSeq)]),
+          ),
+          skew_ms: caseOf(
+            sql.ref('till_id'),
+            part.map((t) => [t.tillId, bigint(t.skewMs)]),
+          ),
+        })
+        .where(
+          'till_id',
+          'in',
+          part.map((t) => t.tillId),
+        )
+        .execute();
+    }
+
+    await setCounter(db, after);
+    this.#counter = after;
+  }
+}
+
+const OP_COLUMNS = 12;
+const MEMBER_COLUMNS = 12;
+const CONFLICT_COLUMNS = 8;
+
+function rowsPerStatement(ctx: Ctx, columns: number): number {
+  return Math.floor(ctx.maxParams / columns);
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** A number bound as BIGINT: PostgreSQL cannot infer a type for a bare parameter in a CASE branch. */
+function bigint(n: number): RawBuilder<number> {
+  return sql<number>`cast(${n} as bigint)`;
+}
+
+/** `case key when k1 then v1 ... end`, for updating many rows with different values in one statement. */
+function caseOf<V>(key: RawBuilder<unknown>, pairs: [string, RawBuilder<V>][]): RawBuilder<V> {
+  return sql<V>`case ${key} ${sql.join(
+    pairs.map(([k, v]) => sql`when ${k} then ${v}`),
+    sql` `,
+  )} end`;
+}
+
+/** Reads the counter; on PostgreSQL locks its row until the transaction ends. */
+async function lockCounter(db: Kysely<Database>, dialect: Dialect): Promise<number> {
+  let q = db.selectFrom('counter').select('ledger_seq').where('id', '=', 1);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return (await q.executeTakeFirstOrThrow()).ledger_seq;
+}
+
+async function setCounter(db: Kysely<Database>, seq: number): Promise<void> {
+  await db.updateTable('counter').set({ ledger_seq: seq }).where('id', '=', 1).execute();
+}
+
+function toTill(r: Selectable<TillsTable>): TillRecord {
+  return {
+    tillId: r.till_id,
+    storeId: r.store_id,
+    tokenHash: r.token_hash,
+    lastSeq: r.last_seq,
+    skewMs: r.skew_ms,
+    revokedAt: r.revoked_at,
+    createdAt: r.created_at,
+  };
+}
+
+function toMember(r: Selectable<MembersTable>): MemberRecord {
+  return {
+    memberId: r.member_id,
+    card: r.card,
+    name: r.name,
+    balance: r.balance,
+    lifetimePoints: r.lifetime_points,
+    welcomeGiven: r.welcome_given === 1,
+    ledgerSeq: r.ledger_seq,
+    openingBalance: r.opening_balance,
+    homeStoreId: r.home_store_id,
+    email: r.email,
+    postalAddress: r.postal_address,
+    createdAt: r.created_at,
+  };
+}
+
+function fromMember(m: MemberRecord): Insertable<MembersTable> {
+  return {
+    member_id: m.memberId,
+    card: m.card,
+    name: m.name,
+    balance: m.balance,
+    lifetime_points: m.lifetimePoints,
+    welcome_given: m.welcomeGiven ? 1 : 0,
+    ledger_seq: m.ledgerSeq,
+    opening_balance: m.openingBalance,
+    home_store_id: m.homeStoreId,
+    email: m.email,
+    postal_address: m.postalAddress,
+    created_at: m.createdAt,
+  };
+}
+
+function toOp(r: Selectable<OpsTable>): StoredOp {
+  return {
+    opId: r.op_id,
+    tillId: r.till_id,
+    seq: r.seq,
+    memberId: r.member_id,
+    kind: r.kind,
+    contentHash: r.content_hash,
+    op: JSON.parse(r.op) as Op,
+    outcome: JSON.parse(r.outcome) as OpOutcome,
+    ledgerSeq: r.ledger_seq,
+    reversedBy: r.reversed_by,
+    appliedAt: r.applied_at,
+  };
+}
+
+function fromOp(o: StoredOp): Insertable<OpsTable> {
+  return {
+    op_id: o.opId,
+    till_id: o.tillId,
+    seq: o.seq,
+    member_id: o.memberId,
+    kind: o.kind,
+    content_hash: o.contentHash,
+    op: JSON.stringify(o.op),
+    outcome: JSON.stringify(o.outcome),
+    delta: o.outcome.status === 'rejected' ? null : o.outcome.delta,
+    ledger_seq: o.ledgerSeq,
+    reversed_by: o.reversedBy,
+    applied_at: o.appliedAt,
+  };
+}
+
+function toConflict(r: Selectable<ConflictsTable>): ConflictRecord {
+  return {
+    conflictId: r.conflict_id,
+    opId: r.op_id,
+    memberId: r.member_id,
+    tillId: r.till_id,
+    storeId: r.store_id,
+    shortfall: r.shortfall,
+    status: r.status,
+    createdAt: r.created_at,
+  };
+}
+
+function fromConflict(c: ConflictRecord): Insertable<ConflictsTable> {
+  return {
+    conflict_id: c.conflictId,
+    op_id: c.opId,
+    member_id: c.memberId,
+    till_id: c.tillId,
+    store_id: c.storeId,
+    shortfall: c.shortfall,
+    status: c.status,
+    created_at: c.createdAt,
+  };
+}
