@@ -15,7 +15,7 @@ const run = promisify(execFile);
 describe('ledger CLI', () => {
   let dir: string;
   const ledger = async (...args: string[]) => {
-    const env = { ...process.env, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
     delete env['DATABASE_URL'];
     try {
       const r = await run(process.execPath, [bin, '--data', dir, ...args], { env });
