@@ -1,0 +1,496 @@
+/**
+ * The till engine: what the cashier's screen calls. Every op is journaled in one IndexedDB transaction (op with
+ * the next gap-free seq, next seq, member row) before the call resolves (DESIGN invariants 1 and 4); sending is the
+ * replicator's job. Reads are also offered as rxjs Observables (Dexie liveQuery) for the UI.
+ * Runs in the renderer; the ledger is reached only through the injected `LedgerLink`.
+ */
+import { liveQuery } from 'dexie';
+import { Observable } from 'rxjs';
+import type { z } from 'zod';
+import { decideBurn, priceBurn } from '../loyalty/burn.ts';
+import type { BurnContext, BurnDecision } from '../loyalty/burn.ts';
+import { quoteEarn } from '../loyalty/earn.ts';
+import type { EarnQuote } from '../loyalty/earn.ts';
+import { BurnOpSchema, EarnOpSchema, EnrolOpSchema, OpSchema, VoidOpSchema } from '../loyalty/ops.ts';
+import type { BasketLine, BurnWhat, Op, RejectCode } from '../loyalty/ops.ts';
+import type { Program } from '../loyalty/program.ts';
+import { CardSchema } from '../loyalty/units.ts';
+import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
+import { errorMessages } from '../protocol/errors.ts';
+import { MAX_BATCH_OPS, describeIssues } from '../protocol/messages.ts';
+import type { LookupResponse, PushResponse } from '../protocol/messages.ts';
+import type { Clock, IdMaker } from './clock.ts';
+import { uuidV7Ids } from './clock.ts';
+import { getMeta, pendingRange, setMeta } from './db.ts';
+import type { MemberRow, OpMode, OpRow, TillDb } from './db.ts';
+import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
+import type { MemberView } from './view.ts';
+
+/** What the engine needs of the ledger connection (the Replicator provides it; offlineLink when there is none). */
+export interface LedgerLink {
+  isConnected(): boolean;
+  /** Priority push of `ops` (ending with a burn), answered within `deadlineMs` or 'timeout'; records results. */
+  authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
+  lookup(card: Card): Promise<LookupResponse | 'offline'>;
+}
+
+/** A link that is never connected: every burn is decided offline within floor limits. */
+export const offlineLink: LedgerLink = {
+  isConnected: () => false,
+  authorize: () => Promise.resolve('timeout'),
+  lookup: () => Promise.resolve('offline'),
+};
+
+export type TillErrorCode =
+  | 'BAD_INPUT'
+  | 'NO_PROGRAM'
+  | 'UNKNOWN_MEMBER'
+  | 'CARD_TAKEN'
+  | 'NOT_FOUND'
+  | 'NOT_REVERSIBLE'
+  | 'NOTHING_TO_REVERSE'
+  | 'ALREADY_REVERSED'
+  | 'WRONG_TILL';
+
+/** A refused engine call; nothing was written. */
+export class TillError extends Error {
+  constructor(
+    readonly code: TillErrorCode,
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'TillError';
+  }
+}
+
+export type BurnRefusal = Extract<BurnDecision, { mode: 'refuse' }>['reason'] | RejectCode | 'AUTH_TIMEOUT';
+
+/** A burn's result: given (online = the ledger answered), or refused with a code and the sentence to show. */
+export type BurnResult =
+  | { ok: true; op: OpRow; mode: 'online' | 'offline'; view: MemberView }
+  | { ok: false; reason: BurnRefusal; message: string; op?: OpRow };
+
+export type LookupResult =
+  | { found: true; member: MemberView }
+  | { found: false; reason: 'NOT_FOUND' | 'OFFLINE' | 'LEDGER_ERROR'; message: string };
+
+export interface TillQueues {
+  pending: OpRow[];
+  rejected: OpRow[];
+  conflict: OpRow[];
+}
+
+export interface TillEngineOptions {
+  db: TillDb;
+  tillId: TillId;
+  storeId: StoreId;
+  clock: Clock;
+  /** Default: UUIDv7. */
+  newId?: IdMaker;
+  /** Default: offlineLink. */
+  link?: LedgerLink;
+}
+
+const refusalMessages: Record<Extract<BurnDecision, { mode: 'refuse' }>['reason'] | 'AUTH_TIMEOUT', string> = {
+  INSUFFICIENT_POINTS: errorMessages.INSUFFICIENT_POINTS,
+  OVER_OP_LIMIT: 'The ledger cannot be reached and this burn is above the offline limit per operation.',
+  OVER_DAILY_LIMIT: "The ledger cannot be reached and this member's offline burns today would pass the daily limit.",
+  OVER_TILL_COUNT: 'The ledger cannot be reached and this till holds as many unconfirmed offline burns as allowed.',
+  OVER_TILL_POINTS: 'The ledger cannot be reached and this till holds as many unconfirmed offline points as allowed.',
+  OFFLINE_OVER_LIMIT: 'The ledger cannot be reached and this burn is above the offline limits.',
+  AUTH_TIMEOUT: 'The ledger did not answer in time; the burn was refused and reversed.',
+};
+
+const EnrolInput = EnrolOpSchema.pick({ card: true, name: true });
+const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true });
+const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
+const BurnInput = BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true });
+const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
+const DAY_MS = 86_400_000;
+
+function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new TillError('BAD_INPUT', `invalid ${what}`, describeIssues(r.error));
+  return r.data;
+}
+
+/** Wraps a Dexie liveQuery as an rxjs Observable (re-runs `fn` whenever the tables it read change, in any window). */
+function live<T>(fn: () => Promise<T>): Observable<T> {
+  return new Observable<T>((sub) => {
+    const s = liveQuery(fn).subscribe({ next: (v) => sub.next(v), error: (e: unknown) => sub.error(e) });
+    return () => s.unsubscribe();
+  });
+}
+
+type OpBody =
+  | Pick<Extract<Op, { kind: 'enrol' }>, 'kind' | 'card' | 'name'>
+  | Pick<Extract<Op, { kind: 'earn' }>, 'kind' | 'lines' | 'quotedPoints' | 'receiptRef'>
+  | Pick<Extract<Op, { kind: 'burn' }>, 'kind' | 'what' | 'points' | 'onOverdraw' | 'receiptRef'>
+  | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>;
+
+export class TillEngine {
+  readonly tillId: TillId;
+  readonly storeId: StoreId;
+  private readonly db: TillDb;
+  private readonly clock: Clock;
+  private readonly newId: IdMaker;
+  private link: LedgerLink;
+
+  /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
+  constructor(opts: TillEngineOptions) {
+    this.db = opts.db;
+    this.tillId = opts.tillId;
+    this.storeId = opts.storeId;
+    this.clock = opts.clock;
+    this.newId = opts.newId ?? uuidV7Ids;
+    this.link = opts.link ?? offlineLink;
+  }
+
+  /** Swaps the ledger link (e.g. when this window becomes or stops being the leader). */
+  setLink(link: LedgerLink): void {
+    this.link = link;
+  }
+
+  /** Enrols a new member at this till; the member can earn at once, offline too. */
+  async enrol(input: { card: string; name: string }): Promise<{ op: OpRow; view: MemberView }> {
+    const { card, name } = parse(EnrolInput, input, 'enrolment');
+    const memberId = this.newId() as MemberId;
+    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      if (await this.db.members.where('card').equals(card).first())
+        throw new TillError('CARD_TAKEN', errorMessages.CARD_TAKEN);
+      const now = this.clock.now();
+      const op = await this.journal(program, memberId, { kind: 'enrol', card, name }, 0, 'local');
+      const member: MemberRow = {
+        memberId,
+        card,
+        name,
+        balance: 0 as Points,
+        lifetimePoints: 0 as Points,
+        welcomeGiven: false,
+        ledgerSeq: 0,
+        tillSeq: 0,
+        heldAt: now,
+      };
+      await this.db.members.add(member);
+      return { op, view: viewOf(member, [op], program) };
+    });
+  }
+
+  /** Finds a member by card: locally first, then (online) on the ledger, holding it from then on. */
+  async lookup(card: string): Promise<LookupResult> {
+    const c = parse(CardSchema, card, 'card');
+    const local = await this.db.members.where('card').equals(c).first();
+    if (local) return { found: true, member: await this.viewOrThrow(local.memberId) };
+    const res = await this.link.lookup(c);
+    if (res === 'offline')
+      return {
+        found: false,
+        reason: 'OFFLINE',
+        message: 'Card not held at this till and the ledger cannot be reached.',
+      };
+    if (!res.ok) {
+      return res.error.code === 'NOT_FOUND'
+        ? { found: false, reason: 'NOT_FOUND', message: errorMessages.NOT_FOUND }
+        : { found: false, reason: 'LEDGER_ERROR', message: res.error.message };
+    }
+    const { member, tillSeq } = res;
+    await this.db.transaction('rw', [this.db.members], () => applySnapshot(this.db, member, tillSeq, this.clock.now()));
+    return { found: true, member: await this.viewOrThrow(member.memberId) };
+  }
+
+  /** The earn quote for a basket, with its breakdown; writes nothing. */
+  async quote(memberId: string, lines: readonly BasketLine[]): Promise<EarnQuote> {
+    const input = parse(QuoteInput, { memberId, lines }, 'basket');
+    return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const { member, ops } = await this.memberWithOps(input.memberId);
+      return quoteEarn(program, estimatedMember(member, ops), input.lines, this.clock.now());
+    });
+  }
+
+  /** Journals an earn with the quoted points; resolves once it is durable. */
+  async earn(input: {
+    memberId: string;
+    lines: readonly BasketLine[];
+    receiptRef?: string;
+  }): Promise<{ op: OpRow; quote: EarnQuote; view: MemberView }> {
+    const { memberId, lines, receiptRef } = parse(EarnInput, input, 'earn');
+    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const { member, ops } = await this.memberWithOps(memberId);
+      const quote = quoteEarn(program, estimatedMember(member, ops), lines, this.clock.now());
+      const body = {
+        kind: 'earn' as const,
+        lines,
+        quotedPoints: quote.points,
+        ...(receiptRef !== undefined ? { receiptRef } : {}),
+      };
+      const op = await this.journal(program, memberId, body, quote.points, 'local');
+      return { op, quote, view: viewOf(member, [...ops, op], program) };
+    });
+  }
+
+  /**
+   * Burns points (a reward or tender). Online: journals, then asks the ledger within the program's deadline;
+   * without an answer, gives it offline within floor limits or refuses and journals a reversal. Offline: gives it
+   * within floor limits. A refusal before journaling writes nothing.
+   */
+  async burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<BurnResult> {
+    const { memberId, what, receiptRef } = parse(BurnInput, input, 'burn');
+    const first = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const { member, ops } = await this.memberWithOps(memberId);
+      const price = priceBurn(program, what);
+      if (!price.ok) return { refused: price.code } as const;
+      const ctx = await this.burnContext(program, member, ops, price.points);
+      const decision = decideBurn(program, ctx);
+      if (decision.mode === 'refuse') return { refused: decision.reason } as const;
+      const body = {
+        kind: 'burn' as const,
+        what,
+        points: price.points,
+        onOverdraw: decision.onOverdraw,
+        ...(receiptRef !== undefined ? { receiptRef } : {}),
+      };
+      const op = await this.journal(program, memberId, body, -price.points, decision.mode);
+      return { op, decision, deadlineMs: program.authDeadlineMs } as const;
+    });
+    if ('refused' in first) return refusal(first.refused);
+    const { op, decision, deadlineMs } = first;
+    if (decision.mode === 'offline')
+      return { ok: true, op, mode: 'offline', view: await this.viewOrThrow(op.memberId) };
+
+    // Everything before the burn goes with it, so the ledger (which applies in seq order) can answer for it.
+    const outbox = await pendingRange(this.db, op.seq).toArray();
+    const answer =
+      outbox.length > MAX_BATCH_OPS || outbox.at(-1)?.opId !== op.opId
+        ? 'timeout'
+        : await this.link.authorize(
+            outbox.map((r) => r.op),
+            deadlineMs,
+          );
+    const result = answer === 'timeout' || !answer.ok ? undefined : answer.results.find((r) => r.opId === op.opId);
+    if (result) return this.settled(op.opId, result.outcome.status === 'rejected' ? result.outcome.code : null);
+    return this.authTimedOut(op.opId, decision.fallback);
+  }
+
+  /** Reverses an earn or burn of this till (once); resolves once the void is durable. */
+  async void(input: { opId: string; reason: string }): Promise<{ op: OpRow; view: MemberView }> {
+    const { targetOpId, reason } = parse(VoidInput, { targetOpId: input.opId, reason: input.reason }, 'void');
+    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const target = await this.db.ops.get(targetOpId);
+      this.checkVoidable(target);
+      const program = await this.program();
+      const op = await this.voidOf(program, target, reason);
+      return { op, view: await this.viewOrThrow(target.memberId) };
+    });
+  }
+
+  /** The member as the cashier sees it, or undefined when not held. */
+  async memberView(memberId: MemberId): Promise<MemberView | undefined> {
+    return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () =>
+      readMemberView(this.db, memberId, await getMeta(this.db, 'program')),
+    );
+  }
+
+  /** Live member view; emits again whenever the member or its ops change. */
+  member$(memberId: MemberId): Observable<MemberView | undefined> {
+    return live(() => this.memberView(memberId));
+  }
+
+  /** This till's latest ops, newest first. */
+  async recentOps(limit: number): Promise<OpRow[]> {
+    return this.db.ops.orderBy('seq').reverse().limit(limit).toArray();
+  }
+
+  recentOps$(limit: number): Observable<OpRow[]> {
+    return live(() => this.recentOps(limit));
+  }
+
+  /** The manager's queues: ops waiting to sync, refused by the ledger, and raised as conflicts. */
+  async queues(): Promise<TillQueues> {
+    return this.db.transaction('r', [this.db.ops], async () => ({
+      pending: await pendingRange(this.db).toArray(),
+      rejected: await this.db.ops.where('status').equals('rejected').sortBy('seq'),
+      conflict: await this.db.ops.where('status').equals('conflict').sortBy('seq'),
+    }));
+  }
+
+  queues$(): Observable<TillQueues> {
+    return live(() => this.queues());
+  }
+
+  /** The program in force (from the last sync), if any. */
+  async currentProgram(): Promise<Program | undefined> {
+    return getMeta(this.db, 'program');
+  }
+
+  // --- internals (called inside a transaction unless said otherwise) ---
+
+  private async program(): Promise<Program> {
+    const program = await getMeta(this.db, 'program');
+    if (!program) throw new TillError('NO_PROGRAM', 'No loyalty program is known yet; the till must sync once first.');
+    return program;
+  }
+
+  private async memberWithOps(memberId: MemberId): Promise<{ member: MemberRow; ops: OpRow[] }> {
+    const member = await this.db.members.get(memberId);
+    if (!member) throw new TillError('UNKNOWN_MEMBER', 'This member is not held at this till.');
+    return { member, ops: await this.db.ops.where('memberId').equals(memberId).toArray() };
+  }
+
+  private async viewOrThrow(memberId: MemberId): Promise<MemberView> {
+    const view = await readMemberView(this.db, memberId, await getMeta(this.db, 'program'));
+    if (!view) throw new TillError('UNKNOWN_MEMBER', 'This member is not held at this till.');
+    return view;
+  }
+
+  /** Validates the op against the protocol schema and appends it with the next gap-free seq. */
+  private async journal(
+    program: Program,
+    memberId: MemberId,
+    body: OpBody,
+    estDelta: number,
+    mode: OpMode,
+  ): Promise<OpRow> {
+    const seq = (await getMeta(this.db, 'nextSeq')) ?? 1;
+    const now = this.clock.now();
+    const candidate = {
+      opId: this.newId(),
+      tillId: this.tillId,
+      storeId: this.storeId,
+      seq,
+      memberId,
+      at: now,
+      programVersion: program.version,
+      ...body,
+    };
+    const op = parse(OpSchema, candidate, `${body.kind} op`);
+    const row: OpRow = { opId: op.opId, seq, memberId, op, status: 'pending', estDelta, mode, createdAt: now };
+    await this.db.ops.add(row);
+    await setMeta(this.db, 'nextSeq', seq + 1);
+    return row;
+  }
+
+  private async burnContext(
+    program: Program,
+    member: MemberRow,
+    memberOps: readonly OpRow[],
+    pts: Points,
+  ): Promise<BurnContext> {
+    const view = viewOf(member, memberOps, program);
+    const today = Math.floor(this.clock.now() / DAY_MS);
+    // Unconfirmed offline burns: given without the ledger's answer and not answered yet.
+    const isOfflineBurn = (r: OpRow): boolean => r.op.kind === 'burn' && r.mode === 'offline' && r.status === 'pending';
+    const offlineBurnedToday = memberOps
+      .filter((r) => isOfflineBurn(r) && Math.floor(r.createdAt / DAY_MS) === today)
+      .reduce((s, r) => s - r.estDelta, 0);
+    const outstanding = (await pendingRange(this.db).toArray()).filter(isOfflineBurn);
+    return {
+      points: pts,
+      balance: view.displayed,
+      offlineBurnedToday: offlineBurnedToday as Points,
+      outstanding: { count: outstanding.length, points: outstanding.reduce((s, r) => s - r.estDelta, 0) as Points },
+      connected: this.link.isConnected(),
+    };
+  }
+
+  /** The ledger answered the authorization: given, or refused with its code (the op stays, rejected). */
+  private async settled(opId: OpId, rejected: RejectCode | null): Promise<BurnResult> {
+    const row = await this.db.ops.get(opId);
+    if (!row) throw new Error(`journaled burn ${opId} vanished`);
+    if (rejected) return { ok: false, reason: rejected, message: errorMessages[rejected], op: row };
+    return { ok: true, op: row, mode: 'online', view: await this.viewOrThrow(row.memberId) };
+  }
+
+  /**
+   * No answer by the deadline. `offline`: the burn stands as an offline one (within floor limits). `refuse`: the
+   * cashier is told no, and a void is journaled at once so that a late application on the ledger is reversed (as a
+   * card payment reversal after a timeout).
+   */
+  private async authTimedOut(opId: OpId, fallback: 'offline' | 'refuse'): Promise<BurnResult> {
+    const late = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const row = await this.db.ops.get(opId);
+      if (!row) throw new Error(`journaled burn ${opId} vanished`);
+      // An answer may have been recorded between the deadline and now: it decides.
+      if (row.outcome) return row.outcome.status === 'rejected' ? row.outcome.code : null;
+      if (fallback === 'offline') {
+        await this.db.ops.update(opId, { mode: 'offline', authTimedOut: true });
+        return null;
+      }
+      await this.db.ops.update(opId, { authTimedOut: true });
+      await this.voidOf(await this.program(), { ...row, authTimedOut: true }, 'authorization timed out');
+      return 'AUTH_TIMEOUT' as const;
+    });
+    if (late === 'AUTH_TIMEOUT') {
+      const row = await this.db.ops.get(opId);
+      return { ok: false, reason: 'AUTH_TIMEOUT', message: refusalMessages.AUTH_TIMEOUT, ...(row ? { op: row } : {}) };
+    }
+    if (late) return this.settled(opId, late);
+    const row = await this.db.ops.get(opId);
+    if (!row) throw new Error(`journaled burn ${opId} vanished`);
+    return { ok: true, op: row, mode: 'offline', view: await this.viewOrThrow(row.memberId) };
+  }
+
+  private checkVoidable(target: OpRow | undefined): asserts target is OpRow {
+    if (!target) throw new TillError('NOT_FOUND', 'No op with this id at this till.');
+    if (target.op.tillId !== this.tillId)
+      throw new TillError('WRONG_TILL', 'Only ops of this till can be voided here.');
+    if (target.op.kind !== 'earn' && target.op.kind !== 'burn')
+      throw new TillError('NOT_REVERSIBLE', errorMessages.NOT_REVERSIBLE);
+    if (target.status === 'rejected') throw new TillError('NOTHING_TO_REVERSE', errorMessages.NOTHING_TO_REVERSE);
+    if (target.voidedBy) throw new TillError('ALREADY_REVERSED', errorMessages.ALREADY_REVERSED);
+  }
+
+  /** Journals the void of `target` and marks the target reversed. */
+  private async voidOf(program: Program, target: OpRow, reason: string): Promise<OpRow> {
+    const op = await this.journal(
+      program,
+      target.memberId,
+      { kind: 'void', targetOpId: target.opId, reason },
+      -effectiveDelta(target),
+      'local',
+    );
+    await this.db.ops.update(target.opId, { voidedBy: op.opId });
+    return op;
+  }
+}
+
+function refusal(reason: BurnRefusal): BurnResult {
+  const message =
+    reason in refusalMessages
+      ? refusalMessages[reason as keyof typeof refusalMessages]
+      : errorMessages[reason as RejectCode];
+  return { ok: false, reason, message };
+}
+
+/**
+ * The member as an earn quote should see it: the confirmed lifetime points plus this till's unconfirmed earns, and
+ * the welcome bonus taken once any earn of the member is under way (the ledger gives it on the first earn only).
+ */
+function estimatedMember(member: MemberRow, ops: readonly OpRow[]): { lifetimePoints: number; welcomeGiven: boolean } {
+  let lifetime = member.lifetimePoints as number;
+  let welcomeGiven = member.welcomeGiven;
+  for (const r of ops) {
+    if (r.op.kind !== 'earn' || r.status === 'rejected' || r.seq <= member.tillSeq) continue;
+    lifetime += effectiveDelta(r);
+    welcomeGiven = true;
+  }
+  return { lifetimePoints: lifetime, welcomeGiven };
+}
+
+/**
+ * Opens an engine on `db` for till `tillId`. The first call records the till's identity in the database; a database
+ * that belongs to another till is refused, because its seqs and ops are that till's.
+ */
+export async function createTillEngine(opts: TillEngineOptions): Promise<TillEngine> {
+  await opts.db.transaction('rw', [opts.db.meta], async () => {
+    const held = await getMeta(opts.db, 'till');
+    if (!held) await setMeta(opts.db, 'till', { tillId: opts.tillId, storeId: opts.storeId });
+    else if (held.tillId !== opts.tillId || held.storeId !== opts.storeId)
+      throw new TillError('WRONG_TILL', `This database belongs to till ${held.tillId} of store ${held.storeId}.`);
+  });
+  return new TillEngine(opts);
+}

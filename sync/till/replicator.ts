@@ -1,0 +1,346 @@
+/**
+ * Background sync for one till (run by one window only, see leader.ts): on connect it pulls every page of changes,
+ * then pushes the outbox (pending ops in seq order) through a ConnectionLoop; it records each op's outcome, applies
+ * returned snapshots by the view rule, and follows the ledger's live `changes`, `config` and `shed` events.
+ * Runs in the renderer (or Node tests); the socket is behind TillTransport.
+ *
+ * Exactly-once: an op stays `pending` until an answer names it; every resend carries the same op id, and the first
+ * outcome recorded is kept (the ledger answers a resend with the same outcome anyway).
+ */
+import { liveQuery } from 'dexie';
+import { BehaviorSubject, Observable, asyncScheduler, combineLatest, distinctUntilChanged, map } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Op } from '../loyalty/ops.ts';
+import type { Card, TillId } from '../loyalty/units.ts';
+import { errorMessages } from '../protocol/errors.ts';
+import { MAX_BATCH_OPS, MAX_PULL_LIMIT } from '../protocol/messages.ts';
+import type { ChangesEvent, LookupResponse, MemberSnapshot, OpResult, PushResponse } from '../protocol/messages.ts';
+import type { Clock } from './clock.ts';
+import { ConnectionLoop } from './connection-loop.ts';
+import { getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
+import type { SyncError, TillDb } from './db.ts';
+import { TransportError } from './transport.ts';
+import type { TillTransport } from './transport.ts';
+import { applySnapshot } from './view.ts';
+
+export interface SyncStatus {
+  state: 'online' | 'offline' | 'syncing';
+  /** Ops in the outbox not yet answered. */
+  pending: number;
+  /** Age of the oldest pending op, as of the last outbox change. */
+  oldestPendingAgeMs: number | null;
+  lastSyncAt: number | null;
+  lastError: SyncError | null;
+}
+
+export interface ReplicatorOptions {
+  db: TillDb;
+  transport: TillTransport;
+  tillId: TillId;
+  clock: Clock;
+  /** Timers for the loop and authorization deadlines (fake in tests). */
+  scheduler?: SchedulerLike;
+  random?: () => number;
+  /** Most ops per push (default 200, never above the protocol's MAX_BATCH_OPS). */
+  maxBatchOps?: number;
+  /** Longest wait before a push after an op is journaled (default 50 ms). */
+  maxWaitMs?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Pull page size (default 500). */
+  pullLimit?: number;
+}
+
+export class Replicator {
+  /** Sync state for the UI; replays the latest value. */
+  readonly status$: Observable<SyncStatus>;
+
+  private readonly db: TillDb;
+  private readonly transport: TillTransport;
+  private readonly tillId: TillId;
+  private readonly clock: Clock;
+  private readonly scheduler: SchedulerLike;
+  private readonly maxBatchOps: number;
+  private readonly pullLimit: number;
+  private readonly loop: ConnectionLoop;
+  private readonly connected$ = new BehaviorSubject<boolean>(false);
+  private readonly syncing$ = new BehaviorSubject<boolean>(false);
+  private readonly outbox$ = new BehaviorSubject<{ pending: number; oldestAt: number | null }>({
+    pending: 0,
+    oldestAt: null,
+  });
+  private readonly lastSyncAt$ = new BehaviorSubject<number | null>(null);
+  private readonly lastError$ = new BehaviorSubject<SyncError | null>(null);
+  private readonly subs: Subscription[] = [];
+  private needPull = true;
+  /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
+  private applying: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: ReplicatorOptions) {
+    this.db = opts.db;
+    this.transport = opts.transport;
+    this.tillId = opts.tillId;
+    this.clock = opts.clock;
+    this.scheduler = opts.scheduler ?? asyncScheduler;
+    this.maxBatchOps = Math.min(opts.maxBatchOps ?? 200, MAX_BATCH_OPS);
+    this.pullLimit = Math.min(opts.pullLimit ?? 500, MAX_PULL_LIMIT);
+    this.loop = new ConnectionLoop({
+      send: () => this.syncOnce(),
+      maxBatchOps: this.maxBatchOps,
+      scheduler: this.scheduler,
+      enabled: false,
+      ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+      ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
+      ...(opts.backoffCapMs !== undefined ? { backoffCapMs: opts.backoffCapMs } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+    this.status$ = combineLatest([
+      this.connected$,
+      this.syncing$,
+      this.outbox$,
+      this.lastSyncAt$,
+      this.lastError$,
+    ]).pipe(
+      map(([connected, syncing, outbox, lastSyncAt, lastError]): SyncStatus => ({
+        state: !connected ? 'offline' : syncing ? 'syncing' : 'online',
+        pending: outbox.pending,
+        oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, this.clock.now() - outbox.oldestAt),
+        lastSyncAt,
+        lastError,
+      })),
+      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+    );
+  }
+
+  /** Connects and follows the outbox and the ledger's events until `stop()`. */
+  async start(): Promise<void> {
+    this.lastSyncAt$.next((await getMeta(this.db, 'lastSyncAt')) ?? null);
+    this.lastError$.next((await getMeta(this.db, 'lastError')) ?? null);
+    const outbox = liveQuery(async () => {
+      const pending = await pendingRange(this.db).count();
+      const oldest = await pendingRange(this.db).first();
+      return { pending, oldestAt: oldest?.createdAt ?? null };
+    });
+    this.subs.push(
+      // liveQuery sees ops journaled by any window of this till, so the loop is kicked whatever wrote them.
+      new Observable<{ pending: number; oldestAt: number | null }>((sub) => {
+        const s = outbox.subscribe({ next: (v) => sub.next(v), error: (e: unknown) => sub.error(e) });
+        return () => s.unsubscribe();
+      }).subscribe({
+        next: (o) => {
+          this.outbox$.next(o);
+          this.loop.kick(o.pending);
+        },
+        error: (e: unknown) =>
+          this.noteError({ code: 'LOCAL_DB', message: e instanceof Error ? e.message : String(e) }),
+      }),
+      this.transport.connected$.subscribe((up) => {
+        this.connected$.next(up);
+        if (up) this.needPull = true;
+        this.loop.setEnabled(up);
+        // A fresh connection pulls first, then drains the outbox.
+        if (up) this.loop.kick();
+      }),
+      this.transport.lastError$.subscribe((e) => {
+        if (e) this.noteError(e);
+      }),
+      this.transport.changes$.subscribe(
+        (ev) => void this.serialize(() => this.applyChanges(ev)).catch((e: unknown) => this.noteLocal(e)),
+      ),
+      this.transport.config$.subscribe(
+        (ev) => void saveProgramIfNewer(this.db, ev.program).catch((e: unknown) => this.noteLocal(e)),
+      ),
+      this.transport.shed$.subscribe((ev) => this.loop.retryAfter(ev.retryAfterMs)),
+    );
+    this.transport.connect();
+  }
+
+  /** Stops syncing and disconnects; resolves when a batch in flight has finished. */
+  async stop(): Promise<void> {
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.transport.disconnect();
+    this.connected$.next(false);
+    await this.loop.close();
+    await this.applying;
+  }
+
+  isConnected(): boolean {
+    return this.connected$.value;
+  }
+
+  /** One loop step: pull all pages if a pull is due (after connecting), then push one batch. True on success. */
+  async syncOnce(): Promise<boolean> {
+    this.syncing$.next(true);
+    try {
+      if (this.needPull) {
+        if (!(await this.pullAll())) return false;
+        this.needPull = false;
+      }
+      return await this.pushBatch();
+    } finally {
+      this.syncing$.next(false);
+    }
+  }
+
+  /** Pulls every page of changes newer than the stored cursor. True when all pages came. */
+  async pullAll(): Promise<boolean> {
+    for (;;) {
+      const cursor = (await getMeta(this.db, 'cursor')) ?? 0;
+      const program = await getMeta(this.db, 'program');
+      let res;
+      try {
+        res = await this.transport.pull({ cursor, limit: this.pullLimit, programVersion: program?.version ?? 0 });
+      } catch (e) {
+        this.noteFailure(e);
+        return false;
+      }
+      if (!res.ok) {
+        this.noteWireError(res.error);
+        return false;
+      }
+      const page = res;
+      await this.serialize(() =>
+        this.db.transaction('rw', [this.db.members, this.db.meta], async () => {
+          const now = this.clock.now();
+          for (const m of page.members) await applySnapshot(this.db, m, page.tillSeq, now);
+          await setMeta(this.db, 'cursor', Math.max(cursor, page.cursor));
+          if (page.program && (!program || page.program.version > program.version))
+            await setMeta(this.db, 'program', page.program);
+        }),
+      );
+      // A page that claims more but does not move the cursor would loop forever.
+      if (!page.more || page.cursor <= cursor) break;
+    }
+    await this.noteSuccess();
+    return true;
+  }
+
+  /** Pushes the oldest pending ops (at most one batch). True when the ledger answered and made progress. */
+  async pushBatch(): Promise<boolean> {
+    const rows = await pendingRange(this.db).limit(this.maxBatchOps).toArray();
+    if (rows.length === 0) return true;
+    let res: PushResponse;
+    try {
+      res = await this.transport.push({ ops: rows.map((r) => r.op), sentAt: this.clock.now() });
+    } catch (e) {
+      // Timed out or dropped: the ops stay pending and the next batch resends them with the same ids.
+      this.noteFailure(e);
+      return false;
+    }
+    if (!res.ok) {
+      this.noteWireError(res.error);
+      return false;
+    }
+    await this.record(res.results, res.balances, res.tillSeq);
+    await this.noteSuccess();
+    // No result at all means the ledger waits for an earlier op: back off rather than spin.
+    return res.results.length > 0;
+  }
+
+  /**
+   * A priority push of `ops` (the till's pending ops up to a burn) answered within `deadlineMs`, or 'timeout'.
+   * Results are recorded like a push's, also when they come after the deadline. Runs beside the loop's batch.
+   */
+  async authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'> {
+    if (!this.isConnected() || ops.length === 0 || ops.length > MAX_BATCH_OPS) return 'timeout';
+    const answer = this.transport
+      .authorize({ ops: [...ops], sentAt: this.clock.now(), deadlineMs })
+      .then(async (res) => {
+        if (res.ok) await this.record(res.results, res.balances, res.tillSeq);
+        else this.noteWireError(res.error);
+        return res;
+      })
+      .catch((e: unknown): 'timeout' => {
+        this.noteFailure(e);
+        return 'timeout';
+      });
+    let timer: Subscription | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = this.scheduler.schedule(() => resolve('timeout'), deadlineMs);
+    });
+    try {
+      return await Promise.race([answer, deadline]);
+    } finally {
+      timer?.unsubscribe();
+    }
+  }
+
+  /** Asks the ledger for a member by card; 'offline' when it cannot be asked or does not answer. */
+  async lookup(card: Card): Promise<LookupResponse | 'offline'> {
+    if (!this.isConnected()) return 'offline';
+    try {
+      return await this.transport.lookup({ card });
+    } catch (e) {
+      this.noteFailure(e);
+      return 'offline';
+    }
+  }
+
+  /** Records outcomes (the first one wins) and applies snapshots that include this till's ops up to `tillSeq`. */
+  private async record(
+    results: readonly OpResult[],
+    balances: readonly MemberSnapshot[],
+    tillSeq: number,
+  ): Promise<void> {
+    await this.serialize(() =>
+      this.db.transaction('rw', [this.db.ops, this.db.members], async () => {
+        const now = this.clock.now();
+        for (const r of results) {
+          const row = await this.db.ops.get(r.opId);
+          if (!row || row.outcome) continue;
+          await this.db.ops.update(r.opId, { status: r.outcome.status, outcome: r.outcome, ackedAt: now });
+        }
+        for (const m of balances) await applySnapshot(this.db, m, tillSeq, now);
+      }),
+    );
+  }
+
+  private async applyChanges(ev: ChangesEvent): Promise<void> {
+    const tillSeq = ev.tillSeqs[this.tillId];
+    await this.db.transaction('rw', [this.db.members], async () => {
+      const now = this.clock.now();
+      for (const m of ev.members) {
+        if (tillSeq !== undefined) await applySnapshot(this.db, m, tillSeq, now);
+        // Without this till's seq the snapshot cannot be rebased on our pending ops: take it only for a member
+        // we do not hold (we have no ops for it).
+        else if (!(await this.db.members.get(m.memberId))) await applySnapshot(this.db, m, 0, now);
+      }
+    });
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.applying.then(fn, fn);
+    this.applying = next.catch(() => undefined);
+    return next;
+  }
+
+  private async noteSuccess(): Promise<void> {
+    const now = this.clock.now();
+    this.lastSyncAt$.next(now);
+    this.lastError$.next(null);
+    await this.db.transaction('rw', [this.db.meta], async () => {
+      await setMeta(this.db, 'lastSyncAt', now);
+      await setMeta(this.db, 'lastError', null);
+    });
+  }
+
+  private noteWireError(error: { code: string; message: string; retryAfterMs?: number | undefined }): void {
+    if (error.code === 'OVERLOADED') this.loop.retryAfter(error.retryAfterMs ?? 1_000);
+    this.noteError({ code: error.code, message: error.message });
+  }
+
+  private noteFailure(e: unknown): void {
+    if (e instanceof TransportError) this.noteError({ code: e.code, message: e.message });
+    else this.noteLocal(e);
+  }
+
+  private noteLocal(e: unknown): void {
+    this.noteError({ code: 'INTERNAL', message: e instanceof Error ? e.message : errorMessages.INTERNAL });
+  }
+
+  private noteError(error: SyncError): void {
+    this.lastError$.next(error);
+    // Kept across restarts for the manager's sync-health screen; losing it is harmless.
+    void setMeta(this.db, 'lastError', error).catch(() => undefined);
+  }
+}

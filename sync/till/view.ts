@@ -1,0 +1,138 @@
+/**
+ * The view rule (DESIGN invariant 3): what the cashier sees is the ledger's last confirmed snapshot of a member plus
+ * the effect of this till's own ops that snapshot did not include yet. Snapshots only ever move forward
+ * (invariant 7). Runs in the renderer; pure functions plus Dexie reads and writes inside the caller's transaction.
+ */
+import { tierFor } from '../loyalty/earn.ts';
+import type { Program, Tier } from '../loyalty/program.ts';
+import type { Card, MemberId, Points } from '../loyalty/units.ts';
+import type { MemberSnapshot } from '../protocol/messages.ts';
+import type { MemberRow, OpRow, TillDb } from './db.ts';
+
+/** A member as the cashier sees it. */
+export interface MemberView {
+  memberId: MemberId;
+  card: Card;
+  name: string;
+  /** Balance the ledger last confirmed (at `ledgerSeq`). */
+  confirmed: Points;
+  /** Effect of this till's ops the confirmed balance does not include yet. */
+  pending: Points;
+  /** confirmed + pending: the balance the cashier works with. */
+  displayed: Points;
+  /** How many of this till's ops are still counted in `pending`. */
+  pendingOps: number;
+  lifetimePoints: Points;
+  welcomeGiven: boolean;
+  ledgerSeq: number;
+  /** The tier for the confirmed lifetime points, when a program is known. */
+  tier: Tier | null;
+}
+
+/**
+ * The balance effect of one op as best known: the ledger's outcome once answered, else the till's estimate. A void
+ * follows its target: nothing if the target was rejected, the negation of the target's known effect otherwise.
+ */
+export function effectiveDelta(row: OpRow, target?: OpRow): number {
+  if (row.status === 'rejected') return 0;
+  if (row.outcome && row.outcome.status !== 'rejected') return row.outcome.delta;
+  if (row.op.kind === 'void' && target) {
+    if (target.status === 'rejected') return 0;
+    return -effectiveDelta(target);
+  }
+  return row.estDelta;
+}
+
+/** Ops of this till that `member`'s confirmed snapshot does not include yet, and their summed effect. */
+export function pendingEffect(
+  member: Pick<MemberRow, 'tillSeq'>,
+  memberOps: readonly OpRow[],
+): { points: number; count: number } {
+  const byId = new Map(memberOps.map((o) => [o.opId, o]));
+  let points = 0;
+  let count = 0;
+  for (const row of memberOps) {
+    if (row.seq <= member.tillSeq || row.status === 'rejected') continue;
+    const target = row.op.kind === 'void' ? byId.get(row.op.targetOpId) : undefined;
+    points += effectiveDelta(row, target);
+    count++;
+  }
+  return { points, count };
+}
+
+/** Builds the view of a member row from its ops (all of this till's ops for the member, any order). */
+export function viewOf(member: MemberRow, memberOps: readonly OpRow[], program: Program | undefined): MemberView {
+  const pending = pendingEffect(member, memberOps);
+  return {
+    memberId: member.memberId,
+    card: member.card,
+    name: member.name,
+    confirmed: member.balance,
+    pending: pending.points as Points,
+    displayed: (member.balance + pending.points) as Points,
+    pendingOps: pending.count,
+    lifetimePoints: member.lifetimePoints,
+    welcomeGiven: member.welcomeGiven,
+    ledgerSeq: member.ledgerSeq,
+    tier: program ? tierFor(program, member.lifetimePoints) : null,
+  };
+}
+
+/** Reads a member and its ops and builds the view; undefined when the member is not held. */
+export async function readMemberView(
+  db: TillDb,
+  memberId: MemberId,
+  program: Program | undefined,
+): Promise<MemberView | undefined> {
+  const member = await db.members.get(memberId);
+  if (!member) return undefined;
+  const ops = await db.ops.where('memberId').equals(memberId).toArray();
+  return viewOf(member, ops, program);
+}
+
+/**
+ * Applies a ledger snapshot that includes exactly this till's ops up to `tillSeq`. Unknown members are inserted
+ * (the store holds them). A known member takes the snapshot only when it is newer (ledgerSeq greater); at the same
+ * ledgerSeq the member state is identical, so only a later `tillSeq` is taken. Call inside a rw transaction over
+ * `members`. Returns true when something changed.
+ */
+export async function applySnapshot(db: TillDb, snap: MemberSnapshot, tillSeq: number, now: number): Promise<boolean> {
+  const current = await db.members.get(snap.memberId);
+  if (!current || snap.ledgerSeq > current.ledgerSeq) {
+    // The ledger owns card numbers: a local row holding this card for another member (an enrol the ledger will
+    // refuse with CARD_TAKEN) gives way, else the unique card index would abort the whole sync transaction.
+    const holder = await db.members.where('card').equals(snap.card).first();
+    if (holder && holder.memberId !== snap.memberId) await db.members.delete(holder.memberId);
+  }
+  if (!current) {
+    await db.members.put({ ...pickSnapshot(snap), tillSeq, heldAt: now });
+    return true;
+  }
+  if (snap.ledgerSeq > current.ledgerSeq) {
+    // The ledger applies a till's ops in order, so a newer snapshot never includes fewer of them; max() guards anyway.
+    await db.members.put({
+      ...pickSnapshot(snap),
+      tillSeq: Math.max(tillSeq, current.tillSeq),
+      heldAt: current.heldAt,
+    });
+    return true;
+  }
+  if (snap.ledgerSeq === current.ledgerSeq && tillSeq > current.tillSeq) {
+    await db.members.update(snap.memberId, { tillSeq });
+    return true;
+  }
+  return false;
+}
+
+/** Keeps only the snapshot's fields (a parsed message may carry no more, but a row must not either). */
+function pickSnapshot(s: MemberSnapshot): MemberSnapshot {
+  return {
+    memberId: s.memberId,
+    card: s.card,
+    name: s.name,
+    balance: s.balance,
+    lifetimePoints: s.lifetimePoints,
+    welcomeGiven: s.welcomeGiven,
+    ledgerSeq: s.ledgerSeq,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * An in-memory ledger for till tests, deciding ops with the real `applyOp` from sync/loyalty: per-till seq order,
+ * exactly-once by op id (a resend gets the first outcome), snapshots with ledger sequence numbers, paged pulls.
+ * It counts how many times each op id was applied, so tests can check exactly-once.
+ */
+import { applyOp } from '../../../../sync/loyalty/apply.ts';
+import type { AppliedOp, MemberState } from '../../../../sync/loyalty/apply.ts';
+import type { Op, OpOutcome } from '../../../../sync/loyalty/ops.ts';
+import type { Program } from '../../../../sync/loyalty/program.ts';
+import type { Card, MemberId, OpId, Points, TillId } from '../../../../sync/loyalty/units.ts';
+import { wireError } from '../../../../sync/protocol/errors.ts';
+import { PushRequestSchema } from '../../../../sync/protocol/messages.ts';
+import type {
+  LookupRequest,
+  LookupResponse,
+  MemberSnapshot,
+  OpResult,
+  PullRequest,
+  PullResponse,
+  PushRequest,
+  PushResponse,
+} from '../../../../sync/protocol/messages.ts';
+
+interface StoredOp extends AppliedOp {
+  json: string;
+}
+
+export class FakeLedger {
+  readonly members = new Map<MemberId, MemberState & { ledgerSeq: number }>();
+  readonly ops = new Map<OpId, StoredOp>();
+  /** How many times each op id was decided (must end at exactly 1 for every op a till journaled). */
+  readonly applied = new Map<OpId, number>();
+  readonly tillSeqs = new Map<TillId, number>();
+  private ledgerSeq = 0;
+  private conflicts = 0;
+  now = 1_700_000_000_000;
+
+  constructor(public program: Program) {}
+
+  /** An imported member (as head office would load it). */
+  seed(memberId: MemberId, card: string, name: string, balance: number): MemberSnapshot {
+    const m = {
+      memberId,
+      card: card as Card,
+      name,
+      balance: balance as Points,
+      lifetimePoints: balance as Points,
+      welcomeGiven: true,
+      ledgerSeq: ++this.ledgerSeq,
+    };
+    this.members.set(memberId, m);
+    return this.snapshot(memberId)!;
+  }
+
+  snapshot(memberId: MemberId): MemberSnapshot | undefined {
+    const m = this.members.get(memberId);
+    return m && { ...m };
+  }
+
+  /** Sets a member's balance as if another till had changed it. */
+  setBalance(memberId: MemberId, balance: number): MemberSnapshot {
+    const m = this.members.get(memberId);
+    if (!m) throw new Error('unknown member');
+    this.members.set(memberId, { ...m, balance: balance as Points, ledgerSeq: ++this.ledgerSeq });
+    return this.snapshot(memberId)!;
+  }
+
+  push(raw: PushRequest, tillId: TillId): PushResponse {
+    const req = PushRequestSchema.safeParse(raw);
+    if (!req.success) return { ok: false, error: wireError('BAD_REQUEST') };
+    const results: OpResult[] = [];
+    const touched = new Set<MemberId>();
+    for (const op of req.data.ops) {
+      if (op.tillId !== tillId) return { ok: false, error: wireError('WRONG_STORE') };
+      const json = JSON.stringify(op);
+      const seen = this.ops.get(op.opId);
+      if (seen) {
+        const outcome: OpOutcome = seen.json === json ? seen.outcome : { status: 'rejected', code: 'OP_ID_REUSED' };
+        results.push({ opId: op.opId, seq: op.seq, duplicate: true, outcome });
+        touched.add(op.memberId);
+        continue;
+      }
+      const last = this.tillSeqs.get(tillId) ?? 0;
+      // Ops after a gap get no result; the till resends them after the missing ones.
+      if (op.seq !== last + 1) break;
+      const outcome = this.apply(op);
+      this.ops.set(op.opId, { op, json, outcome, reversedBy: null });
+      this.tillSeqs.set(tillId, op.seq);
+      results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome });
+      touched.add(op.memberId);
+    }
+    const balances = [...touched].flatMap((id) => this.snapshot(id) ?? []);
+    return { ok: true, results, balances, tillSeq: this.tillSeqs.get(tillId) ?? 0, serverTime: this.now };
+  }
+
+  pull(req: PullRequest, tillId: TillId): PullResponse {
+    const newer = [...this.members.values()]
+      .filter((m) => m.ledgerSeq > req.cursor)
+      .sort((a, b) => a.ledgerSeq - b.ledgerSeq);
+    const page = newer.slice(0, req.limit);
+    return {
+      ok: true,
+      members: page.map((m) => ({ ...m })),
+      cursor: page.at(-1)?.ledgerSeq ?? req.cursor,
+      more: newer.length > page.length,
+      tillSeq: this.tillSeqs.get(tillId) ?? 0,
+      ...(req.programVersion < this.program.version ? { program: this.program } : {}),
+      serverTime: this.now,
+    };
+  }
+
+  lookup(req: LookupRequest, tillId: TillId): LookupResponse {
+    const m = [...this.members.values()].find((x) => x.card === req.card);
+    if (!m) return { ok: false, error: wireError('NOT_FOUND') };
+    return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+  }
+
+  private apply(op: Op): OpOutcome {
+    const stored = this.members.get(op.memberId);
+    const target = op.kind === 'void' ? this.ops.get(op.targetOpId) : undefined;
+    const cardHolder =
+      op.kind === 'enrol' ? [...this.members.values()].find((m) => m.card === op.card)?.memberId : undefined;
+    const { outcome, member } = applyOp({
+      op,
+      program: op.programVersion === this.program.version ? this.program : undefined,
+      member: stored,
+      cardHolder,
+      target,
+      at: op.at,
+      newConflictId: () => `c${++this.conflicts}`,
+    });
+    this.applied.set(op.opId, (this.applied.get(op.opId) ?? 0) + 1);
+    if (member) this.members.set(member.memberId, { ...member, ledgerSeq: ++this.ledgerSeq });
+    if (op.kind === 'void' && target && outcome.status !== 'rejected') target.reversedBy = op.opId;
+    return outcome;
+  }
+}
