@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'out/**', 'coverage/**', '**/*.js', '!bin/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'out/**', 'coverage/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -26,7 +26,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', '../till/*', '../ledger/*', '../protocol/*', 'dexie', 'socket.io*', 'better-sqlite3', 'pg'] },
+        {
+          patterns: [
+            'node:*',
+            '../till/*',
+            '../ledger/*',
+            '../protocol/*',
+            'dexie',
+            'socket.io*',
+            'better-sqlite3',
+            'pg',
+          ],
+        },
       ],
     },
   },

@@ -7,7 +7,11 @@ import { hashToken, newToken } from './tokens.ts';
 
 /** Registers a till of an existing store and returns its token, which is not stored (only its hash). */
 export async function addTill(store: LedgerStore, tillId: TillId, storeId: StoreId): Promise<string> {
-  if (!(await store.getStore(storeId))) throw new CodedError('UNKNOWN_STORE', `store ${storeId} does not exist; add it first with "ledger store add ${storeId} --name NAME".`);
+  if (!(await store.getStore(storeId)))
+    throw new CodedError(
+      'UNKNOWN_STORE',
+      `store ${storeId} does not exist; add it first with "ledger store add ${storeId} --name NAME".`,
+    );
   if (await store.getTill(tillId)) throw new CodedError('TILL_EXISTS', `till ${tillId} already exists.`);
   const token = newToken();
   await store.addTill({ tillId, storeId, tokenHash: hashToken(token) });
@@ -27,4 +31,3 @@ export async function seedDemo(store: LedgerStore, opts: { members: number; now:
   await store.importMembers(demoMembers(opts.members, 42), storeId);
   return { storeId, tills };
 }
-

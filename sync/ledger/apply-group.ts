@@ -78,7 +78,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   for (const o of allOps) if (o.kind === 'void') wantedOps.add(o.targetOpId);
   const ops = await tx.getOps([...wantedOps]);
   const members = await tx.getMembers([...new Set(allOps.map((o) => o.memberId))]);
-  const cardHolders = await tx.getCardHolders([...new Set(allOps.flatMap((o) => (o.kind === 'enrol' ? [o.card] : [])))]);
+  const cardHolders = await tx.getCardHolders([
+    ...new Set(allOps.flatMap((o) => (o.kind === 'enrol' ? [o.card] : []))),
+  ]);
   const programs = await tx.getPrograms([...new Set(allOps.map((o) => o.programVersion))]);
   let ledgerSeq = await tx.ledgerSeq();
 
@@ -109,7 +111,12 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         continue;
       }
       if (op.seq <= state.lastSeq) {
-        results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome: { status: 'rejected', code: 'SEQ_REUSED' } });
+        results.push({
+          opId: op.opId,
+          seq: op.seq,
+          duplicate: false,
+          outcome: { status: 'rejected', code: 'SEQ_REUSED' },
+        });
         continue;
       }
       if (op.seq !== state.lastSeq + 1) break; // a gap: the rest waits for the missing ops
@@ -124,7 +131,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         program,
         member,
         cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
-        target: target ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp) : undefined,
+        target: target
+          ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp)
+          : undefined,
         at,
         newConflictId: ctx.newConflictId,
       });

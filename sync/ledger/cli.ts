@@ -36,15 +36,24 @@ async function withStore<T>(cmd: Command, fn: (store: LedgerStore, dir: string) 
   }
 }
 
-function parseId<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: string, what: string): T {
+function parseId<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  value: string,
+  what: string,
+): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CodedError('BAD_ARGUMENT', `${what} "${value}" is not valid: use letters, digits, dot, dash and underscore (1-64).`);
+  if (!r.success)
+    throw new CodedError(
+      'BAD_ARGUMENT',
+      `${what} "${value}" is not valid: use letters, digits, dot, dash and underscore (1-64).`,
+    );
   return r.data;
 }
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CodedError('BAD_ARGUMENT', `port "${value}" is not a number between 0 and 65535.`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new CodedError('BAD_ARGUMENT', `port "${value}" is not a number between 0 and 65535.`);
   return n;
 }
 
@@ -65,7 +74,10 @@ async function serve(store: LedgerStore, port: number, host: string) {
 export function buildCli(): Command {
   const program = new Command('ledger')
     .description('Central loyalty ledger: head-office commands and the till sync server')
-    .option('--data <dir>', 'data folder for the SQLite ledger (default: $LEDGER_DATA or ./data); DATABASE_URL selects PostgreSQL')
+    .option(
+      '--data <dir>',
+      'data folder for the SQLite ledger (default: $LEDGER_DATA or ./data); DATABASE_URL selects PostgreSQL',
+    )
     .exitOverride()
     .showHelpAfterError();
 
@@ -74,7 +86,9 @@ export function buildCli(): Command {
     .description('create the ledger database (SQLite file under the data folder, or PostgreSQL from DATABASE_URL)')
     .action(async (_o, cmd: Command) => {
       await withStore(cmd, (store, dir) => {
-        console.log(store.dialect === 'sqlite' ? `ledger ready: ${resolve(dir, 'ledger.sqlite')}` : 'ledger ready on PostgreSQL');
+        console.log(
+          store.dialect === 'sqlite' ? `ledger ready: ${resolve(dir, 'ledger.sqlite')}` : 'ledger ready on PostgreSQL',
+        );
         return Promise.resolve();
       });
     });
@@ -85,7 +99,8 @@ export function buildCli(): Command {
     .requiredOption('--name <name>', 'display name')
     .action(async (id: string, o: { name: string }, cmd: Command) => {
       const storeId = parseId(StoreIdSchema, id, 'store id');
-      if (!o.name.trim() || o.name.length > 120) throw new CodedError('BAD_ARGUMENT', 'a store name is 1 to 120 characters.');
+      if (!o.name.trim() || o.name.length > 120)
+        throw new CodedError('BAD_ARGUMENT', 'a store name is 1 to 120 characters.');
       await withStore(cmd, async (store) => {
         if (await store.getStore(storeId)) throw new CodedError('STORE_EXISTS', `store ${storeId} already exists.`);
         await store.addStore({ storeId, name: o.name.trim() });
@@ -115,14 +130,17 @@ export function buildCli(): Command {
     });
   tills.command('list').action(async (_o, cmd: Command) => {
     await withStore(cmd, async (store) => {
-      for (const t of await store.listTills()) console.log(`${t.tillId}\t${t.storeId}\tlast seq ${t.lastSeq}${t.revokedAt ? '\trevoked' : ''}`);
+      for (const t of await store.listTills())
+        console.log(`${t.tillId}\t${t.storeId}\tlast seq ${t.lastSeq}${t.revokedAt ? '\trevoked' : ''}`);
     });
   });
 
   const members = program.command('members').description('members');
   members
     .command('import <file>')
-    .description('import members from a CSV file (card,name,email,postal_address,home_store,opening_balance); all or nothing')
+    .description(
+      'import members from a CSV file (card,name,email,postal_address,home_store,opening_balance); all or nothing',
+    )
     .option('--store <storeId>', 'hold the imported members at this store (sent to its tills)')
     .action(async (file: string, o: { store?: string }, cmd: Command) => {
       const holdAt = o.store === undefined ? undefined : parseId(StoreIdSchema, o.store, 'store id');
@@ -138,7 +156,8 @@ export function buildCli(): Command {
         throw new CodedError('CSV_INVALID', `${file}: ${parsed.errors.length} problem(s); nothing was imported.`);
       }
       await withStore(cmd, async (store) => {
-        if (holdAt && !(await store.getStore(holdAt))) throw new CodedError('UNKNOWN_STORE', `store ${holdAt} does not exist.`);
+        if (holdAt && !(await store.getStore(holdAt)))
+          throw new CodedError('UNKNOWN_STORE', `store ${holdAt} does not exist.`);
         const n = await store.importMembers(parsed.rows, holdAt);
         console.log(`${n} members imported`);
       });
@@ -160,7 +179,10 @@ export function buildCli(): Command {
       await withStore(cmd, async (store) => {
         const current = await store.latestProgram();
         if (current && r.data.version <= current.version)
-          throw new CodedError('PROGRAM_VERSION', `version ${r.data.version} is not newer than the current ${current.version}.`);
+          throw new CodedError(
+            'PROGRAM_VERSION',
+            `version ${r.data.version} is not newer than the current ${current.version}.`,
+          );
         await store.putProgram(r.data);
         console.log(`program version ${r.data.version} stored`);
       });
@@ -184,7 +206,8 @@ export function buildCli(): Command {
       await mkdir(dir, { recursive: true });
       const store = await openStore(storeOptionsFromEnv(dir));
       await store.migrate();
-      if (!(await store.latestProgram())) throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
+      if (!(await store.latestProgram()))
+        throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
       const server = await serve(store, port, o.host);
       console.log(`ledger listening on ${server.url} (tills connect to ${server.url}/till)`);
     });
@@ -198,7 +221,8 @@ export function buildCli(): Command {
     .action(async (o: { port: string; host: string; members: string }, cmd: Command) => {
       const port = parsePort(o.port);
       const count = Number(o.members);
-      if (!Number.isInteger(count) || count < 0 || count > 1_000_000) throw new CodedError('BAD_ARGUMENT', '--members is a whole number up to 1,000,000.');
+      if (!Number.isInteger(count) || count < 0 || count > 1_000_000)
+        throw new CodedError('BAD_ARGUMENT', '--members is a whole number up to 1,000,000.');
       const dir = dataDir(cmd);
       await mkdir(dir, { recursive: true });
       const store = await openStore(storeOptionsFromEnv(dir));
@@ -207,7 +231,9 @@ export function buildCli(): Command {
       if (!(await store.latestProgram())) {
         const seeded = await seedDemo(store, { members: count, now: Date.now() });
         await writeFile(credsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
-        console.log(`seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}, ${count} members`);
+        console.log(
+          `seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}, ${count} members`,
+        );
       }
       const server = await serve(store, port, o.host);
       console.log(`ledger listening on ${server.url} (health: ${server.url}/health)`);

@@ -170,20 +170,22 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     socket.on('disconnect', (reason) => log.info({ reason }, 'till disconnected'));
 
     const handle = <T>(event: keyof ClientToServerEvents, fn: (payload: unknown) => Promise<T>) => {
-      socket.on(event, ((payload: unknown, ack: unknown) => {
+      socket.on(event, (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return; // every till request expects an answer
         const reply = ack as (r: unknown) => void;
         // Through a promise, so that a handler throwing synchronously still gets a coded answer.
-        Promise.resolve(payload).then(fn).then(reply, (err: unknown) => {
-          if (err instanceof WireFailure) return reply({ ok: false, error: err.wire });
-          if (err instanceof OverloadedError) {
-            socket.emit('shed', { retryAfterMs: err.retryAfterMs });
-            return reply({ ok: false, error: wireError('OVERLOADED', { retryAfterMs: err.retryAfterMs }) });
-          }
-          log.error({ err, event }, 'request failed');
-          reply({ ok: false, error: wireError('INTERNAL') });
-        });
-      }));
+        Promise.resolve(payload)
+          .then(fn)
+          .then(reply, (err: unknown) => {
+            if (err instanceof WireFailure) return reply({ ok: false, error: err.wire });
+            if (err instanceof OverloadedError) {
+              socket.emit('shed', { retryAfterMs: err.retryAfterMs });
+              return reply({ ok: false, error: wireError('OVERLOADED', { retryAfterMs: err.retryAfterMs }) });
+            }
+            log.error({ err, event }, 'request failed');
+            reply({ ok: false, error: wireError('INTERNAL') });
+          });
+      });
     };
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -194,7 +196,10 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
 
     const submit = async (req: PushRequest, priority: boolean): Promise<PushResponse> => {
       checkOwnership(req, tillId, storeId);
-      const out = await intake.submit({ tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() }, priority);
+      const out = await intake.submit(
+        { tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() },
+        priority,
+      );
       return { ok: true, results: out.results, balances: out.balances, tillSeq: out.tillSeq, serverTime: now() };
     };
 
@@ -289,7 +294,8 @@ function checkOwnership(req: PushRequest, tillId: TillId, storeId: StoreId): voi
   const ids = new Set<string>();
   for (const op of req.ops) {
     if (op.tillId !== tillId || op.storeId !== storeId) throw new WireFailure(wireError('WRONG_STORE'));
-    if (ids.has(op.opId)) throw new WireFailure(wireError('BAD_REQUEST', { issues: [`op ${op.opId} appears twice in the batch`] }));
+    if (ids.has(op.opId))
+      throw new WireFailure(wireError('BAD_REQUEST', { issues: [`op ${op.opId} appears twice in the batch`] }));
     ids.add(op.opId);
   }
 }

@@ -36,16 +36,21 @@ export interface BurnContext {
 
 export type FloorCheck =
   | { within: true }
-  | { within: false; reason: 'OVER_OP_LIMIT' | 'OVER_DAILY_LIMIT' | 'OVER_TILL_COUNT' | 'OVER_TILL_POINTS' | 'INSUFFICIENT_POINTS' };
+  | {
+      within: false;
+      reason: 'OVER_OP_LIMIT' | 'OVER_DAILY_LIMIT' | 'OVER_TILL_COUNT' | 'OVER_TILL_POINTS' | 'INSUFFICIENT_POINTS';
+    };
 
 /** Whether a burn may be given without the ledger's answer (DESIGN invariant 5). */
 export function checkFloor(program: Program, ctx: BurnContext): FloorCheck {
   const f = program.floorLimits;
   if (ctx.points > ctx.balance) return { within: false, reason: 'INSUFFICIENT_POINTS' };
   if (ctx.points > f.maxPointsPerOp) return { within: false, reason: 'OVER_OP_LIMIT' };
-  if (ctx.offlineBurnedToday + ctx.points > f.maxPointsPerMemberPerDay) return { within: false, reason: 'OVER_DAILY_LIMIT' };
+  if (ctx.offlineBurnedToday + ctx.points > f.maxPointsPerMemberPerDay)
+    return { within: false, reason: 'OVER_DAILY_LIMIT' };
   if (ctx.outstanding.count + 1 > f.maxOutstandingOps) return { within: false, reason: 'OVER_TILL_COUNT' };
-  if (ctx.outstanding.points + ctx.points > f.maxOutstandingPoints) return { within: false, reason: 'OVER_TILL_POINTS' };
+  if (ctx.outstanding.points + ctx.points > f.maxOutstandingPoints)
+    return { within: false, reason: 'OVER_TILL_POINTS' };
   return { within: true };
 }
 

@@ -3,7 +3,15 @@
  * Every op is made at the till with a UUIDv7 id and a gap-free per-till sequence number.
  */
 import { z } from 'zod';
-import { CardSchema, CentsSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from './units.ts';
+import {
+  CardSchema,
+  CentsSchema,
+  MemberIdSchema,
+  OpIdSchema,
+  PointsSchema,
+  StoreIdSchema,
+  TillIdSchema,
+} from './units.ts';
 
 const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000);
 const category = z

@@ -30,7 +30,9 @@ describe.each(backends)('ledger killed mid-batch on %s', (backend) => {
     const maker = new OpMaker(till);
     const batches: Op[][] = [];
     for (let b = 0; b < 6; b++) {
-      batches.push(Array.from({ length: 400 }, (_, i) => maker.earn(seeded.members[(b * 7 + i) % 20]?.memberId ?? '', 100 + i)));
+      batches.push(
+        Array.from({ length: 400 }, (_, i) => maker.earn(seeded.members[(b * 7 + i) % 20]?.memberId ?? '', 100 + i)),
+      );
     }
     const acked = new Map<string, number>();
     for (const [i, batch] of batches.entries()) {
@@ -40,7 +42,8 @@ describe.each(backends)('ledger killed mid-batch on %s', (backend) => {
       await new Promise((r) => setTimeout(r, i * 15));
       await ledger.restart();
       const first = (await pending) as PushResponse | undefined;
-      if (first?.ok) for (const r of first.results) if (r.outcome.status === 'applied') acked.set(r.opId, r.outcome.delta);
+      if (first?.ok)
+        for (const r of first.results) if (r.outcome.status === 'applied') acked.set(r.opId, r.outcome.delta);
       socket.close();
     }
     // Resend everything, as a till's outbox would, until every op has an answer.

@@ -39,7 +39,8 @@ describe.each(backends)('ledger edges on %s', (backend) => {
     sockets.push(s);
     return s;
   };
-  const pull = async (s: RawSocket) => (await request(s, 'pull', { cursor: 0, limit: 1000, programVersion: 0 })) as PullResponse;
+  const pull = async (s: RawSocket) =>
+    (await request(s, 'pull', { cursor: 0, limit: 1000, programVersion: 0 })) as PullResponse;
 
   it('answers GET /health with the dialect and protocol version', async () => {
     const res = await fetch(`${ledger.url}/health`);
@@ -52,9 +53,21 @@ describe.each(backends)('ledger edges on %s', (backend) => {
 
   it.each([
     ['no auth at all', {}, 'AUTH_REQUIRED'],
-    ['an unknown till', { tillId: 'zz9', storeId: 'store-a', token: 'x'.repeat(43), protocolVersion: PROTOCOL_VERSION }, 'AUTH_FAILED'],
-    ['a wrong token', { tillId: 'a1', storeId: 'store-a', token: 'y'.repeat(43), protocolVersion: PROTOCOL_VERSION }, 'AUTH_FAILED'],
-    ['an old protocol version', { tillId: 'a1', storeId: 'store-a', token: 'y'.repeat(43), protocolVersion: 99 }, 'PROTOCOL_VERSION'],
+    [
+      'an unknown till',
+      { tillId: 'zz9', storeId: 'store-a', token: 'x'.repeat(43), protocolVersion: PROTOCOL_VERSION },
+      'AUTH_FAILED',
+    ],
+    [
+      'a wrong token',
+      { tillId: 'a1', storeId: 'store-a', token: 'y'.repeat(43), protocolVersion: PROTOCOL_VERSION },
+      'AUTH_FAILED',
+    ],
+    [
+      'an old protocol version',
+      { tillId: 'a1', storeId: 'store-a', token: 'y'.repeat(43), protocolVersion: 99 },
+      'PROTOCOL_VERSION',
+    ],
   ])('refuses a handshake with %s', async (_name, auth, code) => {
     const r = await connectRaw(ledger.url, auth);
     expect(r.error?.code).toBe(code);
@@ -67,10 +80,13 @@ describe.each(backends)('ledger edges on %s', (backend) => {
     expect(r.error?.code).toBe('WRONG_STORE');
   });
 
-  it("refuses ops made for another till or store, and changes nothing", async () => {
+  it('refuses ops made for another till or store, and changes nothing', async () => {
     const s = await open('b1');
     const forA = new OpMaker(till('a1'));
-    const res = (await request(s, 'push', { ops: [forA.earn(member(0).memberId, 1000)], sentAt: Date.now() })) as PushResponse;
+    const res = (await request(s, 'push', {
+      ops: [forA.earn(member(0).memberId, 1000)],
+      sentAt: Date.now(),
+    })) as PushResponse;
     expect(res).toMatchObject({ ok: false, error: { code: 'WRONG_STORE' } });
     const a = await open('a1');
     const after = await pull(a);
@@ -113,7 +129,9 @@ describe.each(backends)('ledger edges on %s', (backend) => {
     expect(first.results).toHaveLength(1);
     expect(first.results[0]).toMatchObject({ duplicate: false, outcome: { status: 'applied' } });
     const balance = first.balances.find((b) => b.memberId === m.memberId)?.balance;
-    expect(balance).toBe(m.openingBalance + (first.results[0]?.outcome.status === 'applied' ? first.results[0].outcome.delta : NaN));
+    expect(balance).toBe(
+      m.openingBalance + (first.results[0]?.outcome.status === 'applied' ? first.results[0].outcome.delta : NaN),
+    );
 
     const again = (await request(s, 'push', { ops: [earn], sentAt: Date.now() })) as PushResponse;
     if (!again.ok) throw new Error(again.error.code);
@@ -127,7 +145,7 @@ describe.each(backends)('ledger edges on %s', (backend) => {
     expect(refused.balances.find((b) => b.memberId === m.memberId)?.balance).toBe(balance);
   });
 
-  it('applies nothing past a gap in a till\'s sequence, and applies it once the gap is filled', async () => {
+  it("applies nothing past a gap in a till's sequence, and applies it once the gap is filled", async () => {
     const s = await open('a2');
     const ops = new OpMaker(till('a2'));
     const m = member(3);

@@ -25,11 +25,22 @@ export class OpMaker {
   }
 
   earn(memberId: string, amountCents: number, category = 'general'): EarnOp {
-    return { ...this.common(memberId), kind: 'earn', lines: [{ amountCents: amountCents as Cents, category }], quotedPoints: 0 as Points };
+    return {
+      ...this.common(memberId),
+      kind: 'earn',
+      lines: [{ amountCents: amountCents as Cents, category }],
+      quotedPoints: 0 as Points,
+    };
   }
 
   burn(memberId: string, pts: number, onOverdraw: 'conflict' | 'reject' = 'reject'): BurnOp {
-    return { ...this.common(memberId), kind: 'burn', what: { type: 'points', points: pts as Points }, points: pts as Points, onOverdraw };
+    return {
+      ...this.common(memberId),
+      kind: 'burn',
+      what: { type: 'points', points: pts as Points },
+      points: pts as Points,
+      onOverdraw,
+    };
   }
 
   void(target: Op, reason = 'mistake'): VoidOp {

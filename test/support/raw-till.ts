@@ -31,5 +31,8 @@ export async function connectTill(url: string, till: TillCredentials): Promise<R
 
 /** Emits any event with any payload and waits for the answer. */
 export function request(socket: RawSocket, event: string, payload: unknown, timeoutMs = 10_000): Promise<unknown> {
-  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> }).emitWithAck(event, payload);
+  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<unknown> }).emitWithAck(
+    event,
+    payload,
+  );
 }

@@ -33,7 +33,11 @@ export async function seedLedger(db: TestDatabase, opts: { members?: number; now
     ] as const) {
       await store.addStore({ storeId: storeId as StoreId, name: storeId });
       for (const t of tillIds) {
-        tills.push({ tillId: t as TillId, storeId: storeId as StoreId, token: await addTill(store, t as TillId, storeId as StoreId) });
+        tills.push({
+          tillId: t as TillId,
+          storeId: storeId as StoreId,
+          token: await addTill(store, t as TillId, storeId as StoreId),
+        });
       }
     }
     const members = demoMembers(opts.members ?? 5, 7);

@@ -70,7 +70,11 @@ describe('ledger CLI', () => {
 
   it('imports a valid members CSV and holds the members at the given store', async () => {
     const file = join(dir, 'members.csv');
-    const rows = ['card,name,email,opening_balance', `${withLuhn('628000000000001')},Ada Lovelace,ada@example.org,250`, `${withLuhn('628000000000002')},Alan Turing,,0`];
+    const rows = [
+      'card,name,email,opening_balance',
+      `${withLuhn('628000000000001')},Ada Lovelace,ada@example.org,250`,
+      `${withLuhn('628000000000002')},Alan Turing,,0`,
+    ];
     await writeFile(file, rows.join('\n'));
     const r = await ledger('members', 'import', file, '--store', 'store-9');
     expect(r.stdout).toContain('2 members imported');
@@ -79,7 +83,12 @@ describe('ledger CLI', () => {
 
   it('refuses a CSV with bad rows, naming each line, and imports nothing of it', async () => {
     const file = join(dir, 'bad.csv');
-    const rows = ['card,name', `${withLuhn('628000000000003')},Grace Hopper`, '1234567890123,No Luhn', `${withLuhn('628000000000003')},Twice`];
+    const rows = [
+      'card,name',
+      `${withLuhn('628000000000003')},Grace Hopper`,
+      '1234567890123,No Luhn',
+      `${withLuhn('628000000000003')},Twice`,
+    ];
     await writeFile(file, rows.join('\n'));
     const r = await ledger('members', 'import', file);
     expect(r.code).toBe(2);

@@ -18,7 +18,11 @@ describe('ledger intake', () => {
   let store: LedgerStore;
   let members: ImportMember[];
   let transactions: number;
-  const tills = Array.from({ length: 8 }, (_, i) => ({ tillId: `t${i}` as TillId, storeId: 's1' as StoreId, token: '' }));
+  const tills = Array.from({ length: 8 }, (_, i) => ({
+    tillId: `t${i}` as TillId,
+    storeId: 's1' as StoreId,
+    token: '',
+  }));
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'intake-'));
@@ -53,7 +57,13 @@ describe('ledger intake', () => {
     const m = members[i];
     if (!till || !m) throw new Error('fixture');
     const maker = new OpMaker(till);
-    return { tillId: till.tillId, storeId: till.storeId, ops: Array.from({ length: n }, () => maker.earn(m.memberId, 1000)), sentAt: Date.now(), receivedAt: Date.now() };
+    return {
+      tillId: till.tillId,
+      storeId: till.storeId,
+      ops: Array.from({ length: n }, () => maker.earn(m.memberId, 1000)),
+      sentAt: Date.now(),
+      receivedAt: Date.now(),
+    };
   };
 
   it('groups batches that arrive together into one commit', async () => {
@@ -94,7 +104,11 @@ describe('ledger intake', () => {
   it('isolates a failing batch: the others in its group are still committed', async () => {
     const q = intake();
     const poison: Batch = { ...batchOf(3, 2), tillId: 'ghost' as TillId };
-    const results = await Promise.allSettled([q.submit(batchOf(0, 5), false), q.submit(poison, false), q.submit(batchOf(1, 5), false)]);
+    const results = await Promise.allSettled([
+      q.submit(batchOf(0, 5), false),
+      q.submit(poison, false),
+      q.submit(batchOf(1, 5), false),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.totals()).ops).toBe(10);
   });
