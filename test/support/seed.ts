@@ -20,7 +20,10 @@ export interface Seeded {
 }
 
 /** A program, stores `store-a` (tills a1, a2) and `store-b` (till b1), and members held at store-a. */
-export async function seedLedger(db: TestDatabase, opts: { members?: number; now?: number } = {}): Promise<Seeded> {
+export async function seedLedger(
+  db: TestDatabase,
+  opts: { members?: number; now?: number; openingBalances?: number[] } = {},
+): Promise<Seeded> {
   const store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
   try {
     await store.migrate();
@@ -40,7 +43,10 @@ export async function seedLedger(db: TestDatabase, opts: { members?: number; now
         });
       }
     }
-    const members = demoMembers(opts.members ?? 5, 7);
+    const members = demoMembers(opts.members ?? 5, 7).map((m, i) => ({
+      ...m,
+      openingBalance: (opts.openingBalances?.[i] ?? m.openingBalance) as ImportMember['openingBalance'],
+    }));
     await store.importMembers(members, 'store-a' as StoreId);
     return { program, tills, members };
   } finally {

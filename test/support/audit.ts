@@ -1,0 +1,55 @@
+/** The end-of-run audit: the ledger against the tills' journals and against itself. */
+import { expect } from 'vitest';
+import { openStore } from '../../sync/ledger/store/open.ts';
+import type { LedgerStore } from '../../sync/ledger/store/types.ts';
+import type { TestDatabase } from './databases.ts';
+import type { TestTill } from './real-till.ts';
+
+export async function withLedgerStore<T>(db: TestDatabase, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
+  const store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Every till op reached the ledger exactly once, in gap-free order, with the outcome the till recorded; every
+ * balance is its opening balance plus the sum of its ops; every till's confirmed view equals the ledger.
+ */
+export async function auditLedger(db: TestDatabase, tills: readonly TestTill[]): Promise<{ ops: number }> {
+  return withLedgerStore(db, async (store) => {
+    const ledgerOps = await store.listOps();
+    const byId = new Map(ledgerOps.map((o) => [o.opId, o]));
+    expect(byId.size).toBe(ledgerOps.length);
+    for (const till of tills) {
+      const mine = ledgerOps.filter((o) => o.tillId === till.creds.tillId).map((o) => o.seq);
+      expect(mine).toEqual(mine.map((_, i) => i + 1));
+      const journal = await till.db.ops.orderBy('seq').toArray();
+      expect(journal.map((r) => r.seq)).toEqual(mine);
+      for (const row of journal) {
+        expect(row.status).not.toBe('pending');
+        expect(row.outcome).toEqual(byId.get(row.opId)?.outcome);
+      }
+    }
+    const members = await store.listMembers();
+    const sums = new Map<string, number>();
+    for (const o of ledgerOps) {
+      if (o.outcome.status !== 'rejected') sums.set(o.memberId, (sums.get(o.memberId) ?? 0) + o.outcome.delta);
+    }
+    for (const m of members)
+      expect(m.balance, `balance of ${m.name}`).toBe(m.openingBalance + (sums.get(m.memberId) ?? 0));
+    const totals = await store.totals();
+    expect(totals.balances).toBe(totals.opening + totals.deltas);
+    for (const till of tills) {
+      for (const row of await till.db.members.toArray()) {
+        const ledgerMember = members.find((m) => m.memberId === row.memberId);
+        expect(row.balance, `${till.creds.tillId}'s confirmed balance of ${row.name}`).toBe(ledgerMember?.balance);
+        const view = await till.engine.memberView(row.memberId);
+        expect(view?.pending).toBe(0);
+      }
+    }
+    return { ops: ledgerOps.length };
+  });
+}
