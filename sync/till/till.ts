@@ -11,7 +11,7 @@ import { openTillDb, type TillDb } from './db.ts';
 import { createTillEngine, offlineLink, type TillEngine } from './engine.ts';
 import { defaultLocks, electLeader, type LockManagerLike } from './leader.ts';
 import { Replicator, type SyncStatus } from './replicator.ts';
-import { socketTransport } from './transport.ts';
+import { socketTransport, type TillTransport } from './transport.ts';
 
 export interface TillCredentials {
   /** The ledger's base URL, e.g. http://127.0.0.1:7400 (the till namespace is added). */
@@ -34,6 +34,8 @@ export interface StartTillOptions extends TillCredentials {
   /** Reconnection backoff bounds (randomized by socket.io so that tills do not come back at once). */
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
+  /** Decorates the socket transport (tests inject faults here). */
+  wrapTransport?: (t: TillTransport) => TillTransport;
 }
 
 export interface RunningTill {
@@ -73,18 +75,23 @@ export async function startTill(opts: StartTillOptions): Promise<RunningTill> {
   const leadership = electLeader(
     `loyalty-till:${opts.tillId}`,
     async () => {
+      const wrap = opts.wrapTransport ?? ((t: TillTransport) => t);
       const replicator = new Replicator({
         db,
         clock,
         tillId: opts.tillId,
-        transport: socketTransport({
-          url: opts.ledgerUrl,
-          namespace: '/till',
-          auth: { tillId: opts.tillId, storeId: opts.storeId, token: opts.token },
-          ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
-          ...(opts.reconnectionDelayMs !== undefined ? { reconnectionDelayMs: opts.reconnectionDelayMs } : {}),
-          ...(opts.reconnectionDelayMaxMs !== undefined ? { reconnectionDelayMaxMs: opts.reconnectionDelayMaxMs } : {}),
-        }),
+        transport: wrap(
+          socketTransport({
+            url: opts.ledgerUrl,
+            namespace: '/till',
+            auth: { tillId: opts.tillId, storeId: opts.storeId, token: opts.token },
+            ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
+            ...(opts.reconnectionDelayMs !== undefined ? { reconnectionDelayMs: opts.reconnectionDelayMs } : {}),
+            ...(opts.reconnectionDelayMaxMs !== undefined
+              ? { reconnectionDelayMaxMs: opts.reconnectionDelayMaxMs }
+              : {}),
+          }),
+        ),
       });
       await replicator.start();
       engine.setLink(replicator);

@@ -6,6 +6,7 @@ import { pendingRange } from '../../sync/till/db.ts';
 import { inProcessLocks } from '../../sync/till/leader.ts';
 import type { SyncStatus } from '../../sync/till/replicator.ts';
 import { startTill, type RunningTill } from '../../sync/till/till.ts';
+import type { TillTransport } from '../../sync/till/transport.ts';
 import type { TillCredentials } from './seed.ts';
 
 // Dexie's liveQuery only runs when it found an IndexedDB at load; each till still gets its own factory below.
@@ -25,6 +26,7 @@ export async function openTill(
   ledgerUrl: string,
   creds: TillCredentials,
   factory = new IDBFactory(),
+  wrapTransport?: (t: TillTransport) => TillTransport,
 ): Promise<TestTill> {
   const running = await startTill({
     ...creds,
@@ -35,6 +37,7 @@ export async function openTill(
     ackTimeoutMs: 3_000,
     reconnectionDelayMs: 100,
     reconnectionDelayMaxMs: 500,
+    ...(wrapTransport ? { wrapTransport } : {}),
   });
   const till: TestTill = {
     ...running,
@@ -43,7 +46,7 @@ export async function openTill(
     status: () => firstValueFrom(running.status$),
     async reopen() {
       await running.close();
-      return openTill(ledgerUrl, creds, factory);
+      return openTill(ledgerUrl, creds, factory, wrapTransport);
     },
   };
   return till;

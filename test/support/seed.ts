@@ -22,12 +22,13 @@ export interface Seeded {
 /** A program, stores `store-a` (tills a1, a2) and `store-b` (till b1), and members held at store-a. */
 export async function seedLedger(
   db: TestDatabase,
-  opts: { members?: number; now?: number; openingBalances?: number[] } = {},
+  opts: { members?: number; now?: number; openingBalances?: number[]; tweakProgram?: (p: Program) => Program } = {},
 ): Promise<Seeded> {
   const store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
   try {
     await store.migrate();
-    const program = demoProgram(opts.now ?? Date.now());
+    const base = demoProgram(opts.now ?? Date.now());
+    const program = opts.tweakProgram ? opts.tweakProgram(base) : base;
     await store.putProgram(program);
     const tills: TillCredentials[] = [];
     for (const [storeId, tillIds] of [
