@@ -156,3 +156,34 @@ describe('icons', () => {
     }
   });
 });
+
+describe("electron-builder's own schema", () => {
+  // electron-builder validates its configuration against its published JSON schema before building; run the same
+  // check here so a typo in electron-builder.json fails the tests, not the release.
+  type Validate = (config: unknown, logger: unknown) => Promise<void>;
+  const load = async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+      validateConfiguration: Validate;
+    };
+    const { DebugLogger } = require('builder-util/out/DebugLogger.js') as {
+      DebugLogger: new (enabled: boolean) => unknown;
+    };
+    return (c: unknown) => validateConfiguration(c, new DebugLogger(false));
+  };
+
+  it('accepts electron-builder.json', async () => {
+    const validate = await load();
+    await expect(validate(JSON.parse(read('electron-builder.json')))).resolves.toBeUndefined();
+  });
+
+  it('refuses a configuration with an unknown option, so the check has teeth', async () => {
+    const validate = await load();
+    const broken = {
+      ...(JSON.parse(read('electron-builder.json')) as object),
+      linux: { target: 'AppImage', notAnOption: true },
+    };
+    await expect(validate(broken)).rejects.toThrow(/configuration/);
+  });
+});

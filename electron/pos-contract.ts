@@ -1,0 +1,78 @@
+/**
+ * What a point-of-sale system may ask of the till engine through the local POS API, and how the engine's answer
+ * comes back. Request bodies are cut from the loyalty op schemas (sync/loyalty/ops.ts), so the POS API accepts
+ * exactly what the engine would journal. Pure: shared by the POS server (main) and the IPC bridge.
+ */
+import { z } from 'zod';
+import { BurnOpSchema, EarnOpSchema, VoidOpSchema } from '../sync/loyalty/ops.ts';
+import { OpIdSchema } from '../sync/loyalty/units.ts';
+import { LookupRequestSchema } from '../sync/protocol/messages.ts';
+
+/** One schema per POS request kind; unknown keys are refused so that a misspelt `receiptRef` is not silently lost. */
+export const posPayloadSchemas = {
+  lookup: LookupRequestSchema.strict(),
+  quote: EarnOpSchema.pick({ memberId: true, lines: true }).strict(),
+  earn: EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true }).strict(),
+  burn: BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true }).strict(),
+  void: z.object({ opId: OpIdSchema, reason: VoidOpSchema.shape.reason }).strict(),
+} as const;
+
+export type PosKind = keyof typeof posPayloadSchemas;
+export const posKinds = Object.keys(posPayloadSchemas) as [PosKind, ...PosKind[]];
+export type PosPayloads = { [K in PosKind]: z.output<(typeof posPayloadSchemas)[K]> };
+export type PosPayload = PosPayloads[PosKind];
+
+/**
+ * How the POS API reaches the till engine (which runs in the renderer). Resolves with the engine's answer; rejects
+ * with an `EngineError` when the engine refused. `signal` aborts when the caller stops waiting (timeout).
+ */
+export interface EngineBridge {
+  request<K extends PosKind>(kind: K, payload: PosPayloads[K], signal?: AbortSignal): Promise<unknown>;
+}
+
+/** The engine refused a request (e.g. UNKNOWN_MEMBER, BAD_INPUT); `engineCode` is the till engine's code. */
+export class EngineError extends Error {
+  constructor(
+    readonly engineCode: string,
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** No window with a till engine is there to answer (not loaded yet, reloading, crashed). */
+export class EngineUnavailableError extends Error {
+  constructor() {
+    super('The till engine is not running.');
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+const requestId = z.uuid();
+
+/** main → renderer: act on the engine and answer with the same id. */
+export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ id: requestId, kind: z.literal('lookup'), payload: posPayloadSchemas.lookup }),
+  z.object({ id: requestId, kind: z.literal('quote'), payload: posPayloadSchemas.quote }),
+  z.object({ id: requestId, kind: z.literal('earn'), payload: posPayloadSchemas.earn }),
+  z.object({ id: requestId, kind: z.literal('burn'), payload: posPayloadSchemas.burn }),
+  z.object({ id: requestId, kind: z.literal('void'), payload: posPayloadSchemas.void }),
+]);
+export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
+
+/** renderer → main: the engine's answer, or its refusal with the engine's code. */
+export const PosResponseMessageSchema = z.discriminatedUnion('ok', [
+  z.object({ id: requestId, ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    id: requestId,
+    ok: z.literal(false),
+    error: z.object({
+      code: z.string().min(1).max(64),
+      message: z.string().max(1000),
+      issues: z.array(z.string().max(500)).max(20).optional(),
+    }),
+  }),
+]);
+export type PosResponseMessage = z.infer<typeof PosResponseMessageSchema>;
