@@ -1,6 +1,7 @@
 /** Head-office actions shared by the CLI, the demo and the tests. */
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
+import { hashPin } from '../protocol/pin.ts';
 import { demoMembers, demoProgram } from './demo-data.ts';
 import type { LedgerStore } from './store/types.ts';
 import { hashToken, newToken } from './tokens.ts';
@@ -18,11 +19,15 @@ export async function addTill(store: LedgerStore, tillId: TillId, storeId: Store
   return token;
 }
 
+/** The demo store's manager PIN, printed by `ledger demo`. */
+export const DEMO_MANAGER_PIN = '1234';
+
 /** Seeds an empty ledger with a program, a store, two tills and members; returns the tills' credentials. */
 export async function seedDemo(store: LedgerStore, opts: { members: number; now: number }) {
   const storeId = 'store-1' as StoreId;
   await store.putProgram(demoProgram(opts.now));
   await store.addStore({ storeId, name: 'Demo High Street' });
+  await store.setManagerPin(storeId, await hashPin(DEMO_MANAGER_PIN));
   const tills: { tillId: TillId; storeId: StoreId; token: string }[] = [];
   for (const id of ['till-1', 'till-2']) {
     const tillId = id as TillId;

@@ -82,9 +82,21 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     ...new Set(allOps.flatMap((o) => (o.kind === 'enrol' ? [o.card] : []))),
   ]);
   const programs = await tx.getPrograms([...new Set(allOps.map((o) => o.programVersion))]);
+  const conflicts = await tx.getConflicts([
+    ...new Set(allOps.flatMap((o) => (o.kind === 'resolve' ? [o.conflictId] : []))),
+  ]);
   let ledgerSeq = await tx.ledgerSeq();
 
-  const writes: GroupWrites = { ops: [], reversals: [], members: [], tills: [], conflicts: [], holds: [], ledgerSeq };
+  const writes: GroupWrites = {
+    ops: [],
+    reversals: [],
+    members: [],
+    tills: [],
+    conflicts: [],
+    conflictUpdates: [],
+    holds: [],
+    ledgerSeq,
+  };
   const changed = new Map<MemberId, MemberRecord>();
   const tillState = new Map<TillId, { lastSeq: number; skewMs: number }>();
   const perBatch: { batch: Batch; results: OpResult[]; memberIds: Set<MemberId> }[] = [];
@@ -126,6 +138,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       const at = Math.abs(state.skewMs) > tolerance ? op.at + state.skewMs : op.at;
       const target = op.kind === 'void' ? ops.get(op.targetOpId) : undefined;
       const member = members.get(op.memberId);
+      const conflict = op.kind === 'resolve' ? conflicts.get(op.conflictId) : undefined;
       const decided = applyOp({
         op,
         program,
@@ -134,6 +147,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         target: target
           ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp)
           : undefined,
+        conflict,
         at,
         newConflictId: ctx.newConflictId,
       });
@@ -178,7 +192,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         writes.reversals.push({ opId: target.opId, reversedBy: op.opId });
       }
       if (decided.outcome.status === 'conflict') {
-        const conflict: ConflictRecord = {
+        const created: ConflictRecord = {
           conflictId: decided.outcome.conflictId,
           opId: op.opId,
           memberId: op.memberId,
@@ -187,8 +201,16 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
           shortfall: decided.outcome.shortfall,
           status: 'open',
           createdAt: ctx.now,
+          resolution: null,
         };
-        writes.conflicts.push(conflict);
+        writes.conflicts.push(created);
+        conflicts.set(created.conflictId, created);
+      }
+      if (op.kind === 'resolve' && conflict && decided.outcome.status === 'applied') {
+        const resolution = { opId: op.opId, action: op.action, manager: op.manager, reason: op.reason, at: ctx.now };
+        conflict.status = op.action === 'escalate' ? 'escalated' : 'resolved';
+        conflict.resolution = resolution;
+        writes.conflictUpdates.push({ conflictId: conflict.conflictId, status: conflict.status, resolution });
       }
       state.lastSeq = op.seq;
       opsApplied++;

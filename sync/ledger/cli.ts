@@ -10,7 +10,8 @@ import { ProgramSchema, type Program } from '../loyalty/program.ts';
 import { StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
 import { describeIssues } from '../protocol/messages.ts';
-import { addTill, seedDemo } from './admin.ts';
+import { PinSchema, hashPin } from '../protocol/pin.ts';
+import { DEMO_MANAGER_PIN, addTill, seedDemo } from './admin.ts';
 import { createLogger } from './log.ts';
 import { parseMembersCsv } from './members-csv.ts';
 import { startLedgerServer } from './server.ts';
@@ -105,6 +106,23 @@ export function buildCli(): Command {
         if (await store.getStore(storeId)) throw new CodedError('STORE_EXISTS', `store ${storeId} already exists.`);
         await store.addStore({ storeId, name: o.name.trim() });
         console.log(`store ${storeId} added`);
+      });
+    });
+  stores
+    .command('set-pin <storeId>')
+    .description("set the store's manager PIN (4-8 digits), read from standard input; tills get it on their next sync")
+    .action(async (id: string, _o, cmd: Command) => {
+      const storeId = parseId(StoreIdSchema, id, 'store id');
+      const pin = (await readStdin()).trim();
+      if (!PinSchema.safeParse(pin).success)
+        throw new CodedError(
+          'BAD_ARGUMENT',
+          'give the PIN on standard input, 4 to 8 digits (e.g. `echo 4821 | ledger store set-pin S`).',
+        );
+      await withStore(cmd, async (store) => {
+        if (!(await store.getStore(storeId))) throw new CodedError('UNKNOWN_STORE', `store ${storeId} does not exist.`);
+        await store.setManagerPin(storeId, await hashPin(pin));
+        console.log(`manager PIN of store ${storeId} set`);
       });
     });
   stores.command('list').action(async (_o, cmd: Command) => {
@@ -234,6 +252,7 @@ export function buildCli(): Command {
         console.log(
           `seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}, ${count} members`,
         );
+        console.log(`manager PIN of ${seeded.storeId}: ${DEMO_MANAGER_PIN}`);
       }
       const server = await serve(store, port, o.host);
       console.log(`ledger listening on ${server.url} (health: ${server.url}/health)`);
@@ -241,6 +260,14 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+/** Standard input as text; empty when it is a terminal (nothing piped). */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function main(argv: string[]): Promise<void> {

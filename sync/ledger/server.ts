@@ -214,6 +214,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       return intake.exclusive(async () => {
         const page = await store.pullMembers(storeId, req.cursor, req.limit);
         const till = await store.getTill(tillId);
+        const home = await store.getStore(storeId);
         const current = latest;
         return {
           ok: true,
@@ -223,6 +224,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           tillSeq: till?.lastSeq ?? 0,
           serverTime: now(),
           ...(current && current.version > req.programVersion ? { program: current } : {}),
+          ...(home ? { store: { storeId: home.storeId, name: home.name, managerPin: home.managerPin } } : {}),
         };
       });
     });

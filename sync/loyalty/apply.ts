@@ -25,6 +25,13 @@ export interface AppliedOp {
   reversedBy: OpId | null;
 }
 
+/** A conflict as a resolution needs it. */
+export interface ConflictState {
+  memberId: MemberId;
+  shortfall: Points;
+  status: 'open' | 'escalated' | 'resolved';
+}
+
 export interface ApplyInput {
   op: Op;
   /** The program of `op.programVersion`, if the ledger has it. */
@@ -33,6 +40,8 @@ export interface ApplyInput {
   member: MemberState | undefined;
   /** For an enrol: the member that holds `op.card` already, if any. */
   cardHolder?: MemberId | undefined;
+  /** For a resolve: the conflict it resolves, if the ledger has it. */
+  conflict?: ConflictState | undefined;
   /** For a void: the op it targets, if the ledger has it. */
   target?: AppliedOp | undefined;
   /** Effective time of the op on the ledger's clock (the till's time corrected for skew). */
@@ -97,6 +106,18 @@ export function applyOp(input: ApplyInput): ApplyResult {
       return {
         outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall },
         member: next,
+      };
+    }
+    case 'resolve': {
+      const conflict = input.conflict;
+      if (!conflict || conflict.memberId !== op.memberId) return reject('UNKNOWN_CONFLICT');
+      if (conflict.status === 'resolved') return reject('ALREADY_RESOLVED');
+      if (op.action !== 'write-off') return { outcome: { status: 'applied', delta: 0 as Points } };
+      // Only what is still owed is written off: points the member earned back since are theirs.
+      const credit = Math.min(conflict.shortfall, Math.max(0, -member.balance));
+      return {
+        outcome: { status: 'applied', delta: credit as Points },
+        member: { ...member, balance: (member.balance + credit) as Points },
       };
     }
     case 'void': {

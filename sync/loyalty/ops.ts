@@ -78,12 +78,31 @@ export const VoidOpSchema = OpCommonSchema.extend({
   reason: z.string().trim().min(1).max(200),
 });
 
-export const OpSchema = z.discriminatedUnion('kind', [EnrolOpSchema, EarnOpSchema, BurnOpSchema, VoidOpSchema]);
+/** A manager's resolution of a conflict (an overdrawn offline burn), with the reason; itself an op, synced. */
+export const ResolveOpSchema = OpCommonSchema.extend({
+  kind: z.literal('resolve'),
+  conflictId: z.string().min(1).max(64),
+  /** recover: the member's negative balance is made good by future earns; write-off: the shop absorbs the
+   * shortfall (the member is credited what is still owed of it); escalate: head office decides. */
+  action: z.enum(['recover', 'write-off', 'escalate']),
+  reason: z.string().trim().min(1).max(200),
+  /** Who resolved it (the manager's name or id as entered at the till). */
+  manager: z.string().trim().min(1).max(80),
+});
+
+export const OpSchema = z.discriminatedUnion('kind', [
+  EnrolOpSchema,
+  EarnOpSchema,
+  BurnOpSchema,
+  VoidOpSchema,
+  ResolveOpSchema,
+]);
 export type Op = z.infer<typeof OpSchema>;
 export type EnrolOp = z.infer<typeof EnrolOpSchema>;
 export type EarnOp = z.infer<typeof EarnOpSchema>;
 export type BurnOp = z.infer<typeof BurnOpSchema>;
 export type VoidOp = z.infer<typeof VoidOpSchema>;
+export type ResolveOp = z.infer<typeof ResolveOpSchema>;
 export type OpKind = Op['kind'];
 
 /** Why the ledger refuses an op; each has a sentence in sync/protocol/errors.ts. */
@@ -101,6 +120,8 @@ export const RejectCodeSchema = z.enum([
   'MEMBER_MISMATCH',
   'OP_ID_REUSED',
   'SEQ_REUSED',
+  'UNKNOWN_CONFLICT',
+  'ALREADY_RESOLVED',
 ]);
 export type RejectCode = z.infer<typeof RejectCodeSchema>;
 

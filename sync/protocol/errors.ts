@@ -33,6 +33,8 @@ const rejectMessages: Record<RejectCode, string> = {
   MEMBER_MISMATCH: 'The op to reverse belongs to another member.',
   OP_ID_REUSED: 'This op id was already used for an op with different content.',
   SEQ_REUSED: 'This sequence number was already used by another op of this till.',
+  UNKNOWN_CONFLICT: 'The ledger has no such conflict for this member.',
+  ALREADY_RESOLVED: 'This conflict has already been resolved.',
 };
 
 export const errorMessages = { ...protocolMessages, ...rejectMessages } as const;

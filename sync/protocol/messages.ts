@@ -7,6 +7,7 @@ import { ProgramSchema } from '../loyalty/program.ts';
 import { OpSchema, OpOutcomeSchema } from '../loyalty/ops.ts';
 import { CardSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
 import { errorCodes } from './errors.ts';
+import { PinHashSchema } from './pin.ts';
 
 /** Bumped on any incompatible change; checked at handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -97,6 +98,14 @@ export const PullRequestSchema = z.object({
 });
 export type PullRequest = z.infer<typeof PullRequestSchema>;
 
+/** What a till needs to know of its store: its name and the manager PIN's hash (null until head office sets one). */
+export const StoreConfigSchema = z.object({
+  storeId: StoreIdSchema,
+  name: z.string(),
+  managerPin: PinHashSchema.nullable(),
+});
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
 export const PullResponseSchema = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
@@ -105,6 +114,7 @@ export const PullResponseSchema = z.discriminatedUnion('ok', [
     more: z.boolean(),
     tillSeq: seq,
     program: ProgramSchema.optional(),
+    store: StoreConfigSchema.optional(),
     serverTime: epochMs,
   }),
   failure,

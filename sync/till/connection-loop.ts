@@ -39,6 +39,8 @@ export class ConnectionLoop {
   private immediate = false;
   private firstWantedAt = 0;
   private notBefore = 0;
+  /** Until when the ledger asked us to hold back (retryAfterMs); backoff may extend `notBefore` beyond it. */
+  private ledgerHold = 0;
   private failures = 0;
   private timer: Subscription | null = null;
   private flight: Promise<void> | null = null;
@@ -76,9 +78,17 @@ export class ConnectionLoop {
     this.schedule();
   }
 
+  /** Sends as soon as allowed, forgetting the backoff (a person asked); a ledger's `retryAfter` still holds. */
+  force(): void {
+    this.failures = 0;
+    this.notBefore = this.ledgerHold;
+    this.kick(Number.MAX_SAFE_INTEGER);
+  }
+
   /** Holds every send back for at least `ms` from now (the ledger asked). */
   retryAfter(ms: number): void {
-    this.notBefore = Math.max(this.notBefore, this.now() + ms);
+    this.ledgerHold = Math.max(this.ledgerHold, this.now() + ms);
+    this.notBefore = Math.max(this.notBefore, this.ledgerHold);
     this.schedule();
   }
 

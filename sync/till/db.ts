@@ -10,7 +10,7 @@ import type { EntityTable } from 'dexie';
 import type { Op, OpOutcome } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
-import type { MemberSnapshot } from '../protocol/messages.ts';
+import type { MemberSnapshot, StoreConfig } from '../protocol/messages.ts';
 
 /** A member as held at this till: the ledger's snapshot and the last of this till's seqs that snapshot included. */
 export interface MemberRow extends MemberSnapshot {
@@ -40,6 +40,8 @@ export interface OpRow {
   voidedBy?: OpId;
   /** An online burn whose authorization got no answer by the deadline. */
   authTimedOut?: boolean;
+  /** For an op whose outcome is a conflict: the manager's resolve op. */
+  resolvedBy?: OpId;
 }
 
 export interface TillIdentity {
@@ -62,6 +64,10 @@ export interface MetaValues {
   till: TillIdentity;
   lastSyncAt: number;
   lastError: SyncError | null;
+  /** The store's name and manager PIN hash, from the ledger. */
+  store: StoreConfig;
+  /** Failed manager PIN attempts in a row, and until when PIN entry is locked (this till's clock). */
+  pinGuard: { failures: number; lockedUntil: number };
 }
 export type MetaKey = keyof MetaValues;
 export interface MetaRow {

@@ -6,17 +6,18 @@
  */
 import { liveQuery } from 'dexie';
 import { Observable } from 'rxjs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { decideBurn, priceBurn } from '../loyalty/burn.ts';
 import type { BurnContext, BurnDecision } from '../loyalty/burn.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
-import { BurnOpSchema, EarnOpSchema, EnrolOpSchema, OpSchema, VoidOpSchema } from '../loyalty/ops.ts';
+import { BurnOpSchema, EarnOpSchema, EnrolOpSchema, OpSchema, ResolveOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
 import type { BasketLine, BurnWhat, Op, RejectCode } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
-import { CardSchema } from '../loyalty/units.ts';
+import { CardSchema, OpIdSchema } from '../loyalty/units.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { errorMessages } from '../protocol/errors.ts';
+import { verifyPin } from '../protocol/pin.ts';
 import { MAX_BATCH_OPS, describeIssues } from '../protocol/messages.ts';
 import type { LookupResponse, PushResponse } from '../protocol/messages.ts';
 import type { Clock, IdMaker } from './clock.ts';
@@ -50,7 +51,12 @@ export type TillErrorCode =
   | 'NOT_REVERSIBLE'
   | 'NOTHING_TO_REVERSE'
   | 'ALREADY_REVERSED'
-  | 'WRONG_TILL';
+  | 'WRONG_TILL'
+  | 'NO_PIN'
+  | 'BAD_PIN'
+  | 'PIN_LOCKED'
+  | 'NOT_A_CONFLICT'
+  | 'ALREADY_RESOLVED';
 
 /** A refused engine call; nothing was written. */
 export class TillError extends Error {
@@ -107,6 +113,13 @@ const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: t
 const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
 const BurnInput = BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true });
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
+const ResolveInput = ResolveOpSchema.pick({ action: true, reason: true, manager: true }).extend({
+  opId: OpIdSchema,
+  pin: z.string().max(64),
+});
+/** Wrong PINs in a row before PIN entry locks, and the first lock's length (doubling each time after). */
+const PIN_TRIES = 5;
+const PIN_LOCK_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
@@ -127,7 +140,8 @@ type OpBody =
   | Pick<Extract<Op, { kind: 'enrol' }>, 'kind' | 'card' | 'name'>
   | Pick<Extract<Op, { kind: 'earn' }>, 'kind' | 'lines' | 'quotedPoints' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'burn' }>, 'kind' | 'what' | 'points' | 'onOverdraw' | 'receiptRef'>
-  | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>;
+  | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>
+  | Pick<Extract<Op, { kind: 'resolve' }>, 'kind' | 'conflictId' | 'action' | 'reason' | 'manager'>;
 
 export class TillEngine {
   readonly tillId: TillId;
@@ -307,6 +321,56 @@ export class TillEngine {
 
   recentOps$(limit: number): Observable<OpRow[]> {
     return live(() => this.recentOps(limit));
+  }
+
+  /**
+   * Checks a manager PIN against the store's (sent by the ledger). After five wrong PINs in a row, entry locks for a
+   * minute, then twice as long at each further five: the PIN's hash is on the till, so guessing must stay slow.
+   */
+  async checkManagerPin(pin: string): Promise<boolean> {
+    const store = await getMeta(this.db, 'store');
+    if (!store?.managerPin) throw new TillError('NO_PIN', 'No manager PIN is set for this store yet; head office sets it.');
+    const now = this.clock.now();
+    const guard = (await getMeta(this.db, 'pinGuard')) ?? { failures: 0, lockedUntil: 0 };
+    if (guard.lockedUntil > now) {
+      const s = Math.ceil((guard.lockedUntil - now) / 1000);
+      throw new TillError('PIN_LOCKED', `Too many wrong PINs: try again in ${s} s.`);
+    }
+    const ok = await verifyPin(pin, store.managerPin);
+    const failures = ok ? 0 : guard.failures + 1;
+    const locks = Math.floor(failures / PIN_TRIES);
+    const lockedUntil = !ok && failures % PIN_TRIES === 0 ? now + PIN_LOCK_MS * 2 ** Math.min(locks - 1, 6) : 0;
+    await setMeta(this.db, 'pinGuard', { failures, lockedUntil });
+    return ok;
+  }
+
+  /**
+   * A manager resolves a conflict raised on one of this till's ops, with a reason; the resolution is an op, synced
+   * to the ledger like any other. Needs the manager PIN.
+   */
+  async resolveConflict(input: {
+    opId: string;
+    action: 'recover' | 'write-off' | 'escalate';
+    reason: string;
+    manager: string;
+    pin: string;
+  }): Promise<{ op: OpRow }> {
+    const { opId, action, reason, manager, pin } = parse(ResolveInput, input, 'resolution');
+    if (!(await this.checkManagerPin(pin))) throw new TillError('BAD_PIN', 'Wrong manager PIN.');
+    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const target = await this.db.ops.get(opId);
+      if (!target || target.outcome?.status !== 'conflict')
+        throw new TillError('NOT_A_CONFLICT', 'This op of this till was not raised as a conflict.');
+      if (target.resolvedBy) throw new TillError('ALREADY_RESOLVED', errorMessages.ALREADY_RESOLVED);
+      const { member, ops } = await this.memberWithOps(target.memberId);
+      const balance = viewOf(member, ops, program).displayed;
+      const estimate = action === 'write-off' ? Math.min(target.outcome.shortfall, Math.max(0, -balance)) : 0;
+      const body = { kind: 'resolve' as const, conflictId: target.outcome.conflictId, action, reason, manager };
+      const op = await this.journal(program, target.memberId, body, estimate, 'local');
+      await this.db.ops.update(target.opId, { resolvedBy: op.opId });
+      return { op };
+    });
   }
 
   /** The manager's queues: ops waiting to sync, refused by the ledger, and raised as conflicts. */

@@ -25,8 +25,10 @@ import { applySnapshot } from './view.ts';
 
 export interface SyncStatus {
   state: 'online' | 'offline' | 'syncing';
-  /** Ops in the outbox not yet answered. */
+  /** Ops in the outbox not yet answered (including those in flight). */
   pending: number;
+  /** Ops in the batch being pushed now. */
+  inFlight: number;
   /** Age of the oldest pending op, as of the last outbox change. */
   oldestPendingAgeMs: number | null;
   lastSyncAt: number | null;
@@ -71,6 +73,8 @@ export class Replicator {
   });
   private readonly lastSyncAt$ = new BehaviorSubject<number | null>(null);
   private readonly lastError$ = new BehaviorSubject<SyncError | null>(null);
+  /** Ops in the batch now in flight (0 when none). */
+  private readonly inFlight$ = new BehaviorSubject<number>(0);
   private readonly subs: Subscription[] = [];
   private needPull = true;
   /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
@@ -100,10 +104,12 @@ export class Replicator {
       this.outbox$,
       this.lastSyncAt$,
       this.lastError$,
+      this.inFlight$,
     ]).pipe(
-      map(([connected, syncing, outbox, lastSyncAt, lastError]): SyncStatus => ({
+      map(([connected, syncing, outbox, lastSyncAt, lastError, inFlight]): SyncStatus => ({
         state: !connected ? 'offline' : syncing ? 'syncing' : 'online',
         pending: outbox.pending,
+        inFlight,
         oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, this.clock.now() - outbox.oldestAt),
         lastSyncAt,
         lastError,
@@ -164,6 +170,12 @@ export class Replicator {
     await this.applying;
   }
 
+  /** Asks for a sync now (a manager's "sync now"): a pull, then the outbox, without waiting for the batch timer. */
+  syncNow(): void {
+    this.needPull = true;
+    this.loop.force();
+  }
+
   isConnected(): boolean {
     return this.connected$.value;
   }
@@ -206,6 +218,7 @@ export class Replicator {
           await setMeta(this.db, 'cursor', Math.max(cursor, page.cursor));
           if (page.program && (!program || page.program.version > program.version))
             await setMeta(this.db, 'program', page.program);
+          if (page.store) await setMeta(this.db, 'store', page.store);
         }),
       );
       // A page that claims more but does not move the cursor would loop forever.
@@ -221,11 +234,14 @@ export class Replicator {
     if (rows.length === 0) return true;
     let res: PushResponse;
     try {
+      this.inFlight$.next(rows.length);
       res = await this.transport.push({ ops: rows.map((r) => r.op), sentAt: this.clock.now() });
     } catch (e) {
       // Timed out or dropped: the ops stay pending and the next batch resends them with the same ids.
       this.noteFailure(e);
       return false;
+    } finally {
+      this.inFlight$.next(0);
     }
     if (!res.ok) {
       this.noteWireError(res.error);

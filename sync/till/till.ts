@@ -46,12 +46,15 @@ export interface RunningTill {
   isLeader$: Observable<boolean>;
   /** The replicator while this window leads. */
   replicator(): Replicator | undefined;
+  /** Syncs now (pull, then the outbox) if this window leads; a no-op otherwise. */
+  syncNow(): void;
   close(): Promise<void>;
 }
 
 const followerStatus: SyncStatus = {
   state: 'offline',
   pending: 0,
+  inFlight: 0,
   oldestPendingAgeMs: null,
   lastSyncAt: null,
   lastError: { code: 'OTHER_WINDOW', message: 'Another window of this till is syncing with the ledger.' },
@@ -110,6 +113,7 @@ export async function startTill(opts: StartTillOptions): Promise<RunningTill> {
     status$: current.pipe(switchMap((r) => (r ? r.status$ : of(followerStatus)))),
     isLeader$: leadership.isLeader$,
     replicator: () => current.value,
+    syncNow: () => current.value?.syncNow(),
     async close() {
       await leadership.close();
       db.close();

@@ -5,7 +5,7 @@ import { auditLedger, withLedgerStore } from '../support/audit.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
 import { openTill, synced, waitFor, type TestTill } from '../support/real-till.ts';
-import { seedLedger, type Seeded } from '../support/seed.ts';
+import { TEST_MANAGER_PIN, seedLedger, type Seeded } from '../support/seed.ts';
 
 const line = (amount: number, category = 'general') => ({ amountCents: amount as Cents, category });
 const pointsOf = (n: number) => ({ type: 'points' as const, points: n as Points });
@@ -117,6 +117,29 @@ describe.each(backends)('tills and ledger on %s', (backend) => {
     expect(await ledgerBalance(4)).toBe(-50);
     const inQueues = (await a1.engine.queues()).conflict.length + (await a2.engine.queues()).conflict.length;
     expect(inQueues).toBe(1);
+    await auditLedger(db, [a1, a2]);
+  });
+
+  it('lets a manager with the PIN write off a conflict; the resolution syncs with who, why and when', async () => {
+    const till = (await a1.engine.queues()).conflict.length > 0 ? a1 : a2;
+    const [conflicted] = (await till.engine.queues()).conflict;
+    if (!conflicted) throw new Error('no conflict to resolve');
+    const resolve = (pin: string) =>
+      till.engine.resolveConflict({
+        opId: conflicted.opId,
+        action: 'write-off',
+        reason: 'goodwill',
+        manager: 'Sam',
+        pin,
+      });
+    await expect(resolve('0000')).rejects.toMatchObject({ code: 'BAD_PIN' });
+    await resolve(TEST_MANAGER_PIN);
+    await expect(resolve(TEST_MANAGER_PIN)).rejects.toMatchObject({ code: 'ALREADY_RESOLVED' });
+    await synced(till);
+    const [conflict] = await withLedgerStore(db, (s) => s.listConflicts({ status: 'resolved' }));
+    expect(conflict?.resolution).toMatchObject({ action: 'write-off', manager: 'Sam', reason: 'goodwill' });
+    expect(await ledgerBalance(4)).toBe(0);
+    expect(await displayed(till, 4)).toBe(0);
     await auditLedger(db, [a1, a2]);
   });
 

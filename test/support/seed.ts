@@ -6,12 +6,16 @@ import type { ImportMember } from '../../sync/ledger/store/types.ts';
 import type { Program } from '../../sync/loyalty/program.ts';
 import type { StoreId, TillId } from '../../sync/loyalty/units.ts';
 import type { TestDatabase } from './databases.ts';
+import { hashPin } from '../../sync/protocol/pin.ts';
 
 export interface TillCredentials {
   tillId: TillId;
   storeId: StoreId;
   token: string;
 }
+
+/** Every test store's manager PIN. */
+export const TEST_MANAGER_PIN = '2468';
 
 export interface Seeded {
   program: Program;
@@ -36,6 +40,7 @@ export async function seedLedger(
       ['store-b', ['b1']],
     ] as const) {
       await store.addStore({ storeId: storeId as StoreId, name: storeId });
+      await store.setManagerPin(storeId as StoreId, await hashPin(TEST_MANAGER_PIN, 10_000));
       for (const t of tillIds) {
         tills.push({
           tillId: t as TillId,

@@ -18,8 +18,9 @@ import type { Insertable, Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+import type { PinHash } from '../../protocol/pin.ts';
 import { migrationProvider } from './migrations.ts';
-import type { ConflictsTable, Database, MembersTable, OpsTable, TillsTable } from './schema.ts';
+import type { ConflictsTable, Database, MembersTable, OpsTable, StoresTable, TillsTable } from './schema.ts';
 import type {
   ConflictRecord,
   GroupTx,
@@ -103,18 +104,27 @@ export class KyselyLedgerStore implements LedgerStore {
   async addStore(store: { storeId: StoreId; name: string }): Promise<void> {
     await this.#plain()
       .insertInto('stores')
-      .values({ store_id: store.storeId, name: store.name, created_at: this.#ctx.now() })
+      .values({ store_id: store.storeId, name: store.name, created_at: this.#ctx.now(), manager_pin: null })
       .execute();
   }
 
   async getStore(storeId: StoreId): Promise<StoreRecord | undefined> {
     const row = await this.#plain().selectFrom('stores').selectAll().where('store_id', '=', storeId).executeTakeFirst();
-    return row && { storeId: row.store_id, name: row.name, createdAt: row.created_at };
+    return row && toStore(row);
   }
 
   async listStores(): Promise<StoreRecord[]> {
     const rows = await this.#plain().selectFrom('stores').selectAll().orderBy('store_id').execute();
-    return rows.map((r) => ({ storeId: r.store_id, name: r.name, createdAt: r.created_at }));
+    return rows.map(toStore);
+  }
+
+  async setManagerPin(storeId: StoreId, pin: PinHash): Promise<void> {
+    const r = await this.#plain()
+      .updateTable('stores')
+      .set({ manager_pin: JSON.stringify(pin) })
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new Error(`no store ${storeId}`);
   }
 
   async addTill(till: { tillId: TillId; storeId: StoreId; tokenHash: string }): Promise<void> {
@@ -487,6 +497,16 @@ class KyselyGroupTx implements GroupTx {
     return out;
   }
 
+  async getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>> {
+    await this.#begin();
+    const out = new Map<string, ConflictRecord>();
+    for (const part of chunks(unique(ids), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('conflicts').selectAll().where('conflict_id', 'in', part).execute();
+      for (const r of rows) out.set(r.conflict_id, toConflict(r));
+    }
+    return out;
+  }
+
   async write(w: GroupWrites): Promise<void> {
     const db = this.#db;
     const ctx = this.#ctx;
@@ -540,6 +560,21 @@ class KyselyGroupTx implements GroupTx {
     for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(ctx, CONFLICT_COLUMNS))) {
       await db.insertInto('conflicts').values(part).execute();
     }
+    // Resolutions are rare (a manager's decision): one statement each keeps them simple.
+    for (const u of w.conflictUpdates) {
+      await db
+        .updateTable('conflicts')
+        .set({
+          status: u.status,
+          resolve_op_id: u.resolution.opId,
+          action: u.resolution.action,
+          resolved_by: u.resolution.manager,
+          reason: u.resolution.reason,
+          resolved_at: u.resolution.at,
+        })
+        .where('conflict_id', '=', u.conflictId)
+        .execute();
+    }
 
     // Bulk updates: one `case key when ... then ...` statement per chunk instead of one statement per row.
     for (const part of chunks(w.reversals, rowsPerStatement(ctx, 3))) {
@@ -587,7 +622,7 @@ class KyselyGroupTx implements GroupTx {
 
 const OP_COLUMNS = 12;
 const MEMBER_COLUMNS = 12;
-const CONFLICT_COLUMNS = 8;
+const CONFLICT_COLUMNS = 13;
 
 function rowsPerStatement(ctx: Ctx, columns: number): number {
   return Math.floor(ctx.maxParams / columns);
@@ -714,6 +749,19 @@ function toConflict(r: Selectable<ConflictsTable>): ConflictRecord {
     shortfall: r.shortfall,
     status: r.status,
     createdAt: r.created_at,
+    resolution:
+      r.resolve_op_id && r.action && r.resolved_by !== null && r.reason !== null && r.resolved_at !== null
+        ? { opId: r.resolve_op_id, action: r.action, manager: r.resolved_by, reason: r.reason, at: r.resolved_at }
+        : null,
+  };
+}
+
+function toStore(r: Selectable<StoresTable>): StoreRecord {
+  return {
+    storeId: r.store_id,
+    name: r.name,
+    createdAt: r.created_at,
+    managerPin: r.manager_pin === null ? null : (JSON.parse(r.manager_pin) as PinHash),
   };
 }
 
@@ -727,5 +775,10 @@ function fromConflict(c: ConflictRecord): Insertable<ConflictsTable> {
     shortfall: c.shortfall,
     status: c.status,
     created_at: c.createdAt,
+    resolve_op_id: c.resolution?.opId ?? null,
+    action: c.resolution?.action ?? null,
+    resolved_by: c.resolution?.manager ?? null,
+    reason: c.resolution?.reason ?? null,
+    resolved_at: c.resolution?.at ?? null,
   };
 }

@@ -102,7 +102,23 @@ const initial: Migration = {
   },
 };
 
+/** Conflict resolutions by managers, and the stores' manager PIN. */
+const resolutions: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const [column, type] of [
+      ['resolve_op_id', 'text'],
+      ['action', 'text'],
+      ['resolved_by', 'text'],
+      ['reason', 'text'],
+      ['resolved_at', 'bigint'],
+    ] as const) {
+      await db.schema.alterTable('conflicts').addColumn(column, type).execute();
+    }
+    await db.schema.alterTable('stores').addColumn('manager_pin', 'text').execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial }),
+  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_resolutions': resolutions }),
 };

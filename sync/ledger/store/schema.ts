@@ -10,6 +10,8 @@ export interface StoresTable {
   store_id: StoreId;
   name: string;
   created_at: number;
+  /** The manager PIN's PBKDF2 hash as JSON (see sync/protocol/pin.ts), null until set. */
+  manager_pin: string | null;
 }
 
 export interface TillsTable {
@@ -76,8 +78,14 @@ export interface ConflictsTable {
   till_id: TillId;
   store_id: StoreId;
   shortfall: Points;
-  status: 'open' | 'resolved';
+  status: 'open' | 'escalated' | 'resolved';
   created_at: number;
+  /** The last resolve op applied to this conflict, with its action, manager, reason and time. */
+  resolve_op_id: OpId | null;
+  action: 'recover' | 'write-off' | 'escalate' | null;
+  resolved_by: string | null;
+  reason: string | null;
+  resolved_at: number | null;
 }
 
 /** One row (id 1): the last ledger sequence used. */

@@ -9,11 +9,14 @@ import type { MemberState } from '../../loyalty/apply.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+import type { PinHash } from '../../protocol/pin.ts';
 
 export interface StoreRecord {
   storeId: StoreId;
   name: string;
   createdAt: number;
+  /** The manager PIN's hash (sync/protocol/pin.ts), sent to the store's tills; null until head office sets one. */
+  managerPin: PinHash | null;
 }
 
 export interface TillRecord {
@@ -67,8 +70,18 @@ export interface ConflictRecord {
   tillId: TillId;
   storeId: StoreId;
   shortfall: Points;
-  status: 'open' | 'resolved';
+  status: 'open' | 'escalated' | 'resolved';
   createdAt: number;
+  /** Who resolved it, how, why and when (the last resolve op applied). */
+  resolution: ConflictResolution | null;
+}
+
+export interface ConflictResolution {
+  opId: OpId;
+  action: 'recover' | 'write-off' | 'escalate';
+  manager: string;
+  reason: string;
+  at: number;
 }
 
 export interface GroupWrites {
@@ -79,6 +92,8 @@ export interface GroupWrites {
   members: MemberRecord[];
   tills: { tillId: TillId; lastSeq: number; skewMs: number }[];
   conflicts: ConflictRecord[];
+  /** Conflicts resolved or escalated in this group. */
+  conflictUpdates: { conflictId: string; status: ConflictRecord['status']; resolution: ConflictResolution }[];
   /**
    * Members that a store holds from now on (ignored when already held). The store stamps new holds with one fresh
    * sequence, `ledgerSeq + 1`, so the store's next pull sees them: the counter then ends at `ledgerSeq + 1`.
@@ -101,6 +116,7 @@ export interface GroupTx {
   /** The last ledger sequence used; locks the counter on PostgreSQL. */
   ledgerSeq(): Promise<number>;
   getPrograms(versions: readonly number[]): Promise<Map<number, Program>>;
+  getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>>;
   write(w: GroupWrites): Promise<void>;
 }
 
@@ -138,6 +154,7 @@ export interface LedgerStore {
   addStore(store: { storeId: StoreId; name: string }): Promise<void>;
   getStore(storeId: StoreId): Promise<StoreRecord | undefined>;
   listStores(): Promise<StoreRecord[]>;
+  setManagerPin(storeId: StoreId, pin: PinHash): Promise<void>;
   addTill(till: { tillId: TillId; storeId: StoreId; tokenHash: string }): Promise<void>;
   getTill(tillId: TillId): Promise<TillRecord | undefined>;
   listTills(storeId?: StoreId): Promise<TillRecord[]>;

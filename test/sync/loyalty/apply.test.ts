@@ -17,6 +17,7 @@ import {
   member,
   memberId,
   opId,
+  resolveOp,
   voidOp,
 } from './fixtures.ts';
 
@@ -333,6 +334,49 @@ describe('applyOp: ledger math on random programs and op sequences', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('applyOp: resolve', () => {
+  const open = { memberId: memberId(1), shortfall: pts(40), status: 'open' as const };
+
+  it('writes off what is still owed of the shortfall, and no more', () => {
+    expect(run(resolveOp(9, 'c1'), { member: member({ balance: pts(-40) }), conflict: open })).toEqual({
+      outcome: { status: 'applied', delta: 40 },
+      member: member({ balance: pts(0) }),
+    });
+    // The member has since earned back 25 of the 40: only 15 are written off.
+    expect(run(resolveOp(9, 'c1'), { member: member({ balance: pts(-15) }), conflict: open }).outcome).toEqual({
+      status: 'applied',
+      delta: 15,
+    });
+    expect(run(resolveOp(9, 'c1'), { member: member({ balance: pts(30) }), conflict: open }).outcome).toEqual({
+      status: 'applied',
+      delta: 0,
+    });
+  });
+
+  it.each(['recover', 'escalate'] as const)('records a %s without touching the balance', (action) => {
+    expect(run(resolveOp(9, 'c1', { action }), { member: member({ balance: pts(-40) }), conflict: open })).toEqual({
+      outcome: { status: 'applied', delta: 0 },
+    });
+  });
+
+  it('lets an escalated conflict be resolved, but not a resolved one', () => {
+    const m = member({ balance: pts(-40) });
+    expect(run(resolveOp(9, 'c1'), { member: m, conflict: { ...open, status: 'escalated' } }).outcome.status).toBe(
+      'applied',
+    );
+    expect(run(resolveOp(9, 'c1'), { member: m, conflict: { ...open, status: 'resolved' } })).toEqual(
+      rejected('ALREADY_RESOLVED'),
+    );
+  });
+
+  it("refuses an unknown conflict, or another member's", () => {
+    expect(run(resolveOp(9, 'c1'), { conflict: undefined })).toEqual(rejected('UNKNOWN_CONFLICT'));
+    expect(run(resolveOp(9, 'c1'), { conflict: { ...open, memberId: memberId(2) } })).toEqual(
+      rejected('UNKNOWN_CONFLICT'),
     );
   });
 });

@@ -1,7 +1,7 @@
 /** Builders and fast-check arbitraries shared by the sync/loyalty tests. */
 import fc from 'fast-check';
 import type { MemberState } from '../../../sync/loyalty/apply.ts';
-import type { BasketLine, BurnOp, BurnWhat, EarnOp, EnrolOp, VoidOp } from '../../../sync/loyalty/ops.ts';
+import type { BasketLine, BurnOp, BurnWhat, EarnOp, EnrolOp, ResolveOp, VoidOp } from '../../../sync/loyalty/ops.ts';
 import { ProgramSchema } from '../../../sync/loyalty/program.ts';
 import type { Campaign, Program, Reward, Tier } from '../../../sync/loyalty/program.ts';
 import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../../../sync/loyalty/units.ts';
@@ -112,6 +112,16 @@ export const voidOp = (n: number, target: OpId, over: Partial<VoidOp> = {}): Voi
   kind: 'void',
   targetOpId: target,
   reason: 'cashier mistake',
+  ...over,
+});
+
+export const resolveOp = (n: number, conflictId: string, over: Partial<ResolveOp> = {}): ResolveOp => ({
+  ...common(n, memberId(1)),
+  kind: 'resolve',
+  conflictId,
+  action: 'write-off',
+  reason: 'goodwill',
+  manager: 'Sam',
   ...over,
 });
 

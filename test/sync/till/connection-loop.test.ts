@@ -177,3 +177,29 @@ describe('ConnectionLoop resends', () => {
     await loop.close();
   });
 });
+
+describe('ConnectionLoop forced sync', () => {
+  it('a forced sync skips the backoff of earlier failures but still honours the ledger retryAfterMs', async () => {
+    const r = recorder([false, false, false, true, true]);
+    const loop = new ConnectionLoop({
+      send: r.send,
+      maxWaitMs: 0,
+      backoffBaseMs: 10_000,
+      backoffCapMs: 60_000,
+      random: () => 1,
+    });
+    loop.kick(1);
+    await vi.advanceTimersByTimeAsync(35_000); // sends at 0, 10 000 and 30 000; the next would wait 40 s
+    expect(r.calls).toEqual([0, 10_000, 30_000]);
+    loop.force();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.calls).toEqual([0, 10_000, 30_000, 35_000]);
+    loop.retryAfter(5_000);
+    loop.force();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(r.calls).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.calls).toEqual([0, 10_000, 30_000, 35_000, 40_000]);
+    await loop.close();
+  });
+});

@@ -45,6 +45,7 @@ const T2 = tillId('s2-t1');
 
 const emptyWrites = (ledgerSeq: number): GroupWrites => ({
   ops: [],
+  conflictUpdates: [],
   reversals: [],
   members: [],
   tills: [],
@@ -106,7 +107,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       await store.addStore({ storeId: S1, name: 'High Street' });
       await store.migrate();
       await store.migrate();
-      expect(await store.listStores()).toEqual([{ storeId: S1, name: 'High Street', createdAt: T0 }]);
+      expect(await store.listStores()).toEqual([{ storeId: S1, name: 'High Street', createdAt: T0, managerPin: null }]);
     });
 
     it('keeps every record across close and reopen', async () => {
@@ -147,8 +148,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
 
     it('adds stores and tills and reads them back; a till needs a known store', async () => {
       await seedStoresAndTills();
-      expect(await store.getStore(S2)).toEqual({ storeId: S2, name: 'Station', createdAt: T0 });
+      expect(await store.getStore(S2)).toEqual({ storeId: S2, name: 'Station', createdAt: T0, managerPin: null });
       expect(await store.getStore(storeId('nowhere'))).toBeUndefined();
+      const pin = {
+        algorithm: 'PBKDF2-SHA256' as const,
+        iterations: 10_000,
+        salt: 'a'.repeat(32),
+        hash: 'b'.repeat(64),
+      };
+      await store.setManagerPin(S2, pin);
+      expect((await store.getStore(S2))?.managerPin).toEqual(pin);
+      await expect(store.setManagerPin(storeId('nowhere'), pin)).rejects.toThrow(/nowhere/);
       expect((await store.listStores()).map((s) => s.storeId)).toEqual([S1, S2]);
       expect(await store.getTill(T1)).toEqual({
         tillId: T1,
@@ -231,6 +241,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         shortfall: pts(30),
         status: 'open' as const,
         createdAt: clock,
+        resolution: null,
       };
       const till1 = await store.getTill(T1);
       await store.transaction(async (tx) => {
@@ -245,6 +256,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           members: [m3, m1, m2],
           tills: [{ tillId: T1, lastSeq: 4, skewMs: -250 }],
           conflicts: [conflict],
+          conflictUpdates: [],
           holds: [{ storeId: S1, memberId: memberId(3) }],
           ledgerSeq: 5,
         });
@@ -298,6 +310,33 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(await store.listConflicts({ storeId: S1, status: 'open' })).toEqual([conflict]);
       expect(await store.listConflicts({ status: 'resolved' })).toEqual([]);
       expect(await store.listConflicts({ storeId: S2 })).toEqual([]);
+
+      // A manager escalates the conflict, then resolves it: the last resolution is kept with who, why and when.
+      const escalation = {
+        opId: opId(6),
+        action: 'escalate' as const,
+        manager: 'Sam',
+        reason: 'member disputes',
+        at: clock,
+      };
+      await store.transaction(async (tx) => {
+        expect((await tx.getConflicts(['c-1', 'c-none'])).get('c-1')).toEqual(conflict);
+        await tx.write({
+          ...emptyWrites(7),
+          conflictUpdates: [{ conflictId: 'c-1', status: 'escalated', resolution: escalation }],
+        });
+      });
+      expect(await store.listConflicts({ status: 'escalated' })).toEqual([
+        { ...conflict, status: 'escalated', resolution: escalation },
+      ]);
+      const writeOff = { ...escalation, opId: opId(7), action: 'write-off' as const, reason: 'goodwill' };
+      await store.transaction((tx) =>
+        tx.write({
+          ...emptyWrites(7),
+          conflictUpdates: [{ conflictId: 'c-1', status: 'resolved', resolution: writeOff }],
+        }),
+      );
+      expect(await store.listConflicts()).toEqual([{ ...conflict, status: 'resolved', resolution: writeOff }]);
       expect(await store.holdersOf([memberId(1), memberId(3), memberId(9)])).toEqual(
         new Map([
           [memberId(1), [S1]],
