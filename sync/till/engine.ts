@@ -329,7 +329,8 @@ export class TillEngine {
    */
   async checkManagerPin(pin: string): Promise<boolean> {
     const store = await getMeta(this.db, 'store');
-    if (!store?.managerPin) throw new TillError('NO_PIN', 'No manager PIN is set for this store yet; head office sets it.');
+    if (!store?.managerPin)
+      throw new TillError('NO_PIN', 'No manager PIN is set for this store yet; head office sets it.');
     const now = this.clock.now();
     const guard = (await getMeta(this.db, 'pinGuard')) ?? { failures: 0, lockedUntil: 0 };
     if (guard.lockedUntil > now) {

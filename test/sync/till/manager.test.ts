@@ -10,7 +10,7 @@ const PIN = '4821';
 
 async function tillWithPin() {
   const t = await makeTill();
-  await setMeta(t.db, 'store', { storeId: STORE as StoreId, name: 'Test', managerPin: await hashPin(PIN, 10_000) });
+  await setMeta(t.db, 'store', { storeId: STORE, name: 'Test', managerPin: await hashPin(PIN, 10_000) });
   return t;
 }
 
