@@ -1,7 +1,7 @@
 /** Manager actions at the till: the PIN from the ledger, its rate limit, and conflict resolutions as ops. */
 import { describe, expect, it } from 'vitest';
 import type { OpOutcome } from '../../../sync/loyalty/ops.ts';
-import type { Cents, Points, StoreId } from '../../../sync/loyalty/units.ts';
+import type { Cents, Points } from '../../../sync/loyalty/units.ts';
 import { setMeta } from '../../../sync/till/db.ts';
 import { hashPin } from '../../../sync/protocol/pin.ts';
 import { STORE, makeTill } from './support/till.ts';
