@@ -68,7 +68,7 @@ export function demoProgram(now: number): Program {
 }
 
 /** mulberry32: a small, fast, seedable generator; good enough for demo data, not for anything secret. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -14,17 +14,8 @@ export interface ChaosKnobs {
   maxDelayMs: number;
 }
 
-/** A small seeded generator (mulberry32), so chaos is reproducible from the fast-check seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so chaos is reproducible from the fast-check seed. */
+export { prng as seeded } from '../../sync/ledger/demo-data.ts';
 
 export interface ChaosStats {
   duplicated: number;
