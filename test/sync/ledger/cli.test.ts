@@ -1,5 +1,5 @@
 /** The `ledger` command as head office runs it: real processes, clear codes, nothing changed on bad input. */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +8,21 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withLuhn } from '../../../sync/loyalty/card.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
+import type { StoreId } from '../../../sync/loyalty/units.ts';
+import { verifyPin } from '../../../sync/protocol/pin.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/ledger.js', import.meta.url));
 const run = promisify(execFile);
 
 describe('ledger CLI', () => {
   let dir: string;
-  const ledger = async (...args: string[]) => {
+  const sqliteEnv = () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
     delete env['DATABASE_URL'];
+    return env;
+  };
+  const ledger = async (...args: string[]) => {
+    const env = sqliteEnv();
     try {
       const r = await run(process.execPath, [bin, '--data', dir, ...args], { env });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -52,6 +58,27 @@ describe('ledger CLI', () => {
     const r = await ledger('till', 'add', 'till-9', '--store', 'store-9');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/token: [A-Za-z0-9_-]{43}\n/);
+  });
+
+  it("sets a store's manager PIN from standard input, refusing one that is not 4-8 digits", async () => {
+    const setPin = (pin: string) =>
+      spawnSync(process.execPath, [bin, '--data', dir, 'store', 'set-pin', 'store-9'], {
+        input: pin,
+        encoding: 'utf8',
+      });
+    const bad = setPin('12ab\n');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('error BAD_ARGUMENT');
+    expect(setPin('4821\n').status).toBe(0);
+    const store = await openStore({ dataDir: dir });
+    try {
+      const hash = (await store.getStore('store-9' as StoreId))?.managerPin;
+      if (!hash) throw new Error('no PIN stored');
+      expect(await verifyPin('4821', hash)).toBe(true);
+      expect(await verifyPin('1234', hash)).toBe(false);
+    } finally {
+      await store.close();
+    }
   });
 
   it.each([
