@@ -65,6 +65,7 @@ describe('ledger CLI', () => {
       spawnSync(process.execPath, [bin, '--data', dir, 'store', 'set-pin', 'store-9'], {
         input: pin,
         encoding: 'utf8',
+        env: sqliteEnv(),
       });
     const bad = setPin('12ab\n');
     expect(bad.status).toBe(2);
