@@ -119,4 +119,23 @@ describe('receiptText', () => {
     expect(e).toContain('card ****0008');
     expect(e).not.toContain('6280000000000008');
   });
+
+  it("prints a manager's resolution with its action and reason", () => {
+    const { kind: _kind, targetOpId: _target, ...common } = voidOp(6, opId(3));
+    const text = receiptText({
+      program,
+      op: {
+        ...common,
+        kind: 'resolve',
+        conflictId: 'c1',
+        action: 'write-off',
+        reason: 'double redemption',
+        manager: 'Morgan',
+      },
+      view: view({ displayed: 0, confirmed: 0 }),
+      at,
+    });
+    expect(text).toMatch(/^Balance review +write-off$/m);
+    expect(text).toContain('Reason: double redemption');
+  });
 });

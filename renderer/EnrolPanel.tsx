@@ -1,0 +1,91 @@
+/** Enrolling a new member at the till (card and name); the member can earn at once, offline too. */
+import { useEffect, useRef, useState } from 'react';
+import { luhnValid } from '../sync/loyalty/card.ts';
+import type { TillEngine } from '../sync/till/engine.ts';
+import type { ActionReport, FocusRequest } from './Cashier.tsx';
+
+export function EnrolPanel(props: {
+  engine: TillEngine;
+  focus: FocusRequest;
+  onReport: (r: ActionReport) => void;
+  onError: (e: unknown) => void;
+}) {
+  const { engine, focus, onReport, onError } = props;
+  const [card, setCard] = useState('');
+  const [name, setName] = useState('');
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const busy = useRef(false);
+  const cardRef = useRef<HTMLInputElement>(null);
+  useEffect(() => cardRef.current?.focus(), [focus]);
+
+  const submit = async () => {
+    const c = card.trim();
+    // Cards carry a Luhn check digit: a misread card is caught here rather than enrolled.
+    if (/^[0-9]+$/.test(c) && !luhnValid(c)) {
+      setFieldError('This card number fails its check digit: scan or type it again.');
+      cardRef.current?.focus();
+      return;
+    }
+    if (busy.current) return;
+    busy.current = true;
+    setFieldError(null);
+    try {
+      const r = await engine.enrol({ card: c, name });
+      setCard('');
+      setName('');
+      onReport({
+        notice: { tone: 'ok', text: `${r.view.name} is enrolled with card ${r.view.card}.` },
+        printed: { op: r.op, view: r.view },
+        memberId: r.view.memberId,
+      });
+    } catch (e) {
+      onError(e);
+    } finally {
+      busy.current = false;
+    }
+  };
+
+  return (
+    <form
+      className="enrol"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      aria-labelledby="enrol-h"
+    >
+      <h2 id="enrol-h">Enrol a new member</h2>
+      <div className="field">
+        <label htmlFor="enrol-card">New card</label>
+        <input
+          id="enrol-card"
+          ref={cardRef}
+          value={card}
+          onChange={(e) => setCard(e.target.value)}
+          inputMode="numeric"
+          autoComplete="off"
+          required
+          aria-invalid={fieldError !== null}
+          aria-describedby="enrol-card-hint"
+        />
+        <p id="enrol-card-hint" className={fieldError ? 'field-error' : 'hint'}>
+          {fieldError ?? 'Scan the new card, then Tab.'}
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor="enrol-name">Member's name</label>
+        <input
+          id="enrol-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          autoComplete="off"
+          required
+          maxLength={200}
+        />
+      </div>
+      <button type="submit" disabled={card.trim() === '' || name.trim() === ''}>
+        Enrol <kbd>Enter</kbd>
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Redeeming: a reward from the catalogue (digit keys pick one, Enter confirms) or points of any amount as payment
+ * (F5). After the burn the floor-limit decision is shown: authorized online, given offline within the limits, or
+ * refused with the engine's sentence.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import { tenderValue } from '../sync/loyalty/burn.ts';
+import type { BurnWhat } from '../sync/loyalty/ops.ts';
+import type { Program, Reward } from '../sync/loyalty/program.ts';
+import type { Points } from '../sync/loyalty/units.ts';
+import type { BurnResult, TillEngine } from '../sync/till/engine.ts';
+import type { MemberView } from '../sync/till/view.ts';
+import type { ActionReport, FocusRequest, Notice } from './Cashier.tsx';
+import { fmtMoney, fmtPoints } from './format.ts';
+
+/** The decision a burn got, as the cashier reads it. */
+export function describeBurn(r: BurnResult, program: Program): Notice {
+  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${r.message}` };
+  const pts = fmtPoints(r.op.estDelta < 0 ? -r.op.estDelta : 0);
+  if (r.mode === 'online')
+    return { tone: 'ok', decision: 'online', text: `Authorized online by the ledger: ${pts} points redeemed.` };
+  const f = program.floorLimits;
+  const why = r.op.authTimedOut ? 'The ledger did not answer in time; given' : 'Given';
+  return {
+    tone: 'warn',
+    decision: 'offline',
+    text: `${why} offline within the floor limit (${fmtPoints(f.maxPointsPerOp)} points per operation, ${fmtPoints(f.maxPointsPerMemberPerDay)} per member per day): ${pts} points redeemed, the ledger will confirm.`,
+  };
+}
+
+export function RewardsPanel(props: {
+  engine: TillEngine;
+  program: Program;
+  member: MemberView;
+  focus: FocusRequest;
+  onReport: (r: ActionReport) => void;
+  onError: (e: unknown) => void;
+}) {
+  const { engine, program, member, focus, onReport, onError } = props;
+  const [chosen, setChosen] = useState<Reward | null>(null);
+  const [points, setPoints] = useState('');
+  const [asking, setAsking] = useState<string | null>(null);
+  const firstRef = useRef<HTMLButtonElement>(null);
+  const pointsRef = useRef<HTMLInputElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    setChosen(null);
+    if (focus.target === 'points') pointsRef.current?.focus();
+    else firstRef.current?.focus();
+  }, [focus]);
+  useEffect(() => {
+    if (chosen) confirmRef.current?.focus();
+  }, [chosen]);
+
+  const burn = async (what: BurnWhat, label: string) => {
+    if (asking) return;
+    // Online the engine asks the ledger for at most the program's short deadline; the screen stays usable.
+    setAsking(label);
+    try {
+      const r = await engine.burn({ memberId: member.memberId, what });
+      setChosen(null);
+      setPoints('');
+      onReport({ notice: describeBurn(r, program), ...(r.ok ? { printed: { op: r.op, view: r.view } } : {}) });
+    } catch (e) {
+      onError(e);
+    } finally {
+      setAsking(null);
+    }
+  };
+
+  const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    const n = Number(e.key);
+    const reward = Number.isInteger(n) && n >= 1 ? program.rewards[n - 1] : undefined;
+    if (reward) {
+      e.preventDefault();
+      setChosen(reward);
+    }
+  };
+
+  const pts = Number(points);
+  const validPoints = /^\d{1,9}$/.test(points.trim()) && pts > 0;
+  return (
+    <div className="rewards">
+      <h2 id="rewards-h">Rewards</h2>
+      <p className="hint">
+        Press a reward's number (or Enter on it), then Enter to confirm. Balance: {fmtPoints(member.displayed)} points.
+      </p>
+      <ul className="reward-list" aria-labelledby="rewards-h" onKeyDown={onListKey}>
+        {program.rewards.map((r, i) => (
+          <li key={r.id}>
+            <button
+              type="button"
+              ref={i === 0 ? firstRef : undefined}
+              className={`reward ${r.points > member.displayed ? 'reward-short' : ''}`}
+              aria-pressed={chosen?.id === r.id}
+              onClick={() => setChosen(r)}
+            >
+              <kbd>{i + 1}</kbd> <span className="reward-name">{r.name}</span>{' '}
+              <span className="reward-points">{fmtPoints(r.points)} pts</span>
+              {r.kind !== 'reward' && <span className="tag">{r.kind}</span>}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {chosen && (
+        <div className="confirm" role="group" aria-label="Confirm the reward">
+          <p>
+            Redeem <strong>{chosen.name}</strong> for {fmtPoints(chosen.points)} points?
+          </p>
+          <button
+            type="button"
+            ref={confirmRef}
+            onClick={() => void burn({ type: 'reward', rewardId: chosen.id }, chosen.name)}
+          >
+            Confirm reward <kbd>Enter</kbd>
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setChosen(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <form
+        className="pay-points"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (validPoints) void burn({ type: 'points', points: pts as Points }, `${points} points`);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="pay-points">
+            Pay with points <kbd>F5</kbd>
+          </label>
+          <input
+            id="pay-points"
+            ref={pointsRef}
+            value={points}
+            onChange={(e) => setPoints(e.target.value)}
+            inputMode="numeric"
+            autoComplete="off"
+            aria-describedby="pay-points-hint"
+          />
+        </div>
+        <button type="submit" disabled={!validPoints}>
+          Pay <kbd>Enter</kbd>
+        </button>
+        <p id="pay-points-hint" className="hint">
+          {validPoints
+            ? `${fmtPoints(pts)} points pay ${fmtMoney(tenderValue(program, pts as Points), program.currency)}.`
+            : `100 points pay ${fmtMoney(program.tenderCentsPer100Points, program.currency)}.`}
+        </p>
+      </form>
+      {asking && (
+        <p className="asking" role="status">
+          Redeeming {asking}: asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s…
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+/** Voiding a recent earn or burn of this till, with a reason; the list follows the journal live. */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { OpRow } from '../sync/till/db.ts';
+import type { RunningTill } from '../sync/till/till.ts';
+import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import { fmtSigned, fmtTime } from './format.ts';
+import { live, useObservable } from './hooks.ts';
+
+interface Voidable {
+  row: OpRow;
+  memberName: string;
+}
+
+const LOOK_BACK = 60;
+const SHOWN = 15;
+
+/** The latest earns and burns of this till that can still be voided, newest first, with the member's name. */
+function voidable$(till: RunningTill) {
+  return live(async (): Promise<Voidable[]> => {
+    const rows = await till.db.ops.orderBy('seq').reverse().limit(LOOK_BACK).toArray();
+    const ok = rows
+      .filter((r) => (r.op.kind === 'earn' || r.op.kind === 'burn') && r.status !== 'rejected' && !r.voidedBy)
+      .slice(0, SHOWN);
+    const members = await till.db.members.bulkGet(ok.map((r) => r.memberId));
+    return ok.map((row, i) => ({ row, memberName: members[i]?.name ?? 'unknown member' }));
+  });
+}
+
+function labelOf({ row, memberName }: Voidable): string {
+  return `#${row.seq} ${fmtTime(row.createdAt)} ${row.op.kind} ${fmtSigned(row.estDelta)} pts · ${memberName}`;
+}
+
+export function VoidPanel(props: {
+  till: RunningTill;
+  focus: FocusRequest;
+  onReport: (r: ActionReport) => void;
+  onError: (e: unknown) => void;
+}) {
+  const { till, focus, onReport, onError } = props;
+  const source = useMemo(() => voidable$(till), [till]);
+  const list = useObservable(source, [] as Voidable[]).value;
+  const [selected, setSelected] = useState<string>('');
+  const [reason, setReason] = useState('');
+  const busy = useRef(false);
+  const listRef = useRef<HTMLSelectElement>(null);
+
+  // The list arrives from the journal a moment after the panel opens: focus it once it is there.
+  const hasList = list.length > 0;
+  useEffect(() => listRef.current?.focus(), [focus, hasList]);
+  // Keep a valid selection as the list changes: the newest op by default.
+  const current = list.find((v) => v.row.opId === selected) ?? list[0];
+
+  const submit = async () => {
+    if (busy.current || !current) return;
+    busy.current = true;
+    try {
+      const r = await till.engine.void({ opId: current.row.opId, reason });
+      setReason('');
+      setSelected('');
+      onReport({
+        notice: {
+          tone: 'ok',
+          text: `Voided op #${current.row.seq} (${current.row.op.kind}) for ${current.memberName}.`,
+        },
+        printed: { op: r.op, view: r.view },
+      });
+    } catch (e) {
+      onError(e);
+    } finally {
+      busy.current = false;
+    }
+  };
+
+  return (
+    <form
+      className="void"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      aria-labelledby="void-h"
+    >
+      <h2 id="void-h">Void a recent operation</h2>
+      {list.length === 0 ? (
+        <p className="placeholder">No earn or burn of this till to void.</p>
+      ) : (
+        <>
+          <div className="field">
+            <label htmlFor="void-op">Operation (arrow keys to choose)</label>
+            <select
+              id="void-op"
+              ref={listRef}
+              size={Math.min(8, Math.max(2, list.length))}
+              value={current?.row.opId ?? ''}
+              onChange={(e) => setSelected(e.target.value)}
+              onKeyDown={(e) => {
+                // Enter in the list moves on to the reason rather than submitting without one.
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  document.getElementById('void-reason')?.focus();
+                }
+              }}
+            >
+              {list.map((v) => (
+                <option key={v.row.opId} value={v.row.opId}>
+                  {labelOf(v)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="void-reason">Reason</label>
+            <input
+              id="void-reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              required
+              maxLength={200}
+              autoComplete="off"
+            />
+          </div>
+          <button type="submit" disabled={reason.trim() === ''}>
+            Void <kbd>Enter</kbd>
+          </button>
+        </>
+      )}
+    </form>
+  );
+}

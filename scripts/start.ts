@@ -1,0 +1,93 @@
+/**
+ * `node --import tsx scripts/start.ts`: the demo ledger (seeded on first start, as `ledger demo`) and the till page
+ * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2).
+ */
+/* eslint-disable no-console -- printing where the ledger and the tills listen is this script's job */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEMO_MANAGER_PIN, seedDemo } from '../sync/ledger/admin.ts';
+import { createLogger } from '../sync/ledger/log.ts';
+import { startLedgerServer } from '../sync/ledger/server.ts';
+import { openStore, storeOptionsFromEnv } from '../sync/ledger/store/open.ts';
+import { StoreIdSchema, TillIdSchema } from '../sync/loyalty/units.ts';
+import { distDir, ensureRendererBuilt } from '../renderer/build.ts';
+import { serveTill } from '../renderer/serve.ts';
+
+const LEDGER_PORT = Number(process.env['LEDGER_PORT'] ?? 7400);
+const TILL_PORT = Number(process.env['TILL_PORT'] ?? 7410);
+const HOST = '127.0.0.1';
+const STORE_NAME = 'Demo High Street';
+
+const DemoTillsSchema = z.object({
+  storeId: StoreIdSchema,
+  tills: z.array(z.object({ tillId: TillIdSchema, storeId: StoreIdSchema, token: z.string().min(1) })).min(1),
+});
+
+async function main(): Promise<void> {
+  const dir = resolve(process.env['LEDGER_DATA'] ?? 'data');
+  await mkdir(dir, { recursive: true });
+  const credsFile = resolve(dir, 'demo-tills.json');
+  const store = await openStore(storeOptionsFromEnv(dir));
+  await store.migrate();
+  if (!(await store.latestProgram())) {
+    const seeded = await seedDemo(store, { members: 200, now: Date.now() });
+    // Tokens are shown once by the ledger; the demo keeps them for the till pages, readable by this user only.
+    await writeFile(credsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
+    console.log(`seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}`);
+    console.log(`manager PIN of ${seeded.storeId}: ${DEMO_MANAGER_PIN}`);
+  }
+  let demo: z.infer<typeof DemoTillsSchema>;
+  try {
+    demo = DemoTillsSchema.parse(JSON.parse(await readFile(credsFile, 'utf8')));
+  } catch {
+    console.error(
+      `error NO_TILL_CREDENTIALS: ${credsFile} is missing or unreadable, and the ledger in ${dir} was already seeded. ` +
+        'Register a till with "npm run ledger -- till add ..." or start from an empty data folder.',
+    );
+    await store.close();
+    process.exit(2);
+  }
+
+  const ledger = await startLedgerServer({
+    store,
+    logger: createLogger(process.env['LOG_LEVEL'] ?? 'warn'),
+    port: LEDGER_PORT,
+    host: HOST,
+  });
+  if (await ensureRendererBuilt()) console.log(`renderer built into ${distDir}`);
+  const first = demo.tills[0]?.tillId;
+  const tills = await serveTill({
+    distDir,
+    port: TILL_PORT,
+    host: HOST,
+    ledgerOrigin: ledger.url,
+    configFor: (tillId) => {
+      const till = demo.tills.find((t) => t.tillId === (tillId ?? first));
+      return (
+        till && {
+          ledgerUrl: ledger.url,
+          tillId: till.tillId,
+          storeId: till.storeId,
+          token: till.token,
+          storeName: STORE_NAME,
+        }
+      );
+    },
+  });
+
+  console.log(`ledger listening on ${ledger.url} (health: ${ledger.url}/health)`);
+  for (const t of demo.tills)
+    console.log(`${t.tillId}: ${tills.url}${t.tillId === first ? '' : `?till=${encodeURIComponent(t.tillId)}`}`);
+
+  const stop = async () => {
+    await tills.close();
+    await ledger.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+await main();
