@@ -96,6 +96,7 @@ declare module 'electron' {
     whenReady(): Promise<void>;
     quit(): void;
     getPath(name: 'userData' | 'home' | 'appData' | 'logs' | 'exe'): string;
+    setPath(name: 'userData' | 'logs', path: string): void;
     getAppPath(): string;
     getName(): string;
     setLoginItemSettings(settings: LoginItemSettingsOptions): void;

@@ -11,9 +11,8 @@ import { IpcChannel } from './ipc-channels.ts';
 import type { InvokeChannel } from './ipc-channels.ts';
 import { describeIssues } from '../sync/protocol/messages.ts';
 import { isAllowedNavigation } from './security.ts';
-import { LedgerUrlSchema, SettingsPatchSchema } from './settings.ts';
-import type { SettingsPatch } from './settings.ts';
-import { TillTokenSchema } from './till-token-store.ts';
+import { LedgerUrlSchema, SettingsPatchSchema, TillTokenSchema } from './settings-schema.ts';
+import type { SettingsPatch } from './settings-schema.ts';
 
 /** The sync state the renderer's replicator reports, for the tray (mirrors sync/till's SyncStatus, plus conflicts). */
 export const SyncStatusReportSchema = z

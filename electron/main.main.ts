@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, app, net, protocol, safeStorage, session } from 'electron';
 import type { WebContents } from 'electron';
-import { resolveAppLocation } from './app-location.ts';
+import { resolveAppLocation, resolveUserDataDir } from './app-location.ts';
 import { autostartDesktopEntry, autostartFile } from './autostart.ts';
 import { IpcChannel, POS_REQUEST_CHANNEL } from './ipc-channels.ts';
 import type { IpcHandlers, PublicSettings } from './ipc-contract.ts';
@@ -46,6 +46,10 @@ const rendererRoot = path.join(appRoot, 'renderer', 'dist');
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
+
+// Before the single-instance lock and `ready`: both use the data folder.
+const userDataDir = resolveUserDataDir(app.isPackaged, process.env);
+if (userDataDir !== null) app.setPath('userData', userDataDir);
 
 if (!app.requestSingleInstanceLock()) {
   // Another till shell runs: it gets the `second-instance` event and shows its window.

@@ -3,10 +3,11 @@
  * fresh id, and waits for the `pos:response` with that id. Pure: `send` is injected (webContents.send in main).
  *
  * A request is pending from `request()` until its response is settled or its signal aborts (the POS API's timeout);
- * a response for an id no longer pending (late, or made up) is dropped.
+ * a response for an id no longer pending (late, or made up) is dropped. A refusal with ENGINE_UNAVAILABLE_CODE
+ * rejects with EngineUnavailableError, like a missing window.
  */
 import { randomUUID } from 'node:crypto';
-import { EngineError, EngineUnavailableError } from './pos-contract.ts';
+import { ENGINE_UNAVAILABLE_CODE, EngineError, EngineUnavailableError } from './pos-contract.ts';
 import type { EngineBridge, PosKind, PosPayloads, PosRequestMessage, PosResponseMessage } from './pos-contract.ts';
 
 export interface IpcEngineBridge extends EngineBridge {
@@ -64,6 +65,8 @@ export function createIpcEngineBridge(
       const p = pending.get(response.id);
       if (!p) return false;
       if (response.ok) p.resolve(response.result);
+      // The page is there but its engine is not running yet: the same as no window, so the POS may retry.
+      else if (response.error.code === ENGINE_UNAVAILABLE_CODE) p.reject(new EngineUnavailableError());
       else p.reject(new EngineError(response.error.code, response.error.message, response.error.issues ?? []));
       return true;
     },

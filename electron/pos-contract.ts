@@ -42,6 +42,12 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * The code the renderer answers with while its till engine is not running (the page is starting, or the till waits
+ * for its setup): the POS API reports it as ENGINE_UNAVAILABLE (503, retry later), not as an engine refusal.
+ */
+export const ENGINE_UNAVAILABLE_CODE = 'ENGINE_UNAVAILABLE';
+
 /** No window with a till engine is there to answer (not loaded yet, reloading, crashed). */
 export class EngineUnavailableError extends Error {
   constructor() {

@@ -4,6 +4,7 @@
  * and compared by origin, never matched by substring. No Electron import: tested under Node.
  */
 import path from 'node:path';
+import { ledgerOrigins } from './origins.ts';
 
 /** The renderer is served from a privileged custom scheme, so it has a real origin (file:// has none). */
 export const APP_SCHEME = 'app';
@@ -75,17 +76,6 @@ export function isAllowedNavigation(url: string, appOrigin: string): boolean {
   const target = trustedOriginOf(url);
   const app = trustedOriginOf(appOrigin);
   return target !== null && app !== null && target === app;
-}
-
-/** The ledger's http(s) origin and matching ws(s) origin, or an error for anything but an http(s) URL. */
-export function ledgerOrigins(ledgerUrl: string): { http: string; ws: string } {
-  const u = parseUrl(ledgerUrl);
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-    throw new TypeError('the ledger URL must be an http: or https: URL');
-  }
-  if (u.username !== '' || u.password !== '') throw new TypeError('the ledger URL must not carry credentials');
-  // u.host is already normalised (lower case, default port dropped), as in u.origin.
-  return { http: u.origin, ws: `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}` };
 }
 
 export interface CspOptions {

@@ -5,29 +5,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { StoreIdSchema, TillIdSchema } from '../sync/loyalty/units.ts';
 import { DEFAULT_POS_API_PORT } from './pos-api.ts';
-import { ledgerOrigins } from './security.ts';
+import { SettingsPatchSchema, TillIdentitySchema } from './settings-schema.ts';
 
 export const SETTINGS_FILE = 'settings.json';
 
-/** An http(s) URL without credentials (the till token travels in the handshake, never in the URL). */
-export const LedgerUrlSchema = z
-  .string()
-  .max(2048)
-  .refine((s) => {
-    try {
-      ledgerOrigins(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an http: or https: URL without user name or password');
-
 export const SettingsSchema = z.object({
-  ledgerUrl: LedgerUrlSchema.optional(),
-  tillId: TillIdSchema.optional(),
-  storeId: StoreIdSchema.optional(),
+  ...TillIdentitySchema.partial().shape,
   startAtLogin: z.boolean().default(false),
   posApi: z
     .object({
@@ -37,12 +21,6 @@ export const SettingsSchema = z.object({
     .default({ enabled: true, port: DEFAULT_POS_API_PORT }),
 });
 export type Settings = z.output<typeof SettingsSchema>;
-
-/** What the renderer may change through `settings:set`; everything else is the main process's business. */
-export const SettingsPatchSchema = SettingsSchema.pick({ ledgerUrl: true, tillId: true, storeId: true })
-  .partial()
-  .strict();
-export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
 
 export const defaultSettings = (): Settings => SettingsSchema.parse({});
 

@@ -7,7 +7,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { HandshakeAuthSchema } from '../sync/protocol/messages.ts';
+import { TillTokenSchema } from './settings-schema.ts';
 
 export const TILL_TOKEN_FILE = 'till-token.json';
 
@@ -17,8 +17,6 @@ export interface SecretCipher {
   encryptString(plainText: string): Buffer;
   decryptString(encrypted: Buffer): string;
 }
-
-export const TillTokenSchema = HandshakeAuthSchema.shape.token;
 
 const StoredTokenSchema = z.object({
   v: z.literal(1),

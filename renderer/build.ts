@@ -12,9 +12,10 @@ import type { InlineConfig } from 'vite';
 export const rendererDir = fileURLToPath(new URL('.', import.meta.url));
 export const distDir = join(rendererDir, 'dist');
 const repoDir = join(rendererDir, '..');
-/** What the bundle is made of: the renderer and the sync code it imports. */
+/** What the bundle is made of: the renderer and the code it imports (electron/: the shared pure schemas). */
 const sourceDirs = [
   rendererDir,
+  join(repoDir, 'electron'),
   join(repoDir, 'sync', 'till'),
   join(repoDir, 'sync', 'loyalty'),
   join(repoDir, 'sync', 'protocol'),

@@ -1,15 +1,43 @@
-/** The till page's entry: loads the credentials from the host, starts the till engine and mounts the screens. */
+/**
+ * The till page's entry: picks the host (the Electron shell's `window.till`, else the browser's till-config.json),
+ * asks for the till's setup when the shell has none, then starts the till engine, hands it to the host (POS requests,
+ * tray status) and mounts the screens.
+ */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import type { Root } from 'react-dom/client';
 import { startTill } from '../sync/till/till.ts';
 import { App } from './App.tsx';
 import { errorSentence } from './format.ts';
-import { browserHost, type TillHost } from './host.ts';
+import { browserHost, electronHost } from './host.ts';
+import type { TillHost } from './host.ts';
+import { hostedTill } from './hosted-till.ts';
+import { SetupScreen } from './Setup.tsx';
 
-async function boot(host: TillHost, rootEl: HTMLElement): Promise<void> {
-  const root = createRoot(rootEl);
+async function boot(host: TillHost, root: Root, afterSetup = false): Promise<void> {
   try {
     const config = await host.loadConfig();
+    if (config === null) {
+      if (!host.setup) throw new Error('This till has no configuration, and this page cannot set it up.');
+      const setup = host.setup;
+      const { fields, hasTillToken } = await setup.current();
+      root.render(
+        <StrictMode>
+          <SetupScreen
+            setup={setup}
+            initial={fields}
+            hasTillToken={hasTillToken}
+            notice={
+              afterSetup
+                ? 'The settings were stored, but the till shell still has no complete configuration. Check them.'
+                : undefined
+            }
+            onSaved={() => void boot(host, root, true)}
+          />
+        </StrictMode>,
+      );
+      return;
+    }
     const till = await startTill({
       ledgerUrl: config.ledgerUrl,
       tillId: config.tillId,
@@ -22,8 +50,12 @@ async function boot(host: TillHost, rootEl: HTMLElement): Promise<void> {
           }
         : {}),
     });
-    // Hand the leadership over promptly when the page goes away (reload, close).
-    window.addEventListener('pagehide', () => void till.close());
+    const detach = host.attach?.(hostedTill(till));
+    // Hand the leadership over promptly when the page goes away (reload, close); the POS is told the engine is gone.
+    window.addEventListener('pagehide', () => {
+      detach?.();
+      void till.close();
+    });
     root.render(
       <StrictMode>
         <App till={till} tillId={config.tillId} storeId={config.storeId} storeName={config.storeName} />
@@ -40,4 +72,4 @@ async function boot(host: TillHost, rootEl: HTMLElement): Promise<void> {
 }
 
 const rootEl = document.getElementById('root');
-if (rootEl) void boot(browserHost(), rootEl);
+if (rootEl) void boot(window.till ? electronHost(window.till) : browserHost(), createRoot(rootEl));

@@ -1,10 +1,13 @@
 /**
  * `node --import tsx scripts/start.ts`: the demo ledger (seeded on first start, as `ledger demo`) and the till page
- * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2).
+ * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2). Where the Electron
+ * binary is installed, it also opens the till shell on till-1 (see electron-launch.ts); TILL_ELECTRON=0 skips it.
  */
 /* eslint-disable no-console -- printing where the ledger and the tills listen is this script's job */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEMO_MANAGER_PIN, seedDemo } from '../sync/ledger/admin.ts';
 import { createLogger } from '../sync/ledger/log.ts';
@@ -13,6 +16,13 @@ import { openStore, storeOptionsFromEnv } from '../sync/ledger/store/open.ts';
 import { StoreIdSchema, TillIdSchema } from '../sync/loyalty/units.ts';
 import { distDir, ensureRendererBuilt } from '../renderer/build.ts';
 import { serveTill } from '../renderer/serve.ts';
+import {
+  buildElectron,
+  nodeElectronProbe,
+  planElectron,
+  preconfigureDemoTill,
+  spawnElectron,
+} from './electron-launch.ts';
 
 const LEDGER_PORT = Number(process.env['LEDGER_PORT'] ?? 7400);
 const TILL_PORT = Number(process.env['TILL_PORT'] ?? 7410);
@@ -80,7 +90,10 @@ async function main(): Promise<void> {
   for (const t of demo.tills)
     console.log(`${t.tillId}: ${tills.url}${t.tillId === first ? '' : `?till=${encodeURIComponent(t.tillId)}`}`);
 
+  const shell = first === undefined ? null : await openShell(demo.tills[0], ledger.url, dir, tills.url);
+
   const stop = async () => {
+    shell?.kill();
     await tills.close();
     await ledger.close();
     await store.close();
@@ -88,6 +101,33 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/** Opens the Electron shell on the demo till where the binary is installed; says how to open the till otherwise. */
+async function openShell(
+  till: z.infer<typeof DemoTillsSchema>['tills'][number] | undefined,
+  ledgerUrl: string,
+  dataDir: string,
+  browserUrl: string,
+): Promise<ChildProcess | null> {
+  const plan = planElectron(nodeElectronProbe);
+  if (plan.kind === 'browser' || till === undefined) {
+    console.log(`Electron is not installed here: open ${browserUrl} in a browser`);
+    return null;
+  }
+  const userDataDir = resolve(dataDir, `electron-${till.tillId}`);
+  if (await preconfigureDemoTill(userDataDir, { ledgerUrl, ...till })) {
+    console.log(`Electron shell set up for ${till.tillId} in ${userDataDir}`);
+  }
+  const mainFile = await buildElectron(fileURLToPath(new URL('..', import.meta.url)));
+  const child = spawnElectron(plan.binary, mainFile, userDataDir);
+  console.log(`Electron shell started for ${till.tillId} (${plan.binary})`);
+  child.once('exit', (code) => {
+    console.log(
+      `Electron shell exited (${code ?? 'signal'}); the ledger and ${browserUrl} keep running (Ctrl+C stops)`,
+    );
+  });
+  return child;
 }
 
 await main();

@@ -1,13 +1,13 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { startPosApi } from '../../electron/pos-api.ts';
 import { createIpcEngineBridge } from '../../electron/pos-bridge.ts';
-import { EngineError, EngineUnavailableError } from '../../electron/pos-contract.ts';
+import type { IpcEngineBridge } from '../../electron/pos-bridge.ts';
+import { ENGINE_UNAVAILABLE_CODE, EngineError, EngineUnavailableError } from '../../electron/pos-contract.ts';
 import type { PosPayloads, PosRequestMessage } from '../../electron/pos-contract.ts';
-import { answerPosRequest } from '../../electron/pos-dispatch.ts';
-import type { PosEngine } from '../../electron/pos-dispatch.ts';
-import type { TillEngine } from '../../sync/till/engine.ts';
+import { answerPosRequest } from '../../renderer/pos-dispatch.ts';
+import { rawRequest } from './support/http.ts';
 
 const ID = '00000000-0000-4000-8000-000000000001';
-const MEMBER = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 const lookup = { card: '4000-1234' } as PosPayloads['lookup'];
 
 function bridgeWithOutbox(connected = true) {
@@ -46,6 +46,13 @@ describe('IPC engine bridge', () => {
     expect(err).toMatchObject({ engineCode: 'BAD_INPUT', issues: ['card: too short'] });
   });
 
+  it('rejects with EngineUnavailableError (not an engine refusal) when the page answers that its engine is not running', async () => {
+    const { bridge } = bridgeWithOutbox();
+    const p = bridge.request('lookup', lookup);
+    bridge.settle({ id: ID, ok: false, error: { code: ENGINE_UNAVAILABLE_CODE, message: 'starting' } });
+    await expect(p).rejects.toBeInstanceOf(EngineUnavailableError);
+  });
+
   it('fails at once with EngineUnavailableError when there is no window to ask', async () => {
     const { bridge } = bridgeWithOutbox(false);
     await expect(bridge.request('lookup', lookup)).rejects.toBeInstanceOf(EngineUnavailableError);
@@ -80,47 +87,27 @@ describe('IPC engine bridge', () => {
   });
 });
 
-describe('answerPosRequest (renderer side)', () => {
-  const calls: unknown[][] = [];
-  const engine: PosEngine = {
-    lookup: (...a) => (calls.push(['lookup', ...a]), Promise.resolve({ found: true })),
-    quote: (...a) => (calls.push(['quote', ...a]), Promise.resolve({ points: 12 })),
-    earn: (...a) => (calls.push(['earn', ...a]), Promise.resolve({ op: 1 })),
-    burn: (...a) => (calls.push(['burn', ...a]), Promise.resolve({ ok: true })),
-    void: (...a) => (calls.push(['void', ...a]), Promise.resolve({ op: 2 })),
-  };
-
-  it('calls the engine method of the kind with its arguments and answers with the same id', async () => {
-    const lines = [{ amountCents: 100, category: 'grocery' }];
-    const req = { id: ID, kind: 'quote', payload: { memberId: MEMBER, lines } } as PosRequestMessage;
-    await expect(answerPosRequest(engine, req)).resolves.toEqual({ id: ID, ok: true, result: { points: 12 } });
-    expect(calls.at(-1)).toEqual(['quote', MEMBER, lines]);
-    const earn = { id: ID, kind: 'earn', payload: { memberId: MEMBER, lines } } as PosRequestMessage;
-    await answerPosRequest(engine, earn);
-    expect(calls.at(-1)).toEqual(['earn', { memberId: MEMBER, lines }]);
-  });
-
-  it("keeps a TillError's code, message and issues", async () => {
-    class TillLikeError extends Error {
-      readonly code = 'UNKNOWN_MEMBER';
-      readonly issues = ['memberId: unknown'];
-    }
-    const failing = { ...engine, lookup: () => Promise.reject(new TillLikeError('not held')) };
-    const res = await answerPosRequest(failing, { id: ID, kind: 'lookup', payload: lookup });
-    expect(res).toEqual({
-      id: ID,
-      ok: false,
-      error: { code: 'UNKNOWN_MEMBER', message: 'not held', issues: ['memberId: unknown'] },
+describe('POS API -> IPC bridge -> a page whose engine is not running', () => {
+  it('answers 503 ENGINE_UNAVAILABLE at once (retry later), not a timeout with an unknown outcome', async () => {
+    const silent = { info: () => {}, warn: () => {}, error: () => {} };
+    // The page side: the renderer's dispatch with no engine yet, answered on the next tick as IPC would.
+    const bridge: IpcEngineBridge = createIpcEngineBridge((message) => {
+      void answerPosRequest(null, message).then((response) => bridge.settle(response));
+      return true;
     });
-  });
-
-  it('hides unexpected errors behind INTERNAL', async () => {
-    const failing = { ...engine, lookup: () => Promise.reject(new TypeError('x is undefined at /secret')) };
-    const res = await answerPosRequest(failing, { id: ID, kind: 'lookup', payload: lookup });
-    expect(res).toEqual({ id: ID, ok: false, error: { code: 'INTERNAL', message: 'The till engine failed.' } });
-  });
-
-  it("fits the till engine's real API", () => {
-    expectTypeOf<TillEngine>().toExtend<PosEngine>();
+    const token = 'tok_' + 'a1B2c3D4'.repeat(5);
+    const server = await startPosApi({ token, bridge, logger: silent, port: 0, engineTimeoutMs: 60_000 });
+    try {
+      const r = await rawRequest(server.port, {
+        method: 'POST',
+        path: '/v1/lookup',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ card: '4000-1234' }),
+      });
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ error: { code: 'ENGINE_UNAVAILABLE' } });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -30,4 +30,14 @@ describe('process boundaries in electron/', () => {
   it('the preload imports at run time only Electron and the channel names', () => {
     expect(importsOf('preload.preload.ts').sort()).toEqual(['./ipc-channels.ts', 'electron']);
   });
+
+  it.each(['settings-schema.ts', 'origins.ts', 'pos-contract.ts', 'ipc-channels.ts'])(
+    '%s, which the renderer bundles, imports no Node or Electron module and no other electron/ file with one',
+    (file) => {
+      for (const spec of importsOf(file)) {
+        expect(spec).not.toMatch(/^(node:|electron$)/);
+        if (spec.startsWith('./')) expect(['./origins.ts', './ipc-channels.ts']).toContain(spec);
+      }
+    },
+  );
 });

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveAppLocation } from '../../electron/app-location.ts';
+import { ledgerOrigins } from '../../electron/origins.ts';
 import {
   APP_ENTRY_URL,
   APP_ORIGIN,
   contentSecurityPolicy,
   isAllowedNavigation,
   isPermissionGranted,
-  ledgerOrigins,
   resolveAppFile,
   secureWebPreferences,
 } from '../../electron/security.ts';

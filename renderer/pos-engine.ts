@@ -1,0 +1,40 @@
+/**
+ * Adapts a running till to what the POS bridge needs (`PosEngine`): the engine's own methods, plus a read-only
+ * `findByReceipt` over the till's journal (the `ops` table, by its `memberId` index). Runs in the renderer; no change
+ * to the engine itself.
+ */
+import type { MemberId } from '../sync/loyalty/units.ts';
+import type { OpRow, TillDb } from '../sync/till/db.ts';
+import type { TillEngine } from '../sync/till/engine.ts';
+import type { PosEngine, ReceiptKind } from './pos-dispatch.ts';
+
+/**
+ * The first op of `kind` that this till journaled for `memberId` with `receiptRef` and that still stands: not
+ * rejected by the ledger and not voided. A receipt whose op was voided or rejected may be earned or burned again.
+ */
+export async function findByReceipt(
+  db: TillDb,
+  kind: ReceiptKind,
+  memberId: string,
+  receiptRef: string,
+): Promise<OpRow | undefined> {
+  const rows = await db.ops.where('memberId').equals(memberId).sortBy('seq');
+  return rows.find(
+    (r) => r.op.kind === kind && r.op.receiptRef === receiptRef && r.status !== 'rejected' && r.voidedBy === undefined,
+  );
+}
+
+/** The POS bridge's view of a running till (`startTill`'s result has this shape). */
+export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine {
+  const { engine, db } = till;
+  return {
+    lookup: (card) => engine.lookup(card),
+    quote: (memberId, lines) => engine.quote(memberId, lines),
+    earn: (input) => engine.earn(input),
+    burn: (input) => engine.burn(input),
+    void: (input) => engine.void(input),
+    // The engine brands member ids; a POS id that is not one simply finds no member.
+    memberView: (memberId) => engine.memberView(memberId as MemberId),
+    findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),
+  };
+}
