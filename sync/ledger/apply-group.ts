@@ -8,6 +8,7 @@ import { applyOp, type AppliedOp } from '../loyalty/apply.ts';
 import type { Op } from '../loyalty/ops.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
+import { opJson } from './canonical-json.ts';
 import type { ConflictRecord, GroupTx, GroupWrites, MemberRecord, StoredOp } from './store/types.ts';
 
 /** One push or authorization from an authenticated till. */
@@ -34,20 +35,9 @@ export interface GroupOutcome {
   opsApplied: number;
 }
 
-/** sha256 of the op's JSON with sorted keys: the identity that a resend must match. */
+/** sha256 of the op's canonical JSON (sorted keys): the identity that a resend must match. */
 export function contentHash(op: Op): string {
-  return createHash('sha256').update(canonicalJson(op)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return createHash('sha256').update(opJson(op)).digest('hex');
 }
 
 /** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. */

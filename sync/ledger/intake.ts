@@ -1,11 +1,14 @@
 /**
  * The ledger's intake: one serial lane in front of the store. Batches that arrive while a commit is running are
- * grouped into the next commit; authorizations (a customer waiting) go to the front; the queue is bounded and a
- * push beyond it is answered OVERLOADED with `retryAfterMs` instead of waiting without bound.
+ * grouped into the next commit; authorizations (a customer waiting) go to the front; the queue is bounded, in ops and
+ * in expected wait, and a push beyond either bound is answered OVERLOADED with `retryAfterMs` (the time the lane needs
+ * to drain what is queued, at its measured rate) instead of waiting without bound or past the till's ack timeout.
+ * Authorizations are never shed by these bounds (the per-till rate limit in server.ts is their only limit).
  *
  * Reads that must be consistent with the till's seq (pull, lookup) run on the same lane, between commits.
  */
 import type { Logger } from './log.ts';
+import type { LedgerMetrics, ShedReason } from './metrics.ts';
 import { applyGroup, type Batch, type BatchOutcome, type GroupContext, type GroupOutcome } from './apply-group.ts';
 import type { LedgerStore } from './store/types.ts';
 
@@ -14,6 +17,12 @@ export interface IntakeOptions {
   maxQueuedOps: number;
   /** Most ops committed in one group. */
   maxGroupOps: number;
+  /**
+   * Expected wait (queued ops / measured drain rate) beyond which background pushes are shed; keeps a queued push's
+   * answer well inside the till's ack timeout. Default 2000 ms.
+   */
+  maxQueueWaitMs?: number;
+  metrics?: LedgerMetrics;
   context: () => GroupContext;
   /** Runs on the lane after each commit, before the next one (live changes are built here). */
   onCommitted: (group: GroupOutcome) => Promise<void>;
@@ -21,10 +30,16 @@ export interface IntakeOptions {
 }
 
 export class OverloadedError extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super('ledger intake is full');
+  constructor(
+    readonly retryAfterMs: number,
+    readonly reason: ShedReason = 'queue',
+  ) {
+    super(reason === 'rate' ? 'till over its rate limit' : 'ledger intake is full');
   }
 }
+
+/** Drain rate assumed before the first saturated commit has been measured, ops per ms. */
+const INITIAL_RATE = 10;
 
 interface Pending {
   batch: Batch;
@@ -39,8 +54,11 @@ export class Intake {
   private queuedOps = 0;
   private drainScheduled = false;
   private closed = false;
-  /** Ops per millisecond of commit time, smoothed; sizes the `retryAfterMs` we hand out. */
-  private rate = 10;
+  /**
+   * Ops drained per millisecond of lane time (commit and live changes), smoothed over commits that found more work
+   * waiting: only then is the lane the bottleneck, so the figure is its capacity rather than the offered load.
+   */
+  private rate = INITIAL_RATE;
 
   constructor(
     private readonly store: LedgerStore,
@@ -53,10 +71,8 @@ export class Intake {
 
   /** Queues a batch for the next group commit and resolves with its outcome once committed. */
   submit(batch: Batch, priority: boolean): Promise<BatchOutcome> {
-    if (this.closed) return Promise.reject(new OverloadedError(1000));
-    if (!priority && this.queuedOps + batch.ops.length > this.opts.maxQueuedOps) {
-      return Promise.reject(new OverloadedError(this.retryAfter()));
-    }
+    if (this.closed) return Promise.reject(new OverloadedError(1000, 'closing'));
+    if (!priority && this.full(batch.ops.length)) return Promise.reject(new OverloadedError(this.retryAfter()));
     return new Promise<BatchOutcome>((resolve, reject) => {
       (priority ? this.priority : this.normal).push({ batch, resolve, reject });
       this.queuedOps += batch.ops.length;
@@ -77,15 +93,33 @@ export class Intake {
     await this.exclusive(() => Promise.resolve());
   }
 
+  /** The measured drain rate, ops per second (for metrics and benchmarks). */
+  get drainRate(): number {
+    return this.rate * 1000;
+  }
+
+  private full(adding: number): boolean {
+    const queued = this.queuedOps + adding;
+    if (queued > this.opts.maxQueuedOps) return true;
+    return queued / this.rate > (this.opts.maxQueueWaitMs ?? 2000);
+  }
+
+  /** How long the lane needs to drain what is queued now, at its measured rate; at least 250 ms, at most 30 s. */
   private retryAfter(): number {
     const ms = Math.ceil(this.queuedOps / Math.max(this.rate, 0.1));
     return Math.min(30_000, Math.max(250, ms));
   }
 
+  /**
+   * The drain starts from `setImmediate`, after the event loop has read every message waiting on the sockets: a
+   * synchronous store (better-sqlite3) blocks the loop for a whole commit, so without this yield the next group would
+   * be taken from the first message read after it, and every group would hold one batch.
+   */
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     void this.exclusive(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       this.drainScheduled = false;
       await this.drainOnce();
       if (this.priority.length + this.normal.length > 0) this.scheduleDrain();
@@ -110,16 +144,18 @@ export class Intake {
   private async drainOnce(): Promise<void> {
     const group = this.take();
     if (group.length === 0) return;
-    const ops = group.reduce((n, p) => n + p.batch.ops.length, 0);
+    let ops = 0;
+    for (const p of group) ops += p.batch.ops.length;
+    const saturated = this.priority.length + this.normal.length > 0;
     const started = performance.now();
     try {
-      await this.commit(group);
+      await this.commit(group, started);
     } catch (err) {
       // One bad batch must not fail the others: retry them one by one.
       this.opts.logger.warn({ err, batches: group.length }, 'group commit failed; retrying batches singly');
       for (const p of group) {
         try {
-          await this.commit([p]);
+          await this.commit([p], performance.now());
         } catch (e) {
           this.opts.logger.error({ err: e, tillId: p.batch.tillId }, 'batch failed');
           p.reject(e);
@@ -128,11 +164,11 @@ export class Intake {
     } finally {
       this.queuedOps -= ops;
       const ms = Math.max(performance.now() - started, 0.05);
-      this.rate = this.rate * 0.8 + (ops / ms) * 0.2;
+      if (saturated || ops >= this.opts.maxGroupOps / 2) this.rate = this.rate * 0.8 + (ops / ms) * 0.2;
     }
   }
 
-  private async commit(group: Pending[]): Promise<void> {
+  private async commit(group: Pending[], started: number): Promise<void> {
     const outcome = await this.store.transaction((tx) =>
       applyGroup(
         tx,
@@ -150,5 +186,11 @@ export class Intake {
     } catch (err) {
       this.opts.logger.error({ err }, 'after-commit hook failed');
     }
+    this.opts.metrics?.committed(
+      group.length,
+      group.reduce((n, p) => n + p.batch.ops.length, 0),
+      (performance.now() - started) / 1000,
+      outcome.outcomes.map((o) => o.results),
+    );
   }
 }

@@ -1,6 +1,8 @@
 /**
- * The ledger server: socket.io for tills (namespace `/till`) and a small HTTP surface (`GET /health`). Every message
- * is parsed as `unknown` through the protocol schemas; a till acts only for its own store.
+ * The ledger server: socket.io for tills (namespace `/till`) and a small HTTP surface (`GET /health`, `GET /metrics`
+ * in Prometheus text format). Every message is parsed as `unknown` through the protocol schemas; a till acts only for
+ * its own store. Pushes and authorizations pass a per-till rate limit, then the intake's bounds; either refusal is
+ * answered OVERLOADED with `retryAfterMs` and a `shed` event.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +32,8 @@ import {
 import { snapshotOf, type GroupOutcome } from './apply-group.ts';
 import { Intake, OverloadedError, type IntakeOptions } from './intake.ts';
 import type { Logger } from './log.ts';
+import { LedgerMetrics } from './metrics.ts';
+import { DEFAULT_TILL_RATE_LIMITS, TillRateLimiter, type TillRateLimits } from './rate-limit.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
 import { verifyToken } from './tokens.ts';
 
@@ -39,13 +43,16 @@ export interface LedgerServerOptions {
   port?: number;
   host?: string;
   now?: () => number;
-  intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps'>>;
+  intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps' | 'maxQueueWaitMs'>>;
+  /** Per-till token buckets for pushes and authorizations; default DEFAULT_TILL_RATE_LIMITS. */
+  rateLimits?: TillRateLimits;
 }
 
 export interface LedgerServer {
   url: string;
   port: number;
   intake: Intake;
+  metrics: LedgerMetrics;
   /** Stores a new program version and tells every connected till. */
   publishProgram(program: Program): Promise<void>;
   connectedTills(): number;
@@ -103,12 +110,21 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     maxHttpBufferSize: MAX_MESSAGE_BYTES * 4,
     serveClient: false,
     cors: { origin: true },
+    // Ops are small JSON; compressing every frame costs more CPU than the bytes it saves on a shop's network.
+    perMessageDeflate: false,
   });
   const tills = io.of('/till');
+  const metrics = new LedgerMetrics({
+    queueDepth: () => intake.depth,
+    connectedTills: () => tills.sockets.size,
+  });
+  const limiter = new TillRateLimiter(opts.rateLimits ?? DEFAULT_TILL_RATE_LIMITS, now);
 
   const intake: Intake = new Intake(store, {
     maxQueuedOps: opts.intake?.maxQueuedOps ?? 200_000,
     maxGroupOps: opts.intake?.maxGroupOps ?? 5_000,
+    ...(opts.intake?.maxQueueWaitMs !== undefined ? { maxQueueWaitMs: opts.intake.maxQueueWaitMs } : {}),
+    metrics,
     logger,
     context: () => ({
       now: now(),
@@ -129,9 +145,22 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         byStore.set(s, list);
       }
     }
+    // One read of every till's seq rather than one per store: a group usually touches many stores.
+    let seqsByStore: Map<StoreId, [TillId, number][]> | undefined;
+    if (byStore.size > 1) {
+      seqsByStore = new Map();
+      for (const t of await store.listTills()) {
+        if (!byStore.has(t.storeId)) continue;
+        const list = seqsByStore.get(t.storeId) ?? [];
+        list.push([t.tillId, t.lastSeq]);
+        seqsByStore.set(t.storeId, list);
+      }
+    }
     for (const [storeId, members] of byStore) {
       const room = tills.to(`store:${storeId}`);
-      const seqs = Object.fromEntries(await store.tillSeqs(storeId)) as ChangesEvent['tillSeqs'];
+      const seqs = Object.fromEntries(
+        seqsByStore ? (seqsByStore.get(storeId) ?? []) : await store.tillSeqs(storeId),
+      ) as ChangesEvent['tillSeqs'];
       for (let i = 0; i < members.length; i += CHANGES_PER_EVENT) {
         room.emit('changes', { members: members.slice(i, i + CHANGES_PER_EVENT).map(snapshotOf), tillSeqs: seqs });
       }
@@ -172,13 +201,22 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     const handle = <T>(event: keyof ClientToServerEvents, fn: (payload: unknown) => Promise<T>) => {
       socket.on(event, (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return; // every till request expects an answer
-        const reply = ack as (r: unknown) => void;
+        const answer = ack as (r: unknown) => void;
+        let reply = answer;
+        if (event === 'authorize') {
+          const received = performance.now();
+          reply = (r) => {
+            metrics.authorizeSeconds.observe((performance.now() - received) / 1000);
+            answer(r);
+          };
+        }
         // Through a promise, so that a handler throwing synchronously still gets a coded answer.
         Promise.resolve(payload)
           .then(fn)
           .then(reply, (err: unknown) => {
             if (err instanceof WireFailure) return reply({ ok: false, error: err.wire });
             if (err instanceof OverloadedError) {
+              metrics.shed.inc({ reason: err.reason, kind: event });
               socket.emit('shed', { retryAfterMs: err.retryAfterMs });
               return reply({ ok: false, error: wireError('OVERLOADED', { retryAfterMs: err.retryAfterMs }) });
             }
@@ -196,6 +234,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
 
     const submit = async (req: PushRequest, priority: boolean): Promise<PushResponse> => {
       checkOwnership(req, tillId, storeId);
+      const wait = limiter.take(tillId, priority ? 'authorize' : 'push');
+      if (wait > 0) throw new OverloadedError(wait, 'rate');
       const out = await intake.submit(
         { tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() },
         priority,
@@ -258,6 +298,19 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         queueDepth: intake.depth,
       });
     }
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics failed');
+          send(500, { error: wireError('INTERNAL') });
+        },
+      );
+      return;
+    }
     send(404, { error: wireError('NO_ROUTE') });
   }
 
@@ -274,6 +327,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     url,
     port,
     intake,
+    metrics,
     connectedTills: () => tills.sockets.size,
     async publishProgram(program) {
       await store.putProgram(program);
@@ -283,7 +337,9 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     },
     async close() {
       await intake.close();
-      tills.disconnectSockets(true);
+      // No socket.io DISCONNECT to the tills (disconnectSockets would send one): a client told "io server disconnect"
+      // never reconnects by itself, so a restarted ledger would not see its tills again. io.close() drops the
+      // connections, which the tills see as a transport close and answer by reconnecting with their jittered backoff.
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });

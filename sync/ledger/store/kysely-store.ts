@@ -4,6 +4,12 @@
  * Bulk by design: a group of a few thousand ops costs a handful of queries (multi-row inserts and upserts, `in`
  * lists, one CASE update per table), never one query per op. Lists are chunked under each dialect's parameter limit.
  *
+ * The group path (`GroupTx`) is the hot one and has a fast lane per dialect, with the same effect as the Kysely
+ * queries: on SQLite, statements prepared once on the connection Kysely runs on (better-sqlite3 is synchronous, so a
+ * prepared statement per row costs less than compiling and parsing one statement of thousands of parameters); on
+ * PostgreSQL, one `unnest` statement per table and group, and `= any($1)` lookups, so a group is a handful of round
+ * trips whatever its size.
+ *
  * Transactions: SQLite has one connection, so transactions run one at a time through a promise chain and start with
  * BEGIN IMMEDIATE (takes the write lock up front, so another process on the same file waits on busy_timeout instead of
  * failing on a lock upgrade). PostgreSQL runs each in a pooled connection at READ COMMITTED; the counter row lock
@@ -13,12 +19,22 @@
  * connection (SQLite) or the locks (PostgreSQL) that `fn` holds, for ever; such a call is refused with an error.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type SqliteDatabase from 'better-sqlite3';
 import { Migrator, sql } from 'kysely';
-import type { Insertable, Kysely, RawBuilder, Selectable } from 'kysely';
+import type {
+  ExpressionBuilder,
+  Insertable,
+  Kysely,
+  OnConflictDatabase,
+  OnConflictTables,
+  RawBuilder,
+  Selectable,
+} from 'kysely';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import type { PinHash } from '../../protocol/pin.ts';
+import { opJson } from '../canonical-json.ts';
 import { migrationProvider } from './migrations.ts';
 import type { ConflictsTable, Database, MembersTable, OpsTable, StoresTable, TillsTable } from './schema.ts';
 import type {
@@ -40,6 +56,13 @@ export interface KyselyStoreOptions {
   dialect: Dialect;
   /** The ledger's clock, epoch ms. */
   now?: () => number;
+  /** SQLite: the better-sqlite3 connection the Kysely instance runs on, for the group path's prepared statements. */
+  sqlite?: SqliteDatabase.Database;
+  /**
+   * PostgreSQL: the schema the store works in. Kysely's migrator looks its own tables up by name across schemas,
+   * so without it a ledger in another schema of the same database would be taken for this one's.
+   */
+  schema?: string;
 }
 
 /** Bound parameters per statement, under SQLite's 32766 and PostgreSQL's 65535, with room for a few extra. */
@@ -49,6 +72,26 @@ interface Ctx {
   readonly dialect: Dialect;
   readonly maxParams: number;
   readonly now: () => number;
+  readonly sqlite: SqliteStatements | undefined;
+}
+
+/** Statements prepared once on the SQLite connection and reused by every group. */
+class SqliteStatements {
+  readonly #db: SqliteDatabase.Database;
+  readonly #cache = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(db: SqliteDatabase.Database) {
+    this.#db = db;
+  }
+
+  get(text: string): SqliteDatabase.Statement {
+    let st = this.#cache.get(text);
+    if (!st) {
+      st = this.#db.prepare(text);
+      this.#cache.set(text, st);
+    }
+    return st;
+  }
 }
 
 /** The ledger store on a Kysely instance; `openStore` in open.ts builds one and runs its migrations. */
@@ -60,15 +103,26 @@ export class KyselyLedgerStore implements LedgerStore {
   #tail: Promise<unknown> = Promise.resolve();
   /** Set while a transaction's `fn` runs, to refuse store calls from inside it (see the file comment). */
   readonly #inside = new AsyncLocalStorage<true>();
+  readonly #schema: string | undefined;
 
   constructor(db: Kysely<Database>, opts: KyselyStoreOptions) {
     this.#db = db;
+    this.#schema = opts.schema;
     this.dialect = opts.dialect;
-    this.#ctx = { dialect: opts.dialect, maxParams: MAX_PARAMS[opts.dialect], now: opts.now ?? Date.now };
+    this.#ctx = {
+      dialect: opts.dialect,
+      maxParams: MAX_PARAMS[opts.dialect],
+      now: opts.now ?? Date.now,
+      sqlite: opts.sqlite ? new SqliteStatements(opts.sqlite) : undefined,
+    };
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider });
+    const migrator = new Migrator({
+      db: this.#db,
+      provider: migrationProvider,
+      ...(this.#schema !== undefined ? { migrationTableSchema: this.#schema } : {}),
+    });
     const { error } = await migrator.migrateToLatest();
     if (error !== undefined) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   }
@@ -425,6 +479,8 @@ class KyselyGroupTx implements GroupTx {
   readonly #ctx: Ctx;
   /** The counter as read (and on PostgreSQL locked) by this transaction. */
   #counter: number | undefined;
+  /** Members as read by this transaction: a write that changes none of their fixed columns updates only the rest. */
+  readonly #read = new Map<MemberId, MemberRecord>();
 
   constructor(db: Kysely<Database>, ctx: Ctx) {
     this.#db = db;
@@ -452,6 +508,12 @@ class KyselyGroupTx implements GroupTx {
   async getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>> {
     await this.#begin();
     const out = new Map<OpId, StoredOp>();
+    if (ids.length === 0) return out;
+    const fast = await this.#byIds<Selectable<OpsTable>>('ops', 'op_id', 'text', ids);
+    if (fast) {
+      for (const r of fast) out.set(r.op_id, toOp(r));
+      return out;
+    }
     for (const part of chunks(unique(ids), this.#ctx.maxParams)) {
       const rows = await this.#db.selectFrom('ops').selectAll().where('op_id', 'in', part).execute();
       for (const r of rows) out.set(r.op_id, toOp(r));
@@ -462,11 +524,39 @@ class KyselyGroupTx implements GroupTx {
   async getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>> {
     await this.#begin();
     const out = new Map<MemberId, MemberRecord>();
-    for (const part of chunks(unique(ids), this.#ctx.maxParams)) {
-      const rows = await this.#db.selectFrom('members').selectAll().where('member_id', 'in', part).execute();
-      for (const r of rows) out.set(r.member_id, toMember(r));
+    if (ids.length === 0) return out;
+    const rows =
+      (await this.#byIds<Selectable<MembersTable>>('members', 'member_id', 'text', ids)) ??
+      (
+        await Promise.all(
+          [...chunks(unique(ids), this.#ctx.maxParams)].map((part) =>
+            this.#db.selectFrom('members').selectAll().where('member_id', 'in', part).execute(),
+          ),
+        )
+      ).flat();
+    for (const r of rows) {
+      const m = toMember(r);
+      out.set(r.member_id, m);
+      this.#read.set(r.member_id, m);
     }
     return out;
+  }
+
+  /**
+   * Rows of `table` whose `key` is in `ids`, in one statement whatever the count: SQLite through a prepared statement
+   * over `json_each`, PostgreSQL through `= any($1)`. Undefined when neither fast lane applies (SQLite without its
+   * connection handle), and the caller falls back to chunked `in` lists.
+   */
+  async #byIds<Row>(table: 'ops' | 'members', key: string, type: 'text', ids: readonly string[]): Promise<Row[] | undefined> {
+    const st = this.#ctx.sqlite;
+    if (st) {
+      return st
+        .get(`select * from ${table} where ${key} in (select value from json_each(?))`)
+        .all(JSON.stringify(ids)) as Row[];
+    }
+    if (this.#ctx.dialect !== 'postgres') return undefined;
+    const { rows } = await sql<Row>`select * from ${sql.table(table)} where ${sql.ref(key)} = any(${[...ids]}::${sql.raw(type)}[])`.execute(this.#db);
+    return rows;
   }
 
   async getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>> {
@@ -513,31 +603,19 @@ class KyselyGroupTx implements GroupTx {
     const before = await this.#begin();
     if (w.ledgerSeq < before) throw new Error(`ledger sequence would go back from ${before} to ${w.ledgerSeq}`);
 
-    for (const part of chunks(w.ops.map(fromOp), rowsPerStatement(ctx, OP_COLUMNS))) {
-      await db.insertInto('ops').values(part).execute();
-    }
-
-    // One row per member (last wins): PostgreSQL refuses an upsert that touches a row twice.
-    const members = [...new Map(w.members.map((m) => [m.memberId, fromMember(m)])).values()];
-    for (const part of chunks(members, rowsPerStatement(ctx, MEMBER_COLUMNS))) {
-      await db
-        .insertInto('members')
-        .values(part)
-        .onConflict((oc) =>
-          oc.column('member_id').doUpdateSet((eb) => ({
-            card: eb.ref('excluded.card'),
-            name: eb.ref('excluded.name'),
-            balance: eb.ref('excluded.balance'),
-            lifetime_points: eb.ref('excluded.lifetime_points'),
-            welcome_given: eb.ref('excluded.welcome_given'),
-            ledger_seq: eb.ref('excluded.ledger_seq'),
-            opening_balance: eb.ref('excluded.opening_balance'),
-            home_store_id: eb.ref('excluded.home_store_id'),
-            email: eb.ref('excluded.email'),
-            postal_address: eb.ref('excluded.postal_address'),
-          })),
-        )
-        .execute();
+    if (ctx.sqlite) this.#writeSqlite(ctx.sqlite, w);
+    else if (ctx.dialect === 'postgres') await this.#writePostgres(w);
+    else {
+      for (const part of chunks(w.ops.map(fromOp), rowsPerStatement(ctx, OP_COLUMNS))) {
+        await db.insertInto('ops').values(part).execute();
+      }
+      for (const part of chunks(lastPerMember(w.members).map(fromMember), rowsPerStatement(ctx, MEMBER_COLUMNS))) {
+        await db
+          .insertInto('members')
+          .values(part)
+          .onConflict((oc) => oc.column('member_id').doUpdateSet(MEMBER_UPSERT))
+          .execute();
+      }
     }
 
     let after = w.ledgerSeq;
@@ -594,6 +672,15 @@ class KyselyGroupTx implements GroupTx {
         .execute();
     }
     const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()];
+    if (ctx.sqlite) {
+      const st = ctx.sqlite.get('update tills set last_seq = ?, skew_ms = ? where till_id = ?');
+      for (const t of tills) st.run(t.lastSeq, t.skewMs, t.tillId);
+    } else if (ctx.dialect === 'postgres' && tills.length > 0) {
+      await sql`update tills as t set last_seq = u.l, skew_ms = u.s
+        from unnest(${tills.map((t) => t.tillId)}::text[], ${tills.map((t) => t.lastSeq)}::bigint[],
+          ${tills.map((t) => t.skewMs)}::bigint[]) as u(id, l, s)
+        where t.till_id = u.id`.execute(db);
+    } else
     for (const part of chunks(tills, rowsPerStatement(ctx, 5))) {
       await db
         .updateTable('tills')
@@ -615,10 +702,134 @@ class KyselyGroupTx implements GroupTx {
         .execute();
     }
 
-    await setCounter(db, after);
+    if (ctx.sqlite) ctx.sqlite.get('update counter set ledger_seq = ? where id = 1').run(after);
+    else await setCounter(db, after);
     this.#counter = after;
   }
+
+  /** SQLite: one prepared insert per op; members read by this transaction with fixed columns unchanged are updated
+   * in place (touching the ledger_seq index only), others upserted whole. */
+  #writeSqlite(st: SqliteStatements, w: GroupWrites): void {
+    const insertOp = st.get(
+      `insert into ops (op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq, reversed_by, applied_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const o of w.ops) {
+      insertOp.run(
+        o.opId,
+        o.tillId,
+        o.seq,
+        o.memberId,
+        o.kind,
+        o.contentHash,
+        opJson(o.op),
+        JSON.stringify(o.outcome),
+        o.outcome.status === 'rejected' ? null : o.outcome.delta,
+        o.ledgerSeq,
+        o.reversedBy,
+        o.appliedAt,
+      );
+    }
+    const update = st.get(
+      'update members set name = ?, balance = ?, lifetime_points = ?, welcome_given = ?, ledger_seq = ? where member_id = ?',
+    );
+    const upsert = st.get(
+      `insert into members (member_id, card, name, balance, lifetime_points, welcome_given, ledger_seq, opening_balance,
+         home_store_id, email, postal_address, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (member_id) do update set card = excluded.card, name = excluded.name, balance = excluded.balance,
+         lifetime_points = excluded.lifetime_points, welcome_given = excluded.welcome_given,
+         ledger_seq = excluded.ledger_seq, opening_balance = excluded.opening_balance,
+         home_store_id = excluded.home_store_id, email = excluded.email, postal_address = excluded.postal_address`,
+    );
+    for (const m of lastPerMember(w.members)) {
+      const was = this.#read.get(m.memberId);
+      if (was && sameFixedColumns(was, m)) {
+        update.run(m.name, m.balance, m.lifetimePoints, m.welcomeGiven ? 1 : 0, m.ledgerSeq, m.memberId);
+      } else {
+        const r = fromMember(m);
+        upsert.run(
+          r.member_id,
+          r.card,
+          r.name,
+          r.balance,
+          r.lifetime_points,
+          r.welcome_given,
+          r.ledger_seq,
+          r.opening_balance,
+          r.home_store_id ?? null,
+          r.email ?? null,
+          r.postal_address ?? null,
+          r.created_at,
+        );
+      }
+      this.#read.set(m.memberId, m);
+    }
+  }
+
+  /** PostgreSQL: one `insert ... select from unnest(...)` for the ops and one upsert the same way for the members. */
+  async #writePostgres(w: GroupWrites): Promise<void> {
+    const db = this.#db;
+    if (w.ops.length > 0) {
+      const ops = w.ops;
+      await sql`insert into ops (op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq,
+          reversed_by, applied_at)
+        select * from unnest(${ops.map((o) => o.opId)}::text[], ${ops.map((o) => o.tillId)}::text[],
+          ${ops.map((o) => o.seq)}::bigint[], ${ops.map((o) => o.memberId)}::text[], ${ops.map((o) => o.kind)}::text[],
+          ${ops.map((o) => o.contentHash)}::text[], ${ops.map((o) => opJson(o.op))}::text[],
+          ${ops.map((o) => JSON.stringify(o.outcome))}::text[],
+          ${ops.map((o) => (o.outcome.status === 'rejected' ? null : o.outcome.delta))}::bigint[],
+          ${ops.map((o) => o.ledgerSeq)}::bigint[], ${ops.map((o) => o.reversedBy)}::text[],
+          ${ops.map((o) => o.appliedAt)}::bigint[])`.execute(db);
+    }
+    const ms = lastPerMember(w.members);
+    if (ms.length > 0) {
+      await sql`insert into members (member_id, card, name, balance, lifetime_points, welcome_given, ledger_seq,
+          opening_balance, home_store_id, email, postal_address, created_at)
+        select * from unnest(${ms.map((m) => m.memberId)}::text[], ${ms.map((m) => m.card)}::text[],
+          ${ms.map((m) => m.name)}::text[], ${ms.map((m) => m.balance)}::bigint[],
+          ${ms.map((m) => m.lifetimePoints)}::bigint[], ${ms.map((m) => (m.welcomeGiven ? 1 : 0))}::integer[],
+          ${ms.map((m) => m.ledgerSeq)}::bigint[], ${ms.map((m) => m.openingBalance)}::bigint[],
+          ${ms.map((m) => m.homeStoreId)}::text[], ${ms.map((m) => m.email)}::text[],
+          ${ms.map((m) => m.postalAddress)}::text[], ${ms.map((m) => m.createdAt)}::bigint[])
+        on conflict (member_id) do update set card = excluded.card, name = excluded.name, balance = excluded.balance,
+          lifetime_points = excluded.lifetime_points, welcome_given = excluded.welcome_given,
+          ledger_seq = excluded.ledger_seq, opening_balance = excluded.opening_balance,
+          home_store_id = excluded.home_store_id, email = excluded.email, postal_address = excluded.postal_address`.execute(
+        db,
+      );
+    }
+  }
 }
+
+/** One row per member (last wins): PostgreSQL refuses an upsert that touches a row twice. */
+function lastPerMember(members: readonly MemberRecord[]): MemberRecord[] {
+  return [...new Map(members.map((m) => [m.memberId, m])).values()];
+}
+
+/** The columns an op never changes on an existing member (set at import or enrolment). */
+function sameFixedColumns(a: MemberRecord, b: MemberRecord): boolean {
+  return (
+    a.card === b.card &&
+    a.openingBalance === b.openingBalance &&
+    a.homeStoreId === b.homeStoreId &&
+    a.email === b.email &&
+    a.postalAddress === b.postalAddress &&
+    a.createdAt === b.createdAt
+  );
+}
+
+const MEMBER_UPSERT = (eb: ExpressionBuilder<OnConflictDatabase<Database, 'members'>, OnConflictTables<'members'>>) => ({
+  card: eb.ref('excluded.card'),
+  name: eb.ref('excluded.name'),
+  balance: eb.ref('excluded.balance'),
+  lifetime_points: eb.ref('excluded.lifetime_points'),
+  welcome_given: eb.ref('excluded.welcome_given'),
+  ledger_seq: eb.ref('excluded.ledger_seq'),
+  opening_balance: eb.ref('excluded.opening_balance'),
+  home_store_id: eb.ref('excluded.home_store_id'),
+  email: eb.ref('excluded.email'),
+  postal_address: eb.ref('excluded.postal_address'),
+});
 
 const OP_COLUMNS = 12;
 const MEMBER_COLUMNS = 12;
@@ -730,7 +941,7 @@ function fromOp(o: StoredOp): Insertable<OpsTable> {
     member_id: o.memberId,
     kind: o.kind,
     content_hash: o.contentHash,
-    op: JSON.stringify(o.op),
+    op: opJson(o.op),
     outcome: JSON.stringify(o.outcome),
     delta: o.outcome.status === 'rejected' ? null : o.outcome.delta,
     ledger_seq: o.ledgerSeq,

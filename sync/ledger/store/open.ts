@@ -46,8 +46,16 @@ export async function openStore(opts: StoreOptions): Promise<LedgerStore> {
   const now = opts.now ?? Date.now;
   const store =
     'databaseUrl' in opts
-      ? new KyselyLedgerStore(await postgresDb(opts), { dialect: 'postgres', now })
-      : new KyselyLedgerStore(await sqliteDb(opts.dataDir), { dialect: 'sqlite', now });
+      ? new KyselyLedgerStore(await postgresDb(opts), {
+          dialect: 'postgres',
+          now,
+          ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+        })
+      : await (async () => {
+          const sqlite = await openSqliteDatabase(opts.dataDir);
+          const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+          return new KyselyLedgerStore(db, { dialect: 'sqlite', now, sqlite });
+        })();
   try {
     await store.migrate();
   } catch (err) {
@@ -55,11 +63,6 @@ export async function openStore(opts: StoreOptions): Promise<LedgerStore> {
     throw err;
   }
   return store;
-}
-
-async function sqliteDb(dataDir: string): Promise<Kysely<Database>> {
-  const db = await openSqliteDatabase(dataDir);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
 }
 
 /**
