@@ -3,6 +3,10 @@
  * and on the ledger; an op names the program version it was made under.
  */
 import { z } from 'zod';
+import { ClosingSchema } from './closing.ts';
+import { LifecycleRulesSchema } from './lifecycle.ts';
+import { ExpiryRuleSchema } from './lots.ts';
+import { TierPolicySchema } from './tiers.ts';
 
 const name = z.string().trim().min(1).max(120);
 const key = z
@@ -31,7 +35,7 @@ export type Campaign = z.infer<typeof CampaignSchema>;
 export const TierSchema = z.object({
   name: key,
   label: name,
-  /** Lifetime points earned from which the tier applies. */
+  /** Points earned from which the tier applies: lifetime points, or rolling points under a `tierPolicy` (tiers.ts). */
   minPoints: pts,
   /** Extra points on every earn, as a percentage of the base points. */
   bonusPct: pct,
@@ -80,6 +84,15 @@ export const ProgramSchema = z
     authDeadlineMs: z.number().int().min(100).max(30_000),
     /** Till clock drift the ledger accepts before it corrects op times by the skew it measured. */
     clockToleranceMs: z.number().int().min(0).max(86_400_000),
+    // Optional, so that every program stored before them still parses (absent = the behaviour before them).
+    /** When earned points expire (lots.ts); absent or null: never. */
+    expiry: ExpiryRuleSchema.nullable().optional(),
+    /** Tiers by rolling points or spend with a downgrade policy (tiers.ts); absent: lifetime points. */
+    tierPolicy: TierPolicySchema.optional(),
+    /** Dormant and inactive thresholds (lifecycle.ts); absent: 6 and 12 months. */
+    lifecycle: LifecycleRulesSchema.optional(),
+    /** The program's closing (closing.ts); absent: the program runs on. */
+    closing: ClosingSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.tiers[0]?.minPoints !== 0)
@@ -119,5 +132,45 @@ export const ProgramSchema = z
       'tier name',
       (i) => ['tiers', i, 'name'],
     );
+    // A window reward is priced by id beside the catalogue: its id must name one reward (catalogue clashes among
+    // themselves are reported above).
+    const seenIds = new Set(p.rewards.map((r) => r.id));
+    (p.closing?.burnWindow?.rewards ?? []).forEach((r, i) => {
+      if (seenIds.has(r.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `reward id ${r.id} appears twice`,
+          path: ['closing', 'burnWindow', 'rewards', i, 'id'],
+        });
+      seenIds.add(r.id);
+    });
+    const policy = p.tierPolicy;
+    if (policy?.basis === 'spend') {
+      const spend = policy.minSpendCents ?? {};
+      let previous = -1;
+      p.tiers.forEach((t, i) => {
+        const min = Object.hasOwn(spend, t.name) ? spend[t.name] : undefined;
+        if (min === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `tier ${t.name} needs a spend threshold`,
+            path: ['tierPolicy', 'minSpendCents'],
+          });
+        else if (i === 0 ? min !== 0 : min <= previous)
+          ctx.addIssue({
+            code: 'custom',
+            message: i === 0 ? 'the first tier must start at 0 spend' : 'spend thresholds must increase with the tiers',
+            path: ['tierPolicy', 'minSpendCents', t.name],
+          });
+        previous = min ?? previous;
+      });
+      for (const name of Object.keys(spend))
+        if (!p.tiers.some((t) => t.name === name))
+          ctx.addIssue({
+            code: 'custom',
+            message: `no tier named ${name}`,
+            path: ['tierPolicy', 'minSpendCents', name],
+          });
+    }
   });
 export type Program = z.infer<typeof ProgramSchema>;
