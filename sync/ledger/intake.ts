@@ -22,6 +22,11 @@ export interface IntakeOptions {
    * answer well inside the till's ack timeout. Default 2000 ms.
    */
   maxQueueWaitMs?: number;
+  /**
+   * Most ops in a group that carries an authorization (default 500, or maxGroupOps if smaller): such a group takes
+   * every authorization queued but only a few background ops, so that the customer waits for a short commit.
+   */
+  maxPriorityGroupOps?: number;
   metrics?: LedgerMetrics;
   context: () => GroupContext;
   /** Runs on the lane after each commit, before the next one (live changes are built here). */
@@ -129,10 +134,16 @@ export class Intake {
   private take(): Pending[] {
     const group: Pending[] = [];
     let ops = 0;
+    const limit =
+      this.priority.length > 0
+        ? Math.min(this.opts.maxPriorityGroupOps ?? 500, this.opts.maxGroupOps)
+        : this.opts.maxGroupOps;
     for (const queue of [this.priority, this.normal]) {
       while (queue.length > 0) {
         const next = queue[0];
-        if (!next || (group.length > 0 && ops + next.batch.ops.length > this.opts.maxGroupOps)) return group;
+        // Authorizations fill the group up to the usual bound; background batches stop at the smaller one.
+        const bound = queue === this.priority ? this.opts.maxGroupOps : limit;
+        if (!next || (group.length > 0 && ops + next.batch.ops.length > bound)) return group;
         queue.shift();
         group.push(next);
         ops += next.batch.ops.length;

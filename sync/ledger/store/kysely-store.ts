@@ -547,7 +547,12 @@ class KyselyGroupTx implements GroupTx {
    * over `json_each`, PostgreSQL through `= any($1)`. Undefined when neither fast lane applies (SQLite without its
    * connection handle), and the caller falls back to chunked `in` lists.
    */
-  async #byIds<Row>(table: 'ops' | 'members', key: string, type: 'text', ids: readonly string[]): Promise<Row[] | undefined> {
+  async #byIds<Row>(
+    table: 'ops' | 'members',
+    key: string,
+    type: 'text',
+    ids: readonly string[],
+  ): Promise<Row[] | undefined> {
     const st = this.#ctx.sqlite;
     if (st) {
       return st
@@ -555,7 +560,10 @@ class KyselyGroupTx implements GroupTx {
         .all(JSON.stringify(ids)) as Row[];
     }
     if (this.#ctx.dialect !== 'postgres') return undefined;
-    const { rows } = await sql<Row>`select * from ${sql.table(table)} where ${sql.ref(key)} = any(${[...ids]}::${sql.raw(type)}[])`.execute(this.#db);
+    const { rows } =
+      await sql<Row>`select * from ${sql.table(table)} where ${sql.ref(key)} = any(${[...ids]}::${sql.raw(type)}[])`.execute(
+        this.#db,
+      );
     return rows;
   }
 
@@ -681,26 +689,26 @@ class KyselyGroupTx implements GroupTx {
           ${tills.map((t) => t.skewMs)}::bigint[]) as u(id, l, s)
         where t.till_id = u.id`.execute(db);
     } else
-    for (const part of chunks(tills, rowsPerStatement(ctx, 5))) {
-      await db
-        .updateTable('tills')
-        .set({
-          last_seq: caseOf(
-            sql.ref('till_id'),
-            part.map((t) => [t.tillId, bigint(t.lastSeq)]),
-          ),
-          skew_ms: caseOf(
-            sql.ref('till_id'),
-            part.map((t) => [t.tillId, bigint(t.skewMs)]),
-          ),
-        })
-        .where(
-          'till_id',
-          'in',
-          part.map((t) => t.tillId),
-        )
-        .execute();
-    }
+      for (const part of chunks(tills, rowsPerStatement(ctx, 5))) {
+        await db
+          .updateTable('tills')
+          .set({
+            last_seq: caseOf(
+              sql.ref('till_id'),
+              part.map((t) => [t.tillId, bigint(t.lastSeq)]),
+            ),
+            skew_ms: caseOf(
+              sql.ref('till_id'),
+              part.map((t) => [t.tillId, bigint(t.skewMs)]),
+            ),
+          })
+          .where(
+            'till_id',
+            'in',
+            part.map((t) => t.tillId),
+          )
+          .execute();
+      }
 
     if (ctx.sqlite) ctx.sqlite.get('update counter set ledger_seq = ? where id = 1').run(after);
     else await setCounter(db, after);
@@ -818,7 +826,9 @@ function sameFixedColumns(a: MemberRecord, b: MemberRecord): boolean {
   );
 }
 
-const MEMBER_UPSERT = (eb: ExpressionBuilder<OnConflictDatabase<Database, 'members'>, OnConflictTables<'members'>>) => ({
+const MEMBER_UPSERT = (
+  eb: ExpressionBuilder<OnConflictDatabase<Database, 'members'>, OnConflictTables<'members'>>,
+) => ({
   card: eb.ref('excluded.card'),
   name: eb.ref('excluded.name'),
   balance: eb.ref('excluded.balance'),
