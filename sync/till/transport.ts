@@ -109,7 +109,22 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     lastError$.next(null);
     connected$.next(true);
   });
-  socket.on('disconnect', () => connected$.next(false));
+  let wanted = false;
+  let comeBack: ReturnType<typeof setTimeout> | undefined;
+  socket.on('disconnect', (reason) => {
+    connected$.next(false);
+    // socket.io-client does not reconnect after the server closed the socket itself (a ledger shutting down): the
+    // till still wants its ledger, so it comes back after a randomized delay, like its own reconnections.
+    if (reason === 'io server disconnect' && wanted) {
+      const base = opts.reconnectionDelayMs ?? 1_000;
+      const spread = opts.randomizationFactor ?? 0.5;
+      const delay = base * (1 + spread * (Math.random() * 2 - 1));
+      clearTimeout(comeBack);
+      comeBack = setTimeout(() => {
+        if (wanted) socket.connect();
+      }, delay);
+    }
+  });
   socket.on('connect_error', (err: Error & { data?: unknown }) => {
     const wire = WireErrorSchema.safeParse(err.data);
     lastError$.next(
@@ -169,9 +184,12 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     pull: (req) => call('pull', req, PullResponseSchema, opts.ackTimeoutMs),
     lookup: (req) => call('lookup', req, LookupResponseSchema, opts.ackTimeoutMs),
     connect: () => {
+      wanted = true;
       socket.connect();
     },
     disconnect: () => {
+      wanted = false;
+      clearTimeout(comeBack);
       socket.disconnect();
     },
   };

@@ -89,6 +89,19 @@ describe('socketTransport', () => {
     expect(received).toEqual([{ ops: [], sentAt: 2 }]);
   });
 
+  it('comes back by itself after the ledger closed its socket (a ledger shutting down), but not after disconnect()', async () => {
+    const { url, io } = await ledger(() => undefined);
+    const t = transport(url);
+    t.connect();
+    await firstValueFrom(t.connected$.pipe(filter(Boolean)));
+    io.of('/').disconnectSockets(true);
+    await firstValueFrom(t.connected$.pipe(filter((up) => !up)));
+    await firstValueFrom(t.connected$.pipe(filter(Boolean)));
+    t.disconnect();
+    await new Promise((r) => setTimeout(r, 300)); // several reconnection delays: nothing comes back
+    expect(io.of('/').sockets.size).toBe(0);
+  });
+
   it('shows a refused handshake as the last error, with the ledger code', async () => {
     const { url } = await ledger((io) =>
       io.use((_s, next) =>
