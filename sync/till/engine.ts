@@ -269,12 +269,12 @@ export class TillEngine {
         ...(receiptRef !== undefined ? { receiptRef } : {}),
       };
       const op = await this.journal(program, memberId, body, -price.points, decision.mode);
-      return { op, decision, deadlineMs: program.authDeadlineMs } as const;
+      // The view from what this transaction already read: an offline burn answers without another round trip.
+      return { op, decision, deadlineMs: program.authDeadlineMs, view: viewOf(member, [...ops, op], program) } as const;
     });
     if ('refused' in first) return refusal(first.refused);
     const { op, decision, deadlineMs } = first;
-    if (decision.mode === 'offline')
-      return { ok: true, op, mode: 'offline', view: await this.viewOrThrow(op.memberId) };
+    if (decision.mode === 'offline') return { ok: true, op, mode: 'offline', view: first.view };
 
     // Everything before the burn goes with it, so the ledger (which applies in seq order) can answer for it.
     const outbox = await pendingRange(this.db, op.seq).toArray();
