@@ -12,6 +12,7 @@ import type { RunningTill } from '../sync/till/till.ts';
 import { errorSentence, fmtAge, fmtDuration, fmtSigned, fmtTime } from './format.ts';
 import { live, useNow, useObservable } from './hooks.ts';
 import { OpsChart } from './OpsChart.tsx';
+import { ReasonField } from './ReasonField.tsx';
 
 interface Session {
   manager: string;
@@ -430,17 +431,7 @@ function ResolveForm(props: {
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor="resolve-reason">Reason</label>
-        <input
-          id="resolve-reason"
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          required
-          maxLength={200}
-          autoComplete="off"
-        />
-      </div>
+      <ReasonField id="resolve-reason" value={reason} onChange={setReason} />
       <button type="submit" disabled={reason.trim() === ''}>
         Record resolution <kbd>Enter</kbd>
       </button>{' '}

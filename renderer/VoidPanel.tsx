@@ -5,6 +5,7 @@ import type { RunningTill } from '../sync/till/till.ts';
 import type { ActionReport, FocusRequest } from './Cashier.tsx';
 import { fmtSigned, fmtTime } from './format.ts';
 import { live, useObservable } from './hooks.ts';
+import { ReasonField } from './ReasonField.tsx';
 
 interface Voidable {
   row: OpRow;
@@ -108,17 +109,7 @@ export function VoidPanel(props: {
               ))}
             </select>
           </div>
-          <div className="field">
-            <label htmlFor="void-reason">Reason</label>
-            <input
-              id="void-reason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              required
-              maxLength={200}
-              autoComplete="off"
-            />
-          </div>
+          <ReasonField id="void-reason" value={reason} onChange={setReason} />
           <button type="submit" disabled={reason.trim() === ''}>
             Void <kbd>Enter</kbd>
           </button>
