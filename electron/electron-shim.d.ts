@@ -25,6 +25,7 @@ declare module 'electron' {
     navigateOnDragDrop?: boolean;
     safeDialogs?: boolean;
     experimentalFeatures?: boolean;
+    disableBlinkFeatures?: string;
   }
 
   interface BrowserWindowConstructorOptions {

@@ -27,6 +27,7 @@ export interface SecureWebPreferences {
   navigateOnDragDrop: false;
   experimentalFeatures: false;
   safeDialogs: true;
+  disableBlinkFeatures: 'Auxclick';
 }
 
 /** The webPreferences of every window: sandboxed, isolated, no Node in the page; stricter than Electron's defaults. */
@@ -47,6 +48,8 @@ export function secureWebPreferences(preloadPath: string): SecureWebPreferences 
     navigateOnDragDrop: false,
     experimentalFeatures: false,
     safeDialogs: true,
+    // A middle click opens links in new windows; new windows are denied anyway, and this removes the event itself.
+    disableBlinkFeatures: 'Auxclick',
   };
 }
 

@@ -1,5 +1,10 @@
-/** The till's page: the sync status bar always in view, and the cashier or the manager screen. */
+/**
+ * The till's page: the sync status bar always in view, the closing's deadline while the program closes, and the
+ * cashier or the manager screen.
+ */
 import { useEffect, useMemo, useState } from 'react';
+import { deadlineMessage } from '../sync/loyalty/closing.ts';
+import type { Program } from '../sync/loyalty/program.ts';
 import { getMeta } from '../sync/till/db.ts';
 import type { SyncStatus } from '../sync/till/replicator.ts';
 import type { RunningTill } from '../sync/till/till.ts';
@@ -64,13 +69,25 @@ export function App({ till, tillId, storeId, storeName }: AppProps) {
           up.
         </p>
       )}
+      {program.value?.closing && <DeadlineBanner program={program.value} />}
       {screen === 'cashier' ? (
-        <Cashier till={till} program={program.value} storeName={shownStoreName} />
+        <Cashier till={till} program={program.value} storeName={shownStoreName} online={status.state !== 'offline'} />
       ) : (
         <Manager till={till} status={status} onClose={() => setScreen('cashier')} />
       )}
     </div>
   );
+}
+
+/** The closing's deadline as the cashier tells the member, for as long as the program has a closing. */
+function DeadlineBanner({ program }: { program: Program }) {
+  const now = useNow();
+  const text = deadlineMessage(program, now);
+  return text ? (
+    <p className="banner banner-closing" role="status" data-testid="deadline">
+      {text}
+    </p>
+  ) : null;
 }
 
 function StatusBar(props: {

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
+import { earnAllowed } from '../sync/loyalty/closing.ts';
 import type { EarnQuote } from '../sync/loyalty/earn.ts';
 import type { BasketLine } from '../sync/loyalty/ops.ts';
 import type { Program } from '../sync/loyalty/program.ts';
@@ -22,11 +23,13 @@ export function BasketPanel(props: {
   engine: TillEngine;
   program: Program;
   member: MemberView;
+  /** The till's clock (ticking): earning stops at the program's closing. */
+  now: number;
   focus: FocusRequest;
   onReport: (r: ActionReport) => void;
   onError: (e: unknown) => void;
 }) {
-  const { engine, program, member, focus, onReport, onError } = props;
+  const { engine, program, member, now, focus, onReport, onError } = props;
   const [lines, setLines] = useState<BasketLine[]>([]);
   const [amount, setAmount] = useState('');
   const [category, setCategory] = useState('general');
@@ -90,6 +93,11 @@ export function BasketPanel(props: {
   return (
     <form className="basket" onSubmit={submit} aria-labelledby="basket-h">
       <h2 id="basket-h">Basket</h2>
+      {!earnAllowed(program, now) && (
+        <p className="notice notice-warn" data-testid="earn-closed">
+          The programme has stopped earning points: a sale earns nothing now.
+        </p>
+      )}
       <div className="row">
         <div className="field">
           <label htmlFor="amount">Amount ({program.currency})</label>

@@ -1,8 +1,9 @@
 /**
  * The cashier's screen, keyboard first: card field (a scanner types the card and Enter), member panel, one action
- * panel at a time (basket, rewards, void, enrol), the result of the last action and the receipt. Nothing here waits
- * on the network: the engine journals locally and answers at once (a burn waits at most the program's short
- * authorization deadline while online, and says so without blocking the screen).
+ * panel at a time (basket, rewards, void, enrol, and while a program closes: terms, voucher), the result of the last
+ * action and the receipt. Nothing here waits on the network: the engine journals locally and answers at once (a burn
+ * or a voucher waits at most the program's short authorization deadline while online, and says so without blocking
+ * the screen).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EarnQuote } from '../sync/loyalty/earn.ts';
@@ -13,11 +14,13 @@ import type { OpRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
 import type { MemberView } from '../sync/till/view.ts';
 import { BasketPanel } from './BasketPanel.tsx';
+import { ConvertPanel } from './ConvertPanel.tsx';
 import { EnrolPanel } from './EnrolPanel.tsx';
 import { errorSentence, fmtPoints } from './format.ts';
 import { useNow, useObservable } from './hooks.ts';
 import { MemberPanel } from './MemberPanel.tsx';
 import { RewardsPanel } from './RewardsPanel.tsx';
+import { TermsPanel } from './TermsPanel.tsx';
 import { VoidPanel } from './VoidPanel.tsx';
 
 export type Tone = 'ok' | 'warn' | 'error';
@@ -27,7 +30,7 @@ export interface Notice {
   /** For a burn: how it was decided (shown, and read by the browser tests). */
   decision?: 'online' | 'offline' | 'refused';
 }
-export type Panel = 'card' | 'basket' | 'rewards' | 'void' | 'enrol';
+export type Panel = 'card' | 'basket' | 'rewards' | 'void' | 'enrol' | 'terms' | 'convert';
 /** Asks a panel to focus its first field (or a named one) again: `tick` changes on every request. */
 export interface FocusRequest {
   tick: number;
@@ -37,8 +40,8 @@ export interface FocusRequest {
 /** What every action panel reports back. */
 export interface ActionReport {
   notice: Notice;
-  /** The op to print, with the member after it. */
-  printed?: { op: OpRow; view: MemberView; quote?: EarnQuote };
+  /** The op to print, with the member after it (and, for a conversion, when its voucher stops being valid). */
+  printed?: { op: OpRow; view: MemberView; quote?: EarnQuote; voucherValidUntil?: number };
   /** The member to show from now on (after an enrolment). */
   memberId?: MemberId;
 }
@@ -49,7 +52,9 @@ const SHORTCUTS: [string, string][] = [
   ['F4', 'Rewards'],
   ['F5', 'Pay with points'],
   ['F6', 'Void'],
+  ['F7', 'New terms'],
   ['F8', 'Enrol'],
+  ['F9', 'Voucher'],
   ['F10', 'Manager'],
   ['Esc', 'Back (twice: next customer)'],
 ];
@@ -60,17 +65,22 @@ const PANEL_KEYS: Record<string, [Panel, FocusRequest['target']]> = {
   F4: ['rewards', 'first'],
   F5: ['rewards', 'points'],
   F6: ['void', 'first'],
+  F7: ['terms', 'first'],
   F8: ['enrol', 'first'],
+  F9: ['convert', 'first'],
 };
 
 export function Cashier({
   till,
   program,
   storeName,
+  online = false,
 }: {
   till: RunningTill;
   program: Program | undefined;
   storeName: string | undefined;
+  /** Whether this window reaches the ledger now (a voucher needs it). */
+  online?: boolean;
 }) {
   const engine = till.engine;
   const [panel, setPanel] = useState<Panel>('card');
@@ -122,7 +132,7 @@ export function Cashier({
       setNotice(r.notice);
       if (r.memberId) setMemberId(r.memberId);
       if (r.printed && program) {
-        const { op, view, quote } = r.printed;
+        const { op, view, quote, voucherValidUntil } = r.printed;
         setReceipt(
           receiptText({
             program,
@@ -130,6 +140,7 @@ export function Cashier({
             op: op.op,
             view,
             ...(quote ? { quote } : {}),
+            ...(voucherValidUntil !== undefined ? { voucherValidUntil } : {}),
             at: op.createdAt,
           }),
         );
@@ -204,6 +215,12 @@ export function Cashier({
               ['rewards', 'Rewards', 'F4'],
               ['void', 'Void', 'F6'],
               ['enrol', 'Enrol', 'F8'],
+              ...(program?.closing
+                ? ([
+                    ['terms', 'New terms', 'F7'],
+                    ['convert', 'Voucher', 'F9'],
+                  ] as const)
+                : []),
             ] as const
           ).map(([p, label, key]) => (
             <button key={p} type="button" aria-pressed={panel === p} onClick={() => go(p)}>
@@ -234,6 +251,7 @@ export function Cashier({
                 engine={engine}
                 program={program}
                 member={member}
+                now={now}
                 focus={focus}
                 onReport={report}
                 onError={fail}
@@ -249,12 +267,44 @@ export function Cashier({
                 engine={engine}
                 program={program}
                 member={member}
+                now={now}
                 focus={focus}
                 onReport={report}
                 onError={fail}
               />
             ) : (
               needMember('redeem points')
+            ))}
+          {panel === 'terms' &&
+            (!program ? (
+              needProgram
+            ) : member ? (
+              <TermsPanel
+                engine={engine}
+                program={program}
+                member={member}
+                focus={focus}
+                onReport={report}
+                onError={fail}
+              />
+            ) : (
+              needMember("record the answer to the new programme's terms")
+            ))}
+          {panel === 'convert' &&
+            (!program ? (
+              needProgram
+            ) : member ? (
+              <ConvertPanel
+                engine={engine}
+                program={program}
+                member={member}
+                online={online}
+                focus={focus}
+                onReport={report}
+                onError={fail}
+              />
+            ) : (
+              needMember('convert the balance into a gift voucher')
             ))}
           {panel === 'void' && <VoidPanel till={till} focus={focus} onReport={report} onError={fail} />}
           {panel === 'enrol' && <EnrolPanel engine={engine} focus={focus} onReport={report} onError={fail} />}

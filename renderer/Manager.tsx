@@ -13,6 +13,7 @@ import { errorSentence, fmtAge, fmtDuration, fmtSigned, fmtTime } from './format
 import { live, useNow, useObservable } from './hooks.ts';
 import { OpsChart } from './OpsChart.tsx';
 import { ReasonField } from './ReasonField.tsx';
+import { VouchersPanel } from './VouchersPanel.tsx';
 
 interface Session {
   manager: string;
@@ -113,7 +114,7 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
 
 const QUEUE_STATUSES = ['pending', 'in flight', 'rejected', 'conflict', 'resolved'] as const;
 type QueueStatus = (typeof QUEUE_STATUSES)[number];
-const KINDS = ['earn', 'burn', 'void', 'enrol', 'resolve'] as const satisfies readonly OpKind[];
+const KINDS = ['earn', 'burn', 'void', 'enrol', 'resolve', 'terms', 'convert'] as const satisfies readonly OpKind[];
 
 /** The option of `options` a select reported, or 'all'. */
 function pick<T extends string>(options: readonly T[], value: string): T | 'all' {
@@ -148,6 +149,30 @@ function detailOf(r: QueueRow, now: number): string {
           ? `${op.action} by ${op.manager}: ${op.reason}`
           : '';
   return `${what}${what ? '; ' : ''}waiting ${fmtDuration(now - r.row.createdAt)}`;
+}
+
+const fmtCount = (n: number): string => n.toLocaleString('en-GB');
+
+/**
+ * The rush as the till sees it: the ledger's queue and sheds (from its last ack) and the OVERLOADED answers this till
+ * got. Rows of the sync-health list. The till learns the ledger's load only from acks, so a reading that is not fresh
+ * says how old it is rather than pass for the load now.
+ */
+export function LedgerLoadRows({ status, now }: { status: SyncStatus; now: number }) {
+  const load = status.ledgerLoad ?? null;
+  const at = status.ledgerLoadAt ?? null;
+  const age = at === null ? null : now - at;
+  const stale = age !== null && age >= 2_000 ? ` (${fmtAge(age)})` : '';
+  return (
+    <>
+      <dt>Ledger queue</dt>
+      <dd data-testid="ledger-queue">{load ? `${fmtCount(load.queuedOps)} ops${stale}` : 'not reported yet'}</dd>
+      <dt>Shed (this till)</dt>
+      <dd data-testid="shed-till">{status.shedCount === undefined ? 'not known here' : fmtCount(status.shedCount)}</dd>
+      <dt>Shed (ledger total)</dt>
+      <dd data-testid="shed-ledger">{load ? `${fmtCount(load.shedTotal)}${stale}` : 'not reported yet'}</dd>
+    </>
+  );
 }
 
 const ACTIONS: { value: ResolveAction; label: string }[] = [
@@ -245,6 +270,7 @@ function ManagerDesk({
           <dd>{status.inFlight}</dd>
           <dt>Lag (oldest pending)</dt>
           <dd>{lag === null ? 'none' : fmtDuration(lag)}</dd>
+          <LedgerLoadRows status={status} now={now} />
           <dt>Last sync</dt>
           <dd>
             {status.lastSyncAt === null
@@ -353,6 +379,7 @@ function ManagerDesk({
         {shown.length > 200 && <p className="muted">Showing the first 200 of {shown.length}; narrow the filters.</p>}
       </section>
 
+      <VouchersPanel till={till} />
       {resolving && (
         <ResolveForm
           key={resolving.opId}

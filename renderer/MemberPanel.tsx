@@ -1,4 +1,7 @@
-/** The member being served: name, balance (confirmed and awaiting the ledger apart), tier and messages. */
+/**
+ * The member being served: name, balance (confirmed and awaiting the ledger apart), tier, the answer to the new
+ * program's terms (and a prompt while it is still to be asked) and messages.
+ */
 import type { Program } from '../sync/loyalty/program.ts';
 import { receiptMessages } from '../sync/loyalty/receipt.ts';
 import type { MemberView } from '../sync/till/view.ts';
@@ -20,6 +23,8 @@ export function MemberPanel({
       </section>
     );
   const messages = program ? receiptMessages(program, member, now) : [];
+  const version = program?.closing?.termsVersion;
+  const answer = version !== undefined && member.terms?.version === version ? member.terms : null;
   return (
     <section className="member" aria-labelledby="member-name" data-testid="member">
       <h2 id="member-name" data-testid="member-name">
@@ -56,6 +61,24 @@ export function MemberPanel({
           )}
         </dd>
       </dl>
+      {member.termsToAnswer && version !== undefined && (
+        <div className="terms-prompt" role="alert" data-testid="terms-prompt">
+          <strong>Ask the member:</strong> do they accept the new programme terms ({version})? Press <kbd>F7</kbd> to
+          record accepted or refused.
+        </div>
+      )}
+      {answer && (
+        <p
+          className={`terms-answer terms-${answer.answer}`}
+          data-testid="member-terms"
+          data-answer={answer.answer}
+          data-confirmed={answer.confirmed}
+        >
+          New terms ({version}):{' '}
+          {answer.answer === 'accepted' ? 'accepted' : 'REFUSED: no conversion into the new programme'}
+          {!answer.confirmed && <span className="muted"> (awaiting the ledger)</span>}
+        </p>
+      )}
       {messages.length > 0 && (
         <ul className="messages" aria-label="Messages for the member">
           {messages.map((m) => (

@@ -1,11 +1,13 @@
 /**
  * Redeeming: a reward from the catalogue (digit keys pick one, Enter confirms) or points of any amount as payment
- * (F5). After the burn the floor-limit decision is shown: authorized online, given offline within the limits, or
- * refused with the engine's sentence.
+ * (F5). While a program closes, the catalogue is the one offered now (the burn window's rewards added while it runs,
+ * none after the deadline). After the burn the floor-limit decision is shown: authorized online, given offline
+ * within the limits, or refused with the engine's sentence.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import { tenderValue } from '../sync/loyalty/burn.ts';
+import { burnAllowed, rewardsAt } from '../sync/loyalty/closing.ts';
 import type { BurnWhat } from '../sync/loyalty/ops.ts';
 import type { Program, Reward } from '../sync/loyalty/program.ts';
 import type { Points } from '../sync/loyalty/units.ts';
@@ -33,11 +35,14 @@ export function RewardsPanel(props: {
   engine: TillEngine;
   program: Program;
   member: MemberView;
+  /** The till's clock (ticking): which rewards are offered depends on it. */
+  now: number;
   focus: FocusRequest;
   onReport: (r: ActionReport) => void;
   onError: (e: unknown) => void;
 }) {
-  const { engine, program, member, focus, onReport, onError } = props;
+  const { engine, program, member, now, focus, onReport, onError } = props;
+  const rewards = rewardsAt(program, now);
   const [chosen, setChosen] = useState<Reward | null>(null);
   const [points, setPoints] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
@@ -72,7 +77,7 @@ export function RewardsPanel(props: {
 
   const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
     const n = Number(e.key);
-    const reward = Number.isInteger(n) && n >= 1 ? program.rewards[n - 1] : undefined;
+    const reward = Number.isInteger(n) && n >= 1 ? rewards[n - 1] : undefined;
     if (reward) {
       e.preventDefault();
       setChosen(reward);
@@ -87,8 +92,13 @@ export function RewardsPanel(props: {
       <p className="hint">
         Press a reward's number (or Enter on it), then Enter to confirm. Balance: {fmtPoints(member.displayed)} points.
       </p>
+      {!burnAllowed(program, now) && (
+        <p className="notice notice-error" data-testid="burn-closed">
+          The burn deadline has passed: points can no longer be used.
+        </p>
+      )}
       <ul className="reward-list" aria-labelledby="rewards-h" onKeyDown={onListKey}>
-        {program.rewards.map((r, i) => (
+        {rewards.map((r, i) => (
           <li key={r.id}>
             <button
               type="button"

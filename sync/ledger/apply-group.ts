@@ -4,12 +4,25 @@
  * grows with its size, not with round trips.
  */
 import { createHash } from 'node:crypto';
-import { applyOp, type AppliedOp } from '../loyalty/apply.ts';
-import type { Op } from '../loyalty/ops.ts';
+import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
+import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
+import { recordActivity, statusAt } from '../loyalty/lifecycle.ts';
+import { applyOpWithLots } from '../loyalty/member-lots.ts';
+import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
+import type { Program } from '../loyalty/program.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
-import type { ConflictRecord, GroupTx, GroupWrites, MemberRecord, StoredOp } from './store/types.ts';
+import {
+  HEAD_OFFICE_TILL,
+  type ConflictRecord,
+  type GroupTx,
+  type GroupWrites,
+  type LotRecord,
+  type MemberRecord,
+  type StoredOp,
+  type VoucherRecord,
+} from './store/types.ts';
 
 /** One push or authorization from an authenticated till. */
 export interface Batch {
@@ -50,6 +63,8 @@ export function snapshotOf(m: MemberRecord): MemberSnapshot {
     lifetimePoints: m.lifetimePoints,
     welcomeGiven: m.welcomeGiven,
     ledgerSeq: m.ledgerSeq,
+    terms: m.terms,
+    tier: m.tier,
   };
 }
 
@@ -75,6 +90,15 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   const conflicts = await tx.getConflicts([
     ...new Set(allOps.flatMap((o) => (o.kind === 'resolve' ? [o.conflictId] : []))),
   ]);
+  // Lots: the members' non-empty lots, plus the lots a void's target earned or drew from (maybe emptied since).
+  const namedLots = allOps.flatMap((o) => {
+    if (o.kind !== 'void') return [];
+    const t = ops.get(o.targetOpId);
+    return [o.targetOpId, ...(t?.draws ?? []).map((d) => d.lotId)];
+  });
+  const lots = await tx.getLots([...members.keys()], namedLots);
+  const taken = await tx.voucherCodesTaken(allOps.flatMap((o) => (o.kind === 'convert' ? [o.voucherCode] : [])));
+  const latest = await tx.latestProgram();
   let ledgerSeq = await tx.ledgerSeq();
 
   const writes: GroupWrites = {
@@ -86,7 +110,13 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     conflictUpdates: [],
     holds: [],
     ledgerSeq,
+    lots: [],
+    vouchers: [],
+    events: [],
   };
+  const changedLots = new Map<string, LotRecord>();
+  const events: NewEvent[] = [];
+  const vouchers: VoucherRecord[] = [];
   const changed = new Map<MemberId, MemberRecord>();
   const tillState = new Map<TillId, { lastSeq: number; skewMs: number }>();
   const perBatch: { batch: Batch; results: OpResult[]; memberIds: Set<MemberId> }[] = [];
@@ -129,34 +159,71 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       const target = op.kind === 'void' ? ops.get(op.targetOpId) : undefined;
       const member = members.get(op.memberId);
       const conflict = op.kind === 'resolve' ? conflicts.get(op.conflictId) : undefined;
-      const decided = applyOp({
-        op,
-        program,
-        member,
-        cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
-        target: target
-          ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp)
-          : undefined,
-        conflict,
-        at,
-        newConflictId: ctx.newConflictId,
-      });
+      const memberLots = lots.get(op.memberId) ?? [];
+      const decided =
+        HEAD_OFFICE_KINDS.has(op.kind) && batch.tillId !== HEAD_OFFICE_TILL
+          ? {
+              outcome: { status: 'rejected' as const, code: 'HEAD_OFFICE_ONLY' as const },
+              lots: memberLots,
+              changedLots: [],
+              draws: [],
+              expired: [],
+            }
+          : applyOpWithLots({
+              op,
+              program,
+              latest,
+              member,
+              cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
+              target: target
+                ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp)
+                : undefined,
+              targetDraws: target?.draws ?? undefined,
+              conflict,
+              at,
+              newConflictId: ctx.newConflictId,
+              lots: memberLots,
+              voucherCodeTaken: op.kind === 'convert' && taken.has(op.voucherCode),
+            });
       let opLedgerSeq: number | null = null;
-      if (decided.member) {
+      if (decided.outcome.status !== 'rejected' && decided.member && program) {
         opLedgerSeq = ++ledgerSeq;
-        const next: MemberRecord = member
-          ? { ...member, ...decided.member, ledgerSeq: opLedgerSeq }
-          : {
-              ...decided.member,
-              ledgerSeq: opLedgerSeq,
-              openingBalance: 0 as MemberRecord['openingBalance'],
-              homeStoreId: till.storeId,
-              email: null,
-              postalAddress: null,
-              createdAt: ctx.now,
-            };
+        const next = nextMember(member, decided.member, op, at, program, latest ?? program, till.storeId, ctx.now);
+        next.ledgerSeq = opLedgerSeq;
+        const rules = latest ?? program;
+        let voucher: VoucherRecord | undefined;
+        if (op.kind === 'convert') {
+          voucher = {
+            code: op.voucherCode,
+            memberId: op.memberId,
+            opId: op.opId,
+            points: op.points,
+            valueCents: op.valueCents,
+            currency: rules.currency,
+            issuedAt: at,
+            validUntil: at + (rules.closing?.voucherValidDays ?? 365) * 86_400_000,
+            redeemedAt: null,
+            redeemedBy: null,
+            redeemRef: null,
+          };
+          vouchers.push(voucher);
+          taken.add(op.voucherCode);
+        }
+        events.push(
+          ...eventsForOp({
+            op,
+            outcome: decided.outcome,
+            before: member && eventMember(member),
+            after: eventMember(next),
+            program: rules,
+            at,
+            voucher,
+          }),
+        );
         members.set(op.memberId, next);
         changed.set(op.memberId, next);
+        lots.set(op.memberId, [...decided.lots]);
+        for (const l of decided.changedLots) changedLots.set(l.lotId, { ...l, memberId: op.memberId });
       }
       const stored: StoredOp = {
         opId: op.opId,
@@ -170,6 +237,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         ledgerSeq: opLedgerSeq,
         reversedBy: null,
         appliedAt: ctx.now,
+        draws: decided.draws.length > 0 ? decided.draws : null,
+        at,
       };
       ops.set(op.opId, stored);
       writes.ops.push(stored);
@@ -212,6 +281,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   writes.members = [...changed.values()];
   writes.tills = [...tillState].map(([tillId, s]) => ({ tillId, lastSeq: s.lastSeq, skewMs: s.skewMs }));
   writes.ledgerSeq = ledgerSeq;
+  writes.lots = [...changedLots.values()];
+  writes.vouchers = vouchers;
+  writes.events = events;
   await tx.write(writes);
 
   const outcomes = perBatch.map(({ batch, results, memberIds }) => ({
@@ -223,4 +295,56 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     }),
   }));
   return { outcomes, changed: [...changed.values()], opsApplied };
+}
+
+function eventMember(m: MemberRecord): EventMember {
+  return { balance: m.balance, lifetimePoints: m.lifetimePoints, tier: m.tier, status: m.status };
+}
+
+/** The member record after an applied op: the decided state, plus activity dates, status and tier. */
+function nextMember(
+  member: MemberRecord | undefined,
+  decided: MemberState,
+  op: Op,
+  at: number,
+  program: Program,
+  rules: Program,
+  storeId: StoreId,
+  now: number,
+): MemberRecord {
+  const base: MemberRecord = member
+    ? { ...member, ...decided, terms: decided.terms ?? member.terms }
+    : {
+        ...decided,
+        terms: decided.terms ?? null,
+        ledgerSeq: 0,
+        openingBalance: 0 as MemberRecord['openingBalance'],
+        homeStoreId: storeId,
+        email: null,
+        postalAddress: null,
+        createdAt: now,
+        tier: null,
+        status: null,
+        firstActivityAt: null,
+        lastActivityAt: null,
+        birthday: null,
+      };
+  const activity = op.kind === 'earn' ? 'earn' : op.kind === 'burn' || op.kind === 'convert' ? 'burn' : undefined;
+  if (activity) {
+    const life = recordActivity(
+      { firstEarnAt: base.firstActivityAt, lastActivityAt: base.lastActivityAt },
+      activity,
+      at,
+    );
+    base.firstActivityAt = life.firstEarnAt;
+    base.lastActivityAt = life.lastActivityAt;
+    // Activity makes a member active; the passing of time (dormant, inactive) is the daily job's to record.
+    base.status = statusAt(
+      { firstEarnAt: base.firstActivityAt, lastActivityAt: base.lastActivityAt },
+      Math.max(at, base.lastActivityAt ?? at),
+      rules.lifecycle,
+    );
+  } else base.status ??= member ? null : 'never-activated';
+  base.tier = tierAfterOp(program, base.lifetimePoints, base.tier);
+  return base;
 }

@@ -14,53 +14,33 @@ import { PinSchema, hashPin } from '../protocol/pin.ts';
 import { DEMO_MANAGER_PIN, addTill, seedDemo } from './admin.ts';
 import { createLogger } from './log.ts';
 import { parseMembersCsv } from './members-csv.ts';
-import { startLedgerServer } from './server.ts';
+import { startLedgerServer, type LedgerServerOptions } from './server.ts';
 import { openStore, storeOptionsFromEnv } from './store/open.ts';
 import type { LedgerStore } from './store/types.ts';
+import { dataDir, parseId, parsePort, parsePositiveInt, withStore } from './cli/support.ts';
+import { registerTransitionCommands } from './cli/transition.ts';
+import { registerReportCommands } from './cli/reports.ts';
+import { registerEventCommands } from './cli/events.ts';
+import { registerAuditCommands } from './cli/audit.ts';
+import { registerTillSecurityCommands } from './cli/tills.ts';
+import { registerActionLog } from './cli/actions.ts';
 
 const DEFAULT_PORT = 7400;
 
-function dataDir(cmd: Command): string {
-  const opts = cmd.optsWithGlobals<{ data?: string }>();
-  return resolve(opts.data ?? process.env['LEDGER_DATA'] ?? 'data');
+type IntakeSizes = NonNullable<LedgerServerOptions['intake']>;
+
+/** The intake's sizes from `serve`'s flags; a flag not given keeps the server's default. */
+function parseIntakeSizes(o: { maxQueuedOps?: string; maxGroupOps?: string; maxQueueWaitMs?: string }): IntakeSizes {
+  const sizes: IntakeSizes = {};
+  if (o.maxQueuedOps !== undefined) sizes.maxQueuedOps = parsePositiveInt(o.maxQueuedOps, '--max-queued-ops');
+  if (o.maxGroupOps !== undefined) sizes.maxGroupOps = parsePositiveInt(o.maxGroupOps, '--max-group-ops');
+  if (o.maxQueueWaitMs !== undefined) sizes.maxQueueWaitMs = parsePositiveInt(o.maxQueueWaitMs, '--max-queue-wait-ms');
+  return sizes;
 }
 
-async function withStore<T>(cmd: Command, fn: (store: LedgerStore, dir: string) => Promise<T>): Promise<T> {
-  const dir = dataDir(cmd);
-  await mkdir(dir, { recursive: true });
-  const store = await openStore(storeOptionsFromEnv(dir));
-  try {
-    await store.migrate();
-    return await fn(store, dir);
-  } finally {
-    await store.close();
-  }
-}
-
-function parseId<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  value: string,
-  what: string,
-): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new CodedError(
-      'BAD_ARGUMENT',
-      `${what} "${value}" is not valid: use letters, digits, dot, dash and underscore (1-64).`,
-    );
-  return r.data;
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new CodedError('BAD_ARGUMENT', `port "${value}" is not a number between 0 and 65535.`);
-  return n;
-}
-
-async function serve(store: LedgerStore, port: number, host: string) {
+async function serve(store: LedgerStore, port: number, host: string, intake: IntakeSizes = {}) {
   const logger = createLogger();
-  const server = await startLedgerServer({ store, logger, port, host });
+  const server = await startLedgerServer({ store, logger, port, host, intake });
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await server.close();
@@ -176,7 +156,18 @@ export function buildCli(): Command {
       await withStore(cmd, async (store) => {
         if (holdAt && !(await store.getStore(holdAt)))
           throw new CodedError('UNKNOWN_STORE', `store ${holdAt} does not exist.`);
-        const n = await store.importMembers(parsed.rows, holdAt);
+        let n: number;
+        try {
+          n = await store.importMembers(parsed.rows, holdAt);
+        } catch (err) {
+          // The store refuses the whole file when a card or id is already held (nothing is imported).
+          if (err instanceof Error && err.message.startsWith('import refused:'))
+            throw new CodedError(
+              /card/.test(err.message) ? 'CARD_TAKEN' : 'MEMBER_EXISTS',
+              `${err.message}; nothing was imported.`,
+            );
+          throw err;
+        }
         console.log(`${n} members imported`);
       });
     });
@@ -218,17 +209,37 @@ export function buildCli(): Command {
     .description('run the ledger server for tills')
     .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (o: { port: string; host: string }, cmd: Command) => {
-      const port = parsePort(o.port);
-      const dir = dataDir(cmd);
-      await mkdir(dir, { recursive: true });
-      const store = await openStore(storeOptionsFromEnv(dir));
-      await store.migrate();
-      if (!(await store.latestProgram()))
-        throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
-      const server = await serve(store, port, o.host);
-      console.log(`ledger listening on ${server.url} (tills connect to ${server.url}/till)`);
-    });
+    .option('--max-queued-ops <n>', 'ops waiting in the intake beyond which pushes are shed (default 200000)')
+    .option('--max-group-ops <n>', 'most ops committed in one group (default 5000)')
+    .option(
+      '--max-queue-wait-ms <ms>',
+      'expected wait for the queued ops beyond which pushes are shed; keep it under the till ack timeout (default 2000)',
+    )
+    .action(
+      async (
+        o: { port: string; host: string; maxQueuedOps?: string; maxGroupOps?: string; maxQueueWaitMs?: string },
+        cmd: Command,
+      ) => {
+        const port = parsePort(o.port);
+        // Checked before the database is opened: a bad flag changes nothing.
+        const intake = parseIntakeSizes(o);
+        const dir = dataDir(cmd);
+        await mkdir(dir, { recursive: true });
+        const store = await openStore(storeOptionsFromEnv(dir));
+        await store.migrate();
+        if (!(await store.latestProgram()))
+          throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
+        const server = await serve(store, port, o.host, intake);
+        const sizes = [
+          intake.maxQueuedOps !== undefined ? `max queued ops ${intake.maxQueuedOps}` : '',
+          intake.maxGroupOps !== undefined ? `max group ops ${intake.maxGroupOps}` : '',
+          intake.maxQueueWaitMs !== undefined ? `max queue wait ${intake.maxQueueWaitMs} ms` : '',
+        ].filter((x) => x !== '');
+        // Says which sizes this process runs with, so an operator can check the flags took.
+        if (sizes.length > 0) console.log(`intake: ${sizes.join(', ')}`);
+        console.log(`ledger listening on ${server.url} (tills connect to ${server.url}/till)`);
+      },
+    );
 
   program
     .command('demo')
@@ -259,6 +270,12 @@ export function buildCli(): Command {
       console.log(`till credentials: ${credsFile}`);
     });
 
+  registerTransitionCommands(program);
+  registerReportCommands(program);
+  registerEventCommands(program);
+  registerAuditCommands(program);
+  registerTillSecurityCommands(program);
+  registerActionLog(program);
   return program;
 }
 

@@ -124,6 +124,8 @@ export function demoMembers(count: number, seed: number, storeIds: readonly Stor
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}` as MemberId;
   };
 
+  // Birthdays from a generator of their own, so that adding them left every other field as it was.
+  const birthdays = prng(seed ^ 0x5eed);
   const cards = new Set<string>();
   const mails = new Set<string>();
   const out: ImportMember[] = [];
@@ -158,6 +160,7 @@ export function demoMembers(count: number, seed: number, storeIds: readonly Stor
       postalAddress,
       homeStoreId: storeIds.length > 0 ? pick(storeIds) : null,
       openingBalance,
+      birthday: new Date(Date.UTC(2024, 0, 1 + Math.floor(birthdays() * 366))).toISOString().slice(5, 10),
     });
   }
   return out;

@@ -1,8 +1,9 @@
 /**
  * The ledger's intake: one serial lane in front of the store. Batches that arrive while a commit is running are
- * grouped into the next commit; authorizations (a customer waiting) go to the front; the queue is bounded, in ops and
- * in expected wait, and a push beyond either bound is answered OVERLOADED with `retryAfterMs` (the time the lane needs
- * to drain what is queued, at its measured rate) instead of waiting without bound or past the till's ack timeout.
+ * grouped into the next commit, in groups sized to a time budget so that an authorization (a customer waiting), which
+ * goes to the front, waits for at most one short commit; the queue is bounded, in ops and in expected wait, and a push
+ * beyond either bound is answered OVERLOADED with `retryAfterMs` (the time the lane needs to drain what is queued, at
+ * its measured rate) instead of waiting without bound or past the till's ack timeout.
  * Authorizations are never shed by these bounds (the per-till rate limit in server.ts is their only limit).
  *
  * Reads that must be consistent with the till's seq (pull, lookup) run on the same lane, between commits.
@@ -15,16 +16,29 @@ import type { LedgerStore } from './store/types.ts';
 export interface IntakeOptions {
   /** Ops waiting beyond which background pushes are shed. */
   maxQueuedOps: number;
-  /** Most ops committed in one group. */
+  /** Most ops committed in one group (the time budget below sizes background groups under this bound). */
   maxGroupOps: number;
+  /**
+   * How long one background group's commit should hold the lane, ms (default 40). An authorization that arrives
+   * while a group commits waits for the whole commit (on SQLite the commit even blocks the event loop), so background
+   * groups are sized to take about this long at the measured drain rate: rate × budget ops, clamped to
+   * [minGroupOps, maxGroupOps].
+   */
+  groupBudgetMs?: number;
+  /**
+   * Fewest ops the time budget may bring a background group down to (default 250, or maxGroupOps if smaller): each
+   * commit has fixed costs (an fsync, the live changes), so tiny groups would cut throughput for little latency.
+   */
+  minGroupOps?: number;
   /**
    * Expected wait (queued ops / measured drain rate) beyond which background pushes are shed; keeps a queued push's
    * answer well inside the till's ack timeout. Default 2000 ms.
    */
   maxQueueWaitMs?: number;
   /**
-   * Most ops in a group that carries an authorization (default 500, or maxGroupOps if smaller): such a group takes
-   * every authorization queued but only a few background ops, so that the customer waits for a short commit.
+   * Most ops in a group that carries an authorization (default 500, or the background group limit if smaller): such
+   * a group takes every authorization queued but only a few background ops, so that the customer waits for a short
+   * commit.
    */
   maxPriorityGroupOps?: number;
   metrics?: LedgerMetrics;
@@ -45,6 +59,8 @@ export class OverloadedError extends Error {
 
 /** Drain rate assumed before the first saturated commit has been measured, ops per ms. */
 const INITIAL_RATE = 10;
+const DEFAULT_GROUP_BUDGET_MS = 40;
+const DEFAULT_MIN_GROUP_OPS = 250;
 
 interface Pending {
   batch: Batch;
@@ -103,6 +119,14 @@ export class Intake {
     return this.rate * 1000;
   }
 
+  /** Most ops in the next background group: what the lane commits in the time budget at its measured rate. */
+  get groupLimit(): number {
+    const max = this.opts.maxGroupOps;
+    const min = Math.min(this.opts.minGroupOps ?? DEFAULT_MIN_GROUP_OPS, max);
+    const fit = Math.floor(this.rate * (this.opts.groupBudgetMs ?? DEFAULT_GROUP_BUDGET_MS));
+    return Math.min(max, Math.max(min, fit));
+  }
+
   private full(adding: number): boolean {
     const queued = this.queuedOps + adding;
     if (queued > this.opts.maxQueuedOps) return true;
@@ -131,13 +155,10 @@ export class Intake {
     });
   }
 
-  private take(): Pending[] {
+  private take(background: number): Pending[] {
     const group: Pending[] = [];
     let ops = 0;
-    const limit =
-      this.priority.length > 0
-        ? Math.min(this.opts.maxPriorityGroupOps ?? 500, this.opts.maxGroupOps)
-        : this.opts.maxGroupOps;
+    const limit = this.priority.length > 0 ? Math.min(this.opts.maxPriorityGroupOps ?? 500, background) : background;
     for (const queue of [this.priority, this.normal]) {
       while (queue.length > 0) {
         const next = queue[0];
@@ -153,7 +174,8 @@ export class Intake {
   }
 
   private async drainOnce(): Promise<void> {
-    const group = this.take();
+    const background = this.groupLimit;
+    const group = this.take(background);
     if (group.length === 0) return;
     let ops = 0;
     for (const p of group) ops += p.batch.ops.length;
@@ -169,13 +191,14 @@ export class Intake {
           await this.commit([p], performance.now());
         } catch (e) {
           this.opts.logger.error({ err: e, tillId: p.batch.tillId }, 'batch failed');
+          this.queuedOps -= p.batch.ops.length;
           p.reject(e);
         }
       }
     } finally {
-      this.queuedOps -= ops;
       const ms = Math.max(performance.now() - started, 0.05);
-      if (saturated || ops >= this.opts.maxGroupOps / 2) this.rate = this.rate * 0.8 + (ops / ms) * 0.2;
+      // A group that filled half its bound measures the lane too, also when nothing more was waiting.
+      if (saturated || ops >= background / 2) this.rate = this.rate * 0.8 + (ops / ms) * 0.2;
     }
   }
 
@@ -187,6 +210,16 @@ export class Intake {
         this.opts.context(),
       ),
     );
+    // Committed ops leave the queue before their answers go out: an ack reports the queue depth (server.ts), and the
+    // batch it answers is no longer waiting.
+    this.queuedOps -= group.reduce((n, p) => n + p.batch.ops.length, 0);
+    // Counted before the answers go out, so that a till that has its ack also finds its ops in /metrics.
+    this.opts.metrics?.committed(
+      group.length,
+      group.reduce((n, p) => n + p.batch.ops.length, 0),
+      (performance.now() - started) / 1000,
+      outcome.outcomes.map((o) => o.results),
+    );
     group.forEach((p, i) => {
       const o = outcome.outcomes[i];
       if (o) p.resolve(o);
@@ -197,11 +230,5 @@ export class Intake {
     } catch (err) {
       this.opts.logger.error({ err }, 'after-commit hook failed');
     }
-    this.opts.metrics?.committed(
-      group.length,
-      group.reduce((n, p) => n + p.batch.ops.length, 0),
-      (performance.now() - started) / 1000,
-      outcome.outcomes.map((o) => o.results),
-    );
   }
 }

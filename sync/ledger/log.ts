@@ -8,6 +8,22 @@ export function createLogger(level: string = process.env['LOG_LEVEL'] ?? 'info')
   return pino({
     level,
     base: { svc: 'ledger' },
-    redact: { paths: ['token', '*.token', 'auth.token', 'tokenHash', '*.tokenHash'], censor: '[redacted]' },
+    // pino's wildcards match one level each: list the depths a token can sit at in what the server logs.
+    redact: {
+      paths: [
+        'token',
+        '*.token',
+        '*.*.token',
+        '*.*.*.token',
+        'tokenHash',
+        '*.tokenHash',
+        '*.*.tokenHash',
+        'secret',
+        '*.secret',
+        'managerPin',
+        '*.managerPin',
+      ],
+      censor: '[redacted]',
+    },
   });
 }

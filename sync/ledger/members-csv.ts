@@ -12,7 +12,15 @@ import type { Card, Points, StoreId } from '../loyalty/units.ts';
 import type { ImportMember } from './store/types.ts';
 
 /** The columns a file may have, in the order an export writes them; `card` and `name` are required. */
-export const MEMBER_CSV_COLUMNS = ['card', 'name', 'email', 'postal_address', 'home_store', 'opening_balance'] as const;
+export const MEMBER_CSV_COLUMNS = [
+  'card',
+  'name',
+  'email',
+  'postal_address',
+  'home_store',
+  'opening_balance',
+  'birthday',
+] as const;
 export type MemberCsvColumn = (typeof MEMBER_CSV_COLUMNS)[number];
 const REQUIRED: readonly MemberCsvColumn[] = ['card', 'name'];
 
@@ -103,6 +111,28 @@ const RowSchema = z.object({
       .regex(/^[0-9]{1,10}$/, 'the opening balance must be a whole number of points, without separators')
       .transform(Number)
       .pipe(z.number().max(MEMBER_CSV_MAX_OPENING_BALANCE, 'the opening balance is larger than 1,000,000,000 points'))
+      .nullable()
+      .default(null),
+  ),
+  // Only month and day are kept: the birthday event needs no more, and the year is personal data we do not need.
+  birthday: z.preprocess(
+    blankToNull,
+    z
+      .string()
+      .trim()
+      .regex(/^(\d{4}-)?\d{2}-\d{2}$/, 'the birthday must be MM-DD or YYYY-MM-DD')
+      .transform((v) => v.slice(-5))
+      .refine((md) => {
+        const [m, d] = md.split('-').map(Number);
+        return (
+          m !== undefined &&
+          d !== undefined &&
+          m >= 1 &&
+          m <= 12 &&
+          d >= 1 &&
+          d <= new Date(Date.UTC(2024, m, 0)).getUTCDate()
+        );
+      }, 'the birthday is not a date')
       .nullable()
       .default(null),
   ),
@@ -289,6 +319,7 @@ export function parseMembersCsv(text: string, opts: MemberCsvOptions): MemberCsv
       postalAddress: r.postal_address,
       homeStoreId: r.home_store as StoreId | null,
       openingBalance: (r.opening_balance ?? 0) as Points,
+      birthday: r.birthday,
     });
   }
 

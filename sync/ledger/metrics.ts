@@ -24,6 +24,11 @@ export class LedgerMetrics {
   readonly commitSeconds: Histogram;
   readonly shed: Counter<'reason' | 'kind'>;
   readonly authorizeSeconds: Histogram;
+  /**
+   * Requests answered OVERLOADED since start, all reasons: the sum of `ledger_shed_total`, kept as a plain number
+   * because every push ack carries it and prom-client only reads its counters asynchronously.
+   */
+  private sheds = 0;
 
   constructor(sources: LedgerMetricsSources) {
     const registers = [this.registry];
@@ -79,6 +84,17 @@ export class LedgerMetrics {
         this.set(sources.connectedTills());
       },
     });
+  }
+
+  /** Records one request answered OVERLOADED. */
+  recordShed(reason: ShedReason, kind: string): void {
+    this.shed.inc({ reason, kind });
+    this.sheds++;
+  }
+
+  /** Requests answered OVERLOADED since the ledger started. */
+  get shedTotal(): number {
+    return this.sheds;
   }
 
   /** Records one group commit: its size, its duration and each op's outcome. */

@@ -3,7 +3,7 @@
  * per-till order and writes the results. The till uses the same functions to estimate its unconfirmed ops.
  */
 import { quoteEarn } from './earn.ts';
-import { priceBurn } from './burn.ts';
+import { burnAllowed, checkVoucherCode, conversionAllowed, earnAllowed, priceBurnAt, voucherValue } from './closing.ts';
 import type { Op, OpOutcome, RejectCode } from './ops.ts';
 import type { Program } from './program.ts';
 import type { Card, MemberId, OpId, Points } from './units.ts';
@@ -16,6 +16,14 @@ export interface MemberState {
   /** Points ever earned (net of reversed earns); drives tiers. */
   lifetimePoints: Points;
   welcomeGiven: boolean;
+  /** The member's last answer to the new program's terms; absent or null when never asked. */
+  terms?: MemberTerms | null | undefined;
+}
+
+export interface MemberTerms {
+  version: string;
+  answer: 'accepted' | 'refused';
+  at: number;
 }
 
 /** A previously applied op, as needed to reverse it. */
@@ -36,6 +44,15 @@ export interface ApplyInput {
   op: Op;
   /** The program of `op.programVersion`, if the ledger has it. */
   program: Program | undefined;
+  /**
+   * The newest program: its closing (earn and burn deadlines, terms, conversion) binds every op whatever version the
+   * till quoted under, since a till may learn of the closing late. Absent: `program` stands for it.
+   */
+  latest?: Program | undefined;
+  /** For an expire: the points the member's lots give up as of `op.asOf` (the ledger works them out). */
+  expiring?: number | undefined;
+  /** For a convert: whether the voucher code is used already. */
+  voucherCodeTaken?: boolean | undefined;
   /** The member `op.memberId` as it stands, if known. */
   member: MemberState | undefined;
   /** For an enrol: the member that holds `op.card` already, if any. */
@@ -62,6 +79,7 @@ const reject = (code: RejectCode): ApplyResult => ({ outcome: { status: 'rejecte
 export function applyOp(input: ApplyInput): ApplyResult {
   const { op, program, member } = input;
   if (!program) return reject('UNKNOWN_PROGRAM_VERSION');
+  const rules = input.latest ?? program;
 
   if (op.kind === 'enrol') {
     if (member) return reject('MEMBER_EXISTS');
@@ -82,6 +100,7 @@ export function applyOp(input: ApplyInput): ApplyResult {
 
   switch (op.kind) {
     case 'earn': {
+      if (!earnAllowed(rules, input.at)) return reject('EARN_CLOSED');
       const quote = quoteEarn(program, member, op.lines, input.at);
       return {
         outcome: { status: 'applied', delta: quote.points },
@@ -94,7 +113,10 @@ export function applyOp(input: ApplyInput): ApplyResult {
       };
     }
     case 'burn': {
-      const price = priceBurn(program, op.what);
+      if (!burnAllowed(rules, input.at)) return reject('BURN_CLOSED');
+      // The till's version prices its catalogue; a burn window's rewards may only be in the newest version.
+      let price = priceBurnAt(program, op.what, input.at);
+      if (!price.ok && rules !== program) price = priceBurnAt(rules, op.what, input.at);
       if (!price.ok) return reject(price.code);
       if (price.points !== op.points) return reject('REWARD_PRICE_MISMATCH');
       const after = member.balance - op.points;
@@ -119,6 +141,43 @@ export function applyOp(input: ApplyInput): ApplyResult {
         outcome: { status: 'applied', delta: credit as Points },
         member: { ...member, balance: (member.balance + credit) as Points },
       };
+    }
+    case 'terms': {
+      const version = rules.closing?.termsVersion;
+      if (version === undefined || op.termsVersion !== version) return reject('UNKNOWN_TERMS');
+      return {
+        outcome: { status: 'applied', delta: 0 as Points },
+        member: { ...member, terms: { version, answer: op.answer, at: input.at } },
+      };
+    }
+    case 'convert': {
+      const version = rules.closing?.termsVersion;
+      if (version !== undefined && member.terms?.version === version && member.terms.answer === 'refused')
+        return reject('TERMS_REFUSED');
+      if (!conversionAllowed(rules, input.at)) return reject('CONVERSION_NOT_OPEN');
+      if (member.balance <= 0) return reject('NOTHING_TO_CONVERT');
+      if (op.points !== member.balance) return reject('BALANCE_CHANGED');
+      if (op.valueCents !== voucherValue(rules, op.points)) return reject('VOUCHER_VALUE_MISMATCH');
+      const code = checkVoucherCode(op.voucherCode);
+      if (!code.ok || code.code !== op.voucherCode) return reject('VOUCHER_CODE_INVALID');
+      if (input.voucherCodeTaken) return reject('VOUCHER_CODE_TAKEN');
+      return {
+        outcome: { status: 'applied', delta: (0 - op.points) as Points },
+        member: { ...member, balance: 0 as Points },
+      };
+    }
+    case 'expire': {
+      const gone = input.expiring ?? 0;
+      if (gone === 0) return { outcome: { status: 'applied', delta: 0 as Points } };
+      return {
+        outcome: { status: 'applied', delta: (0 - gone) as Points },
+        member: { ...member, balance: (member.balance - gone) as Points },
+      };
+    }
+    case 'adjust': {
+      const after = member.balance + op.points;
+      if (op.points < 0 && after < 0) return reject('INSUFFICIENT_POINTS');
+      return { outcome: { status: 'applied', delta: op.points }, member: { ...member, balance: after as Points } };
     }
     case 'void': {
       const target = input.target;

@@ -90,12 +90,49 @@ export const ResolveOpSchema = OpCommonSchema.extend({
   manager: z.string().trim().min(1).max(80),
 });
 
+/** The member's answer to the new program's terms (the closing's `termsVersion`), given at the till. */
+export const TermsOpSchema = OpCommonSchema.extend({
+  kind: z.literal('terms'),
+  termsVersion: z.string().trim().min(1).max(40),
+  answer: z.enum(['accepted', 'refused']),
+});
+
+/**
+ * The member's whole balance converted into a gift voucher worth `valueCents` (the closing's conversion rate). Made
+ * at an online till (the ledger's balance must equal `points`, or it is refused and the till asks again) or in bulk
+ * by head office. The code is random (95 bits) with a check symbol: it cannot be guessed and a typo is caught.
+ */
+export const ConvertOpSchema = OpCommonSchema.extend({
+  kind: z.literal('convert'),
+  points: PointsSchema.refine((p) => p > 0, 'points must be positive'),
+  valueCents: CentsSchema.refine((c) => c >= 0, 'a voucher is worth 0 or more'),
+  voucherCode: z.string().regex(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/, 'a voucher code as XXXX-XXXX-XXXX-XXXX-XXXX'),
+});
+
+/** Head office only: empties the member's lots expired as of `asOf` (the ledger works out the points). */
+export const ExpireOpSchema = OpCommonSchema.extend({
+  kind: z.literal('expire'),
+  asOf: epochMs,
+});
+
+/** Head office only: a manual correction of the balance, with who and why. */
+export const AdjustOpSchema = OpCommonSchema.extend({
+  kind: z.literal('adjust'),
+  points: PointsSchema.refine((p) => p !== 0 && Math.abs(p) <= 1_000_000_000, 'a non-zero change up to 1,000,000,000'),
+  reason: z.string().trim().min(1).max(200),
+  by: z.string().trim().min(1).max(80),
+});
+
 export const OpSchema = z.discriminatedUnion('kind', [
   EnrolOpSchema,
   EarnOpSchema,
   BurnOpSchema,
   VoidOpSchema,
   ResolveOpSchema,
+  TermsOpSchema,
+  ConvertOpSchema,
+  ExpireOpSchema,
+  AdjustOpSchema,
 ]);
 export type Op = z.infer<typeof OpSchema>;
 export type EnrolOp = z.infer<typeof EnrolOpSchema>;
@@ -103,6 +140,13 @@ export type EarnOp = z.infer<typeof EarnOpSchema>;
 export type BurnOp = z.infer<typeof BurnOpSchema>;
 export type VoidOp = z.infer<typeof VoidOpSchema>;
 export type ResolveOp = z.infer<typeof ResolveOpSchema>;
+export type TermsOp = z.infer<typeof TermsOpSchema>;
+export type ConvertOp = z.infer<typeof ConvertOpSchema>;
+export type ExpireOp = z.infer<typeof ExpireOpSchema>;
+export type AdjustOp = z.infer<typeof AdjustOpSchema>;
+
+/** Ops only head office makes (through the ledger's own till); a till sending one is refused HEAD_OFFICE_ONLY. */
+export const HEAD_OFFICE_KINDS: ReadonlySet<OpKind> = new Set(['expire', 'adjust']);
 export type OpKind = Op['kind'];
 
 /** Why the ledger refuses an op; each has a sentence in sync/protocol/errors.ts. */
@@ -122,6 +166,17 @@ export const RejectCodeSchema = z.enum([
   'SEQ_REUSED',
   'UNKNOWN_CONFLICT',
   'ALREADY_RESOLVED',
+  'EARN_CLOSED',
+  'BURN_CLOSED',
+  'UNKNOWN_TERMS',
+  'TERMS_REFUSED',
+  'CONVERSION_NOT_OPEN',
+  'NOTHING_TO_CONVERT',
+  'BALANCE_CHANGED',
+  'VOUCHER_VALUE_MISMATCH',
+  'VOUCHER_CODE_INVALID',
+  'VOUCHER_CODE_TAKEN',
+  'HEAD_OFFICE_ONLY',
 ]);
 export type RejectCode = z.infer<typeof RejectCodeSchema>;
 

@@ -1,12 +1,14 @@
 /**
- * What the till prints and tells the member after an op: the messages ("120 points to your next reward") and the
- * receipt text. Pure, no I/O: the till passes in the program, the member as it sees it and the op it journaled.
+ * What the till prints and tells the member after an op: the messages ("120 points to your next reward", the
+ * closing's deadline, a tier reached) and the receipt text, with the gift voucher of a conversion. Pure, no I/O: the
+ * till passes in the program, the member as it sees it and the op it journaled.
  */
 import { tenderValue } from './burn.ts';
+import { deadlineMessage, earnAllowed, rewardsAt } from './closing.ts';
 import type { EarnQuote } from './earn.ts';
 import { tierFor } from './earn.ts';
-import type { Op } from './ops.ts';
-import type { Program, Reward } from './program.ts';
+import type { ConvertOp, Op } from './ops.ts';
+import type { Program, Reward, Tier } from './program.ts';
 import type { Points } from './units.ts';
 
 /** The member as the receipt needs it (the till's MemberView fits). */
@@ -19,8 +21,19 @@ export interface ReceiptMember {
   pending: number;
   /** confirmed + pending. */
   displayed: number;
+  /** Lifetime points the ledger confirmed. */
   lifetimePoints: number;
+  /**
+   * Lifetime points with this till's unconfirmed earns (the till's MemberView has it): the tier the member is heading
+   * for. Absent: `lifetimePoints`.
+   */
+  lifetimeEstimate?: number;
 }
+
+/** The lifetime points that place the member in a tier, as the till best knows them. */
+const tierPoints = (m: Pick<ReceiptMember, 'lifetimePoints' | 'lifetimeEstimate'>): number =>
+  m.lifetimeEstimate ?? m.lifetimePoints;
+const tierRank = (program: Program, tier: Tier): number => program.tiers.findIndex((t) => t.name === tier.name);
 
 export interface NextReward {
   reward: Reward;
@@ -30,11 +43,15 @@ export interface NextReward {
 
 /**
  * The cheapest reward the balance does not reach yet, and how many points are missing; undefined when the balance
- * reaches every reward (or the catalogue is empty).
+ * reaches every reward (or the catalogue is empty). `rewards` defaults to the program's catalogue.
  */
-export function pointsToNextReward(program: Program, balance: number): NextReward | undefined {
+export function pointsToNextReward(
+  program: Program,
+  balance: number,
+  rewards: readonly Reward[] = program.rewards,
+): NextReward | undefined {
   let best: Reward | undefined;
-  for (const r of program.rewards) if (r.points > balance && (!best || r.points < best.points)) best = r;
+  for (const r of rewards) if (r.points > balance && (!best || r.points < best.points)) best = r;
   return best ? { reward: best, missing: (best.points - Math.max(0, balance)) as Points } : undefined;
 }
 
@@ -42,25 +59,37 @@ const n = (x: number): string => x.toLocaleString('en-GB');
 const plural = (x: number, one: string, many = `${one}s`): string => `${n(x)} ${Math.abs(x) === 1 ? one : many}`;
 
 /**
- * Messages for the member, most useful first: what can be redeemed now or what is missing for the next reward, the
- * next tier, campaigns running at `at`, and points still waiting for the ledger's confirmation.
+ * Messages for the member, most useful first: the closing's deadline (with `at`), a tier reached by the op (when
+ * `before` is the member before it and the tier rose), what can be redeemed now or what is missing for the next
+ * reward, the next tier, campaigns running at `at`, and points still waiting for the ledger's confirmation.
+ * With `at`, the closing applies: the burn window's rewards count while it runs, nothing is redeemable after the
+ * burn deadline, and once earning has stopped nothing is said about points still to earn.
  */
-export function receiptMessages(program: Program, member: ReceiptMember, at?: number): string[] {
+export function receiptMessages(
+  program: Program,
+  member: ReceiptMember,
+  at?: number,
+  before?: Pick<ReceiptMember, 'lifetimePoints' | 'lifetimeEstimate'>,
+): string[] {
   const out: string[] = [];
+  const deadline = at === undefined ? undefined : deadlineMessage(program, at);
+  if (deadline) out.push(deadline);
   const balance = member.displayed;
   if (balance < 0) out.push(`Balance overdrawn by ${plural(-balance, 'point')}: see the store manager.`);
-  const affordable = program.rewards.filter((r) => r.points <= balance).sort((a, b) => b.points - a.points);
+  const tier = tierFor(program, tierPoints(member));
+  if (before && tierRank(program, tier) > tierRank(program, tierFor(program, tierPoints(before))))
+    out.push(`Congratulations: you have reached ${tier.label}!`);
+  const rewards = at === undefined ? program.rewards : rewardsAt(program, at);
+  const earning = at === undefined || earnAllowed(program, at);
+  const affordable = rewards.filter((r) => r.points <= balance).sort((a, b) => b.points - a.points);
   const top = affordable[0];
   if (top) out.push(`You can redeem ${top.name} (${plural(top.points, 'point')}) today.`);
-  const next = pointsToNextReward(program, balance);
+  const next = earning ? pointsToNextReward(program, balance, rewards) : undefined;
   if (next) out.push(`${plural(next.missing, 'point')} to your next reward: ${next.reward.name}.`);
-  const tier = tierFor(program, member.lifetimePoints);
-  const nextTier = program.tiers.find((t) => t.minPoints > member.lifetimePoints);
+  const nextTier = earning ? program.tiers.find((t) => t.minPoints > tierPoints(member)) : undefined;
   if (nextTier)
-    out.push(
-      `${plural(nextTier.minPoints - member.lifetimePoints, 'point')} to ${nextTier.label} (now ${tier.label}).`,
-    );
-  if (at !== undefined) {
+    out.push(`${plural(nextTier.minPoints - tierPoints(member), 'point')} to ${nextTier.label} (now ${tier.label}).`);
+  if (at !== undefined && earning) {
     for (const c of program.earn.campaigns)
       if (at >= c.startsAt && at < c.endsAt) out.push(`${c.name}, until ${dateOf(c.endsAt - 1)}.`);
   }
@@ -117,6 +146,36 @@ export interface ReceiptInput {
   quote?: EarnQuote;
   /** When the receipt is printed (the till's clock, advisory). */
   at: number;
+  /** For a conversion: when the voucher stops being valid; default: the op's time plus the closing's validity. */
+  voucherValidUntil?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** When a conversion's voucher stops being valid, as the till works it out (the ledger counts from its own time). */
+export function voucherValidUntil(program: Program, op: Pick<ConvertOp, 'at'>): number {
+  return op.at + (program.closing?.voucherValidDays ?? 365) * DAY_MS;
+}
+
+/**
+ * The gift voucher as printed: value, the points and their face value, the code on a line of its own and the last
+ * day it is valid. For the receipt of a conversion and for a reprint from the manager's screen.
+ */
+export function voucherLines(
+  program: Program,
+  op: Pick<ConvertOp, 'points' | 'valueCents' | 'voucherCode' | 'at'>,
+  validUntil = voucherValidUntil(program, op),
+): string[] {
+  return [
+    row('Points converted', signed(-op.points)),
+    row('  face value', money(program, tenderValue(program, op.points))),
+    rule,
+    'GIFT VOUCHER',
+    row('Value', money(program, op.valueCents)),
+    'Code:',
+    `  ${op.voucherCode}`,
+    row('Valid until', dateOf(validUntil - 1)),
+  ];
 }
 
 /** The loyalty part of a till receipt, 40 columns of plain text. */
@@ -136,7 +195,8 @@ export function receiptText(input: ReceiptInput): string {
     }
     case 'burn': {
       const what = op.what;
-      const reward = what.type === 'reward' ? program.rewards.find((r) => r.id === what.rewardId) : undefined;
+      const catalogue = [...program.rewards, ...(program.closing?.burnWindow?.rewards ?? [])];
+      const reward = what.type === 'reward' ? catalogue.find((r) => r.id === what.rewardId) : undefined;
       lines.push(
         reward
           ? row(reward.name, signed(-op.points))
@@ -155,11 +215,30 @@ export function receiptText(input: ReceiptInput): string {
       lines.push(row('Balance review', op.action));
       lines.push(...wrap(`Reason: ${op.reason}`));
       break;
+    case 'terms':
+      lines.push(row(`New programme terms ${op.termsVersion}`, op.answer));
+      break;
+    case 'convert':
+      lines.push(...voucherLines(program, op, input.voucherValidUntil));
+      break;
+    case 'expire':
+      lines.push('Expired points removed');
+      break;
+    case 'adjust':
+      lines.push(row('Adjustment', signed(op.points)));
+      lines.push(...wrap(`Reason: ${op.reason}`));
+      break;
   }
   lines.push(rule, row('Balance', n(view.displayed)));
   if (view.pending !== 0) lines.push(row('  of which awaiting confirmation', signed(view.pending)));
-  lines.push(row('Tier', tierFor(program, view.lifetimePoints).label));
-  const messages = receiptMessages(program, view, at);
+  lines.push(row('Tier', tierFor(program, tierPoints(view)).label));
+  // Only an earn raises lifetime points: before it, the estimate (which includes it) was the points earned fewer.
+  const earned = op.kind === 'earn' ? (quote?.points ?? op.quotedPoints) : 0;
+  const before =
+    earned > 0 && view.lifetimeEstimate !== undefined
+      ? { lifetimePoints: view.lifetimePoints, lifetimeEstimate: view.lifetimeEstimate - earned }
+      : undefined;
+  const messages = receiptMessages(program, view, at, before);
   if (messages.length > 0) {
     lines.push(rule);
     for (const m of messages) lines.push(...wrap(m));

@@ -35,6 +35,17 @@ const rejectMessages: Record<RejectCode, string> = {
   SEQ_REUSED: 'This sequence number was already used by another op of this till.',
   UNKNOWN_CONFLICT: 'The ledger has no such conflict for this member.',
   ALREADY_RESOLVED: 'This conflict has already been resolved.',
+  EARN_CLOSED: 'The programme has stopped earning points: the sale earns nothing.',
+  BURN_CLOSED: 'The burn deadline has passed: points can no longer be used.',
+  UNKNOWN_TERMS: 'These are not the terms the programme asks members to answer.',
+  TERMS_REFUSED: 'The member refused the new programme terms, so the balance cannot be converted into it.',
+  CONVERSION_NOT_OPEN: 'Balances cannot be converted into vouchers at this date.',
+  NOTHING_TO_CONVERT: 'The member has no points to convert.',
+  BALANCE_CHANGED: "The member's balance changed since the conversion was quoted; quote it again.",
+  VOUCHER_VALUE_MISMATCH: "The voucher's value does not match the programme's conversion rate.",
+  VOUCHER_CODE_INVALID: 'The voucher code is not well formed or its check character is wrong.',
+  VOUCHER_CODE_TAKEN: 'This voucher code is already in use.',
+  HEAD_OFFICE_ONLY: 'Only head office can make this kind of op.',
 };
 
 export const errorMessages = { ...protocolMessages, ...rejectMessages } as const;

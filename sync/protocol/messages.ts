@@ -46,6 +46,13 @@ export const MemberSnapshotSchema = z.object({
   welcomeGiven: z.boolean(),
   /** The ledger sequence of the member's last balance change; a till keeps only the newest. */
   ledgerSeq: seq,
+  /** The member's last answer to the new program's terms (absent from ledgers before the closing kit). */
+  terms: z
+    .object({ version: z.string().max(40), answer: z.enum(['accepted', 'refused']), at: epochMs })
+    .nullable()
+    .optional(),
+  /** The tier the ledger holds the member in, by name. */
+  tier: z.string().max(40).nullable().optional(),
 });
 export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
 
@@ -68,9 +75,19 @@ export const OpResultSchema = z.object({
 export type OpResult = z.infer<typeof OpResultSchema>;
 
 /**
+ * The ledger's load when it answered, for the manager's sync-health panel: ops waiting in its intake and requests it
+ * has answered OVERLOADED (all tills) since it started.
+ */
+export const LedgerLoadSchema = z.object({
+  queuedOps: z.number().int().nonnegative(),
+  shedTotal: z.number().int().nonnegative(),
+});
+export type LedgerLoad = z.infer<typeof LedgerLoadSchema>;
+
+/**
  * Results come for the ops applied in order; ops after a gap get none and are resent after the missing ones.
  * `tillSeq` is this till's last applied seq at the moment the balances were read: a snapshot includes exactly the
- * till's ops up to it.
+ * till's ops up to it. `load` is optional so that acks of ledgers that do not send it still parse.
  */
 export const PushResponseSchema = z.discriminatedUnion('ok', [
   z.object({
@@ -79,6 +96,7 @@ export const PushResponseSchema = z.discriminatedUnion('ok', [
     balances: z.array(MemberSnapshotSchema),
     tillSeq: seq,
     serverTime: epochMs,
+    load: LedgerLoadSchema.optional(),
   }),
   failure,
 ]);

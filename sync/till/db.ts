@@ -38,7 +38,7 @@ export interface OpRow {
   createdAt: number;
   ackedAt?: number;
   voidedBy?: OpId;
-  /** An online burn whose authorization got no answer by the deadline. */
+  /** An online burn or conversion whose authorization got no answer by the deadline. */
   authTimedOut?: boolean;
   /** For an op whose outcome is a conflict: the manager's resolve op. */
   resolvedBy?: OpId;
@@ -103,6 +103,8 @@ export async function openTillDb(name: string, opts: OpenTillDbOptions = {}): Pr
     ops: 'opId, &seq, status, memberId, [status+seq]',
     meta: 'key',
   });
+  // op.kind: the conversions (gift vouchers) for the manager's screen without scanning the journal.
+  db.version(2).stores({ ops: 'opId, &seq, status, memberId, [status+seq], op.kind' });
   await db.open();
   return db;
 }

@@ -1,21 +1,41 @@
 /**
  * The till engine: what the cashier's screen calls. Every op is journaled in one IndexedDB transaction (op with
  * the next gap-free seq, next seq, member row) before the call resolves (DESIGN invariants 1 and 4); sending is the
- * replicator's job. Reads are also offered as rxjs Observables (Dexie liveQuery) for the UI.
+ * replicator's job; only a burn (briefly) and a conversion into a gift voucher (which needs the ledger's answer) then
+ * wait for the ledger. Reads are also offered as rxjs Observables (Dexie liveQuery) for the UI.
  * Runs in the renderer; the ledger is reached only through the injected `LedgerLink`.
  */
 import { liveQuery } from 'dexie';
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { decideBurn, priceBurn } from '../loyalty/burn.ts';
+import { decideBurn } from '../loyalty/burn.ts';
 import type { BurnContext, BurnDecision } from '../loyalty/burn.ts';
+import {
+  VOUCHER_RANDOM_BYTES,
+  earnAllowed,
+  makeVoucherCode,
+  priceBurnAt,
+  quoteConversion,
+  rewardsAt,
+} from '../loyalty/closing.ts';
+import type { ConversionQuote } from '../loyalty/closing.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
-import { BurnOpSchema, EarnOpSchema, EnrolOpSchema, OpSchema, ResolveOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
-import type { BasketLine, BurnWhat, Op, RejectCode } from '../loyalty/ops.ts';
-import type { Program } from '../loyalty/program.ts';
+import {
+  BurnOpSchema,
+  ConvertOpSchema,
+  EarnOpSchema,
+  EnrolOpSchema,
+  OpSchema,
+  ResolveOpSchema,
+  TermsOpSchema,
+  VoidOpSchema,
+} from '../loyalty/ops.ts';
+import type { BasketLine, BurnWhat, Op, OpOutcome, RejectCode } from '../loyalty/ops.ts';
+import type { Program, Reward } from '../loyalty/program.ts';
+import { voucherValidUntil } from '../loyalty/receipt.ts';
 import { CardSchema, OpIdSchema } from '../loyalty/units.ts';
-import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
+import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { errorMessages } from '../protocol/errors.ts';
 import { verifyPin } from '../protocol/pin.ts';
 import { MAX_BATCH_OPS, describeIssues } from '../protocol/messages.ts';
@@ -30,7 +50,8 @@ import type { MemberView } from './view.ts';
 /** What the engine needs of the ledger connection (the Replicator provides it; offlineLink when there is none). */
 export interface LedgerLink {
   isConnected(): boolean;
-  /** Priority push of `ops` (ending with a burn), answered within `deadlineMs` or 'timeout'; records results. */
+  /** Priority push of `ops` (ending with a burn or a conversion), answered within `deadlineMs` or 'timeout'; records
+   * results. */
   authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
   lookup(card: Card): Promise<LookupResponse | 'offline'>;
 }
@@ -56,7 +77,9 @@ export type TillErrorCode =
   | 'BAD_PIN'
   | 'PIN_LOCKED'
   | 'NOT_A_CONFLICT'
-  | 'ALREADY_RESOLVED';
+  | 'ALREADY_RESOLVED'
+  | 'EARN_CLOSED'
+  | 'UNKNOWN_TERMS';
 
 /** A refused engine call; nothing was written. */
 export class TillError extends Error {
@@ -81,6 +104,33 @@ export type LookupResult =
   | { found: true; member: MemberView }
   | { found: false; reason: 'NOT_FOUND' | 'OFFLINE' | 'LEDGER_ERROR'; message: string };
 
+/** Why a conversion cannot be made now, decided at the till before anything is written. */
+export type ConversionRefusal =
+  Extract<ConversionQuote, { ok: false }>['reason'] | 'TERMS_REFUSED' | 'OFFLINE' | 'OUTBOX_FULL' | 'BALANCE_CHANGED';
+
+/** What converting the member's whole balance gives now (shown to the cashier to confirm), or why it cannot. */
+export type ConversionOffer =
+  | { ok: true; points: Points; faceValue: Cents; voucher: Cents; validUntil: number; currency: string }
+  | { ok: false; reason: ConversionRefusal; message: string };
+
+/** A gift voucher the ledger confirmed: the only kind the cashier may hand over. */
+export interface IssuedVoucher {
+  code: string;
+  points: Points;
+  valueCents: Cents;
+  /** Exclusive end of validity (the till's reckoning: the op's time plus the closing's validity). */
+  validUntil: number;
+}
+
+/**
+ * A conversion's result. Only `ok: true` (the ledger applied it) gives a voucher. `queued`: the op was journaled
+ * but the ledger did not answer in time; it stays in the outbox, and if the ledger applies it later the voucher is
+ * listed on the manager's screen for a reprint.
+ */
+export type ConvertResult =
+  | { ok: true; op: OpRow; voucher: IssuedVoucher; view: MemberView }
+  | { ok: false; reason: ConversionRefusal | RejectCode | 'NO_ANSWER'; message: string; op?: OpRow; queued: boolean };
+
 export interface TillQueues {
   pending: OpRow[];
   rejected: OpRow[];
@@ -96,7 +146,11 @@ export interface TillEngineOptions {
   newId?: IdMaker;
   /** Default: offlineLink. */
   link?: LedgerLink;
+  /** Random bytes for voucher codes. Default: the platform's CSPRNG (crypto.getRandomValues). */
+  randomBytes?: (n: number) => Uint8Array;
 }
+
+const cryptoBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 
 const refusalMessages: Record<Extract<BurnDecision, { mode: 'refuse' }>['reason'] | 'AUTH_TIMEOUT', string> = {
   INSUFFICIENT_POINTS: errorMessages.INSUFFICIENT_POINTS,
@@ -108,11 +162,30 @@ const refusalMessages: Record<Extract<BurnDecision, { mode: 'refuse' }>['reason'
   AUTH_TIMEOUT: 'The ledger did not answer in time; the burn was refused and reversed.',
 };
 
+const conversionMessages: Record<ConversionRefusal | 'NO_ANSWER', string> = {
+  NO_CLOSING: 'The programme is not closing: there is no balance to convert into a voucher.',
+  NOT_OPEN: errorMessages.CONVERSION_NOT_OPEN,
+  DEADLINE_PASSED: errorMessages.BURN_CLOSED,
+  NOTHING_TO_CONVERT: errorMessages.NOTHING_TO_CONVERT,
+  TERMS_REFUSED: errorMessages.TERMS_REFUSED,
+  OFFLINE:
+    'The ledger cannot be reached and a voucher needs its confirmation: no voucher can be given now. Nothing was ' +
+    'recorded; convert again when the till is online.',
+  OUTBOX_FULL:
+    'Too many operations are waiting to sync for the ledger to confirm a voucher now: no voucher can be given yet.',
+  BALANCE_CHANGED: errorMessages.BALANCE_CHANGED,
+  NO_ANSWER:
+    'The ledger did not answer in time: do NOT give a voucher now. The conversion stays queued; if the ledger ' +
+    "applies it, the voucher appears on the manager's screen to be reprinted.",
+};
+
 const EnrolInput = EnrolOpSchema.pick({ card: true, name: true });
 const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true });
 const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
 const BurnInput = BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true });
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
+const TermsInput = TermsOpSchema.pick({ memberId: true, answer: true });
+const ConvertInput = ConvertOpSchema.pick({ memberId: true, points: true });
 const ResolveInput = ResolveOpSchema.pick({ action: true, reason: true, manager: true }).extend({
   opId: OpIdSchema,
   pin: z.string().max(64),
@@ -141,7 +214,9 @@ type OpBody =
   | Pick<Extract<Op, { kind: 'earn' }>, 'kind' | 'lines' | 'quotedPoints' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'burn' }>, 'kind' | 'what' | 'points' | 'onOverdraw' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>
-  | Pick<Extract<Op, { kind: 'resolve' }>, 'kind' | 'conflictId' | 'action' | 'reason' | 'manager'>;
+  | Pick<Extract<Op, { kind: 'resolve' }>, 'kind' | 'conflictId' | 'action' | 'reason' | 'manager'>
+  | Pick<Extract<Op, { kind: 'terms' }>, 'kind' | 'termsVersion' | 'answer'>
+  | Pick<Extract<Op, { kind: 'convert' }>, 'kind' | 'points' | 'valueCents' | 'voucherCode'>;
 
 export class TillEngine {
   readonly tillId: TillId;
@@ -149,6 +224,7 @@ export class TillEngine {
   private readonly db: TillDb;
   private readonly clock: Clock;
   private readonly newId: IdMaker;
+  private readonly randomBytes: (n: number) => Uint8Array;
   private link: LedgerLink;
 
   /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
@@ -158,6 +234,7 @@ export class TillEngine {
     this.storeId = opts.storeId;
     this.clock = opts.clock;
     this.newId = opts.newId ?? uuidV7Ids;
+    this.randomBytes = opts.randomBytes ?? cryptoBytes;
     this.link = opts.link ?? offlineLink;
   }
 
@@ -219,12 +296,15 @@ export class TillEngine {
     const input = parse(QuoteInput, { memberId, lines }, 'basket');
     return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () => {
       const program = await this.program();
+      const now = this.clock.now();
+      checkEarnOpen(program, now);
       const { member, ops } = await this.memberWithOps(input.memberId);
-      return quoteEarn(program, estimatedMember(member, ops), input.lines, this.clock.now());
+      return quoteEarn(program, estimatedMember(member, ops), input.lines, now);
     });
   }
 
-  /** Journals an earn with the quoted points; resolves once it is durable. */
+  /** Journals an earn with the quoted points; resolves once it is durable. Refused (EARN_CLOSED) once the program's
+   * closing has stopped earning, by this till's clock. */
   async earn(input: {
     memberId: string;
     lines: readonly BasketLine[];
@@ -233,8 +313,10 @@ export class TillEngine {
     const { memberId, lines, receiptRef } = parse(EarnInput, input, 'earn');
     return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
       const program = await this.program();
+      const now = this.clock.now();
+      checkEarnOpen(program, now);
       const { member, ops } = await this.memberWithOps(memberId);
-      const quote = quoteEarn(program, estimatedMember(member, ops), lines, this.clock.now());
+      const quote = quoteEarn(program, estimatedMember(member, ops), lines, now);
       const body = {
         kind: 'earn' as const,
         lines,
@@ -249,14 +331,15 @@ export class TillEngine {
   /**
    * Burns points (a reward or tender). Online: journals, then asks the ledger within the program's deadline;
    * without an answer, gives it offline within floor limits or refuses and journals a reversal. Offline: gives it
-   * within floor limits. A refusal before journaling writes nothing.
+   * within floor limits. A refusal before journaling writes nothing. Priced with the closing applied (this till's
+   * clock): the burn window's rewards while it runs, BURN_CLOSED after the burn deadline.
    */
   async burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<BurnResult> {
     const { memberId, what, receiptRef } = parse(BurnInput, input, 'burn');
     const first = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
       const program = await this.program();
       const { member, ops } = await this.memberWithOps(memberId);
-      const price = priceBurn(program, what);
+      const price = priceBurnAt(program, what, this.clock.now());
       if (!price.ok) return { refused: price.code } as const;
       const ctx = await this.burnContext(program, member, ops, price.points);
       const decision = decideBurn(program, ctx);
@@ -288,6 +371,95 @@ export class TillEngine {
     const result = answer === 'timeout' || !answer.ok ? undefined : answer.results.find((r) => r.opId === op.opId);
     if (result) return this.settled(op.opId, result.outcome.status === 'rejected' ? result.outcome.code : null);
     return this.authTimedOut(op.opId, decision.fallback);
+  }
+
+  /** The rewards a member can take now: the catalogue, plus the burn window's while it runs; none after the
+   * deadline. */
+  async rewards(): Promise<Reward[]> {
+    return rewardsAt(await this.db.transaction('r', [this.db.meta], () => this.program()), this.clock.now());
+  }
+
+  /**
+   * Records the member's answer to the new program's terms (the closing's `termsVersion`) as a `terms` op, synced
+   * like any other; resolves once it is durable. UNKNOWN_TERMS when the program asks for none.
+   */
+  async answerTerms(memberId: string, answer: 'accepted' | 'refused'): Promise<{ op: OpRow; view: MemberView }> {
+    const input = parse(TermsInput, { memberId, answer }, 'terms answer');
+    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const termsVersion = program.closing?.termsVersion;
+      if (termsVersion === undefined)
+        throw new TillError('UNKNOWN_TERMS', 'The programme asks members to answer no new terms.');
+      const { member, ops } = await this.memberWithOps(input.memberId);
+      const body = { kind: 'terms' as const, termsVersion, answer: input.answer };
+      const op = await this.journal(program, input.memberId, body, 0, 'local');
+      return { op, view: viewOf(member, [...ops, op], program) };
+    });
+  }
+
+  /**
+   * What converting the member's whole balance (as the till sees it) into a gift voucher gives now, or why it
+   * cannot: no closing, not open yet or past the deadline, nothing to convert, terms refused, or the ledger cannot be
+   * reached (a voucher is only given with the ledger's confirmation). Writes nothing.
+   */
+  async conversionQuote(memberId: string): Promise<ConversionOffer> {
+    const id = parse(ConvertInput.shape.memberId, memberId, 'member id');
+    return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const { member, ops } = await this.memberWithOps(id);
+      return this.offerOf(program, viewOf(member, ops, program), this.clock.now());
+    });
+  }
+
+  /**
+   * Converts the member's whole balance into a gift voucher, online only: `points` is the balance the cashier was
+   * quoted (a different balance now is BALANCE_CHANGED). The voucher code is drawn here from the CSPRNG; the op is
+   * journaled, then the ledger is asked within the program's deadline, like an online burn. Only the ledger's
+   * `applied` gives a voucher. Without an answer in time the op stays queued (a conversion cannot be voided): the
+   * cashier must not give a voucher, and the manager's screen lists it once the ledger decides.
+   */
+  async convert(input: { memberId: string; points: number }): Promise<ConvertResult> {
+    const { memberId, points } = parse(ConvertInput, input, 'conversion');
+    const voucherCode = makeVoucherCode(this.randomBytes(VOUCHER_RANDOM_BYTES));
+    const first = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+      const program = await this.program();
+      const { member, ops } = await this.memberWithOps(memberId);
+      const offer = this.offerOf(program, viewOf(member, ops, program), this.clock.now());
+      if (!offer.ok) return { refused: offer.reason } as const;
+      if (offer.points !== points) return { refused: 'BALANCE_CHANGED' } as const;
+      // The ledger must get every earlier op with it in one authorization.
+      if ((await pendingRange(this.db).count()) >= MAX_BATCH_OPS) return { refused: 'OUTBOX_FULL' } as const;
+      const body = { kind: 'convert' as const, points: offer.points, valueCents: offer.voucher, voucherCode };
+      const op = await this.journal(program, memberId, body, -offer.points, 'online');
+      return { op, program } as const;
+    });
+    if ('refused' in first) return conversionRefusal(first.refused);
+    const { op, program } = first;
+    const outbox = await pendingRange(this.db, op.seq).toArray();
+    const answer =
+      outbox.at(-1)?.opId !== op.opId
+        ? 'timeout'
+        : await this.link.authorize(
+            outbox.map((r) => r.op),
+            program.authDeadlineMs,
+          );
+    const result = answer === 'timeout' || !answer.ok ? undefined : answer.results.find((r) => r.opId === op.opId);
+    // An answer recorded by the replicator just after the deadline decides too.
+    const outcome = result?.outcome ?? (await this.db.ops.get(op.opId))?.outcome;
+    if (outcome) return this.conversionSettled(program, op.opId, outcome);
+    await this.db.ops.update(op.opId, { authTimedOut: true });
+    const row = (await this.db.ops.get(op.opId)) ?? op;
+    return { ok: false, reason: 'NO_ANSWER', message: conversionMessages.NO_ANSWER, op: row, queued: true };
+  }
+
+  /** This till's conversions (gift vouchers asked for), newest first, whatever the ledger answered. */
+  async conversions(): Promise<OpRow[]> {
+    const rows = await this.db.ops.where('op.kind').equals('convert').sortBy('seq');
+    return rows.reverse();
+  }
+
+  conversions$(): Observable<OpRow[]> {
+    return live(() => this.conversions());
   }
 
   /** Reverses an earn or burn of this till (once); resolves once the void is durable. */
@@ -327,7 +499,17 @@ export class TillEngine {
    * Checks a manager PIN against the store's (sent by the ledger). After five wrong PINs in a row, entry locks for a
    * minute, then twice as long at each further five: the PIN's hash is on the till, so guessing must stay slow.
    */
-  async checkManagerPin(pin: string): Promise<boolean> {
+  checkManagerPin(pin: string): Promise<boolean> {
+    // One attempt at a time: the PIN check is slow (PBKDF2) and cannot sit inside an IndexedDB transaction, so
+    // attempts made at once would all read the same count of failures and get past the lockout.
+    const attempt = this.pinAttempts.then(() => this.checkManagerPinOnce(pin));
+    this.pinAttempts = attempt.catch(() => undefined);
+    return attempt;
+  }
+
+  private pinAttempts: Promise<unknown> = Promise.resolve();
+
+  private async checkManagerPinOnce(pin: string): Promise<boolean> {
     const store = await getMeta(this.db, 'store');
     if (!store?.managerPin)
       throw new TillError('NO_PIN', 'No manager PIN is set for this store yet; head office sets it.');
@@ -462,6 +644,31 @@ export class TillEngine {
     };
   }
 
+  private offerOf(program: Program, view: MemberView, now: number): ConversionOffer {
+    const quote = quoteConversion(program, view.displayed, now);
+    const refused = (reason: ConversionRefusal): ConversionOffer => ({
+      ok: false,
+      reason,
+      message: conversionMessages[reason],
+    });
+    if (!quote.ok) return refused(quote.reason);
+    if (view.termsRefused) return refused('TERMS_REFUSED');
+    if (!this.link.isConnected()) return refused('OFFLINE');
+    const { points, faceValue, voucher, validUntil } = quote;
+    return { ok: true, points, faceValue, voucher, validUntil, currency: program.currency };
+  }
+
+  /** The ledger decided a conversion: the voucher (applied) or its reason (rejected, the op stays rejected). */
+  private async conversionSettled(program: Program, opId: OpId, outcome: OpOutcome): Promise<ConvertResult> {
+    const row = await this.db.ops.get(opId);
+    if (!row || row.op.kind !== 'convert') throw new Error(`journaled conversion ${opId} vanished`);
+    if (outcome.status === 'rejected')
+      return { ok: false, reason: outcome.code, message: errorMessages[outcome.code], op: row, queued: false };
+    const { voucherCode: code, points, valueCents } = row.op;
+    const voucher = { code, points, valueCents, validUntil: voucherValidUntil(program, row.op) };
+    return { ok: true, op: row, voucher, view: await this.viewOrThrow(row.memberId) };
+  }
+
   /** The ledger answered the authorization: given, or refused with its code (the op stays, rejected). */
   private async settled(opId: OpId, rejected: RejectCode | null): Promise<BurnResult> {
     const row = await this.db.ops.get(opId);
@@ -521,6 +728,14 @@ export class TillEngine {
     await this.db.ops.update(target.opId, { voidedBy: op.opId });
     return op;
   }
+}
+
+function checkEarnOpen(program: Program, now: number): void {
+  if (!earnAllowed(program, now)) throw new TillError('EARN_CLOSED', errorMessages.EARN_CLOSED);
+}
+
+function conversionRefusal(reason: ConversionRefusal): ConvertResult {
+  return { ok: false, reason, message: conversionMessages[reason], queued: false };
 }
 
 function refusal(reason: BurnRefusal): BurnResult {

@@ -14,7 +14,14 @@ import type { Op } from '../loyalty/ops.ts';
 import type { Card, TillId } from '../loyalty/units.ts';
 import { errorMessages } from '../protocol/errors.ts';
 import { MAX_BATCH_OPS, MAX_PULL_LIMIT } from '../protocol/messages.ts';
-import type { ChangesEvent, LookupResponse, MemberSnapshot, OpResult, PushResponse } from '../protocol/messages.ts';
+import type {
+  ChangesEvent,
+  LedgerLoad,
+  LookupResponse,
+  MemberSnapshot,
+  OpResult,
+  PushResponse,
+} from '../protocol/messages.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLoop } from './connection-loop.ts';
 import { getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
@@ -33,6 +40,21 @@ export interface SyncStatus {
   oldestPendingAgeMs: number | null;
   lastSyncAt: number | null;
   lastError: SyncError | null;
+  /**
+   * OVERLOADED answers this till has received since its replicator started (the ledger shed its push or
+   * authorization). Optional: a window that does not sync has none to report.
+   */
+  shedCount?: number;
+  /** The ledger's load from its last ack that carried one (older ledgers send none); null until then. */
+  ledgerLoad?: LedgerLoad | null;
+  /** When that ack came (till clock): a load last heard of long ago is not the ledger's load now. */
+  ledgerLoadAt?: number | null;
+}
+
+interface LedgerSide {
+  shedCount: number;
+  load: LedgerLoad | null;
+  loadAt: number | null;
 }
 
 export interface ReplicatorOptions {
@@ -75,6 +97,8 @@ export class Replicator {
   private readonly lastError$ = new BehaviorSubject<SyncError | null>(null);
   /** Ops in the batch now in flight (0 when none). */
   private readonly inFlight$ = new BehaviorSubject<number>(0);
+  /** What the ledger's answers say of its load: sheds seen by this till, and the last load an ack reported. */
+  private readonly ledger$ = new BehaviorSubject<LedgerSide>({ shedCount: 0, load: null, loadAt: null });
   private readonly subs: Subscription[] = [];
   private needPull = true;
   /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
@@ -105,14 +129,18 @@ export class Replicator {
       this.lastSyncAt$,
       this.lastError$,
       this.inFlight$,
+      this.ledger$,
     ]).pipe(
-      map(([connected, syncing, outbox, lastSyncAt, lastError, inFlight]): SyncStatus => ({
+      map(([connected, syncing, outbox, lastSyncAt, lastError, inFlight, ledger]): SyncStatus => ({
         state: !connected ? 'offline' : syncing ? 'syncing' : 'online',
         pending: outbox.pending,
         inFlight,
         oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, this.clock.now() - outbox.oldestAt),
         lastSyncAt,
         lastError,
+        shedCount: ledger.shedCount,
+        ledgerLoad: ledger.load,
+        ledgerLoadAt: ledger.loadAt,
       })),
       distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
     );
@@ -247,6 +275,7 @@ export class Replicator {
       this.noteWireError(res.error);
       return false;
     }
+    this.noteLoad(res);
     await this.record(res.results, res.balances, res.tillSeq);
     await this.noteSuccess();
     // No result at all means the ledger waits for an earlier op: back off rather than spin.
@@ -262,8 +291,10 @@ export class Replicator {
     const answer = this.transport
       .authorize({ ops: [...ops], sentAt: this.clock.now(), deadlineMs })
       .then(async (res) => {
-        if (res.ok) await this.record(res.results, res.balances, res.tillSeq);
-        else this.noteWireError(res.error);
+        if (res.ok) {
+          this.noteLoad(res);
+          await this.record(res.results, res.balances, res.tillSeq);
+        } else this.noteWireError(res.error);
         return res;
       })
       .catch((e: unknown): 'timeout' => {
@@ -340,8 +371,18 @@ export class Replicator {
     });
   }
 
+  /** Keeps the load an ack reports; an ack without one (an older ledger) leaves the last one shown. */
+  private noteLoad(res: PushResponse & { ok: true }): void {
+    if (!res.load) return;
+    this.ledger$.next({ ...this.ledger$.value, load: res.load, loadAt: this.clock.now() });
+  }
+
   private noteWireError(error: { code: string; message: string; retryAfterMs?: number | undefined }): void {
-    if (error.code === 'OVERLOADED') this.loop.retryAfter(error.retryAfterMs ?? 1_000);
+    if (error.code === 'OVERLOADED') {
+      // Answers only, not the `shed` events the ledger sends with them: each shed request is counted once.
+      this.ledger$.next({ ...this.ledger$.value, shedCount: this.ledger$.value.shedCount + 1 });
+      this.loop.retryAfter(error.retryAfterMs ?? 1_000);
+    }
     this.noteError({ code: error.code, message: error.message });
   }
 

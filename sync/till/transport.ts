@@ -80,9 +80,24 @@ export interface SocketTransportOptions {
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
   randomizationFactor?: number;
+  /** PEM certificates to trust for an https ledger, under Node (tests, tools); a browser trusts the system's store. */
+  ca?: string;
 }
 
 type TillSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * Handshake refusals that trying again cannot cure (wrong or rotated token, revoked till, another store, an old
+ * protocol): the till stops connecting and shows the code until it is set up again. Any other refusal (INTERNAL,
+ * SHUTTING_DOWN, OVERLOADED: a ledger in trouble) is retried with a growing randomized delay.
+ */
+export const FINAL_REFUSALS: ReadonlySet<string> = new Set([
+  'AUTH_REQUIRED',
+  'AUTH_FAILED',
+  'TILL_REVOKED',
+  'WRONG_STORE',
+  'PROTOCOL_VERSION',
+]);
 
 /**
  * A TillTransport over socket.io-client. Does not connect until `connect()`. A handshake the ledger refuses
@@ -98,6 +113,7 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     randomizationFactor: opts.randomizationFactor ?? 0.5,
     // Long-polling would batch and replay; the till speaks over a WebSocket only.
     transports: ['websocket'],
+    ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
   });
   const connected$ = new BehaviorSubject<boolean>(false);
   const lastError$ = new BehaviorSubject<SyncError | null>(null);
@@ -105,25 +121,32 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
   const config$ = new Subject<ConfigEvent>();
   const shed$ = new Subject<ShedEvent>();
 
+  let wanted = false;
+  let comeBack: ReturnType<typeof setTimeout> | undefined;
+  /** Handshakes refused in a row; a refusal is retried after a delay doubling with each one. */
+  let refusals = 0;
+  const connectLater = (attempt: number, atLeastMs = 0) => {
+    const base = Math.min(opts.reconnectionDelayMaxMs ?? 30_000, (opts.reconnectionDelayMs ?? 1_000) * 2 ** attempt);
+    const spread = opts.randomizationFactor ?? 0.5;
+    clearTimeout(comeBack);
+    comeBack = setTimeout(
+      () => {
+        if (wanted) socket.connect();
+      },
+      Math.max(atLeastMs, base * (1 + spread * (Math.random() * 2 - 1))),
+    );
+  };
   socket.on('connect', () => {
+    refusals = 0;
     lastError$.next(null);
     connected$.next(true);
   });
-  let wanted = false;
-  let comeBack: ReturnType<typeof setTimeout> | undefined;
   socket.on('disconnect', (reason) => {
     connected$.next(false);
-    // socket.io-client does not reconnect after the server closed the socket itself (a ledger shutting down): the
-    // till still wants its ledger, so it comes back after a randomized delay, like its own reconnections.
-    if (reason === 'io server disconnect' && wanted) {
-      const base = opts.reconnectionDelayMs ?? 1_000;
-      const spread = opts.randomizationFactor ?? 0.5;
-      const delay = base * (1 + spread * (Math.random() * 2 - 1));
-      clearTimeout(comeBack);
-      comeBack = setTimeout(() => {
-        if (wanted) socket.connect();
-      }, delay);
-    }
+    // socket.io-client does not reconnect after the server closed the socket itself (a ledger shutting down, or one
+    // that withdrew this till's token): the till still wants its ledger, so it comes back after a randomized delay,
+    // like its own reconnections; a withdrawn token is then refused for good below.
+    if (reason === 'io server disconnect' && wanted) connectLater(0);
   });
   socket.on('connect_error', (err: Error & { data?: unknown }) => {
     const wire = WireErrorSchema.safeParse(err.data);
@@ -133,6 +156,9 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
         : { code: 'CONNECT_FAILED', message: err.message },
     );
     connected$.next(false);
+    // A refused handshake is not retried by socket.io (a network failure is, by its own backoff).
+    if (wire.success && wanted && !FINAL_REFUSALS.has(wire.data.code))
+      connectLater(refusals++, wire.data.retryAfterMs ?? 0);
   });
 
   // Events are parsed as unknown: a malformed event is reported, never acted on.

@@ -3,6 +3,7 @@
  * the effect of this till's own ops that snapshot did not include yet. Snapshots only ever move forward
  * (invariant 7). Runs in the renderer; pure functions plus Dexie reads and writes inside the caller's transaction.
  */
+import { termsToAnswer } from '../loyalty/closing.ts';
 import { tierFor } from '../loyalty/earn.ts';
 import type { Program, Tier } from '../loyalty/program.ts';
 import type { Card, MemberId, Points } from '../loyalty/units.ts';
@@ -23,10 +24,27 @@ export interface MemberView {
   /** How many of this till's ops are still counted in `pending`. */
   pendingOps: number;
   lifetimePoints: Points;
+  /** Lifetime points with this till's unconfirmed earns (and voids of them): the tier the member is heading for. */
+  lifetimeEstimate: Points;
   welcomeGiven: boolean;
   ledgerSeq: number;
-  /** The tier for the confirmed lifetime points, when a program is known. */
+  /** The tier the ledger holds the member in (by name), else the one for the confirmed lifetime points; null
+   * without a program. */
   tier: Tier | null;
+  /** The member's last answer to the new program's terms: this till's newest unconfirmed one, else the ledger's. */
+  terms: TermsView | null;
+  /** Whether the program's closing asks for terms this member has not answered (accepted or refused) yet. */
+  termsToAnswer: boolean;
+  /** Whether the member refused the terms the program asks for now: no conversion into the new program. */
+  termsRefused: boolean;
+}
+
+export interface TermsView {
+  version: string;
+  answer: 'accepted' | 'refused';
+  at: number;
+  /** False while it is this till's answer the ledger has not confirmed yet. */
+  confirmed: boolean;
 }
 
 /**
@@ -60,9 +78,42 @@ export function pendingEffect(
   return { points, count };
 }
 
+/**
+ * The member's last answer to the terms: the newest of this till's terms ops the snapshot does not include yet (and
+ * the ledger did not reject), else the snapshot's.
+ */
+export function termsOf(member: MemberRow, memberOps: readonly OpRow[]): TermsView | null {
+  let newest: OpRow | undefined;
+  for (const row of memberOps) {
+    if (row.op.kind !== 'terms' || row.seq <= member.tillSeq || row.status === 'rejected') continue;
+    if (!newest || row.seq > newest.seq) newest = row;
+  }
+  if (newest?.op.kind === 'terms')
+    return { version: newest.op.termsVersion, answer: newest.op.answer, at: newest.op.at, confirmed: false };
+  return member.terms ? { ...member.terms, confirmed: true } : null;
+}
+
+/** Confirmed lifetime points plus the effect of this till's unconfirmed earns and their voids. */
+function lifetimeEstimateOf(member: MemberRow, memberOps: readonly OpRow[]): number {
+  const byId = new Map(memberOps.map((o) => [o.opId, o]));
+  let lifetime: number = member.lifetimePoints;
+  for (const row of memberOps) {
+    if (row.seq <= member.tillSeq || row.status === 'rejected') continue;
+    if (row.op.kind === 'earn') lifetime += effectiveDelta(row);
+    else if (row.op.kind === 'void') {
+      const target = byId.get(row.op.targetOpId);
+      if (target?.op.kind === 'earn') lifetime += effectiveDelta(row, target);
+    }
+  }
+  return lifetime;
+}
+
 /** Builds the view of a member row from its ops (all of this till's ops for the member, any order). */
 export function viewOf(member: MemberRow, memberOps: readonly OpRow[], program: Program | undefined): MemberView {
   const pending = pendingEffect(member, memberOps);
+  const terms = termsOf(member, memberOps);
+  const asked = program?.closing?.termsVersion;
+  const held = program && member.tier ? program.tiers.find((t) => t.name === member.tier) : undefined;
   return {
     memberId: member.memberId,
     card: member.card,
@@ -72,9 +123,13 @@ export function viewOf(member: MemberRow, memberOps: readonly OpRow[], program: 
     displayed: (member.balance + pending.points) as Points,
     pendingOps: pending.count,
     lifetimePoints: member.lifetimePoints,
+    lifetimeEstimate: lifetimeEstimateOf(member, memberOps) as Points,
     welcomeGiven: member.welcomeGiven,
     ledgerSeq: member.ledgerSeq,
-    tier: program ? tierFor(program, member.lifetimePoints) : null,
+    tier: held ?? (program ? tierFor(program, member.lifetimePoints) : null),
+    terms,
+    termsToAnswer: program ? termsToAnswer(program, terms?.version) : false,
+    termsRefused: asked !== undefined && terms?.version === asked && terms.answer === 'refused',
   };
 }
 
@@ -134,5 +189,8 @@ function pickSnapshot(s: MemberSnapshot): MemberSnapshot {
     lifetimePoints: s.lifetimePoints,
     welcomeGiven: s.welcomeGiven,
     ledgerSeq: s.ledgerSeq,
+    // Ledgers before the closing kit send neither; a row then holds neither.
+    ...(s.terms !== undefined ? { terms: s.terms } : {}),
+    ...(s.tier !== undefined ? { tier: s.tier } : {}),
   };
 }

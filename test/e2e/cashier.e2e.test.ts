@@ -32,6 +32,9 @@ describe('cashier screen in Chromium', () => {
     const { page } = tp;
     await page.keyboard.press('F6');
     await page.locator('#void-op').waitFor();
+    // The list takes the focus once the journal has answered; arrows pressed before that would go elsewhere.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('void-op');
+    await expect.poll(() => page.locator('#void-op option').count()).toBeGreaterThan(below);
     for (let i = 0; i < below; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Tab');
     await page.keyboard.type(reason);

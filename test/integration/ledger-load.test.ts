@@ -7,7 +7,12 @@ import { createLogger } from '../../sync/ledger/log.ts';
 import { startLedgerServer, type LedgerServer, type LedgerServerOptions } from '../../sync/ledger/server.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../sync/ledger/store/types.ts';
-import type { PullResponse, PushResponse, ShedEvent } from '../../sync/protocol/messages.ts';
+import {
+  PushResponseSchema,
+  type PullResponse,
+  type PushResponse,
+  type ShedEvent,
+} from '../../sync/protocol/messages.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { OpMaker } from '../support/ops.ts';
 import { parsePrometheus, sampleSum } from '../support/prometheus.ts';
@@ -111,6 +116,29 @@ describe.each(backends)('ledger under load on %s', (backend) => {
     const m = await metrics();
     expect(sampleSum(m, 'ledger_shed_total', { reason: 'queue', kind: 'push' })).toBe(1);
     expect(sampleSum(m, 'ledger_shed_total', { kind: 'authorize' })).toBe(0);
+  });
+
+  it("reports its load in every push and authorization ack: queued ops and the sheds since start, all tills'", async () => {
+    await start({ rateLimits: { push: { ratePerSec: 1, burst: 1 }, authorize: { ratePerSec: 20, burst: 20 } } });
+    const a1 = await open('a1');
+    const a2 = await open('a2');
+    const first = await push(a1.socket, { ops: [a1.ops.earn(member(0), 1000)], sentAt: clock });
+    // Its own batch is committed when the ack is built: a quiet ledger has nothing queued.
+    expect(PushResponseSchema.parse(first)).toMatchObject({ ok: true, load: { queuedOps: 0, shedTotal: 0 } });
+    for (let i = 0; i < 2; i++) {
+      const over = await push(a1.socket, { ops: [a1.ops.earn(member(0), 1000)], sentAt: clock });
+      expect(over).toMatchObject({ ok: false, error: { code: 'OVERLOADED' } });
+    }
+    // Another till's ack counts the sheds of a1.
+    const other = await push(a2.socket, { ops: [a2.ops.earn(member(1), 1000)], sentAt: clock });
+    expect(other).toMatchObject({ ok: true, load: { queuedOps: 0, shedTotal: 2 } });
+    const auth = await request(a2.socket, 'authorize', {
+      ops: [a2.ops.earn(member(1), 100)],
+      sentAt: clock,
+      deadlineMs: 5000,
+    });
+    expect(PushResponseSchema.parse(auth)).toMatchObject({ ok: true, load: { queuedOps: 0, shedTotal: 2 } });
+    expect(sampleSum(await metrics(), 'ledger_shed_total')).toBe(2);
   });
 
   it('exposes its metrics in Prometheus text format with values that match the pushes made', async () => {

@@ -1,5 +1,6 @@
 /** The end-of-run audit: the ledger against the tills' journals and against itself. */
 import { expect } from 'vitest';
+import { verifyAuditChain } from '../../sync/ledger/audit.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../sync/ledger/store/types.ts';
 import type { TestDatabase } from './databases.ts';
@@ -50,6 +51,10 @@ export async function auditLedger(db: TestDatabase, tills: readonly TestTill[]):
         expect(view?.pending).toBe(0);
       }
     }
+    // The op log is intact as a hash chain, whatever the faults the run went through.
+    const chain = await verifyAuditChain(store);
+    expect(chain.problem).toBeNull();
+    expect(chain.rowsChecked).toBe(ledgerOps.length);
     return { ops: ledgerOps.length };
   });
 }

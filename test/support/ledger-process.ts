@@ -23,6 +23,8 @@ export interface LedgerProcess {
   port: number;
   /** Output of the current process, for failure messages. */
   output(): string;
+  /** False once the current process has exited, whether it was asked to or not (a crash). */
+  alive(): boolean;
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startLedgerProcess(db: TestDatabase, opts: { port?: number
     url: `http://127.0.0.1:${port}`,
     port,
     output: () => out,
+    alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     kill,
     async restart() {
       await kill('SIGKILL');

@@ -15,6 +15,9 @@
  * failing on a lock upgrade). PostgreSQL runs each in a pooled connection at READ COMMITTED; the counter row lock
  * taken first (see `GroupTx`) serialises groups across ledger processes.
  *
+ * Every op row written joins the audit chain (sync/ledger/audit.ts): its place and hash are computed in JS in the
+ * pass that builds the rows, after the head kept in the counter row, which the group holds (locked on PostgreSQL).
+ *
  * Inside `transaction(fn)`, use only the `GroupTx` given to `fn`: a call on the store itself would wait for the
  * connection (SQLite) or the locks (PostgreSQL) that `fn` holds, for ever; such a call is refused with an error.
  */
@@ -30,24 +33,40 @@ import type {
   RawBuilder,
   Selectable,
 } from 'kysely';
+import type { LoyaltyEvent } from '../../loyalty/events.ts';
+import { fefoCompare, type Draw, type Lot } from '../../loyalty/lots.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import type { PinHash } from '../../protocol/pin.ts';
+import { chainRowHash, type ChainedFields } from '../audit.ts';
 import { opJson } from '../canonical-json.ts';
 import { migrationProvider } from './migrations.ts';
-import type { ConflictsTable, Database, MembersTable, OpsTable, StoresTable, TillsTable } from './schema.ts';
+import type {
+  ConflictsTable,
+  Database,
+  EventsTable,
+  LotsTable,
+  MembersTable,
+  OpsTable,
+  StoresTable,
+  TillsTable,
+  VouchersTable,
+} from './schema.ts';
+import { HEAD_OFFICE_STORE, HEAD_OFFICE_TILL } from './types.ts';
 import type {
   ConflictRecord,
   GroupTx,
   GroupWrites,
   ImportMember,
   LedgerStore,
+  LotRecord,
   MemberRecord,
   PullPage,
   StoreRecord,
   StoredOp,
   TillRecord,
+  VoucherRecord,
 } from './types.ts';
 
 export type Dialect = LedgerStore['dialect'];
@@ -148,6 +167,10 @@ export class KyselyLedgerStore implements LedgerStore {
     return run;
   }
 
+  kysely(): Kysely<Database> {
+    return this.#plain();
+  }
+
   /** The database for calls outside a transaction; throws when called from inside one. */
   #plain(): Kysely<Database> {
     if (this.#inside.getStore())
@@ -168,7 +191,12 @@ export class KyselyLedgerStore implements LedgerStore {
   }
 
   async listStores(): Promise<StoreRecord[]> {
-    const rows = await this.#plain().selectFrom('stores').selectAll().orderBy('store_id').execute();
+    const rows = await this.#plain()
+      .selectFrom('stores')
+      .selectAll()
+      .where('store_id', '!=', HEAD_OFFICE_STORE)
+      .orderBy('store_id')
+      .execute();
     return rows.map(toStore);
   }
 
@@ -202,7 +230,7 @@ export class KyselyLedgerStore implements LedgerStore {
   }
 
   async listTills(storeId?: StoreId): Promise<TillRecord[]> {
-    let q = this.#plain().selectFrom('tills').selectAll().orderBy('till_id');
+    let q = this.#plain().selectFrom('tills').selectAll().where('till_id', '!=', HEAD_OFFICE_TILL).orderBy('till_id');
     if (storeId !== undefined) q = q.where('store_id', '=', storeId);
     return (await q.execute()).map(toTill);
   }
@@ -288,7 +316,7 @@ export class KyselyLedgerStore implements LedgerStore {
           .executeTakeFirst();
         if (hit) throw new Error(`import refused: card ${hit.card} already belongs to member ${hit.member_id}`);
       }
-      const first = (await lockCounter(db, ctx.dialect)) + 1;
+      const first = (await lockCounter(db, ctx.dialect)).ledgerSeq + 1;
       const createdAt = ctx.now();
       const members: Insertable<MembersTable>[] = rows.map((r, i) => ({
         member_id: r.memberId,
@@ -303,6 +331,8 @@ export class KyselyLedgerStore implements LedgerStore {
         email: r.email,
         postal_address: r.postalAddress,
         created_at: createdAt,
+        ...NEW_MEMBER_COLUMNS,
+        birthday: r.birthday ?? null,
       }));
       for (const part of chunks(members, rowsPerStatement(ctx, MEMBER_COLUMNS))) {
         await db.insertInto('members').values(part).execute();
@@ -350,7 +380,7 @@ export class KyselyLedgerStore implements LedgerStore {
         .where('member_id', '=', memberId)
         .executeTakeFirst();
       if (!member) throw new Error(`cannot hold unknown member ${memberId}`);
-      const seq = (await lockCounter(db, dialect)) + 1;
+      const seq = (await lockCounter(db, dialect)).ledgerSeq + 1;
       // On PostgreSQL two processes may race past the check above: the primary key keeps one hold.
       await db
         .insertInto('holds')
@@ -445,6 +475,62 @@ export class KyselyLedgerStore implements LedgerStore {
     return (await this.#plain().selectFrom('members').selectAll().orderBy('member_id').execute()).map(toMember);
   }
 
+  async listMembersPage(after: string, limit: number): Promise<MemberRecord[]> {
+    const rows = await this.#plain()
+      .selectFrom('members')
+      .selectAll()
+      .where('member_id', '>', after as MemberId)
+      .orderBy('member_id')
+      .limit(limit)
+      .execute();
+    return rows.map(toMember);
+  }
+
+  async listEvents(cursor: number, limit: number): Promise<LoyaltyEvent[]> {
+    const rows = await this.#plain()
+      .selectFrom('events')
+      .selectAll()
+      .where('event_seq', '>', cursor)
+      .orderBy('event_seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  async getVoucher(code: string): Promise<VoucherRecord | undefined> {
+    const row = await this.#plain().selectFrom('vouchers').selectAll().where('code', '=', code).executeTakeFirst();
+    return row && toVoucher(row);
+  }
+
+  async redeemVoucher(code: string, by: string, ref: string | null, at: number): Promise<boolean> {
+    // One conditional update: two tills redeeming the same code at once cannot both succeed.
+    const r = await this.#plain()
+      .updateTable('vouchers')
+      .set({ redeemed_at: at, redeemed_by: by, redeem_ref: ref })
+      .where('code', '=', code)
+      .where('redeemed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]> {
+    let q = this.#plain()
+      .selectFrom('lots')
+      .select('member_id')
+      .distinct()
+      .where('expires_at', '<=', asOf)
+      .where('points', '>', 0 as Points)
+      .orderBy('member_id')
+      .limit(limit);
+    if (after !== undefined) q = q.where('member_id', '>', after);
+    return (await q.execute()).map((r) => r.member_id);
+  }
+
+  async lotsOf(memberId: MemberId): Promise<LotRecord[]> {
+    const rows = await this.#plain().selectFrom('lots').selectAll().where('member_id', '=', memberId).execute();
+    return rows.map(toLot).sort(fefoCompare);
+  }
+
   /** One statement, so one snapshot on both dialects even while groups commit. Deltas of rejected ops are null. */
   async totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }> {
     const { rows } = await sql<{ balances: number; opening: number; deltas: number; ops: number }>`
@@ -456,6 +542,29 @@ export class KyselyLedgerStore implements LedgerStore {
     const row = rows[0];
     if (!row) throw new Error('totals: no row');
     return row;
+  }
+
+  // --- Till token rotation and revocation ---
+  async setTillToken(tillId: TillId, tokenHash: string): Promise<boolean> {
+    const r = await this.#plain()
+      .updateTable('tills')
+      .set({ token_hash: tokenHash })
+      .where('till_id', '=', tillId)
+      .where('till_id', '!=', HEAD_OFFICE_TILL)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** One conditional update, so the first revocation's time stays. */
+  async revokeTill(tillId: TillId, at: number): Promise<boolean> {
+    const r = await this.#plain()
+      .updateTable('tills')
+      .set({ revoked_at: at })
+      .where('till_id', '=', tillId)
+      .where('till_id', '!=', HEAD_OFFICE_TILL)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 }
 
@@ -477,8 +586,8 @@ async function sqliteTransaction<T>(conn: Kysely<Database>, fn: (db: Kysely<Data
 class KyselyGroupTx implements GroupTx {
   readonly #db: Kysely<Database>;
   readonly #ctx: Ctx;
-  /** The counter as read (and on PostgreSQL locked) by this transaction. */
-  #counter: number | undefined;
+  /** The counter as read (and on PostgreSQL locked) by this transaction, kept up to date by its writes. */
+  #counter: Counter | undefined;
   /** Members as read by this transaction: a write that changes none of their fixed columns updates only the rest. */
   readonly #read = new Map<MemberId, MemberRecord>();
 
@@ -488,7 +597,7 @@ class KyselyGroupTx implements GroupTx {
   }
 
   /** Locks the counter before anything else (PostgreSQL), so every group takes its locks in the same order. */
-  async #begin(): Promise<number> {
+  async #begin(): Promise<Counter> {
     this.#counter ??= await lockCounter(this.#db, this.#ctx.dialect);
     return this.#counter;
   }
@@ -581,8 +690,8 @@ class KyselyGroupTx implements GroupTx {
     return out;
   }
 
-  ledgerSeq(): Promise<number> {
-    return this.#begin();
+  async ledgerSeq(): Promise<number> {
+    return (await this.#begin()).ledgerSeq;
   }
 
   async getPrograms(versions: readonly number[]): Promise<Map<number, Program>> {
@@ -605,16 +714,74 @@ class KyselyGroupTx implements GroupTx {
     return out;
   }
 
+  async getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>> {
+    await this.#begin();
+    const out = new Map<MemberId, Lot[]>();
+    const seen = new Set<string>();
+    const add = (r: Selectable<LotsTable>) => {
+      if (seen.has(r.lot_id)) return;
+      seen.add(r.lot_id);
+      const list = out.get(r.member_id);
+      if (list) list.push(toLot(r));
+      else out.set(r.member_id, [toLot(r)]);
+    };
+    // Emptied lots stay out unless named: a member's history of spent lots grows without bound.
+    for (const part of chunks(unique(memberIds), this.#ctx.maxParams)) {
+      const rows = await this.#db
+        .selectFrom('lots')
+        .selectAll()
+        .where('member_id', 'in', part)
+        .where('points', '>', 0 as Points)
+        .execute();
+      rows.forEach(add);
+    }
+    for (const part of chunks(unique(lotIds), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('lots').selectAll().where('lot_id', 'in', part).execute();
+      rows.forEach(add);
+    }
+    return out;
+  }
+
+  async voucherCodesTaken(codes: readonly string[]): Promise<Set<string>> {
+    await this.#begin();
+    const out = new Set<string>();
+    for (const part of chunks(unique(codes), this.#ctx.maxParams)) {
+      const rows = await this.#db.selectFrom('vouchers').select('code').where('code', 'in', part).execute();
+      for (const r of rows) out.add(r.code);
+    }
+    return out;
+  }
+
+  async latestProgram(): Promise<Program | undefined> {
+    await this.#begin();
+    const row = await this.#db
+      .selectFrom('programs')
+      .select('json')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && (JSON.parse(row.json) as Program);
+  }
+
   async write(w: GroupWrites): Promise<void> {
     const db = this.#db;
     const ctx = this.#ctx;
-    const before = await this.#begin();
+    const counter = await this.#begin();
+    const before = counter.ledgerSeq;
     if (w.ledgerSeq < before) throw new Error(`ledger sequence would go back from ${before} to ${w.ledgerSeq}`);
 
-    if (ctx.sqlite) this.#writeSqlite(ctx.sqlite, w);
-    else if (ctx.dialect === 'postgres') await this.#writePostgres(w);
+    // The group's op rows, chained after the head in write order: one sha256 per op.
+    let { chainSeq, chainHash } = counter;
+    const ops = w.ops.map((o) => {
+      const row = fromOp(o, ++chainSeq, chainHash);
+      chainHash = row.row_hash;
+      return row;
+    });
+
+    if (ctx.sqlite) this.#writeSqlite(ctx.sqlite, w, ops);
+    else if (ctx.dialect === 'postgres') await this.#writePostgres(w, ops);
     else {
-      for (const part of chunks(w.ops.map(fromOp), rowsPerStatement(ctx, OP_COLUMNS))) {
+      for (const part of chunks(ops, rowsPerStatement(ctx, OP_COLUMNS))) {
         await db.insertInto('ops').values(part).execute();
       }
       for (const part of chunks(lastPerMember(w.members).map(fromMember), rowsPerStatement(ctx, MEMBER_COLUMNS))) {
@@ -646,6 +813,46 @@ class KyselyGroupTx implements GroupTx {
     for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(ctx, CONFLICT_COLUMNS))) {
       await db.insertInto('conflicts').values(part).execute();
     }
+    for (const part of chunks((w.lots ?? []).map(fromLot), rowsPerStatement(ctx, 6))) {
+      await db
+        .insertInto('lots')
+        .values(part)
+        .onConflict((oc) => oc.column('lot_id').doUpdateSet((eb) => ({ points: eb.ref('excluded.points') })))
+        .execute();
+    }
+    for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(ctx, 11))) {
+      await db.insertInto('vouchers').values(part).execute();
+    }
+    if (w.events && w.events.length > 0) {
+      const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
+        .event_seq;
+      const rows: EventsTable[] = w.events.map((e, i) => ({
+        event_seq: last + 1 + i,
+        type: e.type,
+        member_id: e.memberId,
+        op_id: e.opId,
+        at: e.at,
+        data: JSON.stringify(e.data),
+      }));
+      if (ctx.sqlite) {
+        const st = ctx.sqlite.get(
+          'insert into events (event_seq, type, member_id, op_id, at, data) values (?, ?, ?, ?, ?, ?)',
+        );
+        for (const r of rows) st.run(r.event_seq, r.type, r.member_id, r.op_id, r.at, r.data);
+      } else if (ctx.dialect === 'postgres') {
+        await sql`insert into events (event_seq, type, member_id, op_id, at, data)
+          select * from unnest(${rows.map((r) => r.event_seq)}::bigint[], ${rows.map((r) => r.type)}::text[],
+            ${rows.map((r) => r.member_id)}::text[], ${rows.map((r) => r.op_id)}::text[],
+            ${rows.map((r) => r.at)}::bigint[], ${rows.map((r) => r.data)}::text[])`.execute(db);
+      } else
+        for (const part of chunks(rows, rowsPerStatement(ctx, 6))) await db.insertInto('events').values(part).execute();
+      await db
+        .updateTable('counter')
+        .set({ event_seq: last + rows.length })
+        .where('id', '=', 1)
+        .execute();
+    }
+
     // Resolutions are rare (a manager's decision): one statement each keeps them simple.
     for (const u of w.conflictUpdates) {
       await db
@@ -710,101 +917,107 @@ class KyselyGroupTx implements GroupTx {
           .execute();
       }
 
-    if (ctx.sqlite) ctx.sqlite.get('update counter set ledger_seq = ? where id = 1').run(after);
-    else await setCounter(db, after);
-    this.#counter = after;
+    if (ctx.sqlite)
+      ctx.sqlite
+        .get('update counter set ledger_seq = ?, chain_seq = ?, chain_hash = ? where id = 1')
+        .run(after, chainSeq, chainHash);
+    else await setCounter(db, after, { chainSeq, chainHash });
+    this.#counter = { ledgerSeq: after, chainSeq, chainHash };
   }
 
   /** SQLite: one prepared insert per op; members read by this transaction with fixed columns unchanged are updated
    * in place (touching the ledger_seq index only), others upserted whole. */
-  #writeSqlite(st: SqliteStatements, w: GroupWrites): void {
+  #writeSqlite(st: SqliteStatements, w: GroupWrites, ops: readonly OpRow[]): void {
     const insertOp = st.get(
-      `insert into ops (op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq, reversed_by, applied_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into ops (op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq, reversed_by, applied_at, draws, at, chain_seq, row_hash)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const o of w.ops) {
+    for (const r of ops) {
       insertOp.run(
-        o.opId,
-        o.tillId,
-        o.seq,
-        o.memberId,
-        o.kind,
-        o.contentHash,
-        opJson(o.op),
-        JSON.stringify(o.outcome),
-        o.outcome.status === 'rejected' ? null : o.outcome.delta,
-        o.ledgerSeq,
-        o.reversedBy,
-        o.appliedAt,
+        r.op_id,
+        r.till_id,
+        r.seq,
+        r.member_id,
+        r.kind,
+        r.content_hash,
+        r.op,
+        r.outcome,
+        r.delta,
+        r.ledger_seq,
+        r.reversed_by,
+        r.applied_at,
+        r.draws,
+        r.at,
+        r.chain_seq,
+        r.row_hash,
       );
     }
     const update = st.get(
-      'update members set name = ?, balance = ?, lifetime_points = ?, welcome_given = ?, ledger_seq = ? where member_id = ?',
+      `update members set name = ?, balance = ?, lifetime_points = ?, welcome_given = ?, ledger_seq = ?, terms_version = ?,
+         terms_answer = ?, terms_at = ?, tier = ?, status = ?, first_activity_at = ?, last_activity_at = ?
+       where member_id = ?`,
     );
     const upsert = st.get(
-      `insert into members (member_id, card, name, balance, lifetime_points, welcome_given, ledger_seq, opening_balance,
-         home_store_id, email, postal_address, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (member_id) do update set card = excluded.card, name = excluded.name, balance = excluded.balance,
-         lifetime_points = excluded.lifetime_points, welcome_given = excluded.welcome_given,
-         ledger_seq = excluded.ledger_seq, opening_balance = excluded.opening_balance,
-         home_store_id = excluded.home_store_id, email = excluded.email, postal_address = excluded.postal_address`,
+      `insert into members (${MEMBER_COLUMN_NAMES.join(', ')}) values (${MEMBER_COLUMN_NAMES.map(() => '?').join(', ')})
+       on conflict (member_id) do update set ${MEMBER_COLUMN_NAMES.slice(1)
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
     );
     for (const m of lastPerMember(w.members)) {
       const was = this.#read.get(m.memberId);
       if (was && sameFixedColumns(was, m)) {
-        update.run(m.name, m.balance, m.lifetimePoints, m.welcomeGiven ? 1 : 0, m.ledgerSeq, m.memberId);
-      } else {
         const r = fromMember(m);
-        upsert.run(
-          r.member_id,
-          r.card,
+        update.run(
           r.name,
           r.balance,
           r.lifetime_points,
           r.welcome_given,
           r.ledger_seq,
-          r.opening_balance,
-          r.home_store_id ?? null,
-          r.email ?? null,
-          r.postal_address ?? null,
-          r.created_at,
+          r.terms_version,
+          r.terms_answer,
+          r.terms_at,
+          r.tier,
+          r.status,
+          r.first_activity_at,
+          r.last_activity_at,
+          m.memberId,
         );
+      } else {
+        const r = fromMember(m);
+        upsert.run(...MEMBER_COLUMN_NAMES.map((c) => r[c]));
       }
       this.#read.set(m.memberId, m);
     }
   }
 
   /** PostgreSQL: one `insert ... select from unnest(...)` for the ops and one upsert the same way for the members. */
-  async #writePostgres(w: GroupWrites): Promise<void> {
+  async #writePostgres(w: GroupWrites, ops: readonly OpRow[]): Promise<void> {
     const db = this.#db;
-    if (w.ops.length > 0) {
-      const ops = w.ops;
+    if (ops.length > 0) {
       await sql`insert into ops (op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq,
-          reversed_by, applied_at)
-        select * from unnest(${ops.map((o) => o.opId)}::text[], ${ops.map((o) => o.tillId)}::text[],
-          ${ops.map((o) => o.seq)}::bigint[], ${ops.map((o) => o.memberId)}::text[], ${ops.map((o) => o.kind)}::text[],
-          ${ops.map((o) => o.contentHash)}::text[], ${ops.map((o) => opJson(o.op))}::text[],
-          ${ops.map((o) => JSON.stringify(o.outcome))}::text[],
-          ${ops.map((o) => (o.outcome.status === 'rejected' ? null : o.outcome.delta))}::bigint[],
-          ${ops.map((o) => o.ledgerSeq)}::bigint[], ${ops.map((o) => o.reversedBy)}::text[],
-          ${ops.map((o) => o.appliedAt)}::bigint[])`.execute(db);
+          reversed_by, applied_at, draws, at, chain_seq, row_hash)
+        select * from unnest(${ops.map((r) => r.op_id)}::text[], ${ops.map((r) => r.till_id)}::text[],
+          ${ops.map((r) => r.seq)}::bigint[], ${ops.map((r) => r.member_id)}::text[], ${ops.map((r) => r.kind)}::text[],
+          ${ops.map((r) => r.content_hash)}::text[], ${ops.map((r) => r.op)}::text[],
+          ${ops.map((r) => r.outcome)}::text[], ${ops.map((r) => r.delta)}::bigint[],
+          ${ops.map((r) => r.ledger_seq)}::bigint[], ${ops.map((r) => r.reversed_by)}::text[],
+          ${ops.map((r) => r.applied_at)}::bigint[], ${ops.map((r) => r.draws)}::text[],
+          ${ops.map((r) => r.at)}::bigint[], ${ops.map((r) => r.chain_seq)}::bigint[],
+          ${ops.map((r) => r.row_hash)}::text[])`.execute(db);
     }
     const ms = lastPerMember(w.members);
     if (ms.length > 0) {
-      await sql`insert into members (member_id, card, name, balance, lifetime_points, welcome_given, ledger_seq,
-          opening_balance, home_store_id, email, postal_address, created_at)
-        select * from unnest(${ms.map((m) => m.memberId)}::text[], ${ms.map((m) => m.card)}::text[],
-          ${ms.map((m) => m.name)}::text[], ${ms.map((m) => m.balance)}::bigint[],
-          ${ms.map((m) => m.lifetimePoints)}::bigint[], ${ms.map((m) => (m.welcomeGiven ? 1 : 0))}::integer[],
-          ${ms.map((m) => m.ledgerSeq)}::bigint[], ${ms.map((m) => m.openingBalance)}::bigint[],
-          ${ms.map((m) => m.homeStoreId)}::text[], ${ms.map((m) => m.email)}::text[],
-          ${ms.map((m) => m.postalAddress)}::text[], ${ms.map((m) => m.createdAt)}::bigint[])
-        on conflict (member_id) do update set card = excluded.card, name = excluded.name, balance = excluded.balance,
-          lifetime_points = excluded.lifetime_points, welcome_given = excluded.welcome_given,
-          ledger_seq = excluded.ledger_seq, opening_balance = excluded.opening_balance,
-          home_store_id = excluded.home_store_id, email = excluded.email, postal_address = excluded.postal_address`.execute(
-        db,
+      const rows = ms.map(fromMember);
+      const arrays = MEMBER_COLUMN_NAMES.map(
+        (c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(MEMBER_COLUMN_TYPES[c])}[]`,
       );
+      await sql`insert into members (${sql.raw(MEMBER_COLUMN_NAMES.join(', '))})
+        select * from unnest(${sql.join(arrays)})
+        on conflict (member_id) do update set ${sql.raw(
+          MEMBER_COLUMN_NAMES.slice(1)
+            .map((c) => `${c} = excluded.${c}`)
+            .join(', '),
+        )}`.execute(db);
     }
   }
 }
@@ -822,7 +1035,8 @@ function sameFixedColumns(a: MemberRecord, b: MemberRecord): boolean {
     a.homeStoreId === b.homeStoreId &&
     a.email === b.email &&
     a.postalAddress === b.postalAddress &&
-    a.createdAt === b.createdAt
+    a.createdAt === b.createdAt &&
+    a.birthday === b.birthday
   );
 }
 
@@ -839,10 +1053,57 @@ const MEMBER_UPSERT = (
   home_store_id: eb.ref('excluded.home_store_id'),
   email: eb.ref('excluded.email'),
   postal_address: eb.ref('excluded.postal_address'),
+  terms_version: eb.ref('excluded.terms_version'),
+  terms_answer: eb.ref('excluded.terms_answer'),
+  terms_at: eb.ref('excluded.terms_at'),
+  tier: eb.ref('excluded.tier'),
+  status: eb.ref('excluded.status'),
+  first_activity_at: eb.ref('excluded.first_activity_at'),
+  last_activity_at: eb.ref('excluded.last_activity_at'),
+  birthday: eb.ref('excluded.birthday'),
 });
 
-const OP_COLUMNS = 12;
-const MEMBER_COLUMNS = 12;
+/** Member columns in one order, for the hand-written bulk statements; `member_id` first (the conflict key). */
+const MEMBER_COLUMN_TYPES = {
+  member_id: 'text',
+  card: 'text',
+  name: 'text',
+  balance: 'bigint',
+  lifetime_points: 'bigint',
+  welcome_given: 'integer',
+  ledger_seq: 'bigint',
+  opening_balance: 'bigint',
+  home_store_id: 'text',
+  email: 'text',
+  postal_address: 'text',
+  created_at: 'bigint',
+  terms_version: 'text',
+  terms_answer: 'text',
+  terms_at: 'bigint',
+  tier: 'text',
+  status: 'text',
+  first_activity_at: 'bigint',
+  last_activity_at: 'bigint',
+  birthday: 'text',
+} as const satisfies Record<keyof MembersTable, string>;
+const MEMBER_COLUMN_NAMES = Object.keys(MEMBER_COLUMN_TYPES) as (keyof MembersTable)[];
+
+/** Columns a member row gets before its first op of the transition era. */
+const NEW_MEMBER_COLUMNS = {
+  terms_version: null,
+  terms_answer: null,
+  terms_at: null,
+  tier: null,
+  status: null,
+  first_activity_at: null,
+  last_activity_at: null,
+} as const;
+
+const drawsJson = (draws: readonly Draw[] | null | undefined): string | null =>
+  draws && draws.length > 0 ? JSON.stringify(draws) : null;
+
+const OP_COLUMNS = 16;
+const MEMBER_COLUMNS = MEMBER_COLUMN_NAMES.length;
 const CONFLICT_COLUMNS = 13;
 
 function rowsPerStatement(ctx: Ctx, columns: number): number {
@@ -870,15 +1131,31 @@ function caseOf<V>(key: RawBuilder<unknown>, pairs: [string, RawBuilder<V>][]): 
   )} end`;
 }
 
-/** Reads the counter; on PostgreSQL locks its row until the transaction ends. */
-async function lockCounter(db: Kysely<Database>, dialect: Dialect): Promise<number> {
-  let q = db.selectFrom('counter').select('ledger_seq').where('id', '=', 1);
-  if (dialect === 'postgres') q = q.forUpdate();
-  return (await q.executeTakeFirstOrThrow()).ledger_seq;
+/** The counter row: the last ledger sequence used and the audit chain's head. */
+interface Counter {
+  ledgerSeq: number;
+  chainSeq: number;
+  chainHash: string;
 }
 
-async function setCounter(db: Kysely<Database>, seq: number): Promise<void> {
-  await db.updateTable('counter').set({ ledger_seq: seq }).where('id', '=', 1).execute();
+/** Reads the counter; on PostgreSQL locks its row until the transaction ends. */
+async function lockCounter(db: Kysely<Database>, dialect: Dialect): Promise<Counter> {
+  let q = db.selectFrom('counter').select(['ledger_seq', 'chain_seq', 'chain_hash']).where('id', '=', 1);
+  if (dialect === 'postgres') q = q.forUpdate();
+  const r = await q.executeTakeFirstOrThrow();
+  return { ledgerSeq: r.ledger_seq, chainSeq: r.chain_seq, chainHash: r.chain_hash };
+}
+
+async function setCounter(
+  db: Kysely<Database>,
+  seq: number,
+  chain?: { chainSeq: number; chainHash: string },
+): Promise<void> {
+  await db
+    .updateTable('counter')
+    .set({ ledger_seq: seq, ...(chain ? { chain_seq: chain.chainSeq, chain_hash: chain.chainHash } : {}) })
+    .where('id', '=', 1)
+    .execute();
 }
 
 function toTill(r: Selectable<TillsTable>): TillRecord {
@@ -907,6 +1184,15 @@ function toMember(r: Selectable<MembersTable>): MemberRecord {
     email: r.email,
     postalAddress: r.postal_address,
     createdAt: r.created_at,
+    terms:
+      r.terms_version !== null && r.terms_answer !== null && r.terms_at !== null
+        ? { version: r.terms_version, answer: r.terms_answer, at: r.terms_at }
+        : null,
+    tier: r.tier,
+    status: r.status,
+    firstActivityAt: r.first_activity_at,
+    lastActivityAt: r.last_activity_at,
+    birthday: r.birthday,
   };
 }
 
@@ -924,6 +1210,14 @@ function fromMember(m: MemberRecord): Insertable<MembersTable> {
     email: m.email,
     postal_address: m.postalAddress,
     created_at: m.createdAt,
+    terms_version: m.terms?.version ?? null,
+    terms_answer: m.terms?.answer ?? null,
+    terms_at: m.terms?.at ?? null,
+    tier: m.tier,
+    status: m.status,
+    first_activity_at: m.firstActivityAt,
+    last_activity_at: m.lastActivityAt,
+    birthday: m.birthday,
   };
 }
 
@@ -940,11 +1234,17 @@ function toOp(r: Selectable<OpsTable>): StoredOp {
     ledgerSeq: r.ledger_seq,
     reversedBy: r.reversed_by,
     appliedAt: r.applied_at,
+    ...(r.draws === null ? {} : { draws: JSON.parse(r.draws) as Draw[] }),
+    ...(r.at === null || r.at === r.applied_at ? {} : { at: r.at }),
   };
 }
 
-function fromOp(o: StoredOp): Insertable<OpsTable> {
-  return {
+/** An op row as written: every column, with its place in the audit chain and its hash. */
+type OpRow = Omit<OpsTable, 'chain_seq' | 'row_hash'> & ChainedFields & { chain_seq: number; row_hash: string };
+
+/** The row of an op at chain place `chainSeq`, after a row of hash `prev`. */
+function fromOp(o: StoredOp, chainSeq: number, prev: string): OpRow {
+  const fields = {
     op_id: o.opId,
     till_id: o.tillId,
     seq: o.seq,
@@ -955,8 +1255,75 @@ function fromOp(o: StoredOp): Insertable<OpsTable> {
     outcome: JSON.stringify(o.outcome),
     delta: o.outcome.status === 'rejected' ? null : o.outcome.delta,
     ledger_seq: o.ledgerSeq,
-    reversed_by: o.reversedBy,
     applied_at: o.appliedAt,
+    draws: drawsJson(o.draws),
+    at: o.at ?? o.appliedAt,
+  };
+  return { ...fields, reversed_by: o.reversedBy, chain_seq: chainSeq, row_hash: chainRowHash(prev, fields) };
+}
+
+function toLot(r: Selectable<LotsTable>): LotRecord {
+  return {
+    lotId: r.lot_id,
+    memberId: r.member_id,
+    earnedAt: r.earned_at,
+    expiresAt: r.expires_at,
+    points: r.points,
+    original: r.original,
+  };
+}
+
+function fromLot(l: LotRecord): Insertable<LotsTable> {
+  return {
+    lot_id: l.lotId,
+    member_id: l.memberId,
+    earned_at: l.earnedAt,
+    expires_at: l.expiresAt,
+    points: l.points,
+    original: l.original,
+  };
+}
+
+function toVoucher(r: Selectable<VouchersTable>): VoucherRecord {
+  return {
+    code: r.code,
+    memberId: r.member_id,
+    opId: r.op_id,
+    points: r.points,
+    valueCents: r.value_cents,
+    currency: r.currency,
+    issuedAt: r.issued_at,
+    validUntil: r.valid_until,
+    redeemedAt: r.redeemed_at,
+    redeemedBy: r.redeemed_by,
+    redeemRef: r.redeem_ref,
+  };
+}
+
+function fromVoucher(v: VoucherRecord): Insertable<VouchersTable> {
+  return {
+    code: v.code,
+    member_id: v.memberId,
+    op_id: v.opId,
+    points: v.points,
+    value_cents: v.valueCents,
+    currency: v.currency,
+    issued_at: v.issuedAt,
+    valid_until: v.validUntil,
+    redeemed_at: v.redeemedAt,
+    redeemed_by: v.redeemedBy,
+    redeem_ref: v.redeemRef,
+  };
+}
+
+function toEvent(r: Selectable<EventsTable>): LoyaltyEvent {
+  return {
+    seq: r.event_seq,
+    type: r.type as LoyaltyEvent['type'],
+    memberId: r.member_id,
+    opId: r.op_id,
+    at: r.at,
+    data: JSON.parse(r.data) as Record<string, unknown>,
   };
 }
 

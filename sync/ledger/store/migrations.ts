@@ -2,8 +2,9 @@
  * The schema's migrations, in code (no files read at run time), identical for SQLite and PostgreSQL. Add a new
  * entry for every change; never edit one that has shipped. Names sort in the order they run.
  */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { chainRowHash, GENESIS_HASH, type ChainedFields } from '../audit.ts';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -118,7 +119,201 @@ const resolutions: Migration = {
   },
 };
 
+/**
+ * The program's transition: points in lots, member terms, tier and status, vouchers, the event feed and its webhook
+ * deliveries, member notices, and head office's own till for the ops it makes (expiry, adjustments, bulk
+ * conversion).
+ */
+const transition: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const [column, type] of [
+      ['terms_version', 'text'],
+      ['terms_answer', 'text'],
+      ['terms_at', 'bigint'],
+      ['tier', 'text'],
+      ['status', 'text'],
+      ['first_activity_at', 'bigint'],
+      ['last_activity_at', 'bigint'],
+      ['birthday', 'text'],
+    ] as const) {
+      await db.schema.alterTable('members').addColumn(column, type).execute();
+    }
+    await db.schema.alterTable('ops').addColumn('draws', 'text').execute();
+    // When the op took effect (the till's time corrected for skew): reports date movements by it, not by when the
+    // ledger heard of them (an offline till may sync days later).
+    await db.schema.alterTable('ops').addColumn('at', 'bigint').execute();
+    await sql`update ops set at = applied_at`.execute(db);
+    await db.schema.createIndex('ops_at').on('ops').column('at').execute();
+    await db.schema
+      .alterTable('counter')
+      .addColumn('event_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+
+    // Only points that can expire are held in lots (see sync/loyalty/member-lots.ts).
+    await db.schema
+      .createTable('lots')
+      .addColumn('lot_id', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('earned_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint')
+      .addColumn('points', 'bigint', (c) => c.notNull())
+      .addColumn('original', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('lots_member_id').on('lots').column('member_id').execute();
+    await db.schema.createIndex('lots_expires_at').on('lots').column('expires_at').execute();
+
+    await db.schema
+      .createTable('vouchers')
+      .addColumn('code', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('op_id', 'text', (c) => c.notNull().unique())
+      .addColumn('points', 'bigint', (c) => c.notNull())
+      .addColumn('value_cents', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('issued_at', 'bigint', (c) => c.notNull())
+      .addColumn('valid_until', 'bigint', (c) => c.notNull())
+      .addColumn('redeemed_at', 'bigint')
+      .addColumn('redeemed_by', 'text')
+      .addColumn('redeem_ref', 'text')
+      .execute();
+    await db.schema.createIndex('vouchers_member_id').on('vouchers').column('member_id').execute();
+
+    await db.schema
+      .createTable('events')
+      .addColumn('event_seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('member_id', 'text')
+      .addColumn('op_id', 'text')
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('webhooks')
+      .addColumn('webhook_id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('cursor', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('last_error', 'text')
+      .addColumn('disabled_at', 'bigint')
+      .execute();
+
+    await db.schema
+      .createTable('notices')
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('program_version', 'integer', (c) => c.notNull())
+      .addColumn('issued_at', 'bigint', (c) => c.notNull())
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('notices_pk', ['member_id', 'program_version'])
+      .execute();
+
+    // Head office's till: ops it makes go through the same exactly-once path. No token hashes to '-', so it
+    // cannot connect.
+    await sql`insert into stores (store_id, name, created_at, manager_pin) values ('head-office', 'Head office', 0, null)`.execute(
+      db,
+    );
+    await sql`insert into tills (till_id, store_id, token_hash, last_seq, skew_ms, revoked_at, created_at)
+      values ('head-office', 'head-office', '-', 0, 0, null, 0)`.execute(db);
+  },
+};
+
+/**
+ * The audit trail (sync/ledger/audit.ts): each op row's place in a hash chain in commit order (`chain_seq`, gap-free
+ * from 1, unique) and its hash (`row_hash`), and the chain's head in the counter row. Rows already there are chained
+ * in (applied_at, till_id, seq) order. The two ops columns stay nullable (SQLite cannot add a NOT NULL column without
+ * a default): the store always sets them and the audit reports a row without them. All or nothing on both dialects
+ * (Kysely runs PostgreSQL migrations in a transaction; on SQLite this one takes its own).
+ */
+const auditChain: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    if (!postgres) await sql`begin immediate`.execute(db);
+    try {
+      // No group may commit ops while they are chained (the ALTERs below lock the table too).
+      if (postgres) await sql`select id from counter where id = 1 for update`.execute(db);
+      await db.schema.alterTable('ops').addColumn('chain_seq', 'bigint').execute();
+      await db.schema.alterTable('ops').addColumn('row_hash', 'text').execute();
+      await db.schema
+        .alterTable('counter')
+        .addColumn('chain_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('counter')
+        .addColumn('chain_hash', 'text', (c) => c.notNull().defaultTo(GENESIS_HASH))
+        .execute();
+      const head = await chainExistingOps(db);
+      await db.schema.createIndex('ops_chain_seq').on('ops').column('chain_seq').unique().execute();
+      await sql`update counter set chain_seq = ${head.chainSeq}, chain_hash = ${head.chainHash} where id = 1`.execute(
+        db,
+      );
+      if (!postgres) await sql`commit`.execute(db);
+    } catch (err) {
+      if (!postgres) await sql`rollback`.execute(db).catch(() => undefined);
+      throw err;
+    }
+  },
+};
+
+/** Rows chained per statement by migration 0004. */
+const CHAIN_PAGE = 500;
+
+/** Chains every op row in (applied_at, till_id, seq) order, a page at a time, through a temporary index. */
+async function chainExistingOps(db: Kysely<unknown>): Promise<{ chainSeq: number; chainHash: string }> {
+  await sql`create index ops_chain_order on ops (applied_at, till_id, seq)`.execute(db);
+  let chainSeq = 0;
+  let chainHash = GENESIS_HASH;
+  let after: ChainedFields | undefined;
+  for (;;) {
+    const { rows } = await sql<ChainedFields>`
+      select op_id, till_id, seq, member_id, kind, content_hash, op, outcome, delta, ledger_seq, applied_at, draws, at
+      from ops
+      ${after ? sql`where (applied_at, till_id, seq) > (cast(${after.applied_at} as bigint), ${after.till_id}, cast(${after.seq} as bigint))` : sql``}
+      order by applied_at, till_id, seq
+      limit ${CHAIN_PAGE}`.execute(db);
+    if (rows.length === 0) break;
+    const values = rows.map((r) => {
+      chainHash = chainRowHash(chainHash, r);
+      return sql`(${r.op_id}, cast(${++chainSeq} as bigint), ${chainHash})`;
+    });
+    await sql`with v (id, s, h) as (values ${sql.join(values)})
+      update ops set chain_seq = v.s, row_hash = v.h from v where ops.op_id = v.id`.execute(db);
+    after = rows.at(-1);
+  }
+  await sql`drop index ops_chain_order`.execute(db);
+  return { chainSeq, chainHash };
+}
+
+/**
+ * Head office's actions that are not ops (stores, tills, PINs, tokens, programs, imports, webhooks, jobs): who, when,
+ * why and what, one append-only row each, written by the `ledger` command after the action succeeded.
+ */
+const actionLog: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('actions')
+      .addColumn('action_id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('details', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('actions_at').on('actions').column('at').execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ '0001_initial': initial, '0002_resolutions': resolutions }),
+  getMigrations: () =>
+    Promise.resolve({
+      '0001_initial': initial,
+      '0002_resolutions': resolutions,
+      '0003_transition': transition,
+      '0004_audit_chain': auditChain,
+      '0005_action_log': actionLog,
+    }),
 };

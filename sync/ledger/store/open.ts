@@ -108,6 +108,10 @@ export async function openPostgresPool(opts: PostgresStoreOptions): Promise<pg.P
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
   pool.on('error', opts.onPoolError ?? (() => undefined));
+  // pg reports a dropped connection through the pool only while it is idle; a connection checked out when the
+  // database restarts emits 'error' on its own client, which would otherwise crash the process. The query in flight
+  // still fails (and its group rolls back), and pg discards the broken connection when it is released.
+  pool.on('connect', (client) => client.on('error', opts.onPoolError ?? (() => undefined)));
   if (schema !== undefined) {
     try {
       await pool.query(`create schema if not exists ${schema}`);

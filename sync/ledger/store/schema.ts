@@ -3,6 +3,7 @@
  * number (BIGINT and NUMERIC are parsed to numbers on PostgreSQL, see open.ts). JSON is kept as TEXT so both
  * dialects store and compare it identically. Ids carry their brands so rows read back need no casts.
  */
+import type { MemberStatus } from '../../loyalty/lifecycle.ts';
 import type { OpKind } from '../../loyalty/ops.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 
@@ -44,6 +45,14 @@ export interface MembersTable {
   email: string | null;
   postal_address: string | null;
   created_at: number;
+  terms_version: string | null;
+  terms_answer: 'accepted' | 'refused' | null;
+  terms_at: number | null;
+  tier: string | null;
+  status: MemberStatus | null;
+  first_activity_at: number | null;
+  last_activity_at: number | null;
+  birthday: string | null;
 }
 
 export interface HoldsTable {
@@ -69,6 +78,17 @@ export interface OpsTable {
   ledger_seq: number | null;
   reversed_by: OpId | null;
   applied_at: number;
+  /** A burn's lot draws as JSON (null without lots). */
+  draws: string | null;
+  /** When the op took effect: the till's time corrected for skew (null only for rows older than migration 0003). */
+  at: number | null;
+  /**
+   * The row's place in the audit chain (sync/ledger/audit.ts), in commit order, gap-free from 1, and its hash chained
+   * from the row before. The store always sets both (migration 0004 chained older rows); null only in a row written
+   * around the store, which the audit reports.
+   */
+  chain_seq: number | null;
+  row_hash: string | null;
 }
 
 export interface ConflictsTable {
@@ -88,10 +108,69 @@ export interface ConflictsTable {
   resolved_at: number | null;
 }
 
-/** One row (id 1): the last ledger sequence used. */
+/** One row (id 1): the last ledger sequence and the last event sequence used, and the audit chain's head. */
 export interface CounterTable {
   id: number;
   ledger_seq: number;
+  event_seq: number;
+  /** The last op row's chain_seq and row_hash (0 and audit.ts's GENESIS_HASH before any op). */
+  chain_seq: number;
+  chain_hash: string;
+}
+
+export interface LotsTable {
+  lot_id: string;
+  member_id: MemberId;
+  earned_at: number;
+  expires_at: number | null;
+  points: Points;
+  original: Points;
+}
+
+export interface VouchersTable {
+  code: string;
+  member_id: MemberId;
+  op_id: OpId;
+  points: Points;
+  value_cents: number;
+  currency: string;
+  issued_at: number;
+  valid_until: number;
+  redeemed_at: number | null;
+  redeemed_by: string | null;
+  redeem_ref: string | null;
+}
+
+export interface EventsTable {
+  event_seq: number;
+  type: string;
+  member_id: string | null;
+  op_id: string | null;
+  at: number;
+  /** The event's data as JSON. */
+  data: string;
+}
+
+export interface WebhooksTable {
+  webhook_id: string;
+  url: string;
+  /** The HMAC key, as given by head office (needed to sign, so stored as is). */
+  secret: string;
+  created_at: number;
+  /** The last event seq delivered. */
+  cursor: number;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  disabled_at: number | null;
+}
+
+export interface NoticesTable {
+  member_id: MemberId;
+  program_version: number;
+  issued_at: number;
+  channel: string;
+  run_id: string;
 }
 
 export interface Database {
@@ -103,4 +182,23 @@ export interface Database {
   ops: OpsTable;
   conflicts: ConflictsTable;
   counter: CounterTable;
+  lots: LotsTable;
+  vouchers: VouchersTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  notices: NoticesTable;
+  actions: ActionsTable;
+}
+
+/** A head-office action that is not an op (migration 0005). */
+export interface ActionsTable {
+  /** UUIDv7: sorts by time. */
+  action_id: string;
+  at: number;
+  actor: string;
+  /** The command, e.g. `till revoke`. */
+  action: string;
+  reason: string | null;
+  /** Its arguments and options as JSON, secrets left out. */
+  details: string;
 }

@@ -5,11 +5,16 @@
  * Applying ops happens in `transaction`: the caller locks and loads what a group of batches needs in bulk, decides
  * every op with the pure `sync/loyalty` code, then writes everything back in one `write` call, in one commit.
  */
-import type { MemberState } from '../../loyalty/apply.ts';
+import type { MemberState, MemberTerms } from '../../loyalty/apply.ts';
+import type { LoyaltyEvent, NewEvent } from '../../loyalty/events.ts';
+import type { MemberStatus } from '../../loyalty/lifecycle.ts';
+import type { Draw, Lot } from '../../loyalty/lots.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import type { PinHash } from '../../protocol/pin.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
 
 export interface StoreRecord {
   storeId: StoreId;
@@ -44,6 +49,37 @@ export interface MemberRecord extends MemberState {
   email: string | null;
   postalAddress: string | null;
   createdAt: number;
+  terms: MemberTerms | null;
+  /** The tier held (null until the member's first op under lots-era code). */
+  tier: string | null;
+  status: MemberStatus | null;
+  firstActivityAt: number | null;
+  lastActivityAt: number | null;
+  /** Month and day, `MM-DD`, when the import gave one. */
+  birthday: string | null;
+}
+
+/** Head office's own store and till (migration 0003): the ops it makes (expire, adjust, bulk convert) are its. */
+export const HEAD_OFFICE_STORE = 'head-office' as StoreId;
+export const HEAD_OFFICE_TILL = 'head-office' as TillId;
+
+export interface VoucherRecord {
+  code: string;
+  memberId: MemberId;
+  opId: OpId;
+  points: Points;
+  valueCents: number;
+  currency: string;
+  issuedAt: number;
+  validUntil: number;
+  redeemedAt: number | null;
+  /** Who redeemed it (a till id or `head-office`), and their reference (a receipt). */
+  redeemedBy: string | null;
+  redeemRef: string | null;
+}
+
+export interface LotRecord extends Lot {
+  memberId: MemberId;
 }
 
 export interface StoredOp {
@@ -61,6 +97,10 @@ export interface StoredOp {
   reversedBy: OpId | null;
   /** The ledger's clock when the op was applied. */
   appliedAt: number;
+  /** For a burn, convert or negative adjust: the lots it drew from (a void restores them). */
+  draws?: Draw[] | null | undefined;
+  /** When the op took effect (the till's time corrected for skew); reports date movements by it. */
+  at?: number | undefined;
 }
 
 export interface ConflictRecord {
@@ -85,6 +125,7 @@ export interface ConflictResolution {
 }
 
 export interface GroupWrites {
+  /** New ops, appended to the audit chain (sync/ledger/audit.ts) in this order. */
   ops: StoredOp[];
   /** Ops reversed by a void applied in this group. */
   reversals: { opId: OpId; reversedBy: OpId }[];
@@ -101,6 +142,11 @@ export interface GroupWrites {
   holds: { storeId: StoreId; memberId: MemberId }[];
   /** The ledger sequence reached, stored so that restarts continue from it; must not be below `GroupTx.ledgerSeq()`. */
   ledgerSeq: number;
+  /** Lots created or changed (upsert by lotId). */
+  lots?: LotRecord[];
+  vouchers?: VoucherRecord[];
+  /** Events of the group's ops, in order; the store numbers them after the last event. */
+  events?: NewEvent[];
 }
 
 /**
@@ -117,6 +163,11 @@ export interface GroupTx {
   ledgerSeq(): Promise<number>;
   getPrograms(versions: readonly number[]): Promise<Map<number, Program>>;
   getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>>;
+  /** Every lot of the members holding points, and the lots named (a void's target lots, even when empty). */
+  getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>>;
+  /** Which of these voucher codes exist already. */
+  voucherCodesTaken(codes: readonly string[]): Promise<Set<string>>;
+  latestProgram(): Promise<Program | undefined>;
   write(w: GroupWrites): Promise<void>;
 }
 
@@ -128,6 +179,7 @@ export interface ImportMember {
   postalAddress: string | null;
   homeStoreId: StoreId | null;
   openingBalance: Points;
+  birthday?: string | null | undefined;
 }
 
 /** One page of a store's pull. */
@@ -150,6 +202,11 @@ export interface LedgerStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
   transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T>;
+  /**
+   * The Kysely handle, for reports and head-office jobs with queries of their own (liability, notices, webhooks).
+   * Never for op writes: those go through `transaction` and `GroupTx.write`.
+   */
+  kysely(): Kysely<Database>;
 
   addStore(store: { storeId: StoreId; name: string }): Promise<void>;
   getStore(storeId: StoreId): Promise<StoreRecord | undefined>;
@@ -187,6 +244,23 @@ export interface LedgerStore {
   listOps(tillId?: TillId): Promise<StoredOp[]>;
   listConflicts(filter?: { storeId?: StoreId; status?: ConflictRecord['status'] }): Promise<ConflictRecord[]>;
   listMembers(): Promise<MemberRecord[]>;
+  /** Members with an id after `after` ('' for the first page), in id order: keyset pages for jobs and exports. */
+  listMembersPage(after: string, limit: number): Promise<MemberRecord[]>;
+  /** Events after `cursor` (a seq), oldest first, at most `limit`. */
+  listEvents(cursor: number, limit: number): Promise<LoyaltyEvent[]>;
+  getVoucher(code: string): Promise<VoucherRecord | undefined>;
+  /** Marks a voucher redeemed, once: false when it was already redeemed (or does not exist). */
+  redeemVoucher(code: string, by: string, ref: string | null, at: number): Promise<boolean>;
+  /** Members with lots expired as of `asOf` still holding points, in member id order. */
+  membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]>;
+  /** Every lot of a member, FEFO order. */
+  lotsOf(memberId: MemberId): Promise<LotRecord[]>;
   /** sum(balance), sum(openingBalance) and sum of applied deltas, for the audit that nothing was created or lost. */
   totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }>;
+
+  // --- Till token rotation and revocation (`ledger till rotate|revoke`); the server re-reads tills to notice. ---
+  /** Replaces a till's token hash; false when there is no such till. */
+  setTillToken(tillId: TillId, tokenHash: string): Promise<boolean>;
+  /** Marks a till revoked at `at`, once: false when there is no such till or it was already revoked. */
+  revokeTill(tillId: TillId, at: number): Promise<boolean>;
 }

@@ -1,11 +1,12 @@
 /** The `ledger` command as head office runs it: real processes, clear codes, nothing changed on bad input. */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoProgram } from '../../../sync/ledger/demo-data.ts';
 import { withLuhn } from '../../../sync/loyalty/card.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { StoreId } from '../../../sync/loyalty/units.ts';
@@ -88,12 +89,28 @@ describe('ledger CLI', () => {
     [['till', 'add', 'bad id!', '--store', 'store-9'], 'BAD_ARGUMENT'],
     [['store', 'add', 'store-9', '--name', 'Again'], 'STORE_EXISTS'],
     [['serve', '--port', '99999'], 'BAD_ARGUMENT'],
+    [['serve', '--max-queued-ops', '0'], 'BAD_ARGUMENT'],
+    [['serve', '--max-group-ops', '2.5'], 'BAD_ARGUMENT'],
+    [['serve', '--max-group-ops', '1e3'], 'BAD_ARGUMENT'],
+    [['serve', '--max-queue-wait-ms', 'soon'], 'BAD_ARGUMENT'],
+    [['serve', '--max-queue-wait-ms', '99999999999999999999'], 'BAD_ARGUMENT'],
     [['program', 'set', '/nonexistent.json'], 'BAD_ARGUMENT'],
     [['members', 'import', '/nonexistent.csv'], 'FILE_NOT_FOUND'],
   ])('refuses %j with %s and exit status 2', async (args, code) => {
     const r = await ledger(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`error ${code}: `);
+  });
+
+  it.each([
+    ['--max-queued-ops', '-5'],
+    ['--max-group-ops', ''],
+    ['--max-queue-wait-ms', '12ms'],
+  ])('refuses serve %s %j, naming the flag, before opening the database', async (flag, value) => {
+    const r = await ledger('serve', `${flag}=${value}`);
+    expect(r.code).toBe(2);
+    // This data folder has no program yet: a flag checked after opening it would fail with NO_PROGRAM instead.
+    expect(r.stderr).toContain(`error BAD_ARGUMENT: ${flag} "${value}" is not a whole number above 0.`);
   });
 
   it('imports a valid members CSV and holds the members at the given store', async () => {
@@ -132,5 +149,46 @@ describe('ledger CLI', () => {
     const r = await ledger('program', 'set', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error PROGRAM_INVALID: .*currency/);
+  });
+
+  it('serves with the intake sizes given as flags', async () => {
+    const store = await openStore({ dataDir: dir });
+    try {
+      await store.putProgram(demoProgram(Date.now()));
+    } finally {
+      await store.close();
+    }
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        '--data',
+        dir,
+        'serve',
+        '--port',
+        '0',
+        '--max-queued-ops',
+        '1000',
+        '--max-group-ops',
+        '100',
+        '--max-queue-wait-ms=500',
+      ],
+      { env: sqliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('ledger listening on')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited ${String(code)}: ${out}`)));
+      });
+      expect(out).toContain('intake: max queued ops 1000, max group ops 100, max queue wait 500 ms');
+    } finally {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    }
   });
 });

@@ -104,9 +104,11 @@ describe('demoMembers', () => {
   it('round-trips through the member CSV import', () => {
     const field = (v: string | number | null) => `"${String(v ?? '').replace(/"/g, '""')}"`;
     const text = [
-      'card,name,email,postal_address,home_store,opening_balance',
+      'card,name,email,postal_address,home_store,opening_balance,birthday',
       ...members.map((m) =>
-        [m.card, m.name, m.email, m.postalAddress, m.homeStoreId, m.openingBalance].map(field).join(','),
+        [m.card, m.name, m.email, m.postalAddress, m.homeStoreId, m.openingBalance, m.birthday ?? null]
+          .map(field)
+          .join(','),
       ),
     ].join('\n');
     const ids = members.map((m) => m.memberId);

@@ -1,4 +1,7 @@
-/** The intake: concurrent batches grouped into one commit, authorizations first, a bounded queue, isolated failures. */
+/**
+ * The intake: concurrent batches grouped into one commit, background groups sized to a time budget, authorizations
+ * first, a bounded queue, isolated failures.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +47,25 @@ describe('ledger intake', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const intake = (over: { maxQueuedOps?: number; maxGroupOps?: number } = {}) =>
+  /** Ops in each committed group, in commit order. */
+  let groups: number[];
+  beforeEach(() => {
+    groups = [];
+  });
+  const intake = (
+    over: { maxQueuedOps?: number; maxGroupOps?: number; groupBudgetMs?: number; minGroupOps?: number } = {},
+  ) =>
     new Intake(store, {
       maxQueuedOps: over.maxQueuedOps ?? 100_000,
       maxGroupOps: over.maxGroupOps ?? 10_000,
+      ...(over.groupBudgetMs !== undefined ? { groupBudgetMs: over.groupBudgetMs } : {}),
+      ...(over.minGroupOps !== undefined ? { minGroupOps: over.minGroupOps } : {}),
       logger: createLogger('silent'),
       context: () => ({ now: Date.now(), newConflictId: () => crypto.randomUUID(), clockToleranceMs: () => 120_000 }),
-      onCommitted: () => Promise.resolve(),
+      onCommitted: (g) => {
+        groups.push(g.outcomes.reduce((n, o) => n + o.results.length, 0));
+        return Promise.resolve();
+      },
     });
   const batchOf = (i: number, n: number): Batch => {
     const till = tills[i];
@@ -79,6 +94,21 @@ describe('ledger intake', () => {
     await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
     expect(transactions).toBe(4);
     expect((await store.totals()).ops).toBe(200);
+  });
+
+  it('sizes background groups to the time budget at the measured rate, within [minGroupOps, maxGroupOps]', async () => {
+    // Before any commit is measured the lane assumes 10 ops/ms: a 10 ms budget is 100 ops, four batches of 25.
+    const q = intake({ groupBudgetMs: 10, minGroupOps: 25 });
+    expect(q.groupLimit).toBe(100);
+    await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    expect(groups[0]).toBe(100);
+    expect(groups.length).toBeGreaterThan(1);
+    expect(groups.every((n) => n <= 100)).toBe(true);
+    expect((await store.totals()).ops).toBe(200);
+    // The bounds win over the budget.
+    expect(intake({ groupBudgetMs: 10_000, maxGroupOps: 300 }).groupLimit).toBe(300);
+    expect(intake({ groupBudgetMs: 1, minGroupOps: 40 }).groupLimit).toBe(40);
+    expect(intake({ groupBudgetMs: 1, minGroupOps: 40, maxGroupOps: 30 }).groupLimit).toBe(30);
   });
 
   it('commits an authorization ahead of the background pushes queued before it', async () => {

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  MEMBER_CSV_COLUMNS,
   MEMBER_CSV_MAX_BYTES,
   MEMBER_CSV_MAX_ERRORS,
   MEMBER_CSV_MAX_ROWS,
@@ -24,7 +23,7 @@ const codes = (r: MemberCsvResult) => errorsOf(r).map((e) => [e.line, e.code]);
 const CARD_A = '6280000000000008';
 const CARD_B = '6280123456789013';
 const CARD_C = withLuhn('628055555555555');
-const HEADER = MEMBER_CSV_COLUMNS.join(',');
+const HEADER = 'card,name,email,postal_address,home_store,opening_balance';
 
 /** Quotes every field, doubling quotes, as a spreadsheet export would. */
 const csvField = (v: string) => `"${v.replace(/"/g, '""')}"`;
@@ -51,6 +50,7 @@ describe('parseMembersCsv: accepted files', () => {
           postalAddress: '12 Station Road\nLeeds\nLS6 2AB',
           homeStoreId: 'leeds-01',
           openingBalance: 1250,
+          birthday: null,
         },
       ],
     });
@@ -69,8 +69,19 @@ describe('parseMembersCsv: accepted files', () => {
           postalAddress: null,
           homeStoreId: null,
           openingBalance: 0,
+          birthday: null,
         },
       ],
+    });
+  });
+
+  it('keeps only the month and day of a birthday, and refuses one that is not a date', () => {
+    const ok = parse(`card,name,birthday\n${CARD_A},Ada,1815-12-10\n`);
+    expect(ok.ok && ok.rows[0]?.birthday).toBe('12-10');
+    expect(parse(`card,name,birthday\n${CARD_A},Ada,02-29\n`)).toMatchObject({ ok: true });
+    expect(parse(`card,name,birthday\n${CARD_A},Ada,02-30\n`)).toMatchObject({
+      ok: false,
+      errors: [{ line: 2, code: 'CSV_ROW_INVALID', message: 'Line 2, birthday: the birthday is not a date.' }],
     });
   });
 
@@ -304,6 +315,7 @@ describe('parseMembersCsv: properties', () => {
             postalAddress: orNull(r.postalAddress),
             homeStoreId: orNull(r.homeStore),
             openingBalance: Number(orNull(r.openingBalance) ?? 0),
+            birthday: null,
           })),
         );
         expect(parse(toCsv(first.rows, eol))).toEqual(first);

@@ -1,9 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quoteEarn } from '../../../sync/loyalty/earn.ts';
-import { pointsToNextReward, receiptMessages, receiptText } from '../../../sync/loyalty/receipt.ts';
+import { makeVoucherCode } from '../../../sync/loyalty/closing.ts';
+import type { Closing } from '../../../sync/loyalty/closing.ts';
+import type { ConvertOp } from '../../../sync/loyalty/ops.ts';
+import type { Program } from '../../../sync/loyalty/program.ts';
+import {
+  pointsToNextReward,
+  receiptMessages,
+  receiptText,
+  voucherLines,
+  voucherValidUntil,
+} from '../../../sync/loyalty/receipt.ts';
 import type { ReceiptMember } from '../../../sync/loyalty/receipt.ts';
-import type { Points } from '../../../sync/loyalty/units.ts';
+import type { Cents, Points } from '../../../sync/loyalty/units.ts';
 import { arbProgram, baseProgram, burnOp, earnOp, enrolOp, line, opId, voidOp } from './fixtures.ts';
 
 const view = (over: Partial<ReceiptMember> = {}): ReceiptMember => ({
@@ -137,5 +147,157 @@ describe('receiptText', () => {
     });
     expect(text).toMatch(/^Balance review +write-off$/m);
     expect(text).toContain('Reason: double redemption');
+  });
+});
+
+describe('the closing on receipts and in the messages', () => {
+  const at = Date.UTC(2025, 2, 14, 9, 30, 0);
+  /** Earning stops at midnight ending 20 March, burning at midnight ending 31 March; a window from the 21st. */
+  const closing: Closing = {
+    earnUntil: Date.UTC(2025, 2, 21),
+    burnDeadline: Date.UTC(2025, 3, 1),
+    burnWindow: {
+      startsAt: Date.UTC(2025, 2, 21),
+      endsAt: Date.UTC(2025, 3, 1),
+      rewards: [{ id: 'mini', name: 'Mini treat', points: 50, kind: 'small' }],
+    },
+    termsVersion: 'v2',
+    conversionPct: 125,
+    voucherValidDays: 30,
+  };
+  const program: Program = { ...baseProgram(), closing };
+
+  it('puts the deadline first while earning runs, and says nothing of it without a time or a closing', () => {
+    expect(receiptMessages(program, view(), at)[0]).toBe(
+      'The programme is closing: points are earned until 20 March 2025. Use your points by 31 March 2025.',
+    );
+    expect(receiptMessages(program, view()).join(' ')).not.toContain('closing');
+    expect(receiptMessages(baseProgram(), view(), at).join(' ')).not.toContain('Use your points');
+  });
+
+  it('once earning stops: the deadline, the window rewards within reach, no points to earn, no campaign', () => {
+    const during = Date.UTC(2025, 2, 25);
+    const fresh = { ...program, earn: { ...program.earn, campaigns: [] } };
+    expect(receiptMessages(fresh, view({ displayed: 60 }), during)).toEqual([
+      'Use your points by 31 March 2025.',
+      'You can redeem Mini treat (50 points) today.',
+    ]);
+  });
+
+  it('after the deadline: the programme has closed, nothing to redeem', () => {
+    expect(receiptMessages(program, view({ displayed: 600 }), Date.UTC(2025, 3, 1))).toEqual([
+      'The programme has closed: points could be used until 31 March 2025.',
+    ]);
+  });
+
+  it('keeps points to the next reward while earning runs', () => {
+    expect(receiptMessages(program, view(), at)).toContain('120 points to your next reward: £5 off.');
+  });
+});
+
+describe('tier reached', () => {
+  it('says so when the member moved into a higher tier, not otherwise', () => {
+    const after = view({ lifetimePoints: 1_900, lifetimeEstimate: 2_100 });
+    expect(receiptMessages(baseProgram(), after, undefined, { lifetimePoints: 1_900 })).toContain(
+      'Congratulations: you have reached Silver!',
+    );
+    expect(receiptMessages(baseProgram(), after, undefined, { lifetimePoints: 2_000 }).join(' ')).not.toContain(
+      'reached',
+    );
+    expect(receiptMessages(baseProgram(), after).join(' ')).not.toContain('reached');
+  });
+
+  it("an earn's receipt tells the tier reached with the till's lifetime estimate, and prints the new tier", () => {
+    const lines = [line(30_000)];
+    const quote = quoteEarn(baseProgram(), { lifetimePoints: 1_900, welcomeGiven: true }, lines, 0);
+    const text = receiptText({
+      program: baseProgram(),
+      op: earnOp(8, lines, { quotedPoints: quote.points }),
+      view: view({ lifetimePoints: 1_900, lifetimeEstimate: 1_900 + quote.points, displayed: 380 + quote.points }),
+      quote,
+      at: Date.UTC(2025, 2, 14),
+    });
+    expect(text).toMatch(/^Tier +Silver$/m);
+    expect(text.replace(/\n/g, ' ')).toContain('Congratulations: you have reached Silver!');
+    // Without the estimate (a view that knows only the confirmed points) nothing is claimed.
+    const plain = receiptText({
+      program: baseProgram(),
+      op: earnOp(8, lines, { quotedPoints: quote.points }),
+      view: view({ lifetimePoints: 2_100 }),
+      quote,
+      at: Date.UTC(2025, 2, 14),
+    });
+    expect(plain).not.toContain('reached');
+  });
+});
+
+describe('receipts of the closing ops', () => {
+  const program: Program = {
+    ...baseProgram(),
+    closing: {
+      earnUntil: Date.UTC(2025, 2, 1),
+      burnDeadline: Date.UTC(2025, 3, 1),
+      conversionPct: 120,
+      voucherValidDays: 30,
+      termsVersion: 'v2',
+    },
+  };
+  const at = Date.UTC(2025, 2, 14, 9, 30, 0);
+  const common = () => {
+    const { kind: _kind, targetOpId: _target, reason: _reason, ...c } = voidOp(9, opId(3));
+    return { ...c, at };
+  };
+
+  it('prints a conversion as a gift voucher: points, face value, value, code and last valid day', () => {
+    const code = makeVoucherCode(new Uint8Array(12).fill(7));
+    const op: ConvertOp = {
+      ...common(),
+      kind: 'convert',
+      points: 380 as Points,
+      valueCents: 456 as Cents,
+      voucherCode: code,
+    };
+    const text = receiptText({ program, op, view: view({ confirmed: 0, displayed: 0 }), at });
+    expect(text).toMatch(/^Points converted +-380$/m);
+    expect(text).toMatch(/^ {2}face value +£3\.80$/m);
+    expect(text).toContain('GIFT VOUCHER');
+    expect(text).toMatch(/^Value +£4\.56$/m);
+    expect(text).toContain(`Code:\n  ${code}`);
+    expect(text).toMatch(/^Valid until +13 April 2025$/m);
+    expect(text).toMatch(/^Balance +0$/m);
+    for (const l of text.split('\n')) expect(l.length).toBeLessThanOrEqual(40);
+    // The ledger's own validity, when the till knows it, wins.
+    const given = receiptText({ program, op, view: view(), at, voucherValidUntil: Date.UTC(2025, 3, 20) });
+    expect(given).toMatch(/^Valid until +19 April 2025$/m);
+    expect(voucherLines(program, op)).toContain(`  ${code}`);
+    expect(voucherValidUntil(program, op)).toBe(at + 30 * 86_400_000);
+  });
+
+  it('prints a terms answer, and a burn of a window reward by its name', () => {
+    const terms = receiptText({
+      program,
+      op: { ...common(), kind: 'terms', termsVersion: 'v2', answer: 'refused' },
+      view: view(),
+      at,
+    });
+    expect(terms).toMatch(/^New programme terms v2 +refused$/m);
+    const windowed: Program = {
+      ...program,
+      closing: {
+        ...program.closing!,
+        burnWindow: {
+          startsAt: 0,
+          endsAt: Date.UTC(2025, 3, 1),
+          rewards: [{ id: 'mini', name: 'Mini treat', points: 50, kind: 'small' }],
+        },
+      },
+    };
+    const burn = receiptText({
+      program: windowed,
+      op: burnOp(10, { type: 'reward', rewardId: 'mini' }, 50),
+      view: view(),
+      at,
+    });
+    expect(burn).toMatch(/^Mini treat +-50$/m);
   });
 });

@@ -38,6 +38,20 @@ describe('manager PIN', () => {
     expect(await t.engine.checkManagerPin(PIN)).toBe(true);
   });
 
+  it('counts wrong PINs tried at the same time one by one, so they cannot get past the lockout', async () => {
+    const t = await tillWithPin();
+    const tries = await Promise.allSettled(Array.from({ length: 12 }, () => t.engine.checkManagerPin('0000')));
+    expect(tries.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(tries.filter((r) => r.status === 'rejected')).toHaveLength(7);
+    await expect(t.engine.checkManagerPin(PIN)).rejects.toMatchObject({ code: 'PIN_LOCKED' });
+  });
+
   it('keeps the count of wrong PINs across a reload of the till', async () => {
     const t = await tillWithPin();
     for (let i = 0; i < 4; i++) await t.engine.checkManagerPin('0000');

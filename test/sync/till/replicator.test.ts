@@ -2,6 +2,7 @@ import { VirtualTimeScheduler, firstValueFrom, filter } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BasketLine } from '../../../sync/loyalty/ops.ts';
 import type { Cents, Points } from '../../../sync/loyalty/units.ts';
+import { PushResponseSchema } from '../../../sync/protocol/messages.ts';
 import type { PushRequest, PushResponse } from '../../../sync/protocol/messages.ts';
 import { getMeta } from '../../../sync/till/db.ts';
 import { Replicator } from '../../../sync/till/replicator.ts';
@@ -103,6 +104,64 @@ describe('push', () => {
     const status = await firstValueFrom(replicator.status$);
     expect(status.lastError).toEqual({ code: 'OVERLOADED', message: 'busy' });
     expect(await getMeta(t.db, 'lastError')).toEqual({ code: 'OVERLOADED', message: 'busy' });
+  });
+
+  it('counts the OVERLOADED answers it gets (not the shed events that come with them) for the manager', async () => {
+    const { t, replicator, transport } = await setup();
+    await started(replicator);
+    await replicator.pullAll();
+    expect((await firstValueFrom(replicator.status$)).shedCount).toBe(0);
+    const { op } = await t.engine.earn({ memberId: M1, lines: lines(100) });
+    const overloaded = (): Promise<PushResponse> =>
+      Promise.resolve({ ok: false, error: { code: 'OVERLOADED', message: 'busy', retryAfterMs: 250 } });
+    const push = transport.push.bind(transport);
+    transport.push = overloaded;
+    transport.authorize = overloaded;
+    expect(await replicator.pushBatch()).toBe(false);
+    transport.shed.next({ retryAfterMs: 250 });
+    expect(await replicator.pushBatch()).toBe(false);
+    await replicator.authorize([op.op], 500);
+    expect((await firstValueFrom(replicator.status$)).shedCount).toBe(3);
+    // A success does not reset it: it counts the rush since the replicator started.
+    transport.push = push;
+    expect(await replicator.pushBatch()).toBe(true);
+    expect((await firstValueFrom(replicator.status$)).shedCount).toBe(3);
+  });
+
+  it("keeps the ledger's load from the last ack that carried one, with the time it came", async () => {
+    const { t, replicator, transport } = await setup();
+    await replicator.pullAll();
+    expect(await firstValueFrom(replicator.status$)).toMatchObject({ ledgerLoad: null, ledgerLoadAt: null });
+    const push = transport.push.bind(transport);
+    let load: { queuedOps: number; shedTotal: number } | undefined = { queuedOps: 4200, shedTotal: 17 };
+    // Through the wire schema, as the socket transport parses an ack.
+    transport.push = async (req) => {
+      const res = await push(req);
+      return PushResponseSchema.parse(res.ok && load ? { ...res, load } : res);
+    };
+    await t.engine.earn({ memberId: M1, lines: lines(100) });
+    expect(await replicator.pushBatch()).toBe(true);
+    const at = t.clock.now();
+    expect(await firstValueFrom(replicator.status$)).toMatchObject({
+      ledgerLoad: { queuedOps: 4200, shedTotal: 17 },
+      ledgerLoadAt: at,
+    });
+    // An older ledger's ack (no load) still parses, and leaves the last reading (and its time) as it was.
+    load = undefined;
+    t.clock.advance(5_000);
+    await t.engine.earn({ memberId: M1, lines: lines(100) });
+    expect(await replicator.pushBatch()).toBe(true);
+    expect(await firstValueFrom(replicator.status$)).toMatchObject({
+      ledgerLoad: { queuedOps: 4200, shedTotal: 17 },
+      ledgerLoadAt: at,
+    });
+    load = { queuedOps: 0, shedTotal: 18 };
+    await t.engine.earn({ memberId: M1, lines: lines(100) });
+    expect(await replicator.pushBatch()).toBe(true);
+    expect(await firstValueFrom(replicator.status$)).toMatchObject({
+      ledgerLoad: { queuedOps: 0, shedTotal: 18 },
+      ledgerLoadAt: at + 5_000,
+    });
   });
 });
 

@@ -64,6 +64,12 @@ export function member(n: number, over: Partial<MemberRecord> = {}): MemberRecor
     email: null,
     postalAddress: null,
     createdAt: T0,
+    terms: null,
+    tier: null,
+    status: null,
+    firstActivityAt: null,
+    lastActivityAt: null,
+    birthday: null,
     ...over,
   };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chainRowHash, GENESIS_HASH } from '../../../../sync/ledger/audit.ts';
 import { openStore } from '../../../../sync/ledger/store/open.ts';
 import type { GroupWrites, LedgerStore, MemberRecord } from '../../../../sync/ledger/store/types.ts';
 import {
@@ -430,6 +431,12 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         email: 'm1@example.com',
         postalAddress: '1 High Street',
         createdAt: T0 + 5,
+        terms: null,
+        tier: null,
+        status: null,
+        firstActivityAt: null,
+        lastActivityAt: null,
+        birthday: null,
       });
       expect(await store.transaction((tx) => tx.ledgerSeq())).toBe(3);
       expect((await store.holdersOf([memberId(2)])).get(memberId(2))).toEqual([S1]);
@@ -623,6 +630,37 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect((await store.getOp(opId(1)))?.reversedBy).toBe(opId(2));
       expect((await store.getOp(opId(n)))?.reversedBy).toBeNull();
       expect((await store.getTill(T1))?.lastSeq).toBe(n);
+    });
+
+    it('chains op rows in commit order across groups and processes, the head kept in the counter', async () => {
+      await seedStoresAndTills();
+      // Four groups at once; on PostgreSQL from two store instances, as two ledger processes would (on SQLite a second
+      // connection in this process would block the event loop on the first's lock: better-sqlite3 is synchronous).
+      const other = factory.dialect === 'postgres' ? await open() : store;
+      await Promise.all(
+        [store, other, store, other].map((s, g) =>
+          s.transaction(async (tx) => {
+            const seq = await tx.ledgerSeq();
+            await yieldTurns();
+            const ops = [1, 2].map((i) =>
+              earn({ n: 10 * g + i, till: g % 2 === 0 ? T1 : T2, store: S1, seq: 10 * g + i, member: 1 }, 1),
+            );
+            await tx.write({ ...emptyWrites(seq + 1), ops });
+          }),
+        ),
+      );
+      const rows = await store.kysely().selectFrom('ops').selectAll().orderBy('chain_seq').execute();
+      expect(rows.map((r) => r.chain_seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      // Each group's two ops next to each other, in write order.
+      for (let i = 0; i < 8; i += 2) expect(rows[i + 1]?.seq).toBe((rows[i]?.seq ?? 0) + 1);
+      let prev = GENESIS_HASH;
+      for (const r of rows) {
+        expect(r.row_hash).toBe(chainRowHash(prev, r));
+        prev = r.row_hash ?? '';
+      }
+      expect(await store.kysely().selectFrom('counter').select(['chain_seq', 'chain_hash']).execute()).toEqual([
+        { chain_seq: 8, chain_hash: prev },
+      ]);
     });
 
     it('runs concurrent transactions one after another: the second sees the first’s write', async () => {

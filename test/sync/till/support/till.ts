@@ -58,6 +58,8 @@ export async function makeTill(
     factory?: IDBFactory;
     withProgram?: boolean;
     ids?: () => string;
+    /** The engine's source of random bytes (voucher codes); default the CSPRNG. */
+    randomBytes?: (n: number) => Uint8Array;
   } = {},
 ): Promise<TestTill> {
   const factory = opts.factory ?? new IDBFactory();
@@ -72,6 +74,7 @@ export async function makeTill(
     clock,
     newId: ids,
     ...(opts.link ? { link: opts.link } : {}),
+    ...(opts.randomBytes ? { randomBytes: opts.randomBytes } : {}),
   });
   return {
     factory,

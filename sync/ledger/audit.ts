@@ -1,0 +1,456 @@
+/**
+ * The ledger's audit trail. The ops table is an append-only hash chain in commit order: every row has its place,
+ * `chain_seq` (gap-free from 1), and `row_hash` = sha256(the previous row's hash + '\n' + the row's immutable fields
+ * as one canonical JSON array), the first row chaining from `GENESIS_HASH`. The counter row keeps the chain's head
+ * (last chain_seq and hash), written in the same transaction as the rows, so concurrent groups chain in commit order
+ * (store/kysely-store.ts writes the chain, migration 0004 chained the rows already there).
+ *
+ * `reversed_by` is the one column a later void sets, so it is outside the row hash; instead every reversed_by must
+ * name a chained, not rejected, void of that op, and every such void's target must name it back.
+ *
+ * `verifyAuditChain` reads the chain in pages (bounded memory), recomputes every hash and reports the first problem
+ * found in chain order. What it cannot see: a rewrite of the whole chain from some row to the head, counter included,
+ * by someone who knows this scheme; the head it prints, kept elsewhere, shows that (compare it with a later run).
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { MemberId, OpId } from '../loyalty/units.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { Database } from './store/schema.ts';
+import type { LedgerStore } from './store/types.ts';
+
+/** The hash the first row chains from (the counter's chain_hash before any op). */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The op row's columns under the row hash: all but reversed_by (set later by a void) and the chain's own two. */
+export interface ChainedFields {
+  op_id: string;
+  till_id: string;
+  seq: number;
+  member_id: string;
+  kind: string;
+  content_hash: string;
+  op: string;
+  outcome: string;
+  delta: number | null;
+  ledger_seq: number | null;
+  applied_at: number;
+  draws: string | null;
+  at: number | null;
+}
+
+/** The hash of a row chained after a row of hash `prev`: one sha256 over `prev`, a newline and the fields' JSON. */
+export function chainRowHash(prev: string, r: ChainedFields): string {
+  const fields = JSON.stringify([
+    r.op_id,
+    r.till_id,
+    r.seq,
+    r.member_id,
+    r.kind,
+    r.content_hash,
+    r.op,
+    r.outcome,
+    r.delta,
+    r.ledger_seq,
+    r.applied_at,
+    r.draws,
+    r.at,
+  ]);
+  return createHash('sha256').update(`${prev}\n${fields}`).digest('hex');
+}
+
+export type AuditProblemKind =
+  'EDITED' | 'REMOVED' | 'REORDERED' | 'INSERTED' | 'COUNTER_MISMATCH' | 'REVERSAL_MISMATCH' | 'BALANCE_MISMATCH';
+
+export interface AuditProblem {
+  kind: AuditProblemKind;
+  /** The place in the chain where it shows (for a removed row, the first missing place); null for a balance. */
+  chainSeq: number | null;
+  /** The op concerned, when there is one. */
+  opId: OpId | null;
+  memberId: MemberId | null;
+  /** One sentence for a person. */
+  message: string;
+}
+
+export interface AuditReport {
+  /** Op rows whose hash was recomputed. */
+  rowsChecked: number;
+  membersChecked: number;
+  /** The chain's head as verified (the counter's when intact): keep it to compare with a later run. */
+  head: { chainSeq: number; hash: string };
+  /** The first problem, in chain order; null when the ledger is intact. */
+  problem: AuditProblem | null;
+}
+
+export interface AuditProgress {
+  rowsChecked: number;
+  /** The chain's length as the counter records it (grows while a live ledger commits). */
+  rowsTotal: number;
+}
+
+/** Rows read per query. */
+const PAGE = 1000;
+
+type ChainRow = ChainedFields & { chain_seq: number; row_hash: string | null; reversed_by: string | null };
+type LinkRow = Pick<ChainRow, 'op_id' | 'chain_seq' | 'kind' | 'op' | 'outcome' | 'reversed_by'>;
+
+const ROW_COLUMNS = [
+  'chain_seq',
+  'row_hash',
+  'reversed_by',
+  'op_id',
+  'till_id',
+  'seq',
+  'member_id',
+  'kind',
+  'content_hash',
+  'op',
+  'outcome',
+  'delta',
+  'ledger_seq',
+  'applied_at',
+  'draws',
+  'at',
+] as const;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Verifies the ledger's op log and books: the chain (no gap, starting at 1, every hash recomputed), the counter's
+ * head, each op's content hash, reversal links both ways, then every member's balance = opening + Σ deltas.
+ * Safe on a live ledger: rows committed while it runs are verified too.
+ */
+export async function verifyAuditChain(
+  store: LedgerStore,
+  onProgress?: (p: AuditProgress) => void,
+): Promise<AuditReport> {
+  const db = store.kysely();
+  let prev = GENESIS_HASH;
+  let last = 0;
+  let rowsChecked = 0;
+  const report = (problem: AuditProblem | null, membersChecked = 0): AuditReport => ({
+    rowsChecked,
+    membersChecked,
+    head: { chainSeq: last, hash: prev },
+    problem,
+  });
+
+  let counter = await readHead(db);
+  for (;;) {
+    let progressed = false;
+    for (;;) {
+      const rows = await readPage(db, last);
+      if (rows.length === 0) break;
+      progressed = true;
+      const links = await readLinks(db, rows);
+      for (const [i, row] of rows.entries()) {
+        const expected = last + 1;
+        if (row.chain_seq < expected)
+          return report(
+            problem('INSERTED', row, `op ${row.op_id} takes chain place ${row.chain_seq}, which another op holds.`),
+          );
+        if (row.chain_seq > expected) {
+          const missing = row.chain_seq - 1 === expected ? `${expected}` : `${expected} to ${row.chain_seq - 1}`;
+          return report({
+            kind: 'REMOVED',
+            chainSeq: expected,
+            opId: null,
+            memberId: null,
+            message: `chain place ${missing} is missing: the op row there was removed (the chain resumes with op ${row.op_id} at ${row.chain_seq}).`,
+          });
+        }
+        if (chainRowHash(prev, row) !== row.row_hash) {
+          counter = await readHead(db);
+          return report(await classifyBreak(db, prev, row, rows[i + 1], counter));
+        }
+        if (!contentHashMatches(row))
+          return report(
+            problem(
+              'EDITED',
+              row,
+              `op ${row.op_id} at chain place ${row.chain_seq}: its content hash does not match its op JSON (both edited, the chain recomputed).`,
+            ),
+          );
+        const reversal = checkReversal(row, links);
+        if (reversal) return report(reversal);
+        prev = row.row_hash;
+        last = row.chain_seq;
+        rowsChecked++;
+      }
+      if (counter.chainSeq < last) counter = await readHead(db);
+      onProgress?.({ rowsChecked, rowsTotal: Math.max(counter.chainSeq, last) });
+    }
+    // The counter is written in the same transaction as the rows: a head beyond the last row read is a row removed
+    // at the end, unless groups committed meanwhile (then read on).
+    counter = await readHead(db);
+    if (counter.chainSeq > last && progressed) continue;
+    if (counter.chainSeq > last)
+      return report({
+        kind: 'REMOVED',
+        chainSeq: last + 1,
+        opId: null,
+        memberId: null,
+        message: `the chain ends at place ${last} but the counter records ${counter.chainSeq}: the last ${counter.chainSeq - last} op row(s) were removed.`,
+      });
+    if (counter.chainSeq < last)
+      return report({
+        kind: 'INSERTED',
+        chainSeq: counter.chainSeq + 1,
+        opId: null,
+        memberId: null,
+        message: `the counter records the chain's head at place ${counter.chainSeq} but rows run on to ${last}: rows were appended around the ledger (or the counter was rolled back).`,
+      });
+    if (counter.chainHash !== prev)
+      return report({
+        kind: 'COUNTER_MISMATCH',
+        chainSeq: last,
+        opId: null,
+        memberId: null,
+        message: `the counter's chain hash ${counter.chainHash.slice(0, 12)}… is not the hash of the last row (place ${last}, ${prev.slice(0, 12)}…).`,
+      });
+    break;
+  }
+
+  const unchained = await db
+    .selectFrom('ops')
+    .select(['op_id', 'till_id', 'seq'])
+    .where((eb) => eb.or([eb('chain_seq', 'is', null), eb('chain_seq', '<', 1)]))
+    .limit(1)
+    .executeTakeFirst();
+  if (unchained)
+    return report({
+      kind: 'INSERTED',
+      chainSeq: null,
+      opId: unchained.op_id,
+      memberId: null,
+      message: `op ${unchained.op_id} (till ${unchained.till_id}, seq ${unchained.seq}) has no place in the chain: it was written around the ledger.`,
+    });
+
+  const books = await checkBalances(db);
+  return report(books.problem, books.members);
+}
+
+function problem(kind: AuditProblemKind, row: ChainRow, message: string): AuditProblem {
+  return { kind, chainSeq: row.chain_seq, opId: row.op_id as OpId, memberId: null, message };
+}
+
+async function readHead(db: Kysely<Database>): Promise<{ chainSeq: number; chainHash: string }> {
+  const r = await db
+    .selectFrom('counter')
+    .select(['chain_seq', 'chain_hash'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  return { chainSeq: r.chain_seq, chainHash: r.chain_hash };
+}
+
+/** The rows after chain place `after`, in chain order; a place held twice (a unique index dropped) comes twice. */
+async function readPage(db: Kysely<Database>, after: number): Promise<ChainRow[]> {
+  const rows = await db
+    .selectFrom('ops')
+    .select(ROW_COLUMNS)
+    .where('chain_seq', '>=', after)
+    .orderBy('chain_seq')
+    .orderBy('op_id')
+    .limit(PAGE + 1)
+    .execute();
+  // `>=`: a second row at the last place verified shows as taking a place already held.
+  const out: ChainRow[] = [];
+  let skipped = false;
+  for (const r of rows) {
+    if (r.chain_seq === null) continue;
+    if (r.chain_seq === after && !skipped && after > 0) {
+      skipped = true;
+      continue;
+    }
+    out.push({ ...r, chain_seq: r.chain_seq });
+  }
+  return out.slice(0, PAGE);
+}
+
+/** The ops a page's reversal links name: the voids that reversed its ops and the targets of its voids. */
+async function readLinks(db: Kysely<Database>, rows: readonly ChainRow[]): Promise<Map<string, LinkRow>> {
+  const ids = new Set<string>();
+  for (const r of rows) {
+    if (r.reversed_by !== null) ids.add(r.reversed_by);
+    const target = voidTarget(r);
+    if (target !== undefined) ids.add(target);
+  }
+  const out = new Map<string, LinkRow>();
+  if (ids.size === 0) return out;
+  const found = await db
+    .selectFrom('ops')
+    .select(['op_id', 'chain_seq', 'kind', 'op', 'outcome', 'reversed_by'])
+    .where('op_id', 'in', [...ids] as OpId[])
+    .execute();
+  for (const f of found) out.set(f.op_id, { ...f, chain_seq: f.chain_seq ?? 0 });
+  return out;
+}
+
+/** A void not rejected: the op it reversed. */
+function voidTarget(r: Pick<ChainRow, 'kind' | 'op' | 'outcome'>): string | undefined {
+  if (r.kind !== 'void') return undefined;
+  try {
+    if ((JSON.parse(r.outcome) as { status?: unknown }).status === 'rejected') return undefined;
+    const target = (JSON.parse(r.op) as { targetOpId?: unknown }).targetOpId;
+    return typeof target === 'string' ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkReversal(row: ChainRow, links: ReadonlyMap<string, LinkRow>): AuditProblem | null {
+  if (row.reversed_by !== null) {
+    const v = links.get(row.reversed_by);
+    if (!v || voidTarget(v) !== row.op_id)
+      return problem(
+        'REVERSAL_MISMATCH',
+        row,
+        `op ${row.op_id} at chain place ${row.chain_seq} is marked reversed by ${row.reversed_by}, which is not a void of it.`,
+      );
+  }
+  const target = voidTarget(row);
+  if (target !== undefined) {
+    const t = links.get(target);
+    if (t?.reversed_by !== row.op_id) {
+      const was = t
+        ? t.reversed_by === null
+          ? 'not marked reversed'
+          : `marked reversed by ${t.reversed_by}`
+        : 'missing';
+      return {
+        kind: 'REVERSAL_MISMATCH',
+        chainSeq: t ? t.chain_seq : row.chain_seq,
+        opId: (t ? t.op_id : row.op_id) as OpId,
+        memberId: null,
+        message: `void ${row.op_id} at chain place ${row.chain_seq} reversed op ${target}, but that op is ${was}.`,
+      };
+    }
+  }
+  return null;
+}
+
+/** The content hash is of the op's canonical JSON, which is the text stored (older rows: parse and canonicalise). */
+function contentHashMatches(row: ChainRow): boolean {
+  if (sha256(row.op) === row.content_hash) return true;
+  try {
+    return sha256(canonicalJson(JSON.parse(row.op))) === row.content_hash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Says what a row whose hash does not follow from the chain before it shows: a row beyond the counter's head or one
+ * its successor skips is INSERTED; an intact row that follows another row of the chain is REORDERED; else EDITED.
+ */
+async function classifyBreak(
+  db: Kysely<Database>,
+  prev: string,
+  row: ChainRow,
+  nextInPage: ChainRow | undefined,
+  counter: { chainSeq: number },
+): Promise<AuditProblem> {
+  const at = `op ${row.op_id} at chain place ${row.chain_seq}`;
+  if (row.chain_seq > counter.chainSeq)
+    return problem('INSERTED', row, `${at} lies beyond the chain's head (${counter.chainSeq}): it was inserted.`);
+  if (row.row_hash !== null) {
+    const before = await findPredecessor(db, row, row.row_hash, prev);
+    if (before)
+      return problem(
+        'REORDERED',
+        row,
+        `${at} was chained right after ${before === GENESIS_HASH ? 'the start of the chain' : `op ${before}`}: rows were reordered.`,
+      );
+  }
+  const next = nextInPage ?? (await readPage(db, row.chain_seq))[0];
+  if (next && next.chain_seq === row.chain_seq + 1) {
+    if (chainRowHash(prev, next) === next.row_hash)
+      return problem('INSERTED', row, `${at} is not part of the chain (the row after it follows the row before it).`);
+    if (row.row_hash !== null && chainRowHash(row.row_hash, next) === next.row_hash)
+      return problem('EDITED', row, `${at} was edited: its fields no longer give its row hash.`);
+  }
+  return problem('EDITED', row, `${at} does not follow from the chain before it: it (or its hash) was edited.`);
+}
+
+/**
+ * The row (op id, or GENESIS_HASH for the start) that `row` was chained after, when that is not the row before it
+ * now; one pass over the chain's hashes, only when a break needs explaining.
+ */
+async function findPredecessor(
+  db: Kysely<Database>,
+  row: ChainRow,
+  rowHash: string,
+  prev: string,
+): Promise<string | undefined> {
+  if (prev !== GENESIS_HASH && chainRowHash(GENESIS_HASH, row) === rowHash) return GENESIS_HASH;
+  let after = -1;
+  for (;;) {
+    const page = await db
+      .selectFrom('ops')
+      .select(['op_id', 'chain_seq', 'row_hash'])
+      .where('chain_seq', '>', after)
+      .orderBy('chain_seq')
+      .limit(PAGE)
+      .execute();
+    for (const p of page) {
+      if (
+        p.row_hash !== null &&
+        p.row_hash !== prev &&
+        p.op_id !== row.op_id &&
+        chainRowHash(p.row_hash, row) === rowHash
+      )
+        return p.op_id;
+    }
+    const end = page.at(-1)?.chain_seq;
+    if (page.length < PAGE || end === undefined || end === null) return undefined;
+    after = end;
+  }
+}
+
+/** The ledger's own books: balance = opening + Σ deltas for every member, and no deltas for members that are gone. */
+async function checkBalances(db: Kysely<Database>): Promise<{ members: number; problem: AuditProblem | null }> {
+  const { rows: counted } = await sql<{ n: number }>`select count(*) as n from members`.execute(db);
+  const members = Number(counted[0]?.n ?? 0);
+  const { rows: off } = await sql<{ member_id: MemberId; balance: number; opening: number; deltas: number }>`
+    select m.member_id, m.balance, m.opening_balance as opening, coalesce(s.d, 0) as deltas
+    from members m left join (select member_id, sum(delta) as d from ops group by member_id) s
+      on s.member_id = m.member_id
+    where m.balance <> m.opening_balance + coalesce(s.d, 0)
+    order by m.member_id
+    limit 1`.execute(db);
+  const m = off[0];
+  if (m)
+    return {
+      members,
+      problem: {
+        kind: 'BALANCE_MISMATCH',
+        chainSeq: null,
+        opId: null,
+        memberId: m.member_id,
+        message: `member ${m.member_id} has a balance of ${m.balance}, but the opening balance ${m.opening} plus the ops' deltas ${m.deltas} make ${Number(m.opening) + Number(m.deltas)}.`,
+      },
+    };
+  const { rows: orphans } = await sql<{ member_id: MemberId; deltas: number }>`
+    select o.member_id, sum(o.delta) as deltas
+    from ops o left join members m on m.member_id = o.member_id
+    where m.member_id is null and o.delta is not null
+    group by o.member_id
+    having sum(o.delta) <> 0
+    order by o.member_id
+    limit 1`.execute(db);
+  const o = orphans[0];
+  if (o)
+    return {
+      members,
+      problem: {
+        kind: 'BALANCE_MISMATCH',
+        chainSeq: null,
+        opId: null,
+        memberId: o.member_id,
+        message: `ops moved ${o.deltas} points for member ${o.member_id}, who is not in the members table.`,
+      },
+    };
+  return { members, problem: null };
+}

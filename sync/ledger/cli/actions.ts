@@ -1,0 +1,106 @@
+/**
+ * The action log: every `ledger` command that changes something records who ran it, when, why and with what
+ * arguments, once it has succeeded (a refused command changed nothing, so it records nothing). Ops carry their own
+ * who and why (a resolve's manager, an adjustment's --by); this covers the rest: stores, tills, PINs, tokens,
+ * programs, imports, webhooks and the jobs. `ledger audit log` lists it.
+ */
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { v7 as uuidv7 } from 'uuid';
+import { CodedError } from '../../protocol/errors.ts';
+import { parsePositiveInt, withStore } from './support.ts';
+
+/** Commands that change nothing (or run until stopped): not logged. */
+const READ_ONLY = new Set([
+  'init',
+  'serve',
+  'demo',
+  'store list',
+  'till list',
+  'program show',
+  'voucher check',
+  'events',
+  'webhook list',
+  'liability',
+  'audit verify',
+  'audit log',
+]);
+
+/** Option names whose values are never written to the log. */
+const SECRET = /secret|token|pin|password/i;
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Who acts: --actor, else $LEDGER_ACTOR, else the operating system's user. */
+function actorOf(root: Command): string {
+  const given = root.opts<{ actor?: string }>().actor ?? process.env['LEDGER_ACTOR'];
+  if (given !== undefined) return given;
+  try {
+    return `os:${userInfo().username}`;
+  } catch {
+    return 'os:unknown';
+  }
+}
+
+/** Adds --actor and --why to every command and records each successful change. */
+export function registerActionLog(program: Command): void {
+  program
+    .option('--actor <name>', 'who is acting, for the action log (default: $LEDGER_ACTOR or the OS user)')
+    .option('--why <text>', 'why, for the action log');
+
+  program.hook('preAction', (root) => {
+    const o = root.opts<{ actor?: string; why?: string }>();
+    if (o.actor !== undefined && (o.actor.trim() === '' || o.actor.length > 80))
+      throw new CodedError('BAD_ARGUMENT', '--actor is 1 to 80 characters.');
+    if (o.why !== undefined && (o.why.trim() === '' || o.why.length > 500))
+      throw new CodedError('BAD_ARGUMENT', '--why is 1 to 500 characters.');
+  });
+
+  program.hook('postAction', async (root, action) => {
+    const path = commandPath(action);
+    if (READ_ONLY.has(path)) return;
+    const opts = Object.fromEntries(Object.entries(action.opts()).filter(([k]) => !SECRET.test(k)));
+    const why = root.opts<{ why?: string }>().why;
+    await withStore(action, async (store) => {
+      await store
+        .kysely()
+        .insertInto('actions')
+        .values({
+          action_id: uuidv7(),
+          at: Date.now(),
+          actor: actorOf(root).trim(),
+          action: path,
+          reason: why?.trim() ?? null,
+          details: JSON.stringify({ args: action.args, options: opts }),
+        })
+        .execute();
+    });
+  });
+
+  const audit = program.commands.find((c) => c.name() === 'audit');
+  audit
+    ?.command('log')
+    .description("head office's actions: who, when, why and what (newest last)")
+    .option('--limit <n>', 'the last N actions', '50')
+    .action(async (o: { limit: string }, cmd: Command) => {
+      const limit = parsePositiveInt(o.limit, '--limit');
+      await withStore(cmd, async (store) => {
+        const rows = await store
+          .kysely()
+          .selectFrom('actions')
+          .selectAll()
+          .orderBy('action_id', 'desc')
+          .limit(limit)
+          .execute();
+        console.log('at\tactor\taction\treason\tdetails');
+        for (const r of rows.reverse())
+          console.log(
+            `${new Date(Number(r.at)).toISOString()}\t${r.actor}\t${r.action}\t${r.reason ?? '-'}\t${r.details}`,
+          );
+      });
+    });
+}

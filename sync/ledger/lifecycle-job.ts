@@ -1,0 +1,163 @@
+/**
+ * The daily job for what the passing of time changes without an op: member status (active → dormant → inactive),
+ * tiers under a rolling policy (points or spend leaving the window, grace ending) and birthdays. It writes the
+ * changes and their events in one transaction per page of members, and is idempotent: a rerun for the same date finds
+ * nothing more to change (a birthday is told once a year).
+ */
+import type { NewEvent } from '../loyalty/events.ts';
+import { statusAt } from '../loyalty/lifecycle.ts';
+import type { Op } from '../loyalty/ops.ts';
+import { tierAt, type TierActivity } from '../loyalty/tiers.ts';
+import type { MemberId } from '../loyalty/units.ts';
+import type { LedgerStore, MemberRecord } from './store/types.ts';
+
+const PAGE = 500;
+
+export interface LifecycleRun {
+  members: number;
+  statusChanges: number;
+  tierChanges: number;
+  birthdays: number;
+}
+
+/** `MM-DD` of the UTC day holding `at`. */
+const monthDay = (at: number): string => new Date(at).toISOString().slice(5, 10);
+
+/**
+ * Runs the job as of `asOf` (epoch ms). Birthdays are those of the UTC day of `asOf - 1 ms` (so a date argument's
+ * end of day names that day); 29 February birthdays are told on 28 February in other years.
+ */
+export async function runLifecycle(
+  store: LedgerStore,
+  asOf: number,
+  onProgress: (members: number) => void = () => undefined,
+): Promise<LifecycleRun> {
+  const program = await store.latestProgram();
+  if (!program) throw new Error('no program is set: run `ledger program set FILE` first');
+  const db = store.kysely();
+  const day = monthDay(asOf - 1);
+  const year = new Date(asOf - 1).getUTCFullYear();
+  const leap = new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 1;
+  const birthdayToday = (b: string | null) => b === day || (!leap && day === '02-28' && b === '02-29');
+  const run: LifecycleRun = { members: 0, statusChanges: 0, tierChanges: 0, birthdays: 0 };
+  let after = '';
+  for (;;) {
+    const page = await store.listMembersPage(after, PAGE);
+    if (page.length === 0) break;
+    after = page.at(-1)?.memberId ?? after;
+    run.members += page.length;
+
+    // Birthdays already told this year (a rerun must not tell them twice).
+    const withBirthday = page.filter((m) => birthdayToday(m.birthday)).map((m) => m.memberId);
+    const told = new Set<string>();
+    if (withBirthday.length > 0) {
+      const rows = await db
+        .selectFrom('events')
+        .select('member_id')
+        .where('type', '=', 'birthday')
+        .where('member_id', 'in', withBirthday)
+        .where('at', '>=', Date.UTC(year, 0, 1))
+        .execute();
+      for (const r of rows) if (r.member_id) told.add(r.member_id);
+    }
+
+    // Rolling tiers need each member's dated earns; only under a policy, and only for members who ever earned.
+    const history = new Map<MemberId, TierActivity[]>();
+    if (program.tierPolicy) {
+      const ids = page.filter((m) => m.lifetimePoints !== 0).map((m) => m.memberId);
+      if (ids.length > 0) {
+        const ops = await db
+          .selectFrom('ops')
+          .select(['member_id', 'op', 'delta', 'kind'])
+          .where('member_id', 'in', ids)
+          .where('kind', 'in', ['earn', 'void'])
+          .where('delta', 'is not', null)
+          .execute();
+        const earns = new Map<string, { at: number; spend: number }>();
+        const parsed = ops.map((r) => ({ ...r, op: JSON.parse(r.op) as Op }));
+        for (const r of parsed)
+          if (r.op.kind === 'earn')
+            earns.set(r.op.opId, { at: r.op.at, spend: r.op.lines.reduce((s, l) => s + l.amountCents, 0) });
+        for (const r of parsed) {
+          const list = history.get(r.member_id) ?? [];
+          if (r.op.kind === 'earn')
+            list.push({ at: r.op.at, points: r.delta ?? 0, spendCents: earns.get(r.op.opId)?.spend ?? 0 });
+          else if (r.op.kind === 'void' && (r.delta ?? 0) < 0) {
+            // A voided earn stops counting from the void, with its spend.
+            list.push({ at: r.op.at, points: r.delta ?? 0, spendCents: -(earns.get(r.op.targetOpId)?.spend ?? 0) });
+          }
+          history.set(r.member_id, list);
+        }
+      }
+    }
+
+    // Decided on the members as they stand inside the transaction: an op committed since the page was read must
+    // not be overwritten by a stale copy.
+    await store.transaction(async (tx) => {
+      const fresh = await tx.getMembers(page.map((m) => m.memberId));
+      const events: NewEvent[] = [];
+      const changed: MemberRecord[] = [];
+      for (const m of fresh.values()) {
+        let next = m;
+        const status = statusAt(
+          { firstEarnAt: m.firstActivityAt, lastActivityAt: m.lastActivityAt },
+          asOf,
+          program.lifecycle,
+        );
+        if (m.status !== null && status !== m.status) {
+          events.push({
+            type: 'status-changed',
+            memberId: m.memberId,
+            opId: null,
+            at: asOf,
+            data: { from: m.status, to: status },
+          });
+          next = { ...next, status };
+          run.statusChanges++;
+        }
+        if (program.tierPolicy && m.tier !== null) {
+          const tier = tierAt(program, history.get(m.memberId) ?? [], asOf).tier.name;
+          if (tier !== m.tier) {
+            const from = program.tiers.findIndex((t) => t.name === m.tier);
+            const to = program.tiers.findIndex((t) => t.name === tier);
+            events.push({
+              type: 'tier-changed',
+              memberId: m.memberId,
+              opId: null,
+              at: asOf,
+              data: { from: m.tier, to: tier, direction: to > from ? 'up' : 'down' },
+            });
+            next = { ...next, tier };
+            run.tierChanges++;
+          }
+        }
+        if (birthdayToday(m.birthday) && !told.has(m.memberId)) {
+          events.push({
+            type: 'birthday',
+            memberId: m.memberId,
+            opId: null,
+            at: asOf,
+            data: { balance: m.balance, year },
+          });
+          run.birthdays++;
+        }
+        if (next !== m) changed.push(next);
+      }
+      if (events.length === 0 && changed.length === 0) return;
+      // Status and tier are not balance changes: the members keep their ledger sequence.
+      await tx.write({
+        ops: [],
+        reversals: [],
+        members: changed,
+        tills: [],
+        conflicts: [],
+        conflictUpdates: [],
+        holds: [],
+        ledgerSeq: await tx.ledgerSeq(),
+        events,
+      });
+    });
+    onProgress(run.members);
+  }
+  return run;
+}

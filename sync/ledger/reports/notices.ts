@@ -1,0 +1,459 @@
+/**
+ * Member notices of the program's closing: every member with points (balance > 0) told by name, as a CSV for mail
+ * merge or as printable PDF letters, one page per member. Members are read by keyset pages over member_id and written
+ * as they come, so memory stays bounded by one page however many members there are.
+ *
+ * Recording, per (member, program version), the first notice issued:
+ *   a page read → its rows upserted as `pending:<run>` (a pending row of a crashed run is taken over, an issued row is
+ *   kept as is) → … → file complete, synced and renamed into place → `pending:<run>` rows become `<run>`.
+ * A crash before the end leaves the file under a temporary name and the rows pending, and pending rows count as not
+ * told: a rerun issues them again, so no member is recorded as told by a letter that was never finished.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { Kysely } from 'kysely';
+import PDFDocument from 'pdfkit';
+import { v7 as uuidv7 } from 'uuid';
+import { tenderValue } from '../../loyalty/burn.ts';
+import { dayLabelUtc } from '../../loyalty/calendar.ts';
+import { deadlineMessage, voucherValue, type Closing } from '../../loyalty/closing.ts';
+import type { Program } from '../../loyalty/program.ts';
+import type { Cents, MemberId, Points } from '../../loyalty/units.ts';
+import { CodedError } from '../../protocol/errors.ts';
+import type { Database } from '../store/schema.ts';
+import type { LedgerStore } from '../store/types.ts';
+
+/** Members read per query. */
+export const NOTICE_PAGE_SIZE = 1_000;
+const PENDING = 'pending:';
+
+export type NoticeFormat = 'csv' | 'pdf';
+export const NOTICE_FORMATS: readonly NoticeFormat[] = ['csv', 'pdf'];
+
+/** A program with a closing: what every notice is about. */
+export type ClosingProgram = Program & { closing: Closing };
+
+/** One member to tell, with everything the notice says. */
+export interface Notice {
+  memberId: MemberId;
+  name: string;
+  postalAddress: string | null;
+  email: string | null;
+  balance: Points;
+  /** The balance as tender (what it pays for in store). */
+  valueCents: Cents;
+  /** The voucher the whole balance converts into, at the closing's rate. */
+  voucherCents: Cents;
+  /** The member's answer to the closing's terms, when they answered this version. */
+  termsAnswer: 'accepted' | 'refused' | null;
+}
+
+export interface NoticeProgress {
+  /** Members written so far. */
+  members: number;
+  /** Bytes the output has taken so far. */
+  bytes: number;
+}
+
+interface PageOptions {
+  pageSize?: number | undefined;
+  /** Only members with no issued notice for this program version. */
+  notTold?: boolean | undefined;
+  onPage?: ((rows: number) => void) | undefined;
+}
+
+/** The newest program, which must have a closing. */
+export async function closingProgram(store: LedgerStore): Promise<ClosingProgram> {
+  const program = await store.latestProgram();
+  if (!program) throw new CodedError('NO_CLOSING', 'no program yet, so there is no closing to tell members about.');
+  if (!program.closing)
+    throw new CodedError(
+      'NO_CLOSING',
+      `program version ${program.version} has no closing: set one with "ledger program set FILE.json" first.`,
+    );
+  return program as ClosingProgram;
+}
+
+/**
+ * Members who must be told (balance > 0), by member id, one page per query: `WHERE member_id > last ORDER BY
+ * member_id LIMIT n` on the primary key, so each page costs the same however deep the run is.
+ */
+export async function* memberPages(
+  store: LedgerStore,
+  program: ClosingProgram,
+  options: PageOptions = {},
+): AsyncGenerator<Notice[]> {
+  const db = store.kysely();
+  const pageSize = options.pageSize ?? NOTICE_PAGE_SIZE;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`a page of ${pageSize} members`);
+  const terms = program.closing.termsVersion;
+  let after = '';
+  for (;;) {
+    let q = db
+      .selectFrom('members')
+      .select(['member_id', 'name', 'postal_address', 'email', 'balance', 'terms_version', 'terms_answer'])
+      .where('balance', '>', 0 as Points)
+      .where('member_id', '>', after as MemberId);
+    if (options.notTold)
+      q = q.where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('notices')
+              .select('notices.member_id')
+              .whereRef('notices.member_id', '=', 'members.member_id')
+              .where('notices.program_version', '=', program.version)
+              .where('notices.run_id', 'not like', `${PENDING}%`),
+          ),
+        ),
+      );
+    const rows = await q.orderBy('member_id').limit(pageSize).execute();
+    options.onPage?.(rows.length);
+    if (rows.length === 0) return;
+    after = rows.at(-1)?.member_id ?? after;
+    yield rows.map((r) => ({
+      memberId: r.member_id,
+      name: r.name,
+      postalAddress: r.postal_address,
+      email: r.email,
+      balance: r.balance,
+      valueCents: tenderValue(program, r.balance),
+      voucherCents: voucherValue(program, r.balance),
+      termsAnswer: terms !== undefined && r.terms_version === terms ? r.terms_answer : null,
+    }));
+    if (rows.length < pageSize) return;
+  }
+}
+
+// CSV ----------------------------------------------------------------------------------------------------------------
+
+const CSV_COLUMNS = [
+  'member_id',
+  'name',
+  'postal_address',
+  'email',
+  'balance_points',
+  'value_cents',
+  'voucher_cents',
+  'currency',
+  'last_day',
+  'burn_deadline_utc',
+  'message',
+  'terms_version',
+  'terms_answer',
+] as const;
+
+/** A text cell that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection). */
+const safeText = (s: string | null): string => (s === null ? '' : /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+
+function csvRecord(program: ClosingProgram, n: Notice, now: number): string[] {
+  const c = program.closing;
+  return [
+    n.memberId,
+    safeText(n.name),
+    safeText(n.postalAddress),
+    safeText(n.email),
+    String(n.balance),
+    String(n.valueCents),
+    String(n.voucherCents),
+    program.currency,
+    dayLabelUtc(c.burnDeadline - 1),
+    new Date(c.burnDeadline).toISOString(),
+    deadlineMessage(program, now) ?? '',
+    c.termsVersion ?? '',
+    c.termsVersion === undefined ? '' : (n.termsAnswer ?? 'not answered'),
+  ];
+}
+
+async function* csvRecords(
+  program: ClosingProgram,
+  pages: AsyncIterable<Notice[]>,
+  now: number,
+): AsyncGenerator<string[]> {
+  for await (const page of pages) for (const n of page) yield csvRecord(program, n, now);
+}
+
+// PDF letters --------------------------------------------------------------------------------------------------------
+
+export const money = (cents: number, currency: string): string =>
+  new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(cents / 100);
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = 72;
+
+/**
+ * pdfkit keeps every page it has written, with its objects' contents, because the page tree lists them: about 1 kB
+ * a page, 1 GB for a million letters. Once written (`addPage` ends the page before), only their object numbers are
+ * needed (the tree prints references as `id gen R`), so their contents are dropped.
+ */
+function releaseWritten(page: PDFKit.PDFPage): void {
+  const refs = [page.dictionary, page.content, (page as { resources?: PDFKit.PDFKitReference }).resources];
+  for (const ref of refs) if (ref) ref.data = {} as PDFKit.PDFKitReference['data'];
+}
+
+/**
+ * One letter on one page. Every block is drawn in a box of fixed height with an ellipsis, so no name, address or
+ * message, however long, flows onto a second page.
+ */
+function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice, now: number): void {
+  const c = program.closing;
+  const width = A4.width - 2 * MARGIN;
+  const box = (text: string, y: number, height: number, size = 11, font = 'Helvetica') => {
+    doc.font(font).fontSize(size).text(text, MARGIN, y, { width, height, ellipsis: true });
+  };
+  const lastDay = dayLabelUtc(c.burnDeadline - 1);
+  const previous = doc.page as PDFKit.PDFPage | undefined;
+  doc.addPage({ size: 'A4', margin: MARGIN });
+  if (previous) releaseWritten(previous);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(14)
+    .text(program.name, MARGIN, MARGIN, { width, height: 20, ellipsis: true, align: 'right' });
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
+
+  const address = [n.name, ...(n.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
+  box(address.join('\n'), 150, 110);
+
+  box(`Your ${program.name} points: use them by ${lastDay}`, 290, 36, 13, 'Helvetica-Bold');
+  const paragraphs = [
+    `Dear ${n.name},`,
+    deadlineMessage(program, now) ?? '',
+    `You have ${n.balance.toLocaleString('en-GB')} points, worth ${money(n.valueCents, program.currency)} when you pay with them in any of our stores.`,
+    `You can also convert your whole balance into a gift voucher worth ${money(n.voucherCents, program.currency)} ` +
+      `(${c.conversionPct}% of its value) at any till, until ${lastDay}.`,
+  ];
+  if (c.termsVersion !== undefined) {
+    const answer =
+      n.termsAnswer === 'accepted'
+        ? 'you have accepted them'
+        : n.termsAnswer === 'refused'
+          ? 'you have refused them; your points stay yours to use until the deadline'
+          : 'you have not answered yet: a cashier can record your answer at any till';
+    paragraphs.push(`The new programme's terms (version ${c.termsVersion}): ${answer}.`);
+  }
+  paragraphs.push('Points not used or converted by then can no longer be used.');
+  box(paragraphs.join('\n\n'), 340, 360);
+  box(`Member reference: ${n.memberId}${n.email ? ` · ${n.email}` : ''}`, A4.height - MARGIN - 24, 24, 8);
+}
+
+// Runs ---------------------------------------------------------------------------------------------------------------
+
+export interface IssueOptions {
+  format: NoticeFormat;
+  /** The file written; it appears (complete) only at the end of the run. */
+  out: string;
+  /** Only members not yet told of this program version. */
+  skipTold?: boolean | undefined;
+  pageSize?: number | undefined;
+  /** Called after each page written. */
+  onProgress?: ((p: NoticeProgress) => void) | undefined;
+  /** Called with the row count of every page query (tests check the paging). */
+  onPage?: ((rows: number) => void) | undefined;
+}
+
+export interface IssueResult {
+  runId: string;
+  programVersion: number;
+  /** Notices written to the file. */
+  members: number;
+  /** Members whose first notice for this version this run is. */
+  recorded: number;
+  /** Members in the file who had been told already (their first notice is kept). */
+  alreadyTold: number;
+  points: number;
+}
+
+/** Records a page's notices as pending for the run; answers how many were not issued before. */
+async function recordPending(
+  db: Kysely<Database>,
+  page: readonly Notice[],
+  version: number,
+  channel: NoticeFormat,
+  runId: string,
+  now: number,
+): Promise<number> {
+  if (page.length === 0) return 0;
+  const pending = `${PENDING}${runId}`;
+  const rows = await db
+    .insertInto('notices')
+    .values(
+      page.map((n) => ({ member_id: n.memberId, program_version: version, issued_at: now, channel, run_id: pending })),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['member_id', 'program_version'])
+        .doUpdateSet((eb) => ({
+          issued_at: eb.ref('excluded.issued_at'),
+          channel: eb.ref('excluded.channel'),
+          run_id: eb.ref('excluded.run_id'),
+        }))
+        .where('notices.run_id', 'like', `${PENDING}%`),
+    )
+    .returning('member_id')
+    .execute();
+  return rows.length;
+}
+
+/**
+ * Writes the notices of every member who must be told (or only those not yet told) to `out`, and records them. The
+ * file is written under a temporary name beside `out` (mode 600: it holds addresses) and renamed at the end.
+ */
+export async function issueNotices(
+  store: LedgerStore,
+  options: IssueOptions,
+  now: number = Date.now(),
+): Promise<IssueResult> {
+  const program = await closingProgram(store);
+  const db = store.kysely();
+  const runId = uuidv7();
+  const result: IssueResult = {
+    runId,
+    programVersion: program.version,
+    members: 0,
+    recorded: 0,
+    alreadyTold: 0,
+    points: 0,
+  };
+  const tmp = `${options.out}.partial-${runId}`;
+  const file = createWriteStream(tmp, { mode: 0o600 });
+  const progress = (members: number) => options.onProgress?.({ members, bytes: file.bytesWritten });
+
+  async function* recorded(): AsyncGenerator<Notice[]> {
+    for await (const page of memberPages(store, program, {
+      pageSize: options.pageSize,
+      notTold: options.skipTold,
+      onPage: options.onPage,
+    })) {
+      const fresh = await recordPending(db, page, program.version, options.format, runId, now);
+      result.recorded += fresh;
+      result.alreadyTold += page.length - fresh;
+      yield page;
+      result.members += page.length;
+      for (const n of page) result.points += n.balance;
+    }
+  }
+
+  try {
+    if (options.format === 'csv') {
+      async function* withProgress(): AsyncGenerator<string[]> {
+        let last = 0;
+        for await (const record of csvRecords(program, recorded(), now)) {
+          yield record;
+          if (result.members !== last) {
+            last = result.members;
+            progress(result.members);
+          }
+        }
+      }
+      await pipeline(Readable.from(withProgress()), stringify({ header: true, columns: [...CSV_COLUMNS] }), file);
+    } else {
+      await writeLetters(program, recorded(), file, now, progress);
+    }
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, options.out);
+  } catch (err) {
+    file.destroy();
+    await rm(tmp, { force: true });
+    await db
+      .deleteFrom('notices')
+      .where('run_id', '=', `${PENDING}${runId}`)
+      .execute()
+      .catch(() => undefined);
+    throw err;
+  }
+  await db.updateTable('notices').set({ run_id: runId }).where('run_id', '=', `${PENDING}${runId}`).execute();
+  progress(result.members);
+  return result;
+}
+
+/** Streams the letters, one page each, into `file`, waiting for it to drain whenever it is full. */
+async function writeLetters(
+  program: ClosingProgram,
+  pages: AsyncIterable<Notice[]>,
+  file: Writable,
+  now: number,
+  progress: (members: number) => void,
+): Promise<void> {
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    size: 'A4',
+    info: { Title: `${program.name}: notices of closing`, Author: program.name },
+  });
+  let failed: Error | undefined;
+  file.on('error', (e: Error) => (failed = e));
+  // pdfkit pushes its output into its own readable buffer and ignores backpressure; in flowing mode that buffer only
+  // empties on a later tick, which a run of synchronous queries (SQLite) may not reach for the whole run. So the
+  // document stays paused and is read here after every letter: at most one letter waits in it, and the file's drain
+  // bounds what waits to be written.
+  const flush = async () => {
+    for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) {
+      if (failed) throw failed;
+      if (!file.write(chunk)) await once(file, 'drain');
+    }
+  };
+  let written = 0;
+  for await (const page of pages) {
+    for (const n of page) {
+      drawLetter(doc, program, n, now);
+      await flush();
+    }
+    written += page.length;
+    progress(written);
+  }
+  doc.end();
+  await flush();
+  file.end();
+  await once(file, 'finish');
+  if (failed) throw failed;
+}
+
+/**
+ * The members who must be told and have no issued notice for the newest program version, as CSV into `sink`.
+ * Records nothing. Answers how many were listed.
+ */
+export async function listNotTold(
+  store: LedgerStore,
+  sink: Writable,
+  options: { pageSize?: number | undefined; end?: boolean | undefined; now?: number | undefined } = {},
+): Promise<number> {
+  const program = await closingProgram(store);
+  const now = options.now ?? Date.now();
+  let count = 0;
+  async function* counted(): AsyncGenerator<Notice[]> {
+    for await (const page of memberPages(store, program, { pageSize: options.pageSize, notTold: true })) {
+      count += page.length;
+      yield page;
+    }
+  }
+  await pipeline(
+    Readable.from(csvRecords(program, counted(), now)),
+    stringify({ header: true, columns: [...CSV_COLUMNS] }),
+    sink,
+    { end: options.end ?? true },
+  );
+  return count;
+}
+
+/** Notices issued (not pending) for a program version. */
+export async function countIssued(store: LedgerStore, version: number): Promise<number> {
+  const r = await store
+    .kysely()
+    .selectFrom('notices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('program_version', '=', version)
+    .where('run_id', 'not like', `${PENDING}%`)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

@@ -1,0 +1,479 @@
+/**
+ * Webhook delivery: the event feed pushed to head office's receivers. Runs in the ledger process (started by
+ * startLedgerServer); `verifySignature` is for receivers.
+ *
+ * Per webhook, one batch in flight at a time, so a receiver sees events in seq order:
+ *
+ *   idle --events after cursor--> leased --2xx--> cursor := last seq, attempts := 0 --> leased (next batch) | idle
+ *                                        \--error, non-2xx, timeout--> attempts += 1,
+ *                                            next_attempt_at := now + full-jitter backoff --> idle until then
+ *
+ * Everything the state machine needs is in the `webhooks` row, so a ledger killed at any point resumes where it
+ * stopped: delivery is at least once (a batch whose 2xx was not recorded is sent again, under a new delivery id) and
+ * never skips an event. Receivers dedupe by event `seq`. The lease (`next_attempt_at` set to now + 2 × timeout before
+ * sending) keeps several ledger processes on one PostgreSQL database from sending the same batch at once; after a
+ * SIGKILL the next process waits for the lease to run out.
+ *
+ * Signature: `X-Loyalty-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Loyalty-Timestamp>.<raw body>")>`, the
+ * timestamp in Unix seconds, fresh on every attempt.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import type { LoyaltyEvent } from '../loyalty/events.ts';
+import { CodedError } from '../protocol/errors.ts';
+import type { Logger } from './log.ts';
+import type { WebhooksTable } from './store/schema.ts';
+import type { LedgerStore } from './store/types.ts';
+
+export const SIGNATURE_HEADER = 'x-loyalty-signature';
+export const TIMESTAMP_HEADER = 'x-loyalty-timestamp';
+export const DELIVERY_HEADER = 'x-loyalty-delivery';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Signing
+
+/** `sha256=<hex>` of HMAC-SHA256 over `"<timestamp>.<body>"`. */
+export function signPayload(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/**
+ * For receivers: true when `header` is the signature of `body` (the raw bytes as received, as text) at `timestamp`
+ * under `secret`, compared in constant time, and the timestamp is within `toleranceSeconds` of `now` (default 5
+ * minutes; `Infinity` skips the check), which bounds replays.
+ */
+export function verifySignature(
+  secret: string,
+  timestamp: string,
+  body: string,
+  header: string,
+  opts: { toleranceSeconds?: number; now?: number } = {},
+): boolean {
+  if (!/^\d{1,12}$/.test(timestamp)) return false;
+  const tolerance = opts.toleranceSeconds ?? 300;
+  const age = Math.abs((opts.now ?? Date.now()) / 1000 - Number(timestamp));
+  if (!(age <= tolerance)) return false;
+  const expected = Buffer.from(signPayload(secret, timestamp, body));
+  const given = Buffer.from(header.trim());
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backoff and settings
+
+/** Full jitter: a uniform delay in [0, min(cap, base × 2^(attempts-1))), attempts counted from 1. */
+export function backoffDelay(attempts: number, baseMs: number, capMs: number, random: () => number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 40));
+  return Math.floor(random() * ceiling);
+}
+
+export interface WebhookSettings {
+  /** How often to look for new events and due retries (commits in this process also wake the worker). */
+  pollMs: number;
+  /** Most events in one POST. */
+  batchSize: number;
+  /** Deadline of one POST, answer included. */
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  pollMs: 500,
+  batchSize: 100,
+  timeoutMs: 10_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 600_000,
+};
+
+const envInt = z
+  .string()
+  .regex(/^\d{1,9}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1));
+const EnvSchema = z.object({
+  LEDGER_WEBHOOKS: z.enum(['on', 'off']).optional(),
+  LEDGER_WEBHOOK_POLL_MS: envInt.optional(),
+  LEDGER_WEBHOOK_BATCH: envInt.pipe(z.number().max(100)).optional(),
+  LEDGER_WEBHOOK_TIMEOUT_MS: envInt.optional(),
+  LEDGER_WEBHOOK_BACKOFF_MS: envInt.optional(),
+  LEDGER_WEBHOOK_BACKOFF_MAX_MS: envInt.optional(),
+});
+
+/**
+ * Settings from the environment (`LEDGER_WEBHOOKS=off` disables delivery; `LEDGER_WEBHOOK_POLL_MS`, `_BATCH`,
+ * `_TIMEOUT_MS`, `_BACKOFF_MS`, `_BACKOFF_MAX_MS`, whole numbers above 0), over the defaults.
+ */
+export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings | false {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success)
+    throw new CodedError(
+      'BAD_ARGUMENT',
+      `webhook settings in the environment are not valid (${r.error.issues.map((i) => i.path.join('.')).join(', ')}): use whole numbers above 0, LEDGER_WEBHOOKS=on|off.`,
+    );
+  const e = r.data;
+  if (e.LEDGER_WEBHOOKS === 'off') return false;
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  return {
+    pollMs: e.LEDGER_WEBHOOK_POLL_MS ?? d.pollMs,
+    batchSize: e.LEDGER_WEBHOOK_BATCH ?? d.batchSize,
+    timeoutMs: e.LEDGER_WEBHOOK_TIMEOUT_MS ?? d.timeoutMs,
+    backoffBaseMs: e.LEDGER_WEBHOOK_BACKOFF_MS ?? d.backoffBaseMs,
+    backoffMaxMs: e.LEDGER_WEBHOOK_BACKOFF_MAX_MS ?? d.backoffMaxMs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhook records (CLI)
+
+export interface WebhookRecord {
+  webhookId: string;
+  url: string;
+  createdAt: number;
+  /** Last event seq delivered. */
+  cursor: number;
+  /** Failed attempts in a row. */
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  disabledAt: number | null;
+  /** Events after the cursor. */
+  lag: number;
+}
+
+/** A receiver's URL: absolute http(s), without credentials (they would be sent in clear with every event). */
+export function parseWebhookUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new CodedError('BAD_ARGUMENT', `"${value}" is not a URL: give an absolute http:// or https:// URL.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new CodedError('BAD_ARGUMENT', `"${value}" is not an http:// or https:// URL.`);
+  if (u.username !== '' || u.password !== '')
+    throw new CodedError('BAD_ARGUMENT', 'put no user name or password in the URL: the signature authenticates.');
+  return u.toString();
+}
+
+/** The newest event's seq (0 before the first). */
+export async function eventHead(store: LedgerStore): Promise<number> {
+  const row = await store.kysely().selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirst();
+  return Number(row?.event_seq ?? 0);
+}
+
+export const newWebhookSecret = (): string => randomBytes(32).toString('hex');
+
+/**
+ * Registers a receiver. It gets the events after `after` (default: the newest now, so only new events; 0 replays
+ * the whole feed).
+ */
+export async function addWebhook(
+  store: LedgerStore,
+  input: { url: string; secret: string; after?: number | undefined; now?: number | undefined },
+): Promise<WebhookRecord> {
+  const url = parseWebhookUrl(input.url);
+  const head = await eventHead(store);
+  const cursor = input.after ?? head;
+  const row: WebhooksTable = {
+    webhook_id: uuidv7(),
+    url,
+    secret: input.secret,
+    created_at: input.now ?? Date.now(),
+    cursor,
+    attempts: 0,
+    next_attempt_at: null,
+    last_error: null,
+    disabled_at: null,
+  };
+  await store.kysely().insertInto('webhooks').values(row).execute();
+  return toRecord(row, head);
+}
+
+export async function listWebhooks(store: LedgerStore): Promise<WebhookRecord[]> {
+  const head = await eventHead(store);
+  const rows = await store
+    .kysely()
+    .selectFrom('webhooks')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('webhook_id')
+    .execute();
+  return rows.map((r) => toRecord(r, head));
+}
+
+/** Deletes a webhook; false when there is none with this id. */
+export async function removeWebhook(store: LedgerStore, webhookId: string): Promise<boolean> {
+  const r = await store.kysely().deleteFrom('webhooks').where('webhook_id', '=', webhookId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+function toRecord(r: WebhooksTable, head: number): WebhookRecord {
+  const cursor = Number(r.cursor);
+  return {
+    webhookId: r.webhook_id,
+    url: r.url,
+    createdAt: Number(r.created_at),
+    cursor,
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
+    lastError: r.last_error,
+    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+    lag: Math.max(0, head - cursor),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The worker
+
+export interface WebhookWorkerOptions extends Partial<WebhookSettings> {
+  store: LedgerStore;
+  logger: Logger;
+  /** Wall clock, epoch ms (schedules and signature timestamps). */
+  now?: () => number;
+  /** In [0, 1), for the backoff's jitter. */
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+export interface WebhookWorker {
+  /** Starts polling; deliveries begin at once. */
+  start(): void;
+  /** Looks for new events now (after a commit); cheap, coalesced. */
+  wake(): void;
+  /** Stops: aborts POSTs in flight (they will be sent again) and waits for the worker to settle. */
+  close(): Promise<void>;
+}
+
+type PostResult = { ok: true } | { ok: false; error: string; stopped: boolean };
+
+const MAX_ERROR_LENGTH = 500;
+
+/** The worker for startLedgerServer's `webhooks` option: false: none; otherwise its settings over the environment's. */
+export function webhookWorkerFor(
+  store: LedgerStore,
+  logger: Logger,
+  option: Partial<WebhookSettings> | false | undefined,
+): WebhookWorker | undefined {
+  if (option === false) return undefined;
+  const fromEnv = webhookSettingsFromEnv();
+  if (fromEnv === false && option === undefined) return undefined;
+  return createWebhookWorker({ store, logger, ...(fromEnv || DEFAULT_WEBHOOK_SETTINGS), ...option });
+}
+
+export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
+  const { store, logger } = opts;
+  const s: WebhookSettings = {
+    pollMs: opts.pollMs ?? DEFAULT_WEBHOOK_SETTINGS.pollMs,
+    batchSize: opts.batchSize ?? DEFAULT_WEBHOOK_SETTINGS.batchSize,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_WEBHOOK_SETTINGS.timeoutMs,
+    backoffBaseMs: opts.backoffBaseMs ?? DEFAULT_WEBHOOK_SETTINGS.backoffBaseMs,
+    backoffMaxMs: opts.backoffMaxMs ?? DEFAULT_WEBHOOK_SETTINGS.backoffMaxMs,
+  };
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const doFetch = opts.fetch ?? fetch;
+  const db = () => store.kysely();
+  const log = logger.child({ component: 'webhooks' });
+
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let scanning: Promise<void> | undefined;
+  let rescan = false;
+  const inFlight = new Map<string, Promise<void>>();
+  const aborts = new Set<AbortController>();
+
+  /** Runs a scan within `delayMs`, keeping an earlier one already planned. */
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    const at = now() + Math.max(0, delayMs);
+    if (timer !== undefined && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Number.POSITIVE_INFINITY;
+        tick();
+      },
+      Math.max(0, delayMs),
+    );
+    timer.unref();
+  }
+
+  function tick(): void {
+    if (stopped || !started) return;
+    if (scanning) {
+      rescan = true;
+      return;
+    }
+    scanning = (async () => {
+      do {
+        rescan = false;
+        await scan();
+      } while (rescan && !stopped);
+    })()
+      .catch((err: unknown) => log.error({ err }, 'webhook scan failed'))
+      .finally(() => {
+        scanning = undefined;
+        schedule(s.pollMs);
+      });
+  }
+
+  /** Starts a delivery run for every enabled webhook behind the feed whose retry is due. */
+  async function scan(): Promise<void> {
+    const head = await eventHead(store);
+    const rows = await db()
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('disabled_at', 'is', null)
+      .where('cursor', '<', head)
+      .execute();
+    const t = now();
+    for (const w of rows) {
+      if (stopped) return;
+      if (inFlight.has(w.webhook_id)) continue;
+      const due = w.next_attempt_at === null ? t : Number(w.next_attempt_at);
+      if (due > t) {
+        schedule(due - t);
+        continue;
+      }
+      const run = deliver(w)
+        .catch((err: unknown) => {
+          log.error({ err, webhookId: w.webhook_id }, 'webhook delivery run failed');
+        })
+        .finally(() => inFlight.delete(w.webhook_id));
+      inFlight.set(w.webhook_id, run);
+    }
+  }
+
+  /** Sends batches to one webhook until it has everything, a POST fails, or another process holds its lease. */
+  async function deliver(w: WebhooksTable): Promise<void> {
+    const id = w.webhook_id;
+    let cursor = Number(w.cursor);
+    let attempts = Number(w.attempts);
+    while (!stopped) {
+      const t = now();
+      const lease = t + 2 * s.timeoutMs;
+      const claimed = await db()
+        .updateTable('webhooks')
+        .set({ next_attempt_at: lease })
+        .where('webhook_id', '=', id)
+        .where('cursor', '=', cursor)
+        .where('disabled_at', 'is', null)
+        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', t)]))
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return; // removed, disabled, or another process has it
+      const release = () =>
+        db()
+          .updateTable('webhooks')
+          .set({ next_attempt_at: null })
+          .where('webhook_id', '=', id)
+          .where('next_attempt_at', '=', lease)
+          .execute();
+
+      const events = await store.listEvents(cursor, s.batchSize);
+      const last = events[events.length - 1];
+      if (!last || stopped) {
+        await release();
+        return;
+      }
+      const result = await post(w, events);
+      if (result.ok) {
+        await db()
+          .updateTable('webhooks')
+          .set({ cursor: last.seq, attempts: 0, next_attempt_at: null, last_error: null })
+          .where('webhook_id', '=', id)
+          .where('cursor', '=', cursor)
+          .execute();
+        log.debug({ webhookId: id, from: cursor, to: last.seq }, 'webhook delivered');
+        cursor = last.seq;
+        attempts = 0;
+        continue;
+      }
+      if (result.stopped) {
+        await release();
+        return;
+      }
+      attempts++;
+      const delayMs = backoffDelay(attempts, s.backoffBaseMs, s.backoffMaxMs, random);
+      await db()
+        .updateTable('webhooks')
+        .set({ attempts, next_attempt_at: now() + delayMs, last_error: result.error.slice(0, MAX_ERROR_LENGTH) })
+        .where('webhook_id', '=', id)
+        .where('cursor', '=', cursor)
+        .execute();
+      log.warn({ webhookId: id, url: w.url, attempts, delayMs, error: result.error }, 'webhook delivery failed');
+      schedule(delayMs);
+      return;
+    }
+  }
+
+  async function post(w: WebhooksTable, events: LoyaltyEvent[]): Promise<PostResult> {
+    const body = JSON.stringify({ events });
+    const timestamp = String(Math.floor(now() / 1000));
+    const stop = new AbortController();
+    aborts.add(stop);
+    const deadline = AbortSignal.timeout(s.timeoutMs);
+    try {
+      const res = await doFetch(w.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'loyalty-ledger-webhooks',
+          [SIGNATURE_HEADER]: signPayload(w.secret, timestamp, body),
+          [TIMESTAMP_HEADER]: timestamp,
+          [DELIVERY_HEADER]: uuidv7(),
+        },
+        body,
+        // A redirect is refused rather than followed: the signed events go only where head office said.
+        redirect: 'manual',
+        signal: AbortSignal.any([stop.signal, deadline]),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 200 && res.status < 300) return { ok: true };
+      return {
+        ok: false,
+        error: `HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}`,
+        stopped: false,
+      };
+    } catch (err) {
+      if (stop.signal.aborted) return { ok: false, error: 'ledger stopping', stopped: true };
+      if (deadline.aborted) return { ok: false, error: `no answer within ${s.timeoutMs} ms`, stopped: false };
+      return { ok: false, error: describeFetchError(err), stopped: false };
+    } finally {
+      aborts.delete(stop);
+    }
+  }
+
+  return {
+    start() {
+      if (started || stopped) return;
+      started = true;
+      tick();
+    },
+    wake() {
+      tick();
+    },
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      for (const a of aborts) a.abort();
+      await scanning;
+      await Promise.allSettled([...inFlight.values()]);
+    },
+  };
+}
+
+function describeFetchError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as Error & { cause?: unknown }).cause;
+  const detail =
+    cause instanceof Error
+      ? ('code' in cause && typeof cause.code === 'string' ? cause.code : '') || cause.message
+      : '';
+  return detail ? `${err.message}: ${detail}` : err.message;
+}

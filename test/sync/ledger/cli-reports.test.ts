@@ -1,0 +1,169 @@
+/** `ledger liability` and `ledger notices` as head office runs them: real processes, on SQLite and PostgreSQL. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLedger } from '../../support/ledger-cli.ts';
+import { openStore } from '../../../sync/ledger/store/open.ts';
+import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
+import type { Points } from '../../../sync/loyalty/units.ts';
+import { backends, makeTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { importRow, memberId } from './store/fixtures.ts';
+import { headOffice, pageCount, reportProgram, T0, TestTill } from './reports/ledger-builder.ts';
+
+describe.each(backends)('ledger liability and notices on %s', (backend) => {
+  let db: TestDatabase;
+  // Run from the data folder: a relative file a refused command wrongly wrote would show there.
+  const ledger = (...args: string[]) =>
+    runLedger(args, { dataDir: db.dataDir, databaseUrl: db.databaseUrl, cwd: db.dataDir });
+  const withStore = async <T>(fn: (s: LedgerStore) => Promise<T>): Promise<T> => {
+    const at = { now: () => T0 };
+    const store = await openStore(
+      db.databaseUrl ? { databaseUrl: db.databaseUrl, ...at } : { dataDir: db.dataDir, ...at },
+    );
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+  const noticeCount = () =>
+    withStore(async (s) => (await s.kysely().selectFrom('notices').select('member_id').execute()).length);
+  const files = async () => (await readdir(db.dataDir)).filter((f) => !f.startsWith('ledger.sqlite')).sort();
+  const out = (name: string) => join(db.dataDir, name);
+
+  beforeAll(async () => {
+    db = await makeTestDatabase(backend);
+    let now = T0;
+    await withStore(async (store) => {
+      // Version 1: points expire after a month, no closing yet.
+      const { closing: _closing, ...noClosing } = reportProgram(1);
+      await store.putProgram(noClosing);
+      await store.importMembers([importRow(1, 1_000), importRow(2, 2_500), importRow(3, 0), importRow(4, 400)]);
+      const till = await TestTill.add(store);
+      now = T0 + 40 * 86_400_000;
+      await till.burn(memberId(2), 500, now);
+      await till.earn(memberId(3), 20_000, now); // 200 + 50 welcome
+      await headOffice(
+        store,
+        [{ kind: 'adjust', memberId: memberId(4), points: -400 as Points, reason: 'closed account', by: 'HO' }],
+        now,
+      );
+    });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('refuses notices while the program has no closing, writing and recording nothing', async () => {
+    const r = await ledger('notices', '--format', 'csv', '--out', out('early.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error NO_CLOSING: program version 1 has no closing');
+    expect(await files()).toEqual([]);
+    // The closing arrives: version 2.
+    await withStore((s) =>
+      s.putProgram(reportProgram(2, { earnUntil: Date.UTC(2025, 4, 1), burnDeadline: Date.UTC(2025, 5, 1) })),
+    );
+  });
+
+  it('prints the liability as an aligned table in the program currency, and writes it as CSV', async () => {
+    const r = await ledger(
+      'liability',
+      '--from',
+      '2025-01-01',
+      '--to',
+      '2025-03-31',
+      '--redemption-rate',
+      '80',
+      '--csv',
+      out('liability.csv'),
+    );
+    expect(r.stderr).toContain('liability report written to');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Period: 2025-01-01 to 2025-04-01 (end excluded)');
+    expect(r.stdout).toMatch(/^Issued +\+4,150 +£16\.60$/m);
+    expect(r.stdout).toMatch(/^Redeemed +-500 +-£2\.00$/m);
+    expect(r.stdout).toMatch(/^Adjusted +-400 +-£1\.60$/m);
+    expect(r.stdout).toMatch(/^Closing outstanding +3,250 +£13\.00$/m);
+    expect(r.stdout).toContain('Expected redemption rate: 80.00% at the start, 80.00% at the end (configured)');
+    expect(r.stdout).toContain('= sum of balances 3,250: reconciled');
+    const csv = parse<Record<string, string>>(await readFile(out('liability.csv'), 'utf8'), { columns: true });
+    expect(csv).toContainEqual({
+      section: 'movement',
+      key: 'closing',
+      kind: '',
+      points: '3250',
+      amount_minor: '1300',
+      currency: 'GBP',
+      note: '',
+    });
+    expect(csv.filter((x) => x['section'] === 'expiry').map((x) => [x['key'], x['points']])).toEqual([
+      ['2025-03', '250'],
+      ['never', '3000'],
+    ]);
+  });
+
+  it.each([
+    [['liability', '--from', '2025-02-30', '--to', '2025-03-01'], 'BAD_ARGUMENT: date "2025-02-30"'],
+    [['liability', '--from', '2025-03-01', '--to', '2025-01-01'], 'BAD_ARGUMENT: --to 2025-01-01 must come after'],
+    [
+      ['liability', '--from', '2025-01-01', '--to', 'now', '--redemption-rate', '120'],
+      'BAD_ARGUMENT: --redemption-rate',
+    ],
+    [
+      ['liability', '--from', '2025-01-01', '--to', 'now', '--redemption-rate', '8e1'],
+      'BAD_ARGUMENT: --redemption-rate',
+    ],
+    [['liability', '--from', '2025-01-01', '--to', 'now', '--csv', '/nonexistent/l.csv'], 'BAD_ARGUMENT: --csv'],
+    [['notices', '--format', 'xls', '--out', 'x.xls'], 'BAD_ARGUMENT: --format "xls" is not one of: csv, pdf.'],
+    [['notices', '--out', 'x.csv'], 'BAD_ARGUMENT: give --format csv or --format pdf'],
+    [['notices', '--format', 'pdf'], 'BAD_ARGUMENT: give the file to write with --out FILE.'],
+    [['notices', '--not-told', '--format', 'pdf'], 'BAD_ARGUMENT: --not-told lists members as CSV'],
+    [['notices', '--format', 'csv', '--out', '/nonexistent/n.csv'], 'BAD_ARGUMENT: --out'],
+  ])('refuses %j with its code, exit status 2, and changes nothing', async (args, message) => {
+    const before = { files: await files(), notices: await noticeCount() };
+    const r = await ledger(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error ${message}`);
+    expect({ files: await files(), notices: await noticeCount() }).toEqual(before);
+  });
+
+  it('lists who has not been told, issues PDF letters (one page each), and then lists no one', async () => {
+    const before = await ledger('notices', '--not-told');
+    expect(before.code).toBe(0);
+    const listed = parse<{ member_id: string; balance_points: string }>(before.stdout, { columns: true });
+    expect(listed.map((x) => [x.member_id, x.balance_points])).toEqual([
+      [memberId(1), '1000'],
+      [memberId(2), '2000'],
+      [memberId(3), '250'],
+    ]);
+    expect(before.stderr).toContain('3 members must be told and have not been');
+
+    const r = await ledger('notices', '--format', 'pdf', '--out', out('letters.pdf'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^3 notices \(pdf\) written to .*letters\.pdf for program version 2: 3 recorded as told now/m,
+    );
+    expect(r.stderr).toContain('notices: 3 members written in all');
+    expect(pageCount(await readFile(out('letters.pdf')))).toBe(3);
+    expect(await noticeCount()).toBe(3);
+
+    const after = await ledger('notices', '--not-told', '--out', out('not-told.csv'));
+    expect(after.code).toBe(0);
+    expect((await readFile(out('not-told.csv'), 'utf8')).trim().split('\n')).toHaveLength(1); // the header only
+  });
+
+  it('exports the notices as CSV again, keeping the first notice of each member', async () => {
+    const r = await ledger('notices', '--format', 'csv', '--out', out('notices.csv'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0 recorded as told now, 3 told before');
+    const rows = parse<Record<string, string>>(await readFile(out('notices.csv'), 'utf8'), { columns: true });
+    expect(rows.map((x) => [x['name'], x['value_cents'], x['voucher_cents'], x['last_day']])).toEqual([
+      ['Member 1', '500', '600', '31 May 2025'],
+      ['Member 2', '1000', '1200', '31 May 2025'],
+      ['Member 3', '125', '150', '31 May 2025'],
+    ]);
+    const channels = await withStore((s) => s.kysely().selectFrom('notices').select('channel').distinct().execute());
+    expect(channels).toEqual([{ channel: 'pdf' }]);
+  });
+});

@@ -1,0 +1,313 @@
+/** Webhook delivery: signatures, backoff, and the worker against a real receiver and a real store. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyHeadOfficeOps, type HeadOfficeDraft } from '../../../sync/ledger/head-office.ts';
+import { createLogger } from '../../../sync/ledger/log.ts';
+import { openStore } from '../../../sync/ledger/store/open.ts';
+import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
+import {
+  addWebhook,
+  backoffDelay,
+  createWebhookWorker,
+  eventHead,
+  listWebhooks,
+  signPayload,
+  verifySignature,
+  webhookSettingsFromEnv,
+  type WebhookWorker,
+} from '../../../sync/ledger/webhooks.ts';
+import { LoyaltyEventSchema, type LoyaltyEvent } from '../../../sync/loyalty/events.ts';
+import type { MemberId, Points } from '../../../sync/loyalty/units.ts';
+import { backends, makeTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { seedLedger, type Seeded } from '../../support/seed.ts';
+
+describe('signatures', () => {
+  const secret = 'a'.repeat(64);
+  const body = JSON.stringify({ events: [{ seq: 1 }] });
+  const now = 1_750_000_000_000;
+  const ts = String(now / 1000);
+
+  it('is sha256=<hex HMAC of "timestamp.body">', () => {
+    expect(signPayload(secret, ts, body)).toMatch(/^sha256=[0-9a-f]{64}$/);
+  });
+  it('verifies, and fails when the body, the secret or the timestamp change', () => {
+    const sig = signPayload(secret, ts, body);
+    expect(verifySignature(secret, ts, body, sig, { now })).toBe(true);
+    expect(verifySignature(secret, ts, body.replace('1', '2'), sig, { now })).toBe(false);
+    expect(verifySignature(`${secret}b`, ts, body, sig, { now })).toBe(false);
+    expect(verifySignature(secret, String(now / 1000 + 1), body, sig, { now })).toBe(false);
+    expect(verifySignature(secret, ts, body, sig.slice(0, -1), { now })).toBe(false);
+    expect(verifySignature(secret, ts, body, 'garbage', { now })).toBe(false);
+  });
+  it('refuses a timestamp older or newer than the tolerance (replays)', () => {
+    const sig = signPayload(secret, ts, body);
+    expect(verifySignature(secret, ts, body, sig, { now: now + 301_000 })).toBe(false);
+    expect(verifySignature(secret, ts, body, sig, { now: now - 301_000 })).toBe(false);
+    expect(verifySignature(secret, ts, body, sig, { now: now + 301_000, toleranceSeconds: Infinity })).toBe(true);
+    expect(verifySignature(secret, 'soon', body, signPayload(secret, 'soon', body), { now })).toBe(false);
+  });
+});
+
+describe('backoffDelay (full jitter)', () => {
+  it('draws uniformly below min(cap, base × 2^(attempts-1))', () => {
+    expect(backoffDelay(1, 1000, 600_000, () => 0)).toBe(0);
+    expect(backoffDelay(1, 1000, 600_000, () => 0.999999)).toBe(999);
+    expect(backoffDelay(4, 1000, 600_000, () => 0.5)).toBe(4000);
+    expect(backoffDelay(30, 1000, 600_000, () => 0.5)).toBe(300_000);
+    expect(backoffDelay(10_000, 1000, 600_000, () => 0.999999)).toBeLessThan(600_000);
+  });
+});
+
+describe('webhookSettingsFromEnv', () => {
+  it('reads the settings, or off', () => {
+    expect(webhookSettingsFromEnv({ LEDGER_WEBHOOKS: 'off' })).toBe(false);
+    expect(webhookSettingsFromEnv({ LEDGER_WEBHOOK_BACKOFF_MS: '20', LEDGER_WEBHOOK_POLL_MS: '50' })).toMatchObject({
+      backoffBaseMs: 20,
+      pollMs: 50,
+      timeoutMs: 10_000,
+      batchSize: 100,
+    });
+  });
+  it.each([{ LEDGER_WEBHOOK_BACKOFF_MS: '0' }, { LEDGER_WEBHOOK_TIMEOUT_MS: '1e3' }, { LEDGER_WEBHOOKS: 'maybe' }])(
+    'refuses %o',
+    (env) => {
+      expect(() => webhookSettingsFromEnv(env)).toThrow(/not valid/);
+    },
+  );
+});
+
+interface Delivery {
+  id: string;
+  events: LoyaltyEvent[];
+  verified: boolean;
+}
+
+/** A receiver: `answer(n)` decides the n-th request's fate (n from 1): a status, or 'hang' (never answers). */
+async function startReceiver(secret: string, answer: (n: number) => number | 'hang') {
+  const deliveries: Delivery[] = [];
+  let requests = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const n = ++requests;
+      const fate = answer(n);
+      if (fate === 'hang') return;
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (fate >= 200 && fate < 300) {
+        const parsed = JSON.parse(body) as { events: unknown[] };
+        deliveries.push({
+          id: String(req.headers['x-loyalty-delivery']),
+          events: parsed.events.map((e) => LoyaltyEventSchema.parse(e)),
+          verified:
+            req.headers['content-type'] === 'application/json' &&
+            verifySignature(
+              secret,
+              String(req.headers['x-loyalty-timestamp']),
+              body,
+              String(req.headers['x-loyalty-signature']),
+            ),
+        });
+      }
+      res.writeHead(fate).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    deliveries,
+    requests: () => requests,
+    /** Every event received, first copy of each, in arrival order. */
+    firstCopies(): number[] {
+      const seen = new Set<number>();
+      const out: number[] = [];
+      for (const d of deliveries)
+        for (const e of d.events)
+          if (!seen.has(e.seq)) {
+            seen.add(e.seq);
+            out.push(e.seq);
+          }
+      return out;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function makeEvents(store: LedgerStore, seeded: Seeded, count: number): Promise<void> {
+  const drafts: HeadOfficeDraft[] = Array.from({ length: count }, (_, i) => ({
+    kind: 'adjust',
+    memberId: (seeded.members[i % seeded.members.length]?.memberId ?? '') as MemberId,
+    points: 5 as Points,
+    reason: `test ${i}`,
+    by: 'tests',
+  }));
+  for (let i = 0; i < drafts.length; i += 500) await applyHeadOfficeOps(store, drafts.slice(i, i + 500));
+}
+
+describe.each(backends)('webhook worker on %s', (backend) => {
+  let db: TestDatabase;
+  let store: LedgerStore;
+  let seeded: Seeded;
+  const cleanups: (() => Promise<void>)[] = [];
+  const secret = 'b'.repeat(64);
+
+  const worker = (o: Partial<Parameters<typeof createWebhookWorker>[0]> = {}): WebhookWorker => {
+    const w = createWebhookWorker({
+      store,
+      logger: createLogger('silent'),
+      pollMs: 20,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      timeoutMs: 2_000,
+      ...o,
+    });
+    cleanups.push(() => w.close());
+    return w;
+  };
+  const row = async (id: string) => (await listWebhooks(store)).find((w) => w.webhookId === id);
+
+  beforeAll(async () => {
+    db = await makeTestDatabase(backend);
+    seeded = await seedLedger(db, { members: 10 });
+    store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await store.kysely().deleteFrom('webhooks').execute();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('retries a receiver that fails 3 times, then delivers every event in order, signed, none missing', async () => {
+    const start = await eventHead(store);
+    await makeEvents(store, seeded, 150);
+    const head = await eventHead(store);
+    const rx = await startReceiver(secret, (n) => (n <= 3 ? 503 : 200));
+    cleanups.push(rx.close);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: start });
+    worker().start();
+
+    // Caught up, and the worker's claim on the receiver released (it claims once more to find nothing left).
+    await until(async () => {
+      const r = await row(hook.webhookId);
+      return r?.cursor === head && r.nextAttemptAt === null;
+    });
+    expect(rx.requests()).toBeGreaterThanOrEqual(4);
+    const seqs = rx.deliveries.flatMap((d) => d.events.map((e) => e.seq));
+    // Nothing was delivered twice here (failures were refused before any was accepted), in order, none missing.
+    expect(seqs).toEqual(Array.from({ length: head - start }, (_, i) => start + i + 1));
+    expect(rx.deliveries.every((d) => d.verified)).toBe(true);
+    expect(rx.deliveries.every((d) => d.events.length <= 100)).toBe(true);
+    expect(new Set(rx.deliveries.map((d) => d.id)).size).toBe(rx.deliveries.length);
+    const after = await row(hook.webhookId);
+    expect(after).toMatchObject({ attempts: 0, lastError: null, nextAttemptAt: null, lag: 0 });
+  });
+
+  it('records the failure, attempts and next attempt while a receiver is down', async () => {
+    const rx = await startReceiver(secret, () => 500);
+    cleanups.push(rx.close);
+    await makeEvents(store, seeded, 3);
+    const head = await eventHead(store);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: head - 1 });
+    worker({ backoffBaseMs: 60_000, backoffMaxMs: 60_000, random: () => 0.5 }).start();
+    await until(async () => ((await row(hook.webhookId))?.attempts ?? 0) >= 1);
+    const r = await row(hook.webhookId);
+    expect(r?.cursor).toBe(head - 1);
+    expect(r?.lastError).toBe('HTTP 500');
+    expect(r?.nextAttemptAt).toBeGreaterThan(Date.now() + 20_000);
+    expect(r?.lag).toBe(1);
+  });
+
+  it('gives up on a receiver that does not answer in time, and delivers on a later attempt', async () => {
+    const rx = await startReceiver(secret, (n) => (n === 1 ? 'hang' : 204));
+    cleanups.push(rx.close);
+    await makeEvents(store, seeded, 2);
+    const head = await eventHead(store);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: head - 2 });
+    const seenErrors: (string | null)[] = [];
+    // A fixed half-way jitter keeps the failure on record ~500 ms (full jitter could retry at once, before a poll).
+    worker({ timeoutMs: 200, backoffBaseMs: 1_000, backoffMaxMs: 1_000, random: () => 0.5 }).start();
+    await until(async () => {
+      const r = await row(hook.webhookId);
+      seenErrors.push(r?.lastError ?? null);
+      return r?.cursor === head;
+    });
+    expect(seenErrors).toContain('no answer within 200 ms');
+    expect(rx.firstCopies()).toEqual([head - 1, head]);
+  });
+
+  it('wakes up at once when told of a commit', async () => {
+    const rx = await startReceiver(secret, () => 200);
+    cleanups.push(rx.close);
+    const hook = await addWebhook(store, { url: rx.url, secret });
+    const w = worker({ pollMs: 60_000 });
+    w.start();
+    await new Promise((r) => setTimeout(r, 50)); // the first scan found nothing to send
+    await makeEvents(store, seeded, 1);
+    const head = await eventHead(store);
+    w.wake();
+    await until(async () => (await row(hook.webhookId))?.cursor === head, 3_000);
+  });
+
+  it('keeps webhooks independent: one down does not hold the other back', async () => {
+    const down = await startReceiver(secret, () => 500);
+    const up = await startReceiver(secret, () => 200);
+    cleanups.push(down.close, up.close);
+    const start = await eventHead(store);
+    const a = await addWebhook(store, { url: down.url, secret, after: start });
+    const b = await addWebhook(store, { url: up.url, secret, after: start });
+    worker().start();
+    await makeEvents(store, seeded, 20);
+    const head = await eventHead(store);
+    await until(async () => (await row(b.webhookId))?.cursor === head);
+    expect(up.firstCopies()).toEqual(Array.from({ length: head - start }, (_, i) => start + i + 1));
+    expect((await row(a.webhookId))?.cursor).toBe(start);
+  });
+
+  it('resumes from the stored cursor after a worker stops mid-delivery (at least once, no gap)', async () => {
+    let hang = true;
+    const rx = await startReceiver(secret, () => (hang ? 'hang' : 200));
+    cleanups.push(rx.close);
+    const start = await eventHead(store);
+    await makeEvents(store, seeded, 250);
+    const head = await eventHead(store);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: start });
+    const first = worker();
+    first.start();
+    await until(() => rx.requests() >= 1);
+    await first.close(); // aborts the POST in flight and gives the lease back
+    expect((await row(hook.webhookId))?.nextAttemptAt).toBeNull();
+    hang = false;
+    worker().start();
+    await until(async () => (await row(hook.webhookId))?.cursor === head);
+    expect(rx.firstCopies()).toEqual(Array.from({ length: head - start }, (_, i) => start + i + 1));
+  });
+
+  it('two workers on one database (two ledger processes) deliver everything, one batch at a time', async () => {
+    const rx = await startReceiver(secret, () => 200);
+    cleanups.push(rx.close);
+    const start = await eventHead(store);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: start });
+    worker().start();
+    worker().start();
+    await makeEvents(store, seeded, 300);
+    const head = await eventHead(store);
+    await until(async () => (await row(hook.webhookId))?.cursor === head);
+    expect(rx.firstCopies()).toEqual(Array.from({ length: head - start }, (_, i) => start + i + 1));
+  });
+});
