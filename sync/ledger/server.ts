@@ -5,6 +5,7 @@
  * answered OVERLOADED with `retryAfterMs` and a `shed` event.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { v7 as uuidv7 } from 'uuid';
@@ -36,6 +37,10 @@ import { LedgerMetrics } from './metrics.ts';
 import { DEFAULT_TILL_RATE_LIMITS, TillRateLimiter, type TillRateLimits } from './rate-limit.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
 import { verifyToken } from './tokens.ts';
+import { loadTls, tlsFilesFromEnv, type TlsMaterial } from './tls.ts';
+import { createEventsFeed, EVENTS_PATH } from './events-feed.ts';
+import { webhookWorkerFor, type WebhookSettings } from './webhooks.ts';
+import { afterBodyDiscarded } from './http-body.ts';
 
 export interface LedgerServerOptions {
   store: LedgerStore;
@@ -46,6 +51,19 @@ export interface LedgerServerOptions {
   intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps' | 'maxQueueWaitMs'>>;
   /** Per-till token buckets for pushes and authorizations; default DEFAULT_TILL_RATE_LIMITS. */
   rateLimits?: TillRateLimits;
+  /** Head office's token for `GET /events`; default $LEDGER_ADMIN_TOKEN; none: the feed answers 404. */
+  adminToken?: string | undefined;
+  /** Webhook delivery (webhooks.ts): false for none; default on, with settings from the environment. */
+  webhooks?: Partial<WebhookSettings> | false;
+  /** How often the store is checked for a program version set by another process (the CLI); default 2 s. */
+  programWatchMs?: number;
+  /** HTTPS and WSS with this certificate and key (sync/ledger/tls.ts); default $LEDGER_TLS_CERT/KEY; false: HTTP. */
+  tls?: TlsMaterial | false;
+  /**
+   * How often connected tills are checked against the store for a token rotated or a till revoked by the CLI (another
+   * process); default 2 s. A revoked or rotated till's sockets are then disconnected and must handshake again.
+   */
+  tillWatchMs?: number;
 }
 
 export interface LedgerServer {
@@ -62,6 +80,8 @@ export interface LedgerServer {
 interface TillData {
   tillId: TillId;
   storeId: StoreId;
+  /** The token hash the socket authenticated against: a rotation changes the stored one. */
+  tokenHash: string;
 }
 type TillSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>;
 
@@ -104,7 +124,10 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   let latest = await store.latestProgram();
   if (latest) programs.set(latest.version, latest);
 
-  const http = createServer((req, res) => handleHttp(req, res));
+  const tls = opts.tls ?? (await loadTlsFromEnv());
+  const http = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => handleHttp(req, res))
+    : createServer((req, res) => handleHttp(req, res));
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>(http, {
     // The engine's hard cap sits above the protocol limit so that an oversized message gets a coded answer.
     maxHttpBufferSize: MAX_MESSAGE_BYTES * 4,
@@ -119,6 +142,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     connectedTills: () => tills.sockets.size,
   });
   const limiter = new TillRateLimiter(opts.rateLimits ?? DEFAULT_TILL_RATE_LIMITS, now);
+  const feed = createEventsFeed({ store, logger, adminToken: opts.adminToken ?? process.env['LEDGER_ADMIN_TOKEN'] });
+  const webhooks = webhookWorkerFor(store, logger, opts.webhooks);
 
   const intake: Intake = new Intake(store, {
     maxQueuedOps: opts.intake?.maxQueuedOps ?? 200_000,
@@ -131,7 +156,10 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       newConflictId: () => uuidv7(),
       clockToleranceMs: (v) => programs.get(v)?.clockToleranceMs ?? DEFAULT_TOLERANCE_MS,
     }),
-    onCommitted: (group) => broadcast(group),
+    onCommitted: (group) => {
+      if (group.opsApplied > 0) webhooks?.wake();
+      return broadcast(group);
+    },
   });
 
   async function broadcast(group: GroupOutcome): Promise<void> {
@@ -178,12 +206,15 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         logger.warn({ tillId: a.tillId, address: socket.handshake.address }, 'till refused: bad credentials');
         return next(connectError('AUTH_FAILED'));
       }
-      if (till.revokedAt !== null) return next(connectError('TILL_REVOKED'));
+      if (till.revokedAt !== null) {
+        logger.warn({ tillId: a.tillId, address: socket.handshake.address }, 'till refused: revoked');
+        return next(connectError('TILL_REVOKED'));
+      }
       if (till.storeId !== a.storeId) {
         logger.warn({ tillId: a.tillId, claimed: a.storeId, actual: till.storeId }, 'till refused: wrong store');
         return next(connectError('WRONG_STORE'));
       }
-      socket.data = { tillId: till.tillId, storeId: till.storeId };
+      socket.data = { tillId: till.tillId, storeId: till.storeId, tokenHash: till.tokenHash };
       next();
     })().catch((err: unknown) => {
       logger.error({ err }, 'handshake failed');
@@ -199,8 +230,12 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     socket.on('disconnect', (reason) => log.info({ reason }, 'till disconnected'));
 
     const handle = <T>(event: keyof ClientToServerEvents, fn: (payload: unknown) => Promise<T>) => {
-      socket.on(event, (payload: unknown, ack: unknown) => {
+      socket.on(event, (...args: unknown[]) => {
+        // The ack is the last argument, whatever came before it: a request with no payload, or one argument too many,
+        // still gets a coded answer (BAD_REQUEST) rather than none.
+        const ack = args[args.length - 1];
         if (typeof ack !== 'function') return; // every till request expects an answer
+        const payload = args.length === 2 ? args[0] : args.length === 1 ? undefined : { malformed: args.slice(0, -1) };
         const answer = ack as (r: unknown) => void;
         let reply = answer;
         if (event === 'authorize') {
@@ -216,7 +251,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           .then(reply, (err: unknown) => {
             if (err instanceof WireFailure) return reply({ ok: false, error: err.wire });
             if (err instanceof OverloadedError) {
-              metrics.shed.inc({ reason: err.reason, kind: event });
+              metrics.recordShed(err.reason, event);
               socket.emit('shed', { retryAfterMs: err.retryAfterMs });
               return reply({ ok: false, error: wireError('OVERLOADED', { retryAfterMs: err.retryAfterMs }) });
             }
@@ -240,7 +275,15 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         { tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() },
         priority,
       );
-      return { ok: true, results: out.results, balances: out.balances, tillSeq: out.tillSeq, serverTime: now() };
+      return {
+        ok: true,
+        results: out.results,
+        balances: out.balances,
+        tillSeq: out.tillSeq,
+        serverTime: now(),
+        // The manager's screen shows the rush from the ledger's side; two numbers read without I/O.
+        load: { queuedOps: intake.depth, shedTotal: metrics.shedTotal },
+      };
     };
 
     handle('push', (p) => submit(parse(PushRequestSchema, p), false));
@@ -282,12 +325,26 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   });
 
   function handleHttp(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://ledger.invalid');
-    if (url.pathname.startsWith('/socket.io/')) return; // socket.io answers these
+    // socket.io answers exactly the requests whose raw URL starts with its path: test the same string it does, or a
+    // path that only parses to /socket.io/ (`//x/../socket.io/`) would be left to no one and hang.
+    if (req.url?.startsWith('/socket.io/')) return;
+    afterBodyDiscarded(req, res, () => answerHttp(req, res));
+  }
+
+  function answerHttp(req: IncomingMessage, res: ServerResponse): void {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://ledger.invalid');
+    } catch {
+      // `//` and the like are not URLs: an unhandled throw here would take the ledger down.
+      send(404, { error: wireError('NO_ROUTE') });
+      return;
+    }
+    if (url.pathname === EVENTS_PATH) return feed.handle(req, res, url);
     if (req.method === 'GET' && url.pathname === '/health') {
       return send(200, {
         status: 'ok',
@@ -320,8 +377,30 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   });
   const port = (http.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, dialect: store.dialect }, 'ledger listening');
+  webhooks?.start();
+
+  /** A newer program version becomes the one pulls hand out, and is pushed to every connected till at once. */
+  const adoptProgram = (program: Program): void => {
+    programs.set(program.version, program);
+    if (latest && program.version <= latest.version) return;
+    latest = program;
+    tills.emit('config', { program });
+    logger.info({ version: program.version }, 'program version published to tills');
+  };
+  // Head office sets programs with the CLI, another process: watch the store so that a closing reaches the tills
+  // within seconds, not at the ledger's next restart.
+  const programWatch = setInterval(() => {
+    store.latestProgram().then(
+      (p) => {
+        if (p && (!latest || p.version > latest.version)) adoptProgram(p);
+      },
+      (err: unknown) => logger.warn({ err }, 'could not read the latest program'),
+    );
+  }, opts.programWatchMs ?? 2_000);
+  programWatch.unref();
+  const tillWatch = watchTillCredentials(tills, store, logger, opts.tillWatchMs ?? 2_000);
 
   return {
     url,
@@ -331,11 +410,12 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     connectedTills: () => tills.sockets.size,
     async publishProgram(program) {
       await store.putProgram(program);
-      programs.set(program.version, program);
-      if (!latest || program.version > latest.version) latest = program;
-      tills.emit('config', { program });
+      adoptProgram(program);
     },
     async close() {
+      clearInterval(programWatch);
+      clearInterval(tillWatch);
+      await webhooks?.close();
       await intake.close();
       // No socket.io DISCONNECT to the tills (disconnectSockets would send one): a client told "io server disconnect"
       // never reconnects by itself, so a restarted ledger would not see its tills again. io.close() drops the
@@ -356,4 +436,53 @@ function checkOwnership(req: PushRequest, tillId: TillId, storeId: StoreId): voi
       throw new WireFailure(wireError('BAD_REQUEST', { issues: [`op ${op.opId} appears twice in the batch`] }));
     ids.add(op.opId);
   }
+}
+
+/** TLS from $LEDGER_TLS_CERT/$LEDGER_TLS_KEY when set (sync/ledger/tls.ts), read and checked; false otherwise. */
+async function loadTlsFromEnv(): Promise<TlsMaterial | false> {
+  const files = tlsFilesFromEnv();
+  return files ? loadTls(files) : false;
+}
+
+/**
+ * Rotation and revocation are written by the CLI, another process: every `everyMs` one read of all tills, and each
+ * connected socket whose till was revoked, removed or given a new token is disconnected. A revoked till's next
+ * handshake is refused TILL_REVOKED, a rotated one's old token AUTH_FAILED. An interval rather than a check per push:
+ * an idle revoked till would otherwise keep receiving members' changes, and a read per push would sit on the rush's
+ * hot path.
+ */
+function watchTillCredentials(
+  tills: { sockets: Map<string, TillSocket> },
+  store: LedgerStore,
+  logger: Logger,
+  everyMs: number,
+): ReturnType<typeof setInterval> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || tills.sockets.size === 0) return;
+    running = true;
+    store
+      .listTills()
+      .then((list) => {
+        const current = new Map(list.map((t) => [t.tillId, t]));
+        for (const socket of tills.sockets.values()) {
+          const { tillId, tokenHash } = socket.data;
+          const till = current.get(tillId);
+          const why = !till
+            ? 'removed'
+            : till.revokedAt !== null
+              ? 'revoked'
+              : till.tokenHash !== tokenHash
+                ? 'token rotated'
+                : null;
+          if (why === null) continue;
+          logger.warn({ tillId, why }, 'till disconnected: credentials withdrawn');
+          socket.disconnect(true);
+        }
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'could not re-check the tills'))
+      .finally(() => (running = false));
+  }, everyMs);
+  timer.unref();
+  return timer;
 }
