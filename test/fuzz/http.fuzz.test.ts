@@ -158,13 +158,19 @@ const body = fc.oneof(
   fc.json(),
   fc.integer({ min: 10_000, max: 3_000_000 }).map((n) => 'y'.repeat(n)),
 );
+/**
+ * Whether Node's parser refuses the head (431) before the ledger sees it. Node then resets the connection at once, so
+ * a client still sending a body may lose the 431: Node's behaviour, not the ledger's, and tried without a body.
+ */
+const overParserLimit = (target: string, h: Record<string, string>): boolean =>
+  target.length + Object.entries(h).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) > 12 * 1024;
 const request: fc.Arbitrary<Req> = fc
   .record({ method, path, query, headers, body })
   .map(({ method: m, path: p, query: q, headers: h, body: b }) => ({
     method: m,
     path: `${p}${q}`,
     headers: h,
-    body: m === 'GET' || m === 'HEAD' || !KNOWN_METHODS.has(m) ? undefined : b,
+    body: m === 'GET' || m === 'HEAD' || !KNOWN_METHODS.has(m) || overParserLimit(`${p}${q}`, h) ? undefined : b,
   }));
 
 describe('HTTP fuzzing of the ledger', () => {
