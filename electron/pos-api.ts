@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { z } from 'zod';
 import { describeIssues } from '../sync/protocol/messages.ts';
+import { originFormUrl } from '../sync/protocol/request-target.ts';
 import { EngineError, EngineUnavailableError, posPayloadSchemas } from './pos-contract.ts';
 import type { EngineBridge, PosKind } from './pos-contract.ts';
 import type { Logger } from './logger.ts';
@@ -211,11 +212,8 @@ export async function startPosApi(opts: PosApiOptions): Promise<PosApiServer> {
 }
 
 function pathOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '/', 'http://127.0.0.1').pathname;
-  } catch {
-    return '/';
-  }
+  // An unparsable target matches no route.
+  return originFormUrl(url)?.pathname ?? '';
 }
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { originFormUrl } from '../sync/protocol/request-target.ts';
 import type { TillConfig } from './host.ts';
 
 export interface ServeTillOptions {
@@ -89,7 +90,8 @@ export async function serveTill(opts: ServeTillOptions): Promise<TillServer> {
     // A page on another name for this address (DNS rebinding) must not read the till's token.
     const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host}:${port}`];
     if (!allowed.includes(req.headers.host ?? '')) return send(res, 421, 'text/plain', 'wrong host');
-    const url = new URL(req.url ?? '/', `http://${host}:${port}`);
+    const url = originFormUrl(req.url);
+    if (!url) return send(res, 404, 'text/plain', 'not found');
     if (url.pathname === '/till-config.json') {
       const config = opts.configFor(url.searchParams.get('till') ?? undefined);
       if (!config)

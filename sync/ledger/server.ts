@@ -41,6 +41,7 @@ import { loadTls, tlsFilesFromEnv, type TlsMaterial } from './tls.ts';
 import { createEventsFeed, EVENTS_PATH } from './events-feed.ts';
 import { webhookWorkerFor, type WebhookSettings } from './webhooks.ts';
 import { afterBodyDiscarded } from './http-body.ts';
+import { originFormUrl } from '../protocol/request-target.ts';
 
 export interface LedgerServerOptions {
   store: LedgerStore;
@@ -336,11 +337,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://ledger.invalid');
-    } catch {
-      // `//` and the like are not URLs: an unhandled throw here would take the ledger down.
+    const url = originFormUrl(req.url);
+    if (url === undefined) {
       send(404, { error: wireError('NO_ROUTE') });
       return;
     }

@@ -145,7 +145,8 @@ describe('POS API: browsers and DNS rebinding', () => {
 describe('POS API: routes and bodies', () => {
   it('answers 404 POS_NOT_FOUND for an unknown route', async () => {
     const h = await start();
-    for (const path of ['/v1/nope', '/v1/earn/', '/v2/earn', '/']) {
+    // `//x/v1/health` is the path //x/v1/health, not host x and path /v1/health.
+    for (const path of ['/v1/nope', '/v1/earn/', '/v2/earn', '/', '//x/v1/health', '//v1/health', '//']) {
       const r = await h.call({ path, headers: auth });
       expect(r.status, path).toBe(404);
       expect(r.body).toMatchObject({ error: { code: 'POS_NOT_FOUND' } });

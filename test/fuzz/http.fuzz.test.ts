@@ -279,6 +279,20 @@ describe('HTTP fuzzing of the ledger', () => {
     }
   });
 
+  // Found by this fuzzer: the target was resolved as a URL, so `//health/health` read as host `health`, path `/health`.
+  it('routes by the request-target as a path: //health/health and //x/metrics are not /health or /metrics', async () => {
+    for (const target of ['//health/health', '//x/metrics', '//events/events']) {
+      const a = await send(ledger.port, {
+        method: 'GET',
+        path: target,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: undefined,
+      });
+      expect(a.status, target).toBe(404);
+      expect(JSON.parse(a.text), target).toMatchObject({ error: { code: 'NO_ROUTE' } });
+    }
+  });
+
   // Found by this fuzzer (in CI): a large body to a route that reads none (PUT /health) was answered at once and the
   // connection closed while the client was still sending; the reset could destroy the answer before it was read.
   it('answers a request carrying a large body it does not read, every time', async () => {
