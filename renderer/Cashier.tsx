@@ -1,6 +1,7 @@
 /**
  * The cashier's screen, keyboard first: card field (a scanner types the card and Enter), member panel, one action
- * panel at a time (basket, rewards, void, enrol, and while a program closes: terms, voucher), the result of the last
+ * panel at a time (basket, rewards, void, enrol, gift voucher as payment, and while a program closes: terms,
+ * conversion into a voucher), the result of the last
  * action and the receipt. Nothing here waits on the network: the engine journals locally and answers at once (a burn
  * or a voucher waits at most the program's short authorization deadline while online, and says so without blocking
  * the screen).
@@ -16,6 +17,7 @@ import type { MemberView } from '../sync/till/view.ts';
 import { BasketPanel } from './BasketPanel.tsx';
 import { ConvertPanel } from './ConvertPanel.tsx';
 import { EnrolPanel } from './EnrolPanel.tsx';
+import { GiftVoucherPanel } from './GiftVoucherPanel.tsx';
 import { errorSentence, fmtPoints } from './format.ts';
 import { useNow, useObservable } from './hooks.ts';
 import { MemberPanel } from './MemberPanel.tsx';
@@ -30,7 +32,7 @@ export interface Notice {
   /** For a burn: how it was decided (shown, and read by the browser tests). */
   decision?: 'online' | 'offline' | 'refused';
 }
-export type Panel = 'card' | 'basket' | 'rewards' | 'void' | 'enrol' | 'terms' | 'convert';
+export type Panel = 'card' | 'basket' | 'rewards' | 'void' | 'enrol' | 'terms' | 'convert' | 'giftVoucher';
 /** Asks a panel to focus its first field (or a named one) again: `tick` changes on every request. */
 export interface FocusRequest {
   tick: number;
@@ -47,6 +49,7 @@ export interface ActionReport {
 }
 
 const SHORTCUTS: [string, string][] = [
+  ['F1', 'Take a gift voucher'],
   ['F2', 'Card'],
   ['F3', 'Basket'],
   ['F4', 'Rewards'],
@@ -54,12 +57,13 @@ const SHORTCUTS: [string, string][] = [
   ['F6', 'Void'],
   ['F7', 'New terms'],
   ['F8', 'Enrol'],
-  ['F9', 'Voucher'],
+  ['F9', 'Convert to voucher'],
   ['F10', 'Manager'],
   ['Esc', 'Back (twice: next customer)'],
 ];
 
 const PANEL_KEYS: Record<string, [Panel, FocusRequest['target']]> = {
+  F1: ['giftVoucher', 'first'],
   F2: ['card', 'first'],
   F3: ['basket', 'first'],
   F4: ['rewards', 'first'],
@@ -215,10 +219,11 @@ export function Cashier({
               ['rewards', 'Rewards', 'F4'],
               ['void', 'Void', 'F6'],
               ['enrol', 'Enrol', 'F8'],
+              ['giftVoucher', 'Take voucher', 'F1'],
               ...(program?.closing
                 ? ([
                     ['terms', 'New terms', 'F7'],
-                    ['convert', 'Voucher', 'F9'],
+                    ['convert', 'Convert', 'F9'],
                   ] as const)
                 : []),
             ] as const
@@ -307,6 +312,9 @@ export function Cashier({
               needMember('convert the balance into a gift voucher')
             ))}
           {panel === 'void' && <VoidPanel till={till} focus={focus} onReport={report} onError={fail} />}
+          {panel === 'giftVoucher' && (
+            <GiftVoucherPanel engine={engine} online={online} focus={focus} onReport={report} onError={fail} />
+          )}
           {panel === 'enrol' && <EnrolPanel engine={engine} focus={focus} onReport={report} onError={fail} />}
         </div>
         <div

@@ -205,6 +205,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
             redeemedAt: null,
             redeemedBy: null,
             redeemRef: null,
+            redemptionId: null,
           };
           vouchers.push(voucher);
           taken.add(op.voucherCode);

@@ -21,6 +21,8 @@ import {
   PROTOCOL_VERSION,
   PullRequestSchema,
   PushRequestSchema,
+  VoucherCheckRequestSchema,
+  VoucherRedeemRequestSchema,
   describeIssues,
   type ChangesEvent,
   type ClientToServerEvents,
@@ -29,6 +31,7 @@ import {
   type PushRequest,
   type PushResponse,
   type ServerToClientEvents,
+  type VoucherResponse,
 } from '../protocol/messages.ts';
 import { snapshotOf, type GroupOutcome } from './apply-group.ts';
 import { Intake, OverloadedError, type IntakeOptions } from './intake.ts';
@@ -42,6 +45,7 @@ import { createEventsFeed, EVENTS_PATH } from './events-feed.ts';
 import { webhookWorkerFor, type WebhookSettings } from './webhooks.ts';
 import { afterBodyDiscarded } from './http-body.ts';
 import { originFormUrl } from '../protocol/request-target.ts';
+import { checkVoucher, redeemVoucherForTill } from './voucher-requests.ts';
 
 export interface LedgerServerOptions {
   store: LedgerStore;
@@ -86,7 +90,7 @@ interface TillData {
 }
 type TillSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>;
 
-const KNOWN_EVENTS = new Set(['push', 'authorize', 'pull', 'lookup']);
+const KNOWN_EVENTS = new Set(['push', 'authorize', 'pull', 'lookup', 'voucherCheck', 'voucherRedeem']);
 const DEFAULT_TOLERANCE_MS = 120_000;
 const CHANGES_PER_EVENT = 500;
 
@@ -321,6 +325,28 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         await store.holdMember(storeId, member.memberId);
         const till = await store.getTill(tillId);
         return { ok: true, member: snapshotOf(member), tillSeq: till?.lastSeq ?? 0 };
+      });
+    });
+
+    // A customer waits at the till: vouchers share the authorization's rate limit, not the background pushes'.
+    const voucherRequest = (fn: () => Promise<VoucherResponse>): Promise<VoucherResponse> => {
+      const wait = limiter.take(tillId, 'authorize');
+      if (wait > 0) throw new OverloadedError(wait, 'rate');
+      return fn();
+    };
+    handle('voucherCheck', (p) => {
+      const req = parse(VoucherCheckRequestSchema, p);
+      return voucherRequest(() => checkVoucher(store, req));
+    });
+    handle('voucherRedeem', (p) => {
+      const req = parse(VoucherRedeemRequestSchema, p);
+      return voucherRequest(async () => {
+        const res = await redeemVoucherForTill(store, { tillId, storeId }, req, now());
+        log.info(
+          { voucher: req.code.slice(-4), receiptRef: req.receiptRef, outcome: res.ok ? 'redeemed' : res.error.code },
+          'voucher redemption',
+        );
+        return res;
       });
     });
   });

@@ -20,6 +20,7 @@ export const EventTypeSchema = z.enum([
   'status-changed',
   'birthday',
   'voucher-issued',
+  'voucher-redeemed',
   'terms-accepted',
   'terms-refused',
   'points-expired',

@@ -17,6 +17,9 @@ const protocolMessages = {
   UNKNOWN_EVENT: 'The ledger does not know this message type.',
   NO_ROUTE: 'There is no such endpoint.',
   SHUTTING_DOWN: 'The ledger is shutting down; retry shortly.',
+  VOUCHER_UNKNOWN: 'No gift voucher has this code.',
+  VOUCHER_EXPIRED: 'This gift voucher has expired.',
+  VOUCHER_REDEEMED: 'This gift voucher has already been redeemed.',
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {

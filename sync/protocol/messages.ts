@@ -148,6 +148,48 @@ export const LookupResponseSchema = z.discriminatedUnion('ok', [
 ]);
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 
+/** A gift voucher code as typed or scanned; the ledger checks its form and check character. */
+const VoucherCodeInputSchema = z.string().min(1).max(40);
+
+export const VoucherCheckRequestSchema = z.object({ code: VoucherCodeInputSchema });
+export type VoucherCheckRequest = z.infer<typeof VoucherCheckRequestSchema>;
+
+/**
+ * A redemption at a till. `redemptionId` (a UUIDv7 the till makes once per attempt) makes a retry after a lost answer
+ * safe: the same till sending the same id again is told it succeeded, not that the voucher was already redeemed.
+ */
+export const VoucherRedeemRequestSchema = z.object({
+  code: VoucherCodeInputSchema,
+  redemptionId: z.uuid(),
+  /** The POS receipt the voucher paid for, for the audit. */
+  receiptRef: z.string().min(1).max(64).optional(),
+});
+export type VoucherRedeemRequest = z.infer<typeof VoucherRedeemRequestSchema>;
+
+/** A voucher as a till shows it: its value and validity, and whether (and where) it was redeemed. */
+export const VoucherViewSchema = z.object({
+  code: z.string(),
+  valueCents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+  issuedAt: epochMs,
+  validUntil: epochMs,
+  redeemedAt: epochMs.nullable(),
+  /** Who redeemed it: `store/till` for a till, the person's name for head office. */
+  redeemedBy: z.string().nullable(),
+});
+export type VoucherView = z.infer<typeof VoucherViewSchema>;
+
+export const VoucherResponseSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    voucher: VoucherViewSchema,
+    /** For a redemption: true when this till's same redemption had already succeeded (a retry). */
+    duplicate: z.boolean().optional(),
+  }),
+  failure,
+]);
+export type VoucherResponse = z.infer<typeof VoucherResponseSchema>;
+
 /** Live balance changes for members this till's store holds, with every one of the store's tills' seq. */
 export const ChangesEventSchema = z.object({
   members: z.array(MemberSnapshotSchema),
@@ -167,6 +209,8 @@ export interface ClientToServerEvents {
   authorize: (req: AuthorizeRequest, ack: (res: PushResponse) => void) => void;
   pull: (req: PullRequest, ack: (res: PullResponse) => void) => void;
   lookup: (req: LookupRequest, ack: (res: LookupResponse) => void) => void;
+  voucherCheck: (req: VoucherCheckRequest, ack: (res: VoucherResponse) => void) => void;
+  voucherRedeem: (req: VoucherRedeemRequest, ack: (res: VoucherResponse) => void) => void;
 }
 export interface ServerToClientEvents {
   changes: (ev: ChangesEvent) => void;

@@ -68,6 +68,21 @@ export interface MetaValues {
   store: StoreConfig;
   /** Failed manager PIN attempts in a row, and until when PIN entry is locked (this till's clock). */
   pinGuard: { failures: number; lockedUntil: number };
+  /** Gift vouchers redeemed at this till, newest first, with those still waiting for the ledger's answer. */
+  voucherRedemptions: VoucherRedemptionRow[];
+}
+
+/** A gift voucher redemption made at this till: `pending` until the ledger answered. */
+export interface VoucherRedemptionRow {
+  code: string;
+  /** Sent again on a retry, so that the ledger recognises the same redemption. */
+  redemptionId: string;
+  receiptRef?: string;
+  startedAt: number;
+  state: 'pending' | 'redeemed';
+  answeredAt?: number;
+  valueCents?: number;
+  currency?: string;
 }
 export type MetaKey = keyof MetaValues;
 export interface MetaRow {

@@ -38,14 +38,15 @@ import { CardSchema, OpIdSchema } from '../loyalty/units.ts';
 import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { errorMessages } from '../protocol/errors.ts';
 import { verifyPin } from '../protocol/pin.ts';
-import { MAX_BATCH_OPS, describeIssues } from '../protocol/messages.ts';
-import type { LookupResponse, PushResponse } from '../protocol/messages.ts';
+import { MAX_BATCH_OPS, VoucherRedeemRequestSchema, describeIssues } from '../protocol/messages.ts';
+import type { LookupResponse, PushResponse, VoucherResponse } from '../protocol/messages.ts';
 import type { Clock, IdMaker } from './clock.ts';
 import { uuidV7Ids } from './clock.ts';
 import { getMeta, pendingRange, setMeta } from './db.ts';
-import type { MemberRow, OpMode, OpRow, TillDb } from './db.ts';
+import type { MemberRow, OpMode, OpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
 import type { MemberView } from './view.ts';
+import { VoucherDesk, type VoucherLinkRequest, type VoucherResult } from './vouchers.ts';
 
 /** What the engine needs of the ledger connection (the Replicator provides it; offlineLink when there is none). */
 export interface LedgerLink {
@@ -54,6 +55,8 @@ export interface LedgerLink {
    * results. */
   authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
   lookup(card: Card): Promise<LookupResponse | 'offline'>;
+  /** A gift voucher check or redemption, answered within `deadlineMs`; 'offline' when it cannot be asked. */
+  voucher(req: VoucherLinkRequest, deadlineMs: number): Promise<VoucherResponse | 'offline' | 'timeout'>;
 }
 
 /** A link that is never connected: every burn is decided offline within floor limits. */
@@ -61,6 +64,7 @@ export const offlineLink: LedgerLink = {
   isConnected: () => false,
   authorize: () => Promise.resolve('timeout'),
   lookup: () => Promise.resolve('offline'),
+  voucher: () => Promise.resolve('offline'),
 };
 
 export type TillErrorCode =
@@ -186,6 +190,8 @@ const BurnInput = BurnOpSchema.pick({ memberId: true, what: true, receiptRef: tr
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
 const TermsInput = TermsOpSchema.pick({ memberId: true, answer: true });
 const ConvertInput = ConvertOpSchema.pick({ memberId: true, points: true });
+const RedeemVoucherInput = VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict();
+const VoucherCodeInput = VoucherRedeemRequestSchema.shape.code;
 const ResolveInput = ResolveOpSchema.pick({ action: true, reason: true, manager: true }).extend({
   opId: OpIdSchema,
   pin: z.string().max(64),
@@ -226,6 +232,7 @@ export class TillEngine {
   private readonly newId: IdMaker;
   private readonly randomBytes: (n: number) => Uint8Array;
   private link: LedgerLink;
+  private readonly vouchers: VoucherDesk;
 
   /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
   constructor(opts: TillEngineOptions) {
@@ -236,6 +243,12 @@ export class TillEngine {
     this.newId = opts.newId ?? uuidV7Ids;
     this.randomBytes = opts.randomBytes ?? cryptoBytes;
     this.link = opts.link ?? offlineLink;
+    this.vouchers = new VoucherDesk({
+      db: this.db,
+      clock: this.clock,
+      newId: this.newId,
+      ask: (req, deadlineMs) => this.link.voucher(req, deadlineMs),
+    });
   }
 
   /** Swaps the ledger link (e.g. when this window becomes or stops being the leader). */
@@ -450,6 +463,25 @@ export class TillEngine {
     await this.db.ops.update(op.opId, { authTimedOut: true });
     const row = (await this.db.ops.get(op.opId)) ?? op;
     return { ok: false, reason: 'NO_ANSWER', message: conversionMessages.NO_ANSWER, op: row, queued: true };
+  }
+
+  /** A gift voucher's value and state as the ledger holds it (online only); redeems nothing. */
+  async checkVoucher(code: string): Promise<VoucherResult> {
+    return this.vouchers.check(parse(VoucherCodeInput, code, 'voucher code'));
+  }
+
+  /**
+   * Redeems a gift voucher presented as payment, once, online only. Only `ok: true` means it may be accepted; after
+   * NO_ANSWER, redeeming the same code again is recognised by the ledger as the same redemption.
+   */
+  async redeemVoucher(input: { code: string; receiptRef?: string }): Promise<VoucherResult> {
+    const { code, receiptRef } = parse(RedeemVoucherInput, input, 'voucher redemption');
+    return this.vouchers.redeem(code, receiptRef);
+  }
+
+  /** Gift vouchers redeemed at this till (and redemptions still waiting for an answer), newest first. */
+  voucherRedemptions$(): Observable<VoucherRedemptionRow[]> {
+    return live(() => this.vouchers.redemptions());
   }
 
   /** This till's conversions (gift vouchers asked for), newest first, whatever the ledger answered. */

@@ -21,6 +21,8 @@ import type {
   MemberSnapshot,
   OpResult,
   PushResponse,
+  VoucherRedeemRequest,
+  VoucherResponse,
 } from '../protocol/messages.ts';
 import type { Clock } from './clock.ts';
 import { ConnectionLoop } from './connection-loop.ts';
@@ -29,6 +31,7 @@ import type { SyncError, TillDb } from './db.ts';
 import { TransportError } from './transport.ts';
 import type { TillTransport } from './transport.ts';
 import { applySnapshot } from './view.ts';
+import type { VoucherLinkRequest } from './vouchers.ts';
 
 export interface SyncStatus {
   state: 'online' | 'offline' | 'syncing';
@@ -320,6 +323,24 @@ export class Replicator {
     } catch (e) {
       this.noteFailure(e);
       return 'offline';
+    }
+  }
+
+  /** Asks the ledger about a gift voucher; 'offline' when it cannot be asked, 'timeout' when no answer came in time. */
+  async voucher(req: VoucherLinkRequest, deadlineMs: number): Promise<VoucherResponse | 'offline' | 'timeout'> {
+    if (!this.isConnected()) return 'offline';
+    try {
+      const { kind, ...body } = req;
+      const res =
+        kind === 'check'
+          ? await this.transport.voucherCheck(body)
+          : await this.transport.voucherRedeem(body as VoucherRedeemRequest, deadlineMs);
+      // A refused voucher is the cashier's answer, not a sync problem; a busy or failing ledger is.
+      if (!res.ok && !res.error.code.startsWith('VOUCHER_')) this.noteWireError(res.error);
+      return res;
+    } catch (e) {
+      this.noteFailure(e);
+      return e instanceof TransportError && e.code === 'TIMEOUT' ? 'timeout' : 'offline';
     }
   }
 

@@ -19,6 +19,7 @@ import {
   PullResponseSchema,
   PushResponseSchema,
   ShedEventSchema,
+  VoucherResponseSchema,
   WireErrorSchema,
 } from '../protocol/messages.ts';
 import type {
@@ -34,6 +35,9 @@ import type {
   PushResponse,
   ServerToClientEvents,
   ShedEvent,
+  VoucherCheckRequest,
+  VoucherRedeemRequest,
+  VoucherResponse,
 } from '../protocol/messages.ts';
 import type { SyncError } from './db.ts';
 
@@ -65,6 +69,9 @@ export interface TillTransport {
   authorize(req: AuthorizeRequest): Promise<PushResponse>;
   pull(req: PullRequest): Promise<PullResponse>;
   lookup(req: LookupRequest): Promise<LookupResponse>;
+  voucherCheck(req: VoucherCheckRequest): Promise<VoucherResponse>;
+  /** Waits at most `deadlineMs` (a customer waits at the till). */
+  voucherRedeem(req: VoucherRedeemRequest, deadlineMs: number): Promise<VoucherResponse>;
   connect(): void;
   disconnect(): void;
 }
@@ -209,6 +216,8 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     authorize: (req) => call('authorize', req, PushResponseSchema, req.deadlineMs),
     pull: (req) => call('pull', req, PullResponseSchema, opts.ackTimeoutMs),
     lookup: (req) => call('lookup', req, LookupResponseSchema, opts.ackTimeoutMs),
+    voucherCheck: (req) => call('voucherCheck', req, VoucherResponseSchema, opts.ackTimeoutMs),
+    voucherRedeem: (req, deadlineMs) => call('voucherRedeem', req, VoucherResponseSchema, deadlineMs),
     connect: () => {
       wanted = true;
       socket.connect();

@@ -32,6 +32,8 @@ describe('closing kit at the till in Chromium', () => {
   const errors: string[] = [];
   const start = Date.now();
   let program: Program;
+  /** The voucher the conversion test issued, taken as payment by the next test. */
+  let issuedCode: string | undefined;
 
   beforeAll(async () => {
     await ensureRendererBuilt();
@@ -138,6 +140,40 @@ describe('closing kit at the till in Chromium', () => {
       points: 2_000,
       valueCents: 2_400,
       redeemedAt: null,
+    });
+    issuedCode = code;
+    expect(errors).toEqual([]);
+  });
+
+  it('takes the issued gift voucher as payment once (F1): checked, redeemed online, then refused as used', async () => {
+    const code = issuedCode;
+    if (code === undefined) throw new Error('the conversion test issued no voucher');
+    await page.keyboard.press('F1');
+    await page.locator('#gift-voucher-code').waitFor();
+    // Typed as a cashier might: lower case, no dashes.
+    await page.keyboard.type(code.toLowerCase().replace(/-/g, ''));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => textOf(page, 'gift-voucher-value')).toBe('£24.00');
+    expect((await withLedgerStore(db, (s) => s.getVoucher(code)))?.redeemedAt).toBeNull();
+    await page.keyboard.press('Enter');
+    await noticeStartingWith(page, `Gift voucher ${code} accepted by the ledger: take £24.00 off the sale.`);
+    const till = seeded.tills.find((t) => t.tillId === 'a1');
+    const redeemed = await withLedgerStore(db, (s) => s.getVoucher(code));
+    expect(redeemed?.redeemedBy).toBe(`${till?.storeId}/a1`);
+    expect(redeemed?.redeemedAt).toBeGreaterThan(start);
+    await shot(page, 'e2e-closing-voucher-redeemed');
+
+    // The same voucher again: the check already says it was used.
+    await page.keyboard.press('F1');
+    await page.keyboard.type(code);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => textOf(page, 'gift-voucher-refusal'))
+      .toMatch(/^Already redeemed on .*: do not accept it\.$/);
+    expect(await page.getByTestId('gift-voucher-checked').count()).toBe(0);
+    await withLedgerStore(db, async (s) => {
+      const events = await s.listEvents(0, 10_000);
+      expect(events.filter((e) => e.type === 'voucher-redeemed').map((e) => e.data['code'])).toEqual([code]);
     });
     expect(errors).toEqual([]);
   });

@@ -12,6 +12,7 @@ import { io } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeVoucherCode } from '../../sync/loyalty/closing.ts';
 import { createLogger } from '../../sync/ledger/log.ts';
 import { startLedgerServer, type LedgerServer } from '../../sync/ledger/server.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
@@ -29,6 +30,9 @@ import {
   PullResponseSchema,
   PushRequestSchema,
   PushResponseSchema,
+  VoucherCheckRequestSchema,
+  VoucherRedeemRequestSchema,
+  VoucherResponseSchema,
   WireErrorSchema,
 } from '../../sync/protocol/messages.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -36,19 +40,23 @@ import { connectTill, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 import { ledgerState, mutate, mutation, runs, throughJson, timeoutFor, weirdString, weirdValue } from './support.ts';
 
-type Event = 'push' | 'authorize' | 'pull' | 'lookup';
-const EVENTS: readonly Event[] = ['push', 'authorize', 'pull', 'lookup'];
+type Event = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem';
+const EVENTS: readonly Event[] = ['push', 'authorize', 'pull', 'lookup', 'voucherCheck', 'voucherRedeem'];
 const requestSchemas: Record<Event, z.ZodType> = {
   push: PushRequestSchema,
   authorize: AuthorizeRequestSchema,
   pull: PullRequestSchema,
   lookup: LookupRequestSchema,
+  voucherCheck: VoucherCheckRequestSchema,
+  voucherRedeem: VoucherRedeemRequestSchema,
 };
 const responseSchemas: Record<Event, z.ZodType> = {
   push: PushResponseSchema,
   authorize: PushResponseSchema,
   pull: PullResponseSchema,
   lookup: LookupResponseSchema,
+  voucherCheck: VoucherResponseSchema,
+  voucherRedeem: VoucherResponseSchema,
 };
 const CODES: ReadonlySet<string> = new Set<string>(errorCodes);
 /** Names socket.io-client refuses to emit. */
@@ -175,6 +183,10 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         return { cursor: 0, limit: 100, programVersion: 0 };
       case 'lookup':
         return { card: member(2).card };
+      case 'voucherCheck':
+        return { code: makeVoucherCode(new Uint8Array(12).fill(seq % 256)) };
+      case 'voucherRedeem':
+        return { code: makeVoucherCode(new Uint8Array(12).fill(seq % 256)), redemptionId: uuidv7() };
     }
   };
 
@@ -193,8 +205,14 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         expect(code).toBe('MESSAGE_TOO_LARGE');
       expect(await ledgerState(store)).toBe(before);
     } else if ((answer as { ok: boolean }).ok === false) {
-      // A well-formed message may still be refused (an unknown card, a busy ledger), but with a listed code.
-      expect(['NOT_FOUND', 'OVERLOADED', 'SHUTTING_DOWN']).toContain(expectRefusal(answer));
+      // A well-formed message may still be refused (an unknown card or voucher, a busy ledger), with a listed code.
+      expect([
+        'NOT_FOUND',
+        'OVERLOADED',
+        'SHUTTING_DOWN',
+        'VOUCHER_CODE_INVALID',
+        'VOUCHER_UNKNOWN',
+      ]).toContain(expectRefusal(answer));
       expect(await ledgerState(store)).toBe(before);
     }
   };

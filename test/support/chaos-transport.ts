@@ -57,6 +57,8 @@ export function chaosTransport(
     authorize: (req) => disturb((r) => inner.authorize(r), req),
     pull: (req) => disturb((r) => inner.pull(r), req),
     lookup: (req) => inner.lookup(req),
+    voucherCheck: (req) => inner.voucherCheck(req),
+    voucherRedeem: (req, deadlineMs) => inner.voucherRedeem(req, deadlineMs),
     connect: () => inner.connect(),
     disconnect: () => inner.disconnect(),
   };

@@ -348,11 +348,23 @@ export function registerTransitionCommands(program: Command): void {
     .action(async (typed: string, o: { by: string; ref?: string }, cmd: Command) => {
       const canonical = code(typed);
       await withStore(cmd, async (store) => {
-        const v = await store.getVoucher(canonical);
-        if (!v) throw new CodedError('VOUCHER_UNKNOWN', `no voucher has the code ${canonical}.`);
-        if (Date.now() >= v.validUntil) throw new CodedError('VOUCHER_EXPIRED', `voucher ${canonical} has expired.`);
-        if (!(await store.redeemVoucher(canonical, o.by.slice(0, 80), o.ref?.slice(0, 64) ?? null, Date.now())))
-          throw new CodedError('VOUCHER_REDEEMED', `voucher ${canonical} was already redeemed.`);
+        const r = await store.redeemVoucher({
+          code: canonical,
+          by: o.by.slice(0, 80),
+          ref: o.ref?.slice(0, 64) ?? null,
+          redemptionId: null,
+          at: Date.now(),
+        });
+        if (r.outcome === 'unknown') throw new CodedError('VOUCHER_UNKNOWN', `no voucher has the code ${canonical}.`);
+        if (r.outcome === 'expired') throw new CodedError('VOUCHER_EXPIRED', `voucher ${canonical} has expired.`);
+        if (r.outcome !== 'redeemed') {
+          const when = new Date(r.voucher.redeemedAt ?? 0).toISOString();
+          throw new CodedError(
+            'VOUCHER_REDEEMED',
+            `voucher ${canonical} was already redeemed on ${when} by ${r.voucher.redeemedBy ?? '?'}.`,
+          );
+        }
+        const v = r.voucher;
         console.log(`redeemed ${canonical}: ${money(v.valueCents, v.currency)}`);
       });
     });

@@ -67,6 +67,8 @@ import type {
   StoredOp,
   TillRecord,
   VoucherRecord,
+  VoucherRedemption,
+  VoucherRedemptionRequest,
 } from './types.ts';
 
 export type Dialect = LedgerStore['dialect'];
@@ -502,15 +504,59 @@ export class KyselyLedgerStore implements LedgerStore {
     return row && toVoucher(row);
   }
 
-  async redeemVoucher(code: string, by: string, ref: string | null, at: number): Promise<boolean> {
-    // One conditional update: two tills redeeming the same code at once cannot both succeed.
-    const r = await this.#plain()
-      .updateTable('vouchers')
-      .set({ redeemed_at: at, redeemed_by: by, redeem_ref: ref })
-      .where('code', '=', code)
-      .where('redeemed_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+  async redeemVoucher(req: VoucherRedemptionRequest): Promise<VoucherRedemption> {
+    return this.#atomic(async (db) => {
+      const row = await db.selectFrom('vouchers').selectAll().where('code', '=', req.code).executeTakeFirst();
+      if (!row) return { outcome: 'unknown' };
+      const before = toVoucher(row);
+      const judged = judgeRedeemed(before, req);
+      if (judged) return judged;
+      if (req.at >= before.validUntil) return { outcome: 'expired', voucher: before };
+      // Conditional: on PostgreSQL a concurrent redemption may have committed since the read.
+      const u = await db
+        .updateTable('vouchers')
+        .set({ redeemed_at: req.at, redeemed_by: req.by, redeem_ref: req.ref, redemption_id: req.redemptionId })
+        .where('code', '=', req.code)
+        .where('redeemed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) {
+        const now = await db.selectFrom('vouchers').selectAll().where('code', '=', req.code).executeTakeFirstOrThrow();
+        const voucher = toVoucher(now);
+        return judgeRedeemed(voucher, req) ?? { outcome: 'redeemed-before', voucher };
+      }
+      // The counter row orders events across processes: the update takes its lock, as a group commit does.
+      const { event_seq: seq } = await db
+        .updateTable('counter')
+        .set((eb) => ({ event_seq: eb('event_seq', '+', 1) }))
+        .where('id', '=', 1)
+        .returning('event_seq')
+        .executeTakeFirstOrThrow();
+      const voucher: VoucherRecord = {
+        ...before,
+        redeemedAt: req.at,
+        redeemedBy: req.by,
+        redeemRef: req.ref,
+        redemptionId: req.redemptionId,
+      };
+      await db
+        .insertInto('events')
+        .values({
+          event_seq: Number(seq),
+          type: 'voucher-redeemed',
+          member_id: voucher.memberId,
+          op_id: null,
+          at: req.at,
+          data: JSON.stringify({
+            code: voucher.code,
+            valueCents: voucher.valueCents,
+            currency: voucher.currency,
+            by: req.by,
+            ...(req.ref !== null ? { ref: req.ref } : {}),
+          }),
+        })
+        .execute();
+      return { outcome: 'redeemed', voucher };
+    });
   }
 
   async membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]> {
@@ -1284,6 +1330,13 @@ function fromLot(l: LotRecord): Insertable<LotsTable> {
   };
 }
 
+/** For a voucher already redeemed: a retry of the same redemption, or a second one. */
+function judgeRedeemed(v: VoucherRecord, req: VoucherRedemptionRequest): VoucherRedemption | undefined {
+  if (v.redeemedAt === null) return undefined;
+  const retry = req.redemptionId !== null && v.redemptionId === req.redemptionId && v.redeemedBy === req.by;
+  return { outcome: retry ? 'duplicate' : 'redeemed-before', voucher: v };
+}
+
 function toVoucher(r: Selectable<VouchersTable>): VoucherRecord {
   return {
     code: r.code,
@@ -1297,6 +1350,7 @@ function toVoucher(r: Selectable<VouchersTable>): VoucherRecord {
     redeemedAt: r.redeemed_at,
     redeemedBy: r.redeemed_by,
     redeemRef: r.redeem_ref,
+    redemptionId: r.redemption_id,
   };
 }
 
@@ -1313,6 +1367,7 @@ function fromVoucher(v: VoucherRecord): Insertable<VouchersTable> {
     redeemed_at: v.redeemedAt,
     redeemed_by: v.redeemedBy,
     redeem_ref: v.redeemRef,
+    redemption_id: v.redemptionId,
   };
 }
 

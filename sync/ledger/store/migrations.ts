@@ -306,6 +306,16 @@ const actionLog: Migration = {
   },
 };
 
+/**
+ * Vouchers redeemed at a till carry the till's redemption id, so that a retry after a lost answer is recognised as
+ * the same redemption and not refused as a second one.
+ */
+const voucherRedemption: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('vouchers').addColumn('redemption_id', 'text').execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -315,5 +325,6 @@ export const migrationProvider: MigrationProvider = {
       '0003_transition': transition,
       '0004_audit_chain': auditChain,
       '0005_action_log': actionLog,
+      '0006_voucher_redemption': voucherRedemption,
     }),
 };

@@ -139,6 +139,8 @@ export interface VouchersTable {
   redeemed_at: number | null;
   redeemed_by: string | null;
   redeem_ref: string | null;
+  /** The till's id for its redemption attempt (migration 0006); null for head office's. */
+  redemption_id: string | null;
 }
 
 export interface EventsTable {

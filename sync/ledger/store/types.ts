@@ -76,7 +76,26 @@ export interface VoucherRecord {
   /** Who redeemed it (a till id or `head-office`), and their reference (a receipt). */
   redeemedBy: string | null;
   redeemRef: string | null;
+  /** A till's id for the redemption attempt, so that its retry is recognised. */
+  redemptionId: string | null;
 }
+
+/** A voucher redemption, by a till (`by` = store/till, with its `redemptionId`) or by head office. */
+export interface VoucherRedemptionRequest {
+  code: string;
+  by: string;
+  ref: string | null;
+  redemptionId: string | null;
+  at: number;
+}
+
+/**
+ * What a redemption did: `redeemed` now, `duplicate` (the same redemption had succeeded before: a retry), or why not.
+ * The voucher is as it stands afterwards.
+ */
+export type VoucherRedemption =
+  | { outcome: 'redeemed' | 'duplicate' | 'redeemed-before' | 'expired'; voucher: VoucherRecord }
+  | { outcome: 'unknown' };
 
 export interface LotRecord extends Lot {
   memberId: MemberId;
@@ -249,8 +268,11 @@ export interface LedgerStore {
   /** Events after `cursor` (a seq), oldest first, at most `limit`. */
   listEvents(cursor: number, limit: number): Promise<LoyaltyEvent[]>;
   getVoucher(code: string): Promise<VoucherRecord | undefined>;
-  /** Marks a voucher redeemed, once: false when it was already redeemed (or does not exist). */
-  redeemVoucher(code: string, by: string, ref: string | null, at: number): Promise<boolean>;
+  /**
+   * Redeems a voucher once, and writes its `voucher-redeemed` event in the same transaction. Two redemptions of one
+   * code at the same time cannot both succeed.
+   */
+  redeemVoucher(req: VoucherRedemptionRequest): Promise<VoucherRedemption>;
   /** Members with lots expired as of `asOf` still holding points, in member id order. */
   membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]>;
   /** Every lot of a member, FEFO order. */

@@ -300,9 +300,10 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     ] as const)
       await sql`alter table ${sql.table(table)} drop column ${sql.ref(column)}`.execute(q());
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
-    // Later migrations go too: Kysely runs migrations in order only, so 0005 must run again after 0004.
+    // Later migrations go too: Kysely runs migrations in order only, so 0005 and 0006 must run again after 0004.
     await sql`drop table actions`.execute(q());
-    await sql`delete from kysely_migration where name = '0005_action_log'`.execute(q());
+    await sql`alter table vouchers drop column redemption_id`.execute(q());
+    await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption')`.execute(q());
     await ledger.reopen();
 
     intact(await verify());

@@ -272,8 +272,9 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
       const code = (good as { voucherCode: string }).voucherCode;
       expect(await store.getVoucher(code)).toMatchObject({ memberId: m0, points: 500, valueCents: 750 });
       expect(checkVoucherCode(code).ok).toBe(true);
-      expect(await store.redeemVoucher(code, 'a1', 'R-1', clock)).toBe(true);
-      expect(await store.redeemVoucher(code, 'a2', 'R-2', clock)).toBe(false);
+      const redeem = (by: string, ref: string) => store.redeemVoucher({ code, by, ref, redemptionId: null, at: clock });
+      expect((await redeem('a1', 'R-1')).outcome).toBe('redeemed');
+      expect((await redeem('a2', 'R-2')).outcome).toBe('redeemed-before');
 
       // A code already issued cannot be issued again.
       const dup = { ...convert(m1, 300), voucherCode: code } as Op;
@@ -291,6 +292,94 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
       expect(types).toContain('terms-accepted');
       expect(types).toContain('terms-refused');
       await audit();
+    });
+
+    it('redeems a voucher once: a retry of the same redemption is a duplicate, a second one and an expired one are refused', async () => {
+      const [m, m2] = [member(0), member(2)];
+      await push([till.earn(m, 40_000), till.earn(m2, 20_000)]);
+      clock = earnUntil + DAY;
+      const program = await store.latestProgram();
+      if (!program) throw new Error('no program');
+      const code = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
+      const balance = (await store.getMember(m))?.balance ?? 0;
+      const op = {
+        ...till.earn(m, 1),
+        kind: 'convert',
+        points: balance,
+        valueCents: voucherValue(program, balance),
+        voucherCode: code,
+      } as unknown as Op;
+      expect(await push([op])).toEqual([{ status: 'applied', delta: -balance }]);
+      const eventsBefore = (await store.listEvents(0, 1000)).length;
+
+      const id = uuidv7();
+      const at = clock + 1_000;
+      const redeem = (by: string, redemptionId: string | null, when = at) =>
+        store.redeemVoucher({ code, by, ref: 'R-7', redemptionId, at: when });
+      await expect(store.redeemVoucher({ code: 'NOPE', by: 'x', ref: null, redemptionId: null, at })).resolves.toEqual({
+        outcome: 'unknown',
+      });
+      const first = await redeem('s1/a1', id);
+      expect(first).toMatchObject({ outcome: 'redeemed', voucher: { redeemedAt: at, redeemedBy: 's1/a1' } });
+      expect((await redeem('s1/a1', id, at + 5_000)).outcome).toBe('duplicate');
+      expect((await redeem('s1/a2', id)).outcome).toBe('redeemed-before');
+      expect((await redeem('s1/a1', uuidv7())).outcome).toBe('redeemed-before');
+      expect((await store.getVoucher(code))?.redeemedAt).toBe(at);
+
+      const events = (await store.listEvents(0, 1000)).slice(eventsBefore);
+      expect(events.map((e) => [e.type, e.memberId, e.data])).toEqual([
+        [
+          'voucher-redeemed',
+          m,
+          { code, valueCents: voucherValue(program, balance), currency: program.currency, by: 's1/a1', ref: 'R-7' },
+        ],
+      ]);
+
+      // An expired voucher is refused and stays unredeemed.
+      const rest = (await store.getMember(m2))?.balance ?? 0;
+      const late = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
+      const lateOp = {
+        ...till.earn(m2, 1),
+        kind: 'convert',
+        points: rest,
+        valueCents: voucherValue(program, rest),
+        voucherCode: late,
+      } as unknown as Op;
+      expect(await push([lateOp])).toEqual([{ status: 'applied', delta: -rest }]);
+      const v = await store.getVoucher(late);
+      if (!v) throw new Error('voucher not issued');
+      expect(
+        (await store.redeemVoucher({ code: late, by: 's1/a1', ref: null, redemptionId: uuidv7(), at: v.validUntil }))
+          .outcome,
+      ).toBe('expired');
+      expect((await store.getVoucher(late))?.redeemedAt).toBeNull();
+      expect((await store.listEvents(0, 1000)).filter((e) => e.type === 'voucher-redeemed')).toHaveLength(1);
+    });
+
+    it('lets exactly one of many concurrent redemptions of a code succeed', async () => {
+      const m = member(1);
+      await push([till.earn(m, 20_000)]);
+      clock = earnUntil + DAY;
+      const program = await store.latestProgram();
+      if (!program) throw new Error('no program');
+      const code = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
+      const points = (await store.getMember(m))?.balance ?? 0;
+      const op = {
+        ...till.earn(m, 1),
+        kind: 'convert',
+        points,
+        valueCents: voucherValue(program, points),
+        voucherCode: code,
+      };
+      expect(await push([op as unknown as Op])).toEqual([{ status: 'applied', delta: -points }]);
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.redeemVoucher({ code, by: `s1/t${i}`, ref: null, redemptionId: uuidv7(), at: clock }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'redeemed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.outcome === 'redeemed-before')).toHaveLength(7);
+      expect((await store.listEvents(0, 1000)).filter((e) => e.type === 'voucher-redeemed')).toHaveLength(1);
     });
 
     it('a bulk conversion draft is refused, not applied, when the balance moved after it was read', async () => {

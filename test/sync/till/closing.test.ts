@@ -331,6 +331,7 @@ describe('conversion into a gift voucher', () => {
     const late: LedgerLink = {
       isConnected: () => true,
       lookup: () => Promise.resolve('offline'),
+      voucher: () => Promise.resolve('offline'),
       authorize: async () => {
         await replicator.pushBatch();
         return 'timeout';
@@ -364,5 +365,6 @@ function offlineLinkLike(): LedgerLink {
     isConnected: () => false,
     authorize: () => Promise.resolve('timeout'),
     lookup: () => Promise.resolve('offline'),
+    voucher: () => Promise.resolve('offline'),
   };
 }

@@ -369,6 +369,7 @@ describe('enrol, lookup, quote', () => {
       isConnected: () => connected,
       authorize: () => Promise.resolve('timeout'),
       lookup: (card) => Promise.resolve(connected ? ledger.lookup({ card }, TILL) : 'offline'),
+      voucher: () => Promise.resolve('offline'),
     };
     const t = await till({ link });
     expect(await t.engine.lookup('7000-0007')).toMatchObject({ found: true, member: { name: 'Kay', displayed: 70 } });

@@ -19,7 +19,12 @@ import type {
   PullResponse,
   PushRequest,
   PushResponse,
+  VoucherCheckRequest,
+  VoucherRedeemRequest,
+  VoucherResponse,
+  VoucherView,
 } from '../../../../sync/protocol/messages.ts';
+import { checkVoucherCode } from '../../../../sync/loyalty/closing.ts';
 
 interface StoredOp extends AppliedOp {
   json: string;
@@ -107,6 +112,53 @@ export class FakeLedger {
       ...(req.programVersion < this.program.version ? { program: this.program } : {}),
       serverTime: this.now,
     };
+  }
+
+  /** Gift vouchers, by canonical code, with the till and redemption id that redeemed each. */
+  readonly vouchers = new Map<string, VoucherView & { redemptionId: string | null }>();
+  /** How many times each voucher was redeemed (must never pass 1). */
+  readonly redemptions = new Map<string, number>();
+
+  /** A voucher as the real ledger would hold it after a conversion. */
+  issueVoucher(code: string, valueCents: number, validUntil: number): void {
+    this.vouchers.set(code, {
+      code,
+      valueCents,
+      currency: this.program.currency,
+      issuedAt: this.now,
+      validUntil,
+      redeemedAt: null,
+      redeemedBy: null,
+      redemptionId: null,
+    });
+  }
+
+  voucherCheck(req: VoucherCheckRequest): VoucherResponse {
+    const c = checkVoucherCode(req.code);
+    if (!c.ok) return { ok: false, error: wireError('VOUCHER_CODE_INVALID') };
+    const v = this.vouchers.get(c.code);
+    if (!v) return { ok: false, error: wireError('VOUCHER_UNKNOWN') };
+    const { redemptionId: _, ...view } = v;
+    return { ok: true, voucher: view };
+  }
+
+  voucherRedeem(req: VoucherRedeemRequest, by: string): VoucherResponse {
+    const c = checkVoucherCode(req.code);
+    if (!c.ok) return { ok: false, error: wireError('VOUCHER_CODE_INVALID') };
+    const v = this.vouchers.get(c.code);
+    if (!v) return { ok: false, error: wireError('VOUCHER_UNKNOWN') };
+    const { redemptionId, ...view } = v;
+    if (v.redeemedAt !== null) {
+      return redemptionId === req.redemptionId && v.redeemedBy === by
+        ? { ok: true, voucher: view, duplicate: true }
+        : { ok: false, error: wireError('VOUCHER_REDEEMED') };
+    }
+    if (this.now >= v.validUntil) return { ok: false, error: wireError('VOUCHER_EXPIRED') };
+    const redeemed = { ...v, redeemedAt: this.now, redeemedBy: by, redemptionId: req.redemptionId };
+    this.vouchers.set(c.code, redeemed);
+    this.redemptions.set(c.code, (this.redemptions.get(c.code) ?? 0) + 1);
+    const { redemptionId: __, ...after } = redeemed;
+    return { ok: true, voucher: after, duplicate: false };
   }
 
   lookup(req: LookupRequest, tillId: TillId): LookupResponse {

@@ -5,13 +5,20 @@
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { TillId } from '../../../../sync/loyalty/units.ts';
-import { LookupResponseSchema, PullResponseSchema, PushResponseSchema } from '../../../../sync/protocol/messages.ts';
+import {
+  LookupResponseSchema,
+  PullResponseSchema,
+  PushResponseSchema,
+  VoucherResponseSchema,
+} from '../../../../sync/protocol/messages.ts';
 import type {
   AuthorizeRequest,
   ChangesEvent,
   ConfigEvent,
   PushRequest,
   ShedEvent,
+  VoucherCheckRequest,
+  VoucherRedeemRequest,
 } from '../../../../sync/protocol/messages.ts';
 import type { SyncError } from '../../../../sync/till/db.ts';
 import { TransportError } from '../../../../sync/till/transport.ts';
@@ -19,7 +26,7 @@ import type { TillTransport } from '../../../../sync/till/transport.ts';
 import type { FakeLedger } from './fake-ledger.ts';
 
 export type Fault = 'ok' | 'drop-request' | 'drop-answer' | 'duplicate';
-export type CallKind = 'push' | 'authorize' | 'pull' | 'lookup';
+export type CallKind = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem';
 
 export class FakeTransport implements TillTransport {
   readonly connectedSubject = new BehaviorSubject<boolean>(false);
@@ -82,6 +89,19 @@ export class FakeTransport implements TillTransport {
 
   lookup(req: Parameters<TillTransport['lookup']>[0]) {
     return this.call('lookup', [], () => this.ledger.lookup(req, this.tillId), LookupResponseSchema);
+  }
+
+  voucherCheck(req: VoucherCheckRequest) {
+    return this.call('voucherCheck', [], () => this.ledger.voucherCheck(req), VoucherResponseSchema);
+  }
+
+  voucherRedeem(req: VoucherRedeemRequest) {
+    return this.call(
+      'voucherRedeem',
+      [],
+      () => this.ledger.voucherRedeem(req, `store/${this.tillId}`),
+      VoucherResponseSchema,
+    );
   }
 
   private call<T>(kind: CallKind, opIds: string[], serve: () => unknown, schema: { parse(x: unknown): T }): Promise<T> {

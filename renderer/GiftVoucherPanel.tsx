@@ -1,0 +1,191 @@
+/**
+ * A gift voucher presented as payment (F1): type or scan its code, Enter checks it with the ledger (value, validity,
+ * whether it was used), Enter again redeems it. Only a redemption the ledger confirmed may be taken off the sale;
+ * offline, or without an answer, the cashier is told not to accept it. A redemption left without an answer is listed
+ * and can be tried again: the till sends the same redemption, so it cannot be taken twice.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { VoucherView } from '../sync/protocol/messages.ts';
+import type { TillEngine } from '../sync/till/engine.ts';
+import type { VoucherResult } from '../sync/till/vouchers.ts';
+import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import { lastValidDay } from './ConvertPanel.tsx';
+import { fmtMoney } from './format.ts';
+import { useObservable } from './hooks.ts';
+
+export function GiftVoucherPanel(props: {
+  engine: TillEngine;
+  online: boolean;
+  focus: FocusRequest;
+  onReport: (r: ActionReport) => void;
+  onError: (e: unknown) => void;
+}) {
+  const { engine, online, focus, onReport, onError } = props;
+  const [code, setCode] = useState('');
+  const [receiptRef, setReceiptRef] = useState('');
+  const [checked, setChecked] = useState<VoucherView | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [asking, setAsking] = useState(false);
+  const codeRef = useRef<HTMLInputElement>(null);
+  const redeemRef = useRef<HTMLButtonElement>(null);
+  const redemptions$ = useMemo(() => engine.voucherRedemptions$(), [engine]);
+  const redemptions = useObservable(redemptions$, []).value;
+  const pending = redemptions.filter((r) => r.state === 'pending');
+
+  useEffect(() => {
+    codeRef.current?.focus();
+    codeRef.current?.select();
+  }, [focus]);
+  useEffect(() => {
+    if (checked) redeemRef.current?.focus();
+  }, [checked]);
+
+  const usable = (v: VoucherView) => v.redeemedAt === null && Date.now() < v.validUntil;
+
+  const check = async () => {
+    const typed = code.trim();
+    if (asking || typed === '') return;
+    setAsking(true);
+    setChecked(null);
+    setRefusal(null);
+    try {
+      const r = await engine.checkVoucher(typed);
+      if (!r.ok) setRefusal(r.message);
+      else if (r.voucher.redeemedAt !== null)
+        setRefusal(
+          `Already redeemed on ${new Date(r.voucher.redeemedAt).toLocaleString('en-GB')}` +
+            `${r.voucher.redeemedBy ? ` (${r.voucher.redeemedBy})` : ''}: do not accept it.`,
+        );
+      else if (!usable(r.voucher)) setRefusal(`Expired after ${lastValidDay(r.voucher.validUntil)}: do not accept it.`);
+      else setChecked(r.voucher);
+    } catch (e) {
+      onError(e);
+    } finally {
+      setAsking(false);
+    }
+  };
+
+  const redeem = async (typed: string, ref?: string) => {
+    if (asking) return;
+    setAsking(true);
+    try {
+      const r: VoucherResult = await engine.redeemVoucher({
+        code: typed,
+        ...(ref !== undefined && ref !== '' ? { receiptRef: ref } : {}),
+      });
+      if (r.ok) {
+        const value = fmtMoney(r.voucher.valueCents, r.voucher.currency);
+        onReport({
+          notice: {
+            tone: 'ok',
+            decision: 'online',
+            text: `Gift voucher ${r.voucher.code} accepted by the ledger: take ${value} off the sale.${r.duplicate ? ' (The earlier attempt had gone through.)' : ''}`,
+          },
+        });
+        setChecked(null);
+        setCode('');
+        setReceiptRef('');
+        codeRef.current?.focus();
+      } else {
+        setChecked(null);
+        setRefusal(r.message);
+        onReport({ notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${r.message}` } });
+      }
+    } catch (e) {
+      onError(e);
+    } finally {
+      setAsking(false);
+    }
+  };
+
+  return (
+    <div className="gift-voucher" aria-labelledby="gift-voucher-h">
+      <h2 id="gift-voucher-h">Gift voucher as payment</h2>
+      {!online && (
+        <p className="notice notice-warn" data-testid="gift-voucher-offline">
+          The till is offline: gift vouchers can only be accepted once the ledger confirms them.
+        </p>
+      )}
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void check();
+        }}
+      >
+        <label htmlFor="gift-voucher-code">Voucher code</label>
+        <input
+          id="gift-voucher-code"
+          ref={codeRef}
+          value={code}
+          onChange={(e) => {
+            setCode(e.target.value);
+            setChecked(null);
+            setRefusal(null);
+          }}
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={40}
+          placeholder="XXXX-XXXX-XXXX-XXXX-XXXX"
+        />
+        <label htmlFor="gift-voucher-receipt">POS receipt number (optional)</label>
+        <input
+          id="gift-voucher-receipt"
+          value={receiptRef}
+          onChange={(e) => setReceiptRef(e.target.value)}
+          autoComplete="off"
+          maxLength={64}
+        />
+        <button type="submit" disabled={asking || code.trim() === ''}>
+          Check voucher <kbd>Enter</kbd>
+        </button>
+      </form>
+      {checked && (
+        <div className="confirm" role="group" aria-label="Confirm the redemption" data-testid="gift-voucher-checked">
+          <p>
+            Voucher <strong>{checked.code}</strong> is worth{' '}
+            <strong data-testid="gift-voucher-value">{fmtMoney(checked.valueCents, checked.currency)}</strong>, valid
+            until {lastValidDay(checked.validUntil)}.
+          </p>
+          <button
+            type="button"
+            ref={redeemRef}
+            onClick={() => void redeem(checked.code, receiptRef.trim())}
+            disabled={asking}
+          >
+            Redeem it as payment <kbd>Enter</kbd>
+          </button>
+        </div>
+      )}
+      {refusal && (
+        <p className="notice notice-error" role="alert" data-testid="gift-voucher-refusal">
+          {refusal}
+        </p>
+      )}
+      {asking && (
+        <p className="asking" role="status">
+          Asking the ledger… Do not accept the voucher until it is confirmed.
+        </p>
+      )}
+      {pending.length > 0 && (
+        <section aria-labelledby="gift-voucher-pending-h" data-testid="gift-voucher-pending">
+          <h3 id="gift-voucher-pending-h">Redemptions without an answer</h3>
+          <p className="hint">
+            The ledger did not answer these in time. Try again before accepting the voucher; a retry cannot take it
+            twice.
+          </p>
+          <ul>
+            {pending.map((r) => (
+              <li key={r.redemptionId}>
+                <code>{r.code}</code>{' '}
+                <button type="button" onClick={() => void redeem(r.code, r.receiptRef)} disabled={asking}>
+                  Try again
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
