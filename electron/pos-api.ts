@@ -64,14 +64,24 @@ export interface PosApiServer {
   close(): Promise<void>;
 }
 
+/** Where each POS request kind is posted. */
+export const POS_PATHS: Readonly<Record<PosKind, string>> = {
+  lookup: '/v1/lookup',
+  quote: '/v1/quote',
+  earn: '/v1/earn',
+  burn: '/v1/burn',
+  void: '/v1/void',
+  voucherCheck: '/v1/voucher/check',
+  voucherRedeem: '/v1/voucher/redeem',
+};
+
 type Route = { method: 'GET'; kind: 'health' } | { method: 'POST'; kind: PosKind };
 const routes: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['/v1/health', { method: 'GET', kind: 'health' }],
-  ['/v1/lookup', { method: 'POST', kind: 'lookup' }],
-  ['/v1/quote', { method: 'POST', kind: 'quote' }],
-  ['/v1/earn', { method: 'POST', kind: 'earn' }],
-  ['/v1/burn', { method: 'POST', kind: 'burn' }],
-  ['/v1/void', { method: 'POST', kind: 'void' }],
+  ...(Object.entries(POS_PATHS) as [PosKind, string][]).map(([kind, path]): [string, Route] => [
+    path,
+    { method: 'POST', kind },
+  ]),
 ]);
 
 /** Why a request was refused, with the HTTP status to answer. */

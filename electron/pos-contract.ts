@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { BurnOpSchema, EarnOpSchema, VoidOpSchema } from '../sync/loyalty/ops.ts';
 import { OpIdSchema } from '../sync/loyalty/units.ts';
-import { LookupRequestSchema } from '../sync/protocol/messages.ts';
+import { LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
 
 /** One schema per POS request kind; unknown keys are refused so that a misspelt `receiptRef` is not silently lost. */
 export const posPayloadSchemas = {
@@ -15,6 +15,8 @@ export const posPayloadSchemas = {
   earn: EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true }).strict(),
   burn: BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true }).strict(),
   void: z.object({ opId: OpIdSchema, reason: VoidOpSchema.shape.reason }).strict(),
+  voucherCheck: VoucherRedeemRequestSchema.pick({ code: true }).strict(),
+  voucherRedeem: VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict(),
 } as const;
 
 export type PosKind = keyof typeof posPayloadSchemas;
@@ -65,6 +67,8 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('earn'), payload: posPayloadSchemas.earn }),
   z.object({ id: requestId, kind: z.literal('burn'), payload: posPayloadSchemas.burn }),
   z.object({ id: requestId, kind: z.literal('void'), payload: posPayloadSchemas.void }),
+  z.object({ id: requestId, kind: z.literal('voucherCheck'), payload: posPayloadSchemas.voucherCheck }),
+  z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
 ]);
 export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
 

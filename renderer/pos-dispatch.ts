@@ -24,6 +24,9 @@ export interface PosEngine {
   earn(input: { memberId: string; lines: readonly BasketLine[]; receiptRef?: string }): Promise<unknown>;
   burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<unknown>;
   void(input: { opId: string; reason: string }): Promise<unknown>;
+  checkVoucher(code: string): Promise<unknown>;
+  /** Redeems once; the same code and receipt again is recognised as the same redemption. */
+  redeemVoucher(input: { code: string; receiptRef?: string }): Promise<unknown>;
   /** The member as the cashier sees it (for a replayed answer), or undefined when not held. */
   memberView(memberId: string): Promise<unknown>;
   /**
@@ -70,6 +73,12 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
     }
     case 'void':
       return engine.void(r.payload);
+    case 'voucherCheck':
+      return engine.checkVoucher(r.payload.code);
+    case 'voucherRedeem': {
+      const { code, receiptRef } = r.payload;
+      return engine.redeemVoucher(receiptRef === undefined ? { code } : { code, receiptRef });
+    }
   }
 }
 

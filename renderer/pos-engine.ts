@@ -33,6 +33,8 @@ export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine
     earn: (input) => engine.earn(input),
     burn: (input) => engine.burn(input),
     void: (input) => engine.void(input),
+    checkVoucher: (code) => engine.checkVoucher(code),
+    redeemVoucher: (input) => engine.redeemVoucher(input),
     // The engine brands member ids; a POS id that is not one simply finds no member.
     memberView: (memberId) => engine.memberView(memberId as MemberId),
     findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),

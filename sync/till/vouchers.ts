@@ -70,7 +70,10 @@ export class VoucherDesk {
     // Reuse the id of an unanswered attempt at this voucher: the ledger then knows a retry from a second redemption.
     const row = await db.transaction('rw', db.meta, async () => {
       const rows = (await getMeta(db, 'voucherRedemptions')) ?? [];
-      const open = rows.find((r) => r.code === code && r.state === 'pending');
+      // The same receipt asking again (a POS retrying after its own timeout) is the same redemption too.
+      const open = rows.find(
+        (r) => r.code === code && (r.state === 'pending' || (receiptRef !== undefined && r.receiptRef === receiptRef)),
+      );
       if (open) return open;
       const fresh: VoucherRedemptionRow = {
         code,

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { posErrorMessages, startPosApi, type PosApiServer } from '../../electron/pos-api.ts';
+import { POS_PATHS, posErrorMessages, startPosApi, type PosApiServer } from '../../electron/pos-api.ts';
 import { posPayloadSchemas, type PosKind } from '../../electron/pos-contract.ts';
 import { mutate, mutation, runs, timeoutFor, weirdString, weirdValue } from './support.ts';
 
@@ -14,13 +14,15 @@ const TOKEN = 'tok_' + 'Zz09_-aB'.repeat(5);
 const MAX_BODY = 64 * 1024;
 const MEMBER = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 const OP = '0190a1b2-c3d4-7e5f-8a6b-000000000001';
-const KINDS: readonly PosKind[] = ['lookup', 'quote', 'earn', 'burn', 'void'];
+const KINDS: readonly PosKind[] = ['lookup', 'quote', 'earn', 'burn', 'void', 'voucherCheck', 'voucherRedeem'];
 const VALID: Record<PosKind, unknown> = {
   lookup: { card: '4000-1234' },
   quote: { memberId: MEMBER, lines: [{ amountCents: 1250, category: 'grocery' }] },
   earn: { memberId: MEMBER, lines: [{ amountCents: 1250, category: 'grocery' }], receiptRef: 'R-1' },
   burn: { memberId: MEMBER, what: { type: 'points', points: 100 }, receiptRef: 'R-2' },
   void: { opId: OP, reason: 'wrong customer' },
+  voucherCheck: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX' },
+  voucherRedeem: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX', receiptRef: 'R-3' },
 };
 /** Each code's status: the same code always comes with the same status. */
 const STATUS: Record<string, number> = {
@@ -154,7 +156,7 @@ describe('POS API fuzzing', () => {
       },
     );
   const route = fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(...KINDS.map((k) => `/v1/${k}`), '/v1/health') },
+    { weight: 8, arbitrary: fc.constantFrom(...KINDS.map((k) => POS_PATHS[k]), '/v1/health') },
     {
       weight: 2,
       arbitrary: fc.constantFrom('/', '/v1', '/v1/', '/v1/EARN', '/v1/earn/', '/v2/earn', '/v1/earn?x=1', '//v1/earn'),
@@ -166,7 +168,7 @@ describe('POS API fuzzing', () => {
     { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
   );
   const bodyFor = (path: string) => {
-    const kind = KINDS.find((k) => path === `/v1/${k}`) ?? 'earn';
+    const kind = KINDS.find((k) => path === POS_PATHS[k]) ?? 'earn';
     return fc.oneof(
       { weight: 6, arbitrary: fc.array(mutation, { maxLength: 3 }).map((m) => JSON.stringify(mutate(VALID[kind], m))) },
       { weight: 2, arbitrary: weirdValue.map((v) => JSON.stringify(v) ?? '') },
@@ -220,7 +222,7 @@ describe('POS API fuzzing', () => {
     header(req, 'authorization') === `Bearer ${TOKEN}`;
   const reachesEngine = (req: Req): boolean => {
     const pathname = pathnameOf(req);
-    const kind = KINDS.find((k) => pathname === `/v1/${k}`);
+    const kind = KINDS.find((k) => pathname === POS_PATHS[k]);
     const type = (header(req, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
     const site = header(req, 'sec-fetch-site');
     if (!kind || req.method !== 'POST' || type !== 'application/json' || req.body === undefined) return false;

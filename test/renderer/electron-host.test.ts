@@ -91,6 +91,8 @@ const engine: PosEngine = {
   earn: () => Promise.resolve({}),
   burn: () => Promise.resolve({}),
   void: () => Promise.resolve({}),
+  checkVoucher: () => Promise.resolve({}),
+  redeemVoucher: () => Promise.resolve({}),
   memberView: () => Promise.resolve(undefined),
   findByReceipt: () => Promise.resolve(undefined),
 };

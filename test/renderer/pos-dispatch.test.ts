@@ -21,6 +21,8 @@ function fakeEngine(overrides: Partial<PosEngine> = {}) {
     earn: (...a) => (calls.push(['earn', ...a]), Promise.resolve({ op: 1 })),
     burn: (...a) => (calls.push(['burn', ...a]), Promise.resolve({ ok: true })),
     void: (...a) => (calls.push(['void', ...a]), Promise.resolve({ op: 2 })),
+    checkVoucher: (...a) => (calls.push(['checkVoucher', ...a]), Promise.resolve({ ok: true })),
+    redeemVoucher: (...a) => (calls.push(['redeemVoucher', ...a]), Promise.resolve({ ok: true, duplicate: false })),
     memberView: () => Promise.resolve({ displayed: 10 }),
     findByReceipt: () => Promise.resolve(undefined),
     ...overrides,
@@ -37,6 +39,19 @@ describe('answerPosRequest', () => {
     const earn = { id: ID, kind: 'earn', payload: { memberId: MEMBER, lines } } as PosRequestMessage;
     await answerPosRequest(engine, earn);
     expect(calls.at(-1)).toEqual(['earn', { memberId: MEMBER, lines }]);
+  });
+
+  it('passes voucher checks and redemptions (with their receipt) to the engine', async () => {
+    const { engine, calls } = fakeEngine();
+    const code = 'ABCD-EFGH-JKMN-PQRS-TVWX';
+    const check = { id: ID, kind: 'voucherCheck', payload: { code } } as PosRequestMessage;
+    await expect(answerPosRequest(engine, check)).resolves.toEqual({ id: ID, ok: true, result: { ok: true } });
+    expect(calls.at(-1)).toEqual(['checkVoucher', code]);
+    const redeem = { id: ID2, kind: 'voucherRedeem', payload: { code, receiptRef: 'R-9' } } as PosRequestMessage;
+    await answerPosRequest(engine, redeem);
+    expect(calls.at(-1)).toEqual(['redeemVoucher', { code, receiptRef: 'R-9' }]);
+    await answerPosRequest(engine, { id: ID2, kind: 'voucherRedeem', payload: { code } } as PosRequestMessage);
+    expect(calls.at(-1)).toEqual(['redeemVoucher', { code }]);
   });
 
   it("keeps a TillError's code, message and issues", async () => {

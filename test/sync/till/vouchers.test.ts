@@ -78,6 +78,21 @@ describe('gift vouchers at the till', () => {
     ]);
   });
 
+  it('answers a POS asking again for the same receipt with the same redemption, not a refusal', async () => {
+    const { t, ledger } = await onlineTill();
+    expect(await t.engine.redeemVoucher({ code: code(1), receiptRef: 'R-7' })).toMatchObject({ ok: true });
+    expect(await t.engine.redeemVoucher({ code: code(1), receiptRef: 'R-7' })).toMatchObject({
+      ok: true,
+      duplicate: true,
+    });
+    expect(await t.engine.redeemVoucher({ code: code(1), receiptRef: 'R-8' })).toMatchObject({
+      ok: false,
+      reason: 'VOUCHER_REDEEMED',
+    });
+    expect(ledger.redemptions.get(code(1))).toBe(1);
+    expect(await firstValue(t.engine.voucherRedemptions$())).toHaveLength(1);
+  });
+
   it('refuses a typo, an unknown code and an expired voucher with their own sentences, redeeming nothing', async () => {
     const { t, ledger } = await onlineTill();
     const typo = code(1).slice(0, -1) + (code(1).endsWith('A') ? 'B' : 'A');
