@@ -206,13 +206,9 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
       expect(await ledgerState(store)).toBe(before);
     } else if ((answer as { ok: boolean }).ok === false) {
       // A well-formed message may still be refused (an unknown card or voucher, a busy ledger), with a listed code.
-      expect([
-        'NOT_FOUND',
-        'OVERLOADED',
-        'SHUTTING_DOWN',
-        'VOUCHER_CODE_INVALID',
-        'VOUCHER_UNKNOWN',
-      ]).toContain(expectRefusal(answer));
+      expect(['NOT_FOUND', 'OVERLOADED', 'SHUTTING_DOWN', 'VOUCHER_CODE_INVALID', 'VOUCHER_UNKNOWN']).toContain(
+        expectRefusal(answer),
+      );
       expect(await ledgerState(store)).toBe(before);
     }
   };

@@ -16,6 +16,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { Kysely } from 'kysely';
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { v7 as uuidv7 } from 'uuid';
 import { tenderValue } from '../../loyalty/burn.ts';
@@ -196,32 +197,38 @@ function releaseWritten(page: PDFKit.PDFPage): void {
 }
 
 /**
+ * The letters' typefaces: DejaVu Sans, embedded (subset) so that names and addresses in Polish, Czech, Greek, Cyrillic
+ * and most other European scripts print. PDF's built-in Helvetica covers Latin-1 only.
+ */
+const BODY = 'body';
+const BOLD = 'bold';
+export const fontFile = (name: string): string =>
+  createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
+
+/**
  * One letter on one page. Every block is drawn in a box of fixed height with an ellipsis, so no name, address or
  * message, however long, flows onto a second page.
  */
 function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice, now: number): void {
   const c = program.closing;
   const width = A4.width - 2 * MARGIN;
-  const box = (text: string, y: number, height: number, size = 11, font = 'Helvetica') => {
+  const box = (text: string, y: number, height: number, size = 11, font = BODY) => {
     doc.font(font).fontSize(size).text(text, MARGIN, y, { width, height, ellipsis: true });
   };
   const lastDay = dayLabelUtc(c.burnDeadline - 1);
   const previous = doc.page as PDFKit.PDFPage | undefined;
   doc.addPage({ size: 'A4', margin: MARGIN });
   if (previous) releaseWritten(previous);
+  doc.font(BOLD).fontSize(14).text(program.name, MARGIN, MARGIN, { width, height: 20, ellipsis: true, align: 'right' });
   doc
-    .font('Helvetica-Bold')
-    .fontSize(14)
-    .text(program.name, MARGIN, MARGIN, { width, height: 20, ellipsis: true, align: 'right' });
-  doc
-    .font('Helvetica')
+    .font(BODY)
     .fontSize(10)
     .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
 
   const address = [n.name, ...(n.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
   box(address.join('\n'), 150, 110);
 
-  box(`Your ${program.name} points: use them by ${lastDay}`, 290, 36, 13, 'Helvetica-Bold');
+  box(`Your ${program.name} points: use them by ${lastDay}`, 290, 36, 13, BOLD);
   const paragraphs = [
     `Dear ${n.name},`,
     deadlineMessage(program, now) ?? '',
@@ -378,6 +385,17 @@ export async function issueNotices(
   return result;
 }
 
+/**
+ * pdfkit caches the layout of every distinct word set in an embedded font, for the whole document: names, addresses
+ * and amounts would grow it with every letter. Emptied after each page of members, it stays small and still serves
+ * the words every letter repeats (without it the letters take three times as long).
+ */
+export function forgetWordLayouts(doc: PDFKit.PDFDocument): void {
+  const families = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies;
+  for (const font of Object.values(families ?? {}))
+    if (font.layoutCache) font.layoutCache = Object.create(null) as object;
+}
+
 /** Streams the letters, one page each, into `file`, waiting for it to drain whenever it is full. */
 async function writeLetters(
   program: ClosingProgram,
@@ -391,6 +409,8 @@ async function writeLetters(
     size: 'A4',
     info: { Title: `${program.name}: notices of closing`, Author: program.name },
   });
+  doc.registerFont(BODY, fontFile('DejaVuSans.ttf'));
+  doc.registerFont(BOLD, fontFile('DejaVuSans-Bold.ttf'));
   let failed: Error | undefined;
   file.on('error', (e: Error) => (failed = e));
   // pdfkit pushes its output into its own readable buffer and ignores backpressure; in flowing mode that buffer only
@@ -411,6 +431,7 @@ async function writeLetters(
     }
     written += page.length;
     progress(written);
+    forgetWordLayouts(doc);
   }
   doc.end();
   await flush();

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { applyGroup } from '../../../../sync/ledger/apply-group.ts';
@@ -19,6 +20,34 @@ export const DAY = 86_400_000;
 
 /** `/Type /Page` objects of a PDF (not the `/Type /Pages` tree): one per page. */
 export const pageCount = (pdf: Buffer): number => (pdf.toString('latin1').match(/\/Type \/Page(?!s)\b/g) ?? []).length;
+/**
+ * The characters a PDF's embedded fonts can print, read from their ToUnicode maps (inflated): what a reader shows and
+ * copies. Standard fonts (Helvetica) have none.
+ */
+export function pdfMappedText(pdf: Buffer): Set<string> {
+  const raw = pdf.toString('latin1');
+  const chars = new Set<string>();
+  for (const m of raw.matchAll(/stream\r?\n/g)) {
+    const start = (m.index ?? 0) + m[0].length;
+    const end = raw.indexOf('endstream', start);
+    let text: string;
+    try {
+      text = inflateSync(pdf.subarray(start, end)).toString('latin1');
+    } catch {
+      continue; // not a deflated stream
+    }
+    for (const block of text.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
+      // `<from> <to> [<u1> <u2> …]`: the bracketed values are the characters (UTF-16 hex).
+      for (const list of (block[1] ?? '').matchAll(/\[([^\]]*)\]/g))
+        for (const hex of (list[1] ?? '').matchAll(/<([0-9a-fA-F]+)>/g)) {
+          const units = (hex[1] ?? '').match(/.{4}/g) ?? [];
+          chars.add(String.fromCharCode(...units.map((u) => parseInt(u, 16))));
+        }
+    }
+  }
+  return chars;
+}
+
 /** 1 January 2025, 00:00 UTC. */
 export const T0 = Date.UTC(2025, 0, 1);
 export const STORE = 'store-r' as StoreId;

@@ -6,8 +6,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import PDFDocument from 'pdfkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  fontFile,
+  forgetWordLayouts,
   countIssued,
   issueNotices,
   listNotTold,
@@ -18,7 +21,16 @@ import type { LedgerStore } from '../../../../sync/ledger/store/types.ts';
 import type { MemberId } from '../../../../sync/loyalty/units.ts';
 import { backends } from '../../../support/databases.ts';
 import { importRow, memberId, program as plainProgram } from '../store/fixtures.ts';
-import { DAY, freshStore, pageCount, reportProgram, T0, TestTill, type Fresh } from './ledger-builder.ts';
+import {
+  DAY,
+  freshStore,
+  pageCount,
+  pdfMappedText,
+  reportProgram,
+  T0,
+  TestTill,
+  type Fresh,
+} from './ledger-builder.ts';
 
 const readCsv = async (file: string): Promise<Record<string, string>[]> =>
   parse<Record<string, string>>(await readFile(file, 'utf8'), { columns: true });
@@ -105,6 +117,18 @@ describe.each(backends)('member notices on %s', (backend) => {
     expect(pdf.subarray(-6).toString('latin1')).toContain('%%EOF');
     expect(pageCount(pdf)).toBe(4);
     expect(pdf.toString('latin1')).toMatch(/\/Count 4\b/);
+  });
+
+  it('prints names and addresses in Polish, Czech, Greek and Cyrillic letters (an embedded Unicode font)', async () => {
+    const name = 'Łukasz Żółć-Dvořák Ωμέγα Жанна';
+    await store.importMembers([{ ...importRow(7, 10), name, postalAddress: 'ul. Świętokrzyska 5, Łódź' }]);
+    const out = join(fresh.dataDir, 'unicode.pdf');
+    await issueNotices(store, { format: 'pdf', out }, T0 + 2 * DAY);
+    const pdf = await readFile(out);
+    expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
+    const printable = pdfMappedText(pdf);
+    const missing = [...`${name}Świętokrzyska Łódź`].filter((ch) => ch !== ' ' && !printable.has(ch));
+    expect(missing).toEqual([]);
   });
 
   it('keeps a long name or address on its one page', async () => {
@@ -257,5 +281,21 @@ describe.each(backends)('member notices over 5,000 members on %s', (backend) => 
       .filter((i) => (i - 1) % 3 !== 0)
       .map(memberId);
     expect(seen).toEqual(expected);
+  });
+});
+
+describe('the letters PDF', () => {
+  it("empties pdfkit's per-word layout cache of its embedded fonts (else it grows with every letter)", () => {
+    const doc = new PDFDocument({ autoFirstPage: false });
+    doc.registerFont('body', fontFile('DejaVuSans.ttf'));
+    doc.addPage().font('body').text('Zofia Łęcka, ul. Świętokrzyska 5');
+    const cacheOf = () =>
+      Object.values((doc as unknown as { _fontFamilies: Record<string, { layoutCache?: object }> })._fontFamilies)
+        .map((f) => Object.keys(f.layoutCache ?? {}).length)
+        .reduce((a, b) => a + b, 0);
+    expect(cacheOf()).toBeGreaterThan(3);
+    forgetWordLayouts(doc);
+    expect(cacheOf()).toBe(0);
+    doc.end();
   });
 });
