@@ -209,6 +209,20 @@ export async function removeWebhook(store: LedgerStore, webhookId: string): Prom
   return Number(r.numDeletedRows) > 0;
 }
 
+/**
+ * Pauses deliveries to a webhook (`at`), or resumes them (null) from its cursor, at once and with a clean backoff.
+ * Answers false when there is no webhook with this id.
+ */
+export async function setWebhookDisabled(store: LedgerStore, webhookId: string, at: number | null): Promise<boolean> {
+  const r = await store
+    .kysely()
+    .updateTable('webhooks')
+    .set(at === null ? { disabled_at: null, attempts: 0, next_attempt_at: null } : { disabled_at: at })
+    .where('webhook_id', '=', webhookId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 function toRecord(r: WebhooksTable, head: number): WebhookRecord {
   const cursor = Number(r.cursor);
   return {

@@ -1,12 +1,19 @@
 /**
  * Head office's event-feed commands: `ledger events` prints the feed as NDJSON straight from the store (the same
- * lines as `GET /events`), `ledger webhook add|list|remove` manages the receivers the ledger's delivery worker posts
+ * lines as `GET /events`), `ledger webhook add|list|remove|disable|enable` manages the receivers the ledger's delivery worker posts
  * to (webhooks.ts). Arguments are checked first: a bad one prints its code and a sentence, exits 2, changes nothing.
  */
 import type { Command } from 'commander';
 import { CodedError } from '../../protocol/errors.ts';
 import type { LedgerStore } from '../store/types.ts';
-import { addWebhook, listWebhooks, newWebhookSecret, parseWebhookUrl, removeWebhook } from '../webhooks.ts';
+import {
+  addWebhook,
+  listWebhooks,
+  newWebhookSecret,
+  parseWebhookUrl,
+  removeWebhook,
+  setWebhookDisabled,
+} from '../webhooks.ts';
 import { withStore } from './support.ts';
 
 /** Events read per query. */
@@ -154,15 +161,40 @@ export function registerEventCommands(program: Command): void {
           );
       });
     });
+  const webhookId = (id: string): string => {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new CodedError('BAD_ARGUMENT', `webhook id "${id}" is not a webhook id.`);
+    return id.toLowerCase();
+  };
+  const unknown = (id: string) =>
+    new CodedError('UNKNOWN_WEBHOOK', `no webhook has the id ${id}; see "ledger webhook list".`);
   hooks
     .command('remove <id>')
     .description('remove a receiver (deliveries to it stop)')
     .action(async (id: string, _o, cmd: Command) => {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new CodedError('BAD_ARGUMENT', `webhook id "${id}" is not a webhook id.`);
+      const clean = webhookId(id);
       await withStore(cmd, async (store) => {
-        if (!(await removeWebhook(store, id.toLowerCase())))
-          throw new CodedError('UNKNOWN_WEBHOOK', `no webhook has the id ${id}; see "ledger webhook list".`);
+        if (!(await removeWebhook(store, clean))) throw unknown(id);
         console.log(`webhook ${id} removed`);
+      });
+    });
+  hooks
+    .command('disable <id>')
+    .description('pause deliveries to a receiver (its cursor is kept; events wait for it)')
+    .action(async (id: string, _o, cmd: Command) => {
+      const clean = webhookId(id);
+      await withStore(cmd, async (store) => {
+        if (!(await setWebhookDisabled(store, clean, Date.now()))) throw unknown(id);
+        console.log(`webhook ${id} disabled: no deliveries until "ledger webhook enable ${id}"`);
+      });
+    });
+  hooks
+    .command('enable <id>')
+    .description('resume deliveries to a receiver from its cursor, at once')
+    .action(async (id: string, _o, cmd: Command) => {
+      const clean = webhookId(id);
+      await withStore(cmd, async (store) => {
+        if (!(await setWebhookDisabled(store, clean, null))) throw unknown(id);
+        console.log(`webhook ${id} enabled: deliveries resume from its cursor`);
       });
     });
 }

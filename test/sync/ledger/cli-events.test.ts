@@ -177,6 +177,20 @@ describe.each(backends)('ledger events and webhook commands on %s', (backend) =>
     expect(header).toBe('id\turl\tcursor\tlag\tattempts\tnext_attempt\tlast_error');
     expect(line?.split('\t')).toEqual([id, 'https://hooks.example.com/loyalty', '0', String(head), '0', '-', '-']);
 
+    const disabled = await cli('webhook', 'disable', id ?? '');
+    expect(disabled.code).toBe(0);
+    expect(disabled.stdout).toContain(`webhook ${id} disabled`);
+    expect((await cli('webhook', 'list')).stdout.split('\n')[1]?.split('\t')[5]).toMatch(/^disabled \d{4}-/);
+    expect(
+      (await store.kysely().selectFrom('webhooks').selectAll().executeTakeFirstOrThrow()).disabled_at,
+    ).not.toBeNull();
+    expect((await cli('webhook', 'enable', id ?? '')).code).toBe(0);
+    expect((await store.kysely().selectFrom('webhooks').selectAll().executeTakeFirstOrThrow()).disabled_at).toBeNull();
+    const stranger = await cli('webhook', 'disable', '00000000-0000-7000-8000-000000000000');
+    expect(stranger.code).toBe(2);
+    expect(stranger.stderr).toContain('error UNKNOWN_WEBHOOK');
+    expect((await cli('webhook', 'enable', 'nope')).stderr).toContain('error BAD_ARGUMENT');
+
     expect((await cli('webhook', 'remove', id ?? '')).code).toBe(0);
     const again = await cli('webhook', 'remove', id ?? '');
     expect(again.code).toBe(2);

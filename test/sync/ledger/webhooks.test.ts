@@ -15,6 +15,7 @@ import {
   signPayload,
   verifySignature,
   webhookSettingsFromEnv,
+  setWebhookDisabled,
   type WebhookWorker,
 } from '../../../sync/ledger/webhooks.ts';
 import { LoyaltyEventSchema, type LoyaltyEvent } from '../../../sync/loyalty/events.ts';
@@ -216,6 +217,37 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     expect(new Set(rx.deliveries.map((d) => d.id)).size).toBe(rx.deliveries.length);
     const after = await row(hook.webhookId);
     expect(after).toMatchObject({ attempts: 0, lastError: null, nextAttemptAt: null, lag: 0 });
+  });
+
+  it('delivers nothing to a disabled webhook, and resumes from its cursor at once when enabled again', async () => {
+    const rx = await startReceiver(secret, () => 200);
+    cleanups.push(rx.close);
+    const start = await eventHead(store);
+    const hook = await addWebhook(store, { url: rx.url, secret, after: start });
+    // Down for a while: a long backoff pending, then head office pauses it.
+    await store
+      .kysely()
+      .updateTable('webhooks')
+      .set({ attempts: 7, next_attempt_at: Date.now() + 3_600_000, last_error: 'HTTP 500' })
+      .where('webhook_id', '=', hook.webhookId)
+      .execute();
+    expect(await setWebhookDisabled(store, hook.webhookId, Date.now())).toBe(true);
+    await makeEvents(store, seeded, 5);
+    const head = await eventHead(store);
+    const w = worker();
+    w.start();
+    w.wake();
+    await new Promise((r) => setTimeout(r, 300)); // several polls
+    expect(rx.requests()).toBe(0);
+    expect((await row(hook.webhookId))?.disabledAt).not.toBeNull();
+
+    // Enabled: the hour of backoff is forgotten, and everything since its cursor arrives.
+    expect(await setWebhookDisabled(store, hook.webhookId, null)).toBe(true);
+    w.wake();
+    await until(async () => (await row(hook.webhookId))?.cursor === head);
+    expect(rx.firstCopies()).toEqual(Array.from({ length: head - start }, (_, i) => start + i + 1));
+    expect(await row(hook.webhookId)).toMatchObject({ disabledAt: null, attempts: 0, lag: 0 });
+    expect(await setWebhookDisabled(store, '00000000-0000-7000-8000-000000000000', null)).toBe(false);
   });
 
   it('records the failure, attempts and next attempt while a receiver is down', async () => {
