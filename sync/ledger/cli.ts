@@ -30,11 +30,17 @@ const DEFAULT_PORT = 7400;
 type IntakeSizes = NonNullable<LedgerServerOptions['intake']>;
 
 /** The intake's sizes from `serve`'s flags; a flag not given keeps the server's default. */
-function parseIntakeSizes(o: { maxQueuedOps?: string; maxGroupOps?: string; maxQueueWaitMs?: string }): IntakeSizes {
+function parseIntakeSizes(o: {
+  maxQueuedOps?: string;
+  maxGroupOps?: string;
+  maxQueueWaitMs?: string;
+  groupBudgetMs?: string;
+}): IntakeSizes {
   const sizes: IntakeSizes = {};
   if (o.maxQueuedOps !== undefined) sizes.maxQueuedOps = parsePositiveInt(o.maxQueuedOps, '--max-queued-ops');
   if (o.maxGroupOps !== undefined) sizes.maxGroupOps = parsePositiveInt(o.maxGroupOps, '--max-group-ops');
   if (o.maxQueueWaitMs !== undefined) sizes.maxQueueWaitMs = parsePositiveInt(o.maxQueueWaitMs, '--max-queue-wait-ms');
+  if (o.groupBudgetMs !== undefined) sizes.groupBudgetMs = parsePositiveInt(o.groupBudgetMs, '--group-budget-ms');
   return sizes;
 }
 
@@ -215,9 +221,20 @@ export function buildCli(): Command {
       '--max-queue-wait-ms <ms>',
       'expected wait for the queued ops beyond which pushes are shed; keep it under the till ack timeout (default 2000)',
     )
+    .option(
+      '--group-budget-ms <ms>',
+      'background groups are sized to commit in about this time, so an authorization never waits long (default 40)',
+    )
     .action(
       async (
-        o: { port: string; host: string; maxQueuedOps?: string; maxGroupOps?: string; maxQueueWaitMs?: string },
+        o: {
+          port: string;
+          host: string;
+          maxQueuedOps?: string;
+          maxGroupOps?: string;
+          maxQueueWaitMs?: string;
+          groupBudgetMs?: string;
+        },
         cmd: Command,
       ) => {
         const port = parsePort(o.port);
@@ -234,6 +251,7 @@ export function buildCli(): Command {
           intake.maxQueuedOps !== undefined ? `max queued ops ${intake.maxQueuedOps}` : '',
           intake.maxGroupOps !== undefined ? `max group ops ${intake.maxGroupOps}` : '',
           intake.maxQueueWaitMs !== undefined ? `max queue wait ${intake.maxQueueWaitMs} ms` : '',
+          intake.groupBudgetMs !== undefined ? `group budget ${intake.groupBudgetMs} ms` : '',
         ].filter((x) => x !== '');
         // Says which sizes this process runs with, so an operator can check the flags took.
         if (sizes.length > 0) console.log(`intake: ${sizes.join(', ')}`);

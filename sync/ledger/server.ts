@@ -53,7 +53,7 @@ export interface LedgerServerOptions {
   port?: number;
   host?: string;
   now?: () => number;
-  intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps' | 'maxQueueWaitMs'>>;
+  intake?: Partial<Pick<IntakeOptions, 'maxQueuedOps' | 'maxGroupOps' | 'maxQueueWaitMs' | 'groupBudgetMs'>>;
   /** Per-till token buckets for pushes and authorizations; default DEFAULT_TILL_RATE_LIMITS. */
   rateLimits?: TillRateLimits;
   /** Head office's token for `GET /events`; default $LEDGER_ADMIN_TOKEN; none: the feed answers 404. */
@@ -154,6 +154,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     maxQueuedOps: opts.intake?.maxQueuedOps ?? 200_000,
     maxGroupOps: opts.intake?.maxGroupOps ?? 5_000,
     ...(opts.intake?.maxQueueWaitMs !== undefined ? { maxQueueWaitMs: opts.intake.maxQueueWaitMs } : {}),
+    ...(opts.intake?.groupBudgetMs !== undefined ? { groupBudgetMs: opts.intake.groupBudgetMs } : {}),
     metrics,
     logger,
     context: () => ({

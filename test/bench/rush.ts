@@ -3,7 +3,7 @@
  * online authorizations all along.
  *
  *   node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200]
- *     [--processes 4] [--capacity-seconds 5] [--auth-interval 50]
+ *     [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40]
  *
  * Phases: (1) authorizations on an idle ledger: the raw limit of till latency; (2) the capacity, with 200 tills
  * pushing as fast as acks come (closed loop); (3) the rush: 200 other tills journal earns at `factor` × capacity for
@@ -31,8 +31,9 @@ const f = flags(
     processes: '4',
     'capacity-seconds': '5',
     'auth-interval': '50',
+    'group-budget-ms': '',
   },
-  'node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200] [--processes 4] [--capacity-seconds 5] [--auth-interval 50]',
+  'node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200] [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40]',
 );
 const kind = dbFlag(f.db);
 const tillCount = numberFlag(f.tills, 'tills');
@@ -55,7 +56,8 @@ try {
   const rushTills = all.slice(tillCount, 2 * tillCount);
   const checkout = all[2 * tillCount];
   if (!checkout) throw new Error('not enough tills seeded');
-  const ledger = await startLedgerChild(db);
+  const budget = f['group-budget-ms'];
+  const ledger = await startLedgerChild(db, budget ? { serveArgs: ['--group-budget-ms', budget] } : {});
   const probe = await AuthProbe.connect(ledger.url, checkout);
 
   // (1) Idle: the till's latency with nothing else going on.

@@ -106,6 +106,7 @@ describe('ledger CLI', () => {
     ['--max-queued-ops', '-5'],
     ['--max-group-ops', ''],
     ['--max-queue-wait-ms', '12ms'],
+    ['--group-budget-ms', '0'],
   ])('refuses serve %s %j, naming the flag, before opening the database', async (flag, value) => {
     const r = await ledger('serve', `${flag}=${value}`);
     expect(r.code).toBe(2);
@@ -172,6 +173,8 @@ describe('ledger CLI', () => {
         '--max-group-ops',
         '100',
         '--max-queue-wait-ms=500',
+        '--group-budget-ms',
+        '120',
       ],
       { env: sqliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -184,7 +187,9 @@ describe('ledger CLI', () => {
         });
         child.once('exit', (code) => reject(new Error(`serve exited ${String(code)}: ${out}`)));
       });
-      expect(out).toContain('intake: max queued ops 1000, max group ops 100, max queue wait 500 ms');
+      expect(out).toContain(
+        'intake: max queued ops 1000, max group ops 100, max queue wait 500 ms, group budget 120 ms',
+      );
     } finally {
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
