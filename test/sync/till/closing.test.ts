@@ -11,12 +11,11 @@ import { setMeta } from '../../../sync/till/db.ts';
 import type { TillDb } from '../../../sync/till/db.ts';
 import { TillError } from '../../../sync/till/engine.ts';
 import type { LedgerLink } from '../../../sync/till/engine.ts';
-import { Replicator } from '../../../sync/till/replicator.ts';
 import { applySnapshot } from '../../../sync/till/view.ts';
 import { FakeLedger } from './support/fake-ledger.ts';
-import { FakeTransport } from './support/fake-transport.ts';
+import { linkToFakeLedger } from './support/online.ts';
 import { testProgram } from './support/program.ts';
-import { ManualClock, TILL, makeTill, memberId } from './support/till.ts';
+import { ManualClock, makeTill, memberId } from './support/till.ts';
 import type { TestTill } from './support/till.ts';
 
 const DAY = 86_400_000;
@@ -84,12 +83,8 @@ async function onlineTill(balance: number, program = closingProgram(), randomByt
   ledger.seed(M1, '1000-0001', 'Ada', balance);
   const t = await makeTill(randomBytes ? { randomBytes } : {});
   tills.push(t);
-  const transport = new FakeTransport(ledger, TILL);
-  const replicator = new Replicator({ db: t.db, transport, tillId: TILL, clock: t.clock, maxWaitMs: 1e9 });
-  await replicator.start();
-  stops.push(() => replicator.stop());
-  await replicator.pullAll();
-  t.engine.setLink(replicator);
+  const { transport, replicator, stop } = await linkToFakeLedger(t, ledger);
+  stops.push(stop);
   return { t, ledger, transport, replicator };
 }
 

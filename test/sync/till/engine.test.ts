@@ -8,10 +8,9 @@ import { getMeta, openTillDb } from '../../../sync/till/db.ts';
 import type { TillDb } from '../../../sync/till/db.ts';
 import { TillError } from '../../../sync/till/engine.ts';
 import type { LedgerLink } from '../../../sync/till/engine.ts';
-import { Replicator } from '../../../sync/till/replicator.ts';
 import { applySnapshot } from '../../../sync/till/view.ts';
 import { FakeLedger } from './support/fake-ledger.ts';
-import { FakeTransport } from './support/fake-transport.ts';
+import { linkToFakeLedger } from './support/online.ts';
 import { testProgram } from './support/program.ts';
 import { TILL, makeTill, memberId } from './support/till.ts';
 import type { TestTill } from './support/till.ts';
@@ -53,12 +52,8 @@ async function onlineTill(balance: number) {
   const ledger = new FakeLedger(testProgram());
   ledger.seed(M1, '1000-0001', 'Ada', balance);
   const t = await till();
-  const transport = new FakeTransport(ledger, TILL);
-  const replicator = new Replicator({ db: t.db, transport, tillId: TILL, clock: t.clock, maxWaitMs: 1e9 });
-  await replicator.start();
-  stops.push(() => replicator.stop());
-  await replicator.pullAll();
-  t.engine.setLink(replicator);
+  const { transport, replicator, stop } = await linkToFakeLedger(t, ledger);
+  stops.push(stop);
   return { t, ledger, transport, replicator };
 }
 

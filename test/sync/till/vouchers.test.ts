@@ -1,9 +1,8 @@
 /** Gift vouchers presented at the till: checked and redeemed online, once, with a lost answer retried safely. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeVoucherCode } from '../../../sync/loyalty/closing.ts';
-import { Replicator } from '../../../sync/till/replicator.ts';
 import { FakeLedger } from './support/fake-ledger.ts';
-import { FakeTransport } from './support/fake-transport.ts';
+import { linkToFakeLedger } from './support/online.ts';
 import { testProgram } from './support/program.ts';
 import { TILL, makeTill } from './support/till.ts';
 import type { TestTill } from './support/till.ts';
@@ -25,12 +24,8 @@ async function onlineTill() {
   ledger.issueVoucher(code(2), 500, ledger.now - 1);
   const t = await makeTill({});
   tills.push(t);
-  const transport = new FakeTransport(ledger, TILL);
-  const replicator = new Replicator({ db: t.db, transport, tillId: TILL, clock: t.clock, maxWaitMs: 1e9 });
-  await replicator.start();
-  stops.push(() => replicator.stop());
-  await replicator.pullAll();
-  t.engine.setLink(replicator);
+  const { transport, stop } = await linkToFakeLedger(t, ledger);
+  stops.push(stop);
   return { t, ledger, transport };
 }
 
