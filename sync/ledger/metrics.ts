@@ -24,6 +24,7 @@ export class LedgerMetrics {
   readonly commitSeconds: Histogram;
   readonly shed: Counter<'reason' | 'kind'>;
   readonly authorizeSeconds: Histogram;
+  readonly voucherRequests: Counter<'kind' | 'outcome'>;
   /**
    * Requests answered OVERLOADED since start, all reasons: the sum of `ledger_shed_total`, kept as a plain number
    * because every push ack carries it and prom-client only reads its counters asynchronously.
@@ -66,6 +67,12 @@ export class LedgerMetrics {
       name: 'ledger_authorize_duration_seconds',
       help: 'Online authorizations, from receipt at the ledger to the answer.',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.voucherRequests = new Counter({
+      name: 'ledger_voucher_requests_total',
+      help: 'Gift voucher requests from tills, by kind (check, redeem) and outcome (ok, duplicate, or the refusal code).',
+      labelNames: ['kind', 'outcome'],
       registers,
     });
     new Gauge({

@@ -335,16 +335,23 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       if (wait > 0) throw new OverloadedError(wait, 'rate');
       return fn();
     };
+    const outcomeOf = (res: VoucherResponse): string =>
+      res.ok ? (res.duplicate === true ? 'duplicate' : 'ok') : res.error.code;
     handle('voucherCheck', (p) => {
       const req = parse(VoucherCheckRequestSchema, p);
-      return voucherRequest(() => checkVoucher(store, req));
+      return voucherRequest(async () => {
+        const res = await checkVoucher(store, req);
+        metrics.voucherRequests.inc({ kind: 'check', outcome: outcomeOf(res) });
+        return res;
+      });
     });
     handle('voucherRedeem', (p) => {
       const req = parse(VoucherRedeemRequestSchema, p);
       return voucherRequest(async () => {
         const res = await redeemVoucherForTill(store, { tillId, storeId }, req, now());
+        metrics.voucherRequests.inc({ kind: 'redeem', outcome: outcomeOf(res) });
         log.info(
-          { voucher: req.code.slice(-4), receiptRef: req.receiptRef, outcome: res.ok ? 'redeemed' : res.error.code },
+          { voucher: req.code.slice(-4), receiptRef: req.receiptRef, outcome: outcomeOf(res) },
           'voucher redemption',
         );
         return res;
