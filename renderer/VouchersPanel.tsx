@@ -2,14 +2,14 @@
  * The manager's list of this till's gift vouchers (balance conversions), newest first: issued (the ledger applied the
  * conversion: reprint it for the member), waiting for the ledger (not given: the cashier had no confirmation), or
  * refused with the ledger's reason. A conversion the ledger applied after the cashier's deadline shows up here as
- * issued, so the member can be given the voucher then.
+ * issued, so the member can be given the voucher then. Below it, the vouchers taken as payment at this till.
  */
 import { useMemo, useState } from 'react';
 import type { Program } from '../sync/loyalty/program.ts';
 import { voucherLines } from '../sync/loyalty/receipt.ts';
 import { errorMessages } from '../sync/protocol/errors.ts';
 import { getMeta } from '../sync/till/db.ts';
-import type { OpRow } from '../sync/till/db.ts';
+import type { OpRow, VoucherRedemptionRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
 import { fmtMoney, fmtPoints, fmtTime } from './format.ts';
 import { live, useObservable } from './hooks.ts';
@@ -40,9 +40,63 @@ export function VouchersPanel({ till }: { till: RunningTill }) {
   );
   const { program, names } = useObservable(context$, { program: undefined, names: new Map<string, string>() }).value;
   const [reprint, setReprint] = useState<OpRow | null>(null);
+  const redemptions$ = useMemo(() => till.engine.voucherRedemptions$(), [till]);
+  const redemptions = useObservable(redemptions$, [] as VoucherRedemptionRow[]).value;
 
-  if (rows.length === 0 && !program?.closing) return null;
-  return <VoucherList rows={rows} program={program} names={names} reprint={reprint} onReprint={setReprint} />;
+  return (
+    <>
+      {(rows.length > 0 || program?.closing) && (
+        <VoucherList rows={rows} program={program} names={names} reprint={reprint} onReprint={setReprint} />
+      )}
+      {redemptions.length > 0 && <RedemptionList rows={redemptions} />}
+    </>
+  );
+}
+
+/**
+ * Gift vouchers taken as payment at this till, newest first: redeemed (the ledger confirmed it; the sale was paid
+ * with it) or without an answer (the cashier was told not to accept it; trying again at F1 settles it).
+ */
+export function RedemptionList({ rows }: { rows: readonly VoucherRedemptionRow[] }) {
+  return (
+    <section className="vouchers" aria-labelledby="redemptions-h" data-testid="redemptions">
+      <h2 id="redemptions-h">Gift vouchers taken as payment</h2>
+      <table className="queue-table">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Code</th>
+            <th scope="col" className="num">
+              Value
+            </th>
+            <th scope="col">Receipt</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.redemptionId} data-status={r.state}>
+              <td>{fmtTime(r.answeredAt ?? r.startedAt)}</td>
+              <td>
+                <code>{r.code}</code>
+              </td>
+              <td className="num">
+                {r.valueCents !== undefined && r.currency !== undefined ? fmtMoney(r.valueCents, r.currency) : '—'}
+              </td>
+              <td>{r.receiptRef ?? '—'}</td>
+              <td>
+                {r.state === 'redeemed' ? (
+                  <span className="pill pill-issued">redeemed, confirmed by the ledger</span>
+                ) : (
+                  <span className="pill pill-pending">no answer yet: not accepted; try again at F1</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
 }
 
 /** The list itself, from the journal's conversions; `reprint` is the voucher whose text is shown for printing. */

@@ -14,7 +14,7 @@ import { errorMessages } from '../../sync/protocol/errors.ts';
 import { withLedgerStore } from '../support/audit.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
-import { seedLedger, type Seeded } from '../support/seed.ts';
+import { seedLedger, TEST_MANAGER_PIN, type Seeded } from '../support/seed.ts';
 import { CHROMIUM, figure, noticeStartingWith, scanCard, shot, textOf, waitSynced } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -175,6 +175,20 @@ describe('closing kit at the till in Chromium', () => {
       const events = await s.listEvents(0, 10_000);
       expect(events.filter((e) => e.type === 'voucher-redeemed').map((e) => e.data['code'])).toEqual([code]);
     });
+
+    // The manager sees it among the vouchers taken as payment at this till.
+    await page.keyboard.press('F10');
+    await page.locator('#manager-name').waitFor();
+    await page.keyboard.type('Morgan');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(TEST_MANAGER_PIN);
+    await page.keyboard.press('Enter');
+    const taken = page.getByTestId('redemptions').locator('tbody tr');
+    await expect.poll(() => taken.count()).toBe(1);
+    expect(await taken.first().getAttribute('data-status')).toBe('redeemed');
+    expect(await taken.first().textContent()).toContain(code);
+    await shot(page, 'e2e-closing-manager-redemptions');
+    await page.getByRole('button', { name: 'Cashier' }).click();
     expect(errors).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import type { ConvertOp } from '../../sync/loyalty/ops.ts';
 import type { Program } from '../../sync/loyalty/program.ts';
 import type { Cents, MemberId, OpId, Points, StoreId, TillId } from '../../sync/loyalty/units.ts';
 import type { OpRow } from '../../sync/till/db.ts';
-import { VoucherList, voucherStatus } from '../../renderer/VouchersPanel.tsx';
+import { RedemptionList, VoucherList, voucherStatus } from '../../renderer/VouchersPanel.tsx';
 import { testProgram } from '../sync/till/support/program.ts';
 
 const AT = Date.UTC(2025, 2, 10, 9, 0, 0);
@@ -89,5 +89,37 @@ describe("the manager's gift vouchers", () => {
     expect(pre).toContain(codeOf(issued));
     expect(pre).toMatch(/Value +£12\.00/);
     expect(pre).toMatch(/Valid until +9 April 2025/);
+  });
+});
+
+describe("the manager's vouchers taken as payment", () => {
+  it('shows redeemed ones with their value and receipt, and unanswered ones as not accepted', () => {
+    const done = makeVoucherCode(new Uint8Array(12).fill(20));
+    const open = makeVoucherCode(new Uint8Array(12).fill(21));
+    const html = renderToStaticMarkup(
+      createElement(RedemptionList, {
+        rows: [
+          { code: open, redemptionId: 'r2', startedAt: AT + 60_000, state: 'pending' },
+          {
+            code: done,
+            redemptionId: 'r1',
+            receiptRef: 'R-12',
+            startedAt: AT,
+            answeredAt: AT + 1_000,
+            state: 'redeemed',
+            valueCents: 2_400,
+            currency: 'GBP',
+          },
+        ],
+      }),
+    );
+    const rows = html.split('<tr').slice(2);
+    expect(rows[0]).toContain(open);
+    expect(rows[0]).toContain('data-status="pending"');
+    expect(rows[0]).toContain('no answer yet: not accepted; try again at F1');
+    expect(rows[1]).toContain(done);
+    expect(rows[1]).toContain('£24.00');
+    expect(rows[1]).toContain('R-12');
+    expect(rows[1]).toContain('redeemed, confirmed by the ledger');
   });
 });
