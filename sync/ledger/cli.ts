@@ -223,7 +223,7 @@ export function buildCli(): Command {
     )
     .option(
       '--group-budget-ms <ms>',
-      'background groups are sized to commit in about this time, so an authorization never waits long (default 40)',
+      'background groups are sized to commit in about this time, so an authorization never waits long (default 40 on SQLite, 100 on PostgreSQL)',
     )
     .action(
       async (

@@ -111,6 +111,20 @@ describe('ledger intake', () => {
     expect(intake({ groupBudgetMs: 1, minGroupOps: 40, maxGroupOps: 30 }).groupLimit).toBe(30);
   });
 
+  it('takes the default group budget from the database: 40 ms on SQLite, 100 ms on PostgreSQL', () => {
+    // At the assumed 10 ops/ms before any commit is measured.
+    expect(intake({ minGroupOps: 1 }).groupLimit).toBe(400);
+    const onPostgres = new Intake(Object.create(store, { dialect: { value: 'postgres' } }) as LedgerStore, {
+      maxQueuedOps: 100_000,
+      maxGroupOps: 10_000,
+      minGroupOps: 1,
+      logger: createLogger('silent'),
+      context: () => ({ now: Date.now(), newConflictId: () => crypto.randomUUID(), clockToleranceMs: () => 120_000 }),
+      onCommitted: () => Promise.resolve(),
+    });
+    expect(onPostgres.groupLimit).toBe(1_000);
+  });
+
   it('commits an authorization ahead of the background pushes queued before it', async () => {
     const q = intake({ maxGroupOps: 25 });
     const pushes = [1, 2, 3].map((i) => q.submit(batchOf(i, 25), false));
