@@ -71,6 +71,9 @@ export const POS_PATHS: Readonly<Record<PosKind, string>> = {
   earn: '/v1/earn',
   burn: '/v1/burn',
   void: '/v1/void',
+  terms: '/v1/terms',
+  conversionQuote: '/v1/conversion/quote',
+  convert: '/v1/convert',
   voucherCheck: '/v1/voucher/check',
   voucherRedeem: '/v1/voucher/redeem',
 };

@@ -4,7 +4,7 @@
  * exactly what the engine would journal. Pure: shared by the POS server (main) and the IPC bridge.
  */
 import { z } from 'zod';
-import { BurnOpSchema, EarnOpSchema, VoidOpSchema } from '../sync/loyalty/ops.ts';
+import { BurnOpSchema, ConvertOpSchema, EarnOpSchema, TermsOpSchema, VoidOpSchema } from '../sync/loyalty/ops.ts';
 import { OpIdSchema } from '../sync/loyalty/units.ts';
 import { LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
 
@@ -15,6 +15,9 @@ export const posPayloadSchemas = {
   earn: EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true }).strict(),
   burn: BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true }).strict(),
   void: z.object({ opId: OpIdSchema, reason: VoidOpSchema.shape.reason }).strict(),
+  terms: TermsOpSchema.pick({ memberId: true, answer: true }).strict(),
+  conversionQuote: ConvertOpSchema.pick({ memberId: true }).strict(),
+  convert: ConvertOpSchema.pick({ memberId: true, points: true }).strict(),
   voucherCheck: VoucherRedeemRequestSchema.pick({ code: true }).strict(),
   voucherRedeem: VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict(),
 } as const;
@@ -67,6 +70,9 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('earn'), payload: posPayloadSchemas.earn }),
   z.object({ id: requestId, kind: z.literal('burn'), payload: posPayloadSchemas.burn }),
   z.object({ id: requestId, kind: z.literal('void'), payload: posPayloadSchemas.void }),
+  z.object({ id: requestId, kind: z.literal('terms'), payload: posPayloadSchemas.terms }),
+  z.object({ id: requestId, kind: z.literal('conversionQuote'), payload: posPayloadSchemas.conversionQuote }),
+  z.object({ id: requestId, kind: z.literal('convert'), payload: posPayloadSchemas.convert }),
   z.object({ id: requestId, kind: z.literal('voucherCheck'), payload: posPayloadSchemas.voucherCheck }),
   z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
 ]);

@@ -24,6 +24,9 @@ export interface PosEngine {
   earn(input: { memberId: string; lines: readonly BasketLine[]; receiptRef?: string }): Promise<unknown>;
   burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<unknown>;
   void(input: { opId: string; reason: string }): Promise<unknown>;
+  answerTerms(memberId: string, answer: 'accepted' | 'refused'): Promise<unknown>;
+  conversionQuote(memberId: string): Promise<unknown>;
+  convert(input: { memberId: string; points: number }): Promise<unknown>;
   checkVoucher(code: string): Promise<unknown>;
   /** Redeems once; the same code and receipt again is recognised as the same redemption. */
   redeemVoucher(input: { code: string; receiptRef?: string }): Promise<unknown>;
@@ -73,6 +76,12 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
     }
     case 'void':
       return engine.void(r.payload);
+    case 'terms':
+      return engine.answerTerms(r.payload.memberId, r.payload.answer);
+    case 'conversionQuote':
+      return engine.conversionQuote(r.payload.memberId);
+    case 'convert':
+      return engine.convert(r.payload);
     case 'voucherCheck':
       return engine.checkVoucher(r.payload.code);
     case 'voucherRedeem': {

@@ -33,6 +33,9 @@ export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine
     earn: (input) => engine.earn(input),
     burn: (input) => engine.burn(input),
     void: (input) => engine.void(input),
+    answerTerms: (memberId, answer) => engine.answerTerms(memberId, answer),
+    conversionQuote: (memberId) => engine.conversionQuote(memberId),
+    convert: (input) => engine.convert(input),
     checkVoucher: (code) => engine.checkVoucher(code),
     redeemVoucher: (input) => engine.redeemVoucher(input),
     // The engine brands member ids; a POS id that is not one simply finds no member.

@@ -14,13 +14,16 @@ const TOKEN = 'tok_' + 'Zz09_-aB'.repeat(5);
 const MAX_BODY = 64 * 1024;
 const MEMBER = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 const OP = '0190a1b2-c3d4-7e5f-8a6b-000000000001';
-const KINDS: readonly PosKind[] = ['lookup', 'quote', 'earn', 'burn', 'void', 'voucherCheck', 'voucherRedeem'];
+const KINDS: readonly PosKind[] = Object.keys(POS_PATHS) as PosKind[];
 const VALID: Record<PosKind, unknown> = {
   lookup: { card: '4000-1234' },
   quote: { memberId: MEMBER, lines: [{ amountCents: 1250, category: 'grocery' }] },
   earn: { memberId: MEMBER, lines: [{ amountCents: 1250, category: 'grocery' }], receiptRef: 'R-1' },
   burn: { memberId: MEMBER, what: { type: 'points', points: 100 }, receiptRef: 'R-2' },
   void: { opId: OP, reason: 'wrong customer' },
+  terms: { memberId: MEMBER, answer: 'accepted' },
+  conversionQuote: { memberId: MEMBER },
+  convert: { memberId: MEMBER, points: 1200 },
   voucherCheck: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX' },
   voucherRedeem: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX', receiptRef: 'R-3' },
 };

@@ -21,6 +21,9 @@ function fakeEngine(overrides: Partial<PosEngine> = {}) {
     earn: (...a) => (calls.push(['earn', ...a]), Promise.resolve({ op: 1 })),
     burn: (...a) => (calls.push(['burn', ...a]), Promise.resolve({ ok: true })),
     void: (...a) => (calls.push(['void', ...a]), Promise.resolve({ op: 2 })),
+    answerTerms: (...a) => (calls.push(['answerTerms', ...a]), Promise.resolve({ op: 3 })),
+    conversionQuote: (...a) => (calls.push(['conversionQuote', ...a]), Promise.resolve({ ok: true })),
+    convert: (...a) => (calls.push(['convert', ...a]), Promise.resolve({ ok: true })),
     checkVoucher: (...a) => (calls.push(['checkVoucher', ...a]), Promise.resolve({ ok: true })),
     redeemVoucher: (...a) => (calls.push(['redeemVoucher', ...a]), Promise.resolve({ ok: true, duplicate: false })),
     memberView: () => Promise.resolve({ displayed: 10 }),
@@ -39,6 +42,22 @@ describe('answerPosRequest', () => {
     const earn = { id: ID, kind: 'earn', payload: { memberId: MEMBER, lines } } as PosRequestMessage;
     await answerPosRequest(engine, earn);
     expect(calls.at(-1)).toEqual(['earn', { memberId: MEMBER, lines }]);
+  });
+
+  it('passes terms answers, conversion quotes and conversions to the engine', async () => {
+    const { engine, calls } = fakeEngine();
+    const terms = { id: ID, kind: 'terms', payload: { memberId: MEMBER, answer: 'refused' } } as PosRequestMessage;
+    await answerPosRequest(engine, terms);
+    expect(calls.at(-1)).toEqual(['answerTerms', MEMBER, 'refused']);
+    await answerPosRequest(engine, {
+      id: ID,
+      kind: 'conversionQuote',
+      payload: { memberId: MEMBER },
+    } as PosRequestMessage);
+    expect(calls.at(-1)).toEqual(['conversionQuote', MEMBER]);
+    const convert = { id: ID, kind: 'convert', payload: { memberId: MEMBER, points: 900 } } as PosRequestMessage;
+    await answerPosRequest(engine, convert);
+    expect(calls.at(-1)).toEqual(['convert', { memberId: MEMBER, points: 900 }]);
   });
 
   it('passes voucher checks and redemptions (with their receipt) to the engine', async () => {
