@@ -152,31 +152,93 @@ export async function readMemberView(
  * `members`. Returns true when something changed.
  */
 export async function applySnapshot(db: TillDb, snap: MemberSnapshot, tillSeq: number, now: number): Promise<boolean> {
-  const current = await db.members.get(snap.memberId);
-  if (!current || snap.ledgerSeq > current.ledgerSeq) {
-    // The ledger owns card numbers: a local row holding this card for another member (an enrol the ledger will
-    // refuse with CARD_TAKEN) gives way, else the unique card index would abort the whole sync transaction.
-    const holder = await db.members.where('card').equals(snap.card).first();
-    if (holder && holder.memberId !== snap.memberId) await db.members.delete(holder.memberId);
+  return (await applySnapshots(db, [snap], tillSeq, now)) > 0;
+}
+
+/**
+ * Applies snapshots in order, exactly as `applySnapshot` one after the other would, with a handful of IndexedDB
+ * requests instead of three per member: the rows and card holders are read in bulk, the snapshots applied in memory,
+ * and the result written with one bulk delete and one bulk put. A sync page or push answer carries hundreds of
+ * members; one request each made draining an outbox in a browser take ten times the ledger's time. Call inside a rw
+ * transaction over `members`. Returns how many snapshots changed something.
+ */
+export async function applySnapshots(
+  db: TillDb,
+  snaps: readonly MemberSnapshot[],
+  tillSeq: number,
+  now: number,
+): Promise<number> {
+  if (snaps.length === 0) return 0;
+  const ids = [...new Set(snaps.map((s) => s.memberId))];
+  const rows = await db.members.bulkGet(ids);
+  // Only a card that is new to its member can be held by another row (the card index is unique): look those up.
+  const cardOf = new Map<string, string>();
+  ids.forEach((id, i) => {
+    const r = rows[i];
+    if (r) cardOf.set(id, r.card);
+  });
+  const cards = [...new Set(snaps.filter((s) => cardOf.get(s.memberId) !== s.card).map((s) => s.card))];
+  const holders = cards.length > 0 ? await db.members.where('card').anyOf(cards).toArray() : [];
+  // The members as they stand while the snapshots are applied in memory (undefined: not held).
+  const state = new Map<string, MemberRow | undefined>();
+  const cardOwner = new Map<string, string>();
+  ids.forEach((id, i) => state.set(id, rows[i]));
+  for (const r of [...holders, ...rows]) {
+    if (!r) continue;
+    if (!state.has(r.memberId)) state.set(r.memberId, r);
+    cardOwner.set(r.card, r.memberId);
   }
-  if (!current) {
-    await db.members.put({ ...pickSnapshot(snap), tillSeq, heldAt: now });
-    return true;
+  const put = (row: MemberRow) => {
+    const before = state.get(row.memberId);
+    if (before && before.card !== row.card && cardOwner.get(before.card) === row.memberId)
+      cardOwner.delete(before.card);
+    state.set(row.memberId, row);
+    cardOwner.set(row.card, row.memberId);
+  };
+
+  let changed = 0;
+  for (const snap of snaps) {
+    const current = state.get(snap.memberId);
+    if (!current || snap.ledgerSeq > current.ledgerSeq) {
+      // The ledger owns card numbers: a local row holding this card for another member (an enrol the ledger will
+      // refuse with CARD_TAKEN) gives way, else the unique card index would abort the whole sync transaction.
+      const holder = cardOwner.get(snap.card);
+      if (holder !== undefined && holder !== snap.memberId) {
+        state.set(holder, undefined);
+        cardOwner.delete(snap.card);
+      }
+    }
+    if (!current) {
+      put({ ...pickSnapshot(snap), tillSeq, heldAt: now });
+      changed++;
+    } else if (snap.ledgerSeq > current.ledgerSeq) {
+      // The ledger applies a till's ops in order, so a newer snapshot never includes fewer of them; max() guards anyway.
+      put({ ...pickSnapshot(snap), tillSeq: Math.max(tillSeq, current.tillSeq), heldAt: current.heldAt });
+      changed++;
+    } else if (snap.ledgerSeq === current.ledgerSeq && tillSeq > current.tillSeq) {
+      put({ ...current, tillSeq });
+      changed++;
+    }
   }
-  if (snap.ledgerSeq > current.ledgerSeq) {
-    // The ledger applies a till's ops in order, so a newer snapshot never includes fewer of them; max() guards anyway.
-    await db.members.put({
-      ...pickSnapshot(snap),
-      tillSeq: Math.max(tillSeq, current.tillSeq),
-      heldAt: current.heldAt,
-    });
-    return true;
+
+  const original = new Map<string, MemberRow | undefined>();
+  ids.forEach((id, i) => original.set(id, rows[i]));
+  for (const h of holders) if (!original.has(h.memberId)) original.set(h.memberId, h);
+  const deletes: string[] = [];
+  const puts: MemberRow[] = [];
+  for (const [id, row] of state) {
+    const was = original.get(id);
+    if (row === undefined) {
+      if (was !== undefined) deletes.push(id);
+    } else if (row !== was) {
+      puts.push(row);
+      // Its old card must be free before another row is put with it (the card index is unique).
+      if (was !== undefined && was.card !== row.card) deletes.push(id);
+    }
   }
-  if (snap.ledgerSeq === current.ledgerSeq && tillSeq > current.tillSeq) {
-    await db.members.update(snap.memberId, { tillSeq });
-    return true;
-  }
-  return false;
+  if (deletes.length > 0) await db.members.bulkDelete(deletes as MemberId[]);
+  if (puts.length > 0) await db.members.bulkPut(puts);
+  return changed;
 }
 
 /** Keeps only the snapshot's fields (a parsed message may carry no more, but a row must not either). */

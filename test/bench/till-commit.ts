@@ -10,26 +10,10 @@
  *
  * `--incognito` uses a fresh browser context instead (Chromium then keeps IndexedDB in memory).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { openBenchPage } from './support/browser-page.ts';
 import { flags, numberFlag, percentile, progress, result, round } from './support/report.ts';
 import type { TillCommitOptions, TillCommitTimings } from './till-commit/page.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 const f = flags(
   { ops: '500', warmup: '50', members: '50', round: '50', incognito: false },
@@ -42,51 +26,13 @@ const opts: TillCommitOptions = {
   round: Math.max(1, numberFlag(f.round, 'round')),
 };
 
-progress('bundling the page');
-const bundle = await build({
-  entryPoints: [fileURLToPath(new URL('./till-commit/page.ts', import.meta.url))],
-  bundle: true,
-  platform: 'browser',
-  format: 'esm',
-  target: 'es2022',
-  write: false,
-  logLevel: 'warning',
-});
-const js = bundle.outputFiles[0]?.contents;
-if (!js) throw new Error('esbuild produced no output');
-const html =
-  '<!doctype html><meta charset="utf-8"><title>till-commit</title><script type="module" src="/bench.js"></script>';
-
-const server = createServer((req, res) => {
-  if (req.url === '/bench.js') {
-    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(js);
-  } else if (req.url === '/' || req.url?.startsWith('/?')) {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-  } else {
-    res.writeHead(404).end();
-  }
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-
-const profile = await mkdtemp(join(tmpdir(), 'till-commit-'));
-let context: BrowserContext | undefined;
-let close = (): Promise<void> => Promise.resolve();
+const bench = await openBenchPage(
+  fileURLToPath(new URL('./till-commit/page.ts', import.meta.url)),
+  'runTillCommit',
+  f.incognito ? { incognito: true } : {},
+);
 try {
-  if (f.incognito) {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    context = await browser.newContext();
-    close = () => browser.close();
-  } else {
-    const persistent = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS });
-    context = persistent;
-    close = () => persistent.close();
-  }
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => 'runTillCommit' in globalThis);
+  const { page, context, errors } = bench;
   progress(
     `Chromium ${context.browser()?.version() ?? ''}: ${opts.warmup} warm-up then ${opts.ops} earns, burns and raw ` +
       `transactions (rounds of ${opts.round}, ${opts.members} members)`,
@@ -126,7 +72,5 @@ try {
     targets: { p99Ms: 10, minRatio: 0.7 },
   });
 } finally {
-  await close().catch(() => undefined);
-  server.close();
-  await rm(profile, { recursive: true, force: true });
+  await bench.close();
 }
