@@ -171,23 +171,15 @@ export async function applySnapshots(
   if (snaps.length === 0) return 0;
   const ids = [...new Set(snaps.map((s) => s.memberId))];
   const rows = await db.members.bulkGet(ids);
+  // The rows as they were (undefined: not held); `state` is them as the snapshots are applied in memory.
+  const original = new Map<string, MemberRow | undefined>(ids.map((id, i) => [id, rows[i]]));
   // Only a card that is new to its member can be held by another row (the card index is unique): look those up.
-  const cardOf = new Map<string, string>();
-  ids.forEach((id, i) => {
-    const r = rows[i];
-    if (r) cardOf.set(id, r.card);
-  });
-  const cards = [...new Set(snaps.filter((s) => cardOf.get(s.memberId) !== s.card).map((s) => s.card))];
+  const cards = [...new Set(snaps.filter((s) => original.get(s.memberId)?.card !== s.card).map((s) => s.card))];
   const holders = cards.length > 0 ? await db.members.where('card').anyOf(cards).toArray() : [];
-  // The members as they stand while the snapshots are applied in memory (undefined: not held).
-  const state = new Map<string, MemberRow | undefined>();
+  for (const h of holders) if (!original.has(h.memberId)) original.set(h.memberId, h);
+  const state = new Map(original);
   const cardOwner = new Map<string, string>();
-  ids.forEach((id, i) => state.set(id, rows[i]));
-  for (const r of [...holders, ...rows]) {
-    if (!r) continue;
-    if (!state.has(r.memberId)) state.set(r.memberId, r);
-    cardOwner.set(r.card, r.memberId);
-  }
+  for (const r of original.values()) if (r) cardOwner.set(r.card, r.memberId);
   const put = (row: MemberRow) => {
     const before = state.get(row.memberId);
     if (before && before.card !== row.card && cardOwner.get(before.card) === row.memberId)
@@ -221,9 +213,6 @@ export async function applySnapshots(
     }
   }
 
-  const original = new Map<string, MemberRow | undefined>();
-  ids.forEach((id, i) => original.set(id, rows[i]));
-  for (const h of holders) if (!original.has(h.memberId)) original.set(h.memberId, h);
   const deletes: string[] = [];
   const puts: MemberRow[] = [];
   for (const [id, row] of state) {

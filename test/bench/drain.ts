@@ -13,20 +13,18 @@
  * real IndexedDB (test/bench/drain/page.ts), as on a till.
  */
 import { fileURLToPath } from 'node:url';
-import { firstValueFrom, filter } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 import type { Op } from '../../sync/loyalty/ops.ts';
 import type { Cents, MemberId, OpId, Points } from '../../sync/loyalty/units.ts';
 import type { PushResponse } from '../../sync/protocol/messages.ts';
-import { pendingRange } from '../../sync/till/db.ts';
 import { connectTill } from '../support/raw-till.ts';
 import { openTill, synced } from '../support/real-till.ts';
 import type { TillCredentials } from '../support/seed.ts';
-import type { DrainBench, DrainTimings } from './drain/page.ts';
+import type { DrainBench } from './drain/page.ts';
 import { openBenchPage } from './support/browser-page.ts';
 import { makeBenchDatabase, seedBench } from './support/bench-db.ts';
 import { startLedgerChild } from './support/ledger-child.ts';
-import { appendOfflineEarns, benchLine } from './support/offline-journal.ts';
+import { drainOutbox, journalOffline, waitOffline, type DrainTimings } from './support/drain-steps.ts';
 import { dbFlag, flags, numberFlag, progress, result, round } from './support/report.ts';
 
 const f = flags(
@@ -60,26 +58,9 @@ function nodeDriver(ledgerUrl: string, creds: TillCredentials & { members: strin
       till = await openTill(ledgerUrl, creds);
       await synced(till, 60_000);
     },
-    async waitOffline() {
-      await firstValueFrom(t().status$.pipe(filter((s) => s.state !== 'online')));
-    },
-    async journal() {
-      const start = performance.now();
-      for (let i = 0; i < engineOps; i++)
-        await t().engine.earn({ memberId: creds.members[i % creds.members.length] ?? '', lines: [benchLine(i)] });
-      await appendOfflineEarns(t().db, creds, engineOps, count);
-      return (performance.now() - start) / 1000;
-    },
-    async drain() {
-      const start = performance.now();
-      await firstValueFrom(t().status$.pipe(filter((s) => s.state !== 'offline')));
-      const connected = performance.now();
-      // The replicator's own status says when the outbox is empty (polling a count on fake-indexeddb would slow it).
-      await firstValueFrom(t().status$.pipe(filter((s) => s.pending === 0 && s.inFlight === 0)));
-      const left = await pendingRange(t().db).count();
-      if (left !== 0) throw new Error(`status said drained with ${left} ops pending`);
-      return { reconnectMs: connected - start, drainMs: performance.now() - connected };
-    },
+    waitOffline: () => waitOffline(t()),
+    journal: () => journalOffline(t(), creds, count, engineOps),
+    drain: () => drainOutbox(t()),
     close: () => t().close(),
   };
 }

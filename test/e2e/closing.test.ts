@@ -12,14 +12,14 @@ import { checkVoucherCode, deadlineMessage } from '../../sync/loyalty/closing.ts
 import type { Program } from '../../sync/loyalty/program.ts';
 import { errorMessages } from '../../sync/protocol/errors.ts';
 import { withLedgerStore } from '../support/audit.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
 import { seedLedger, TEST_MANAGER_PIN, type Seeded } from '../support/seed.ts';
-import { CHROMIUM, figure, noticeStartingWith, scanCard, shot, textOf, waitSynced } from './support.ts';
+import { figure, noticeStartingWith, scanCard, shot, textOf, waitSynced } from './support.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 
 describe('closing kit at the till in Chromium', () => {
   let db: TestDatabase;
@@ -64,7 +64,7 @@ describe('closing kit at the till in Chromium', () => {
         return t && { ledgerUrl: ledger.url, ...t, storeName: 'Store A' };
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));

@@ -10,19 +10,11 @@ import { expect } from 'vitest';
 import { distDir, ensureRendererBuilt } from '../../renderer/build.ts';
 import { serveTill, type TillServer } from '../../renderer/serve.ts';
 import { withLedgerStore } from '../support/audit.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
 import { seedLedger, type Seeded } from '../support/seed.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
 export interface E2eEnv {
@@ -65,7 +57,7 @@ export async function startE2e(opts: { openingBalances: number[] }): Promise<E2e
       return t && { ledgerUrl: ledger.url, ...t, storeName: 'Store A', reconnectionDelayMaxMs: 1_000 };
     },
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const contexts: BrowserContext[] = [];
   const member = (i: number) => {
     const m = seeded.members[i];

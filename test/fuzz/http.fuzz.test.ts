@@ -12,17 +12,14 @@ import type { LedgerStore } from '../../sync/ledger/store/types.ts';
 import { errorCodes } from '../../sync/protocol/errors.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
+import { sendRaw, type RawHttpAnswer } from '../support/raw-http.ts';
 import { seedLedger } from '../support/seed.ts';
 import { ledgerState, runs, timeoutFor, weirdString } from './support.ts';
 
 const ADMIN_TOKEN = 'fuzz-admin-token-0123456789abcdef';
 const CODES: ReadonlySet<string> = new Set<string>(errorCodes);
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-}
+type Answer = RawHttpAnswer;
 
 interface Req {
   method: string;
@@ -32,38 +29,14 @@ interface Req {
 }
 
 /** One request with exactly this method, request-target, headers and body; no client-side normalisation. */
-function send(port: number, req: Req): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: `127.0.0.1:${port}`, ...req.headers };
-    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = http.request(
-      { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false, timeout: 10_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    r.on('timeout', () => r.destroy(new Error('no answer in 10 s')));
-    // The ledger may answer (404, 405, 413) and close before reading a large body: the write then fails with
-    // EPIPE or ECONNRESET, and the answer already sent is what is checked. Without an answer, the error stands.
-    let cut: Error | undefined;
-    let answered = false;
-    r.on('response', () => (answered = true));
-    r.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') cut = e;
-      else reject(e);
-    });
-    r.on('close', () => {
-      if (!answered) reject(cut ?? new Error('connection closed without an answer'));
-    });
-    if (req.body !== undefined) r.write(req.body);
-    r.end();
+const send = (port: number, req: Req): Promise<Answer> =>
+  sendRaw(port, {
+    method: req.method,
+    path: req.path,
+    headers: { host: `127.0.0.1:${port}`, ...req.headers },
+    ...(req.body !== undefined ? { body: req.body } : {}),
+    timeoutMs: 10_000,
   });
-}
 
 /** Percent-encodes the UTF-8 bytes of `s` (lone surrogates too, as U+FFFD), keeping unreserved characters. */
 const pct = (s: string): string =>

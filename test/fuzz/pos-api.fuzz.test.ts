@@ -3,11 +3,11 @@
  * (Host, Origin, Sec-Fetch-Site, Authorization, Content-Type), methods and paths. Every refusal is a stable POS_* code
  * with its status; the engine is called exactly when every check passes, and never for invalid input.
  */
-import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POS_PATHS, posErrorMessages, startPosApi, type PosApiServer } from '../../electron/pos-api.ts';
 import { posPayloadSchemas, type PosKind } from '../../electron/pos-contract.ts';
+import { sendRaw, type RawHttpAnswer } from '../support/raw-http.ts';
 import { mutate, mutation, runs, timeoutFor, weirdString, weirdValue } from './support.ts';
 
 const TOKEN = 'tok_' + 'Zz09_-aB'.repeat(5);
@@ -45,36 +45,15 @@ interface Req {
   body: string | undefined;
 }
 
-function send(port: number, req: Req): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = { ...req.headers };
-    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: req.method,
-        path: req.path,
-        headers,
-        agent: false,
-        timeout: 10_000,
-        setHost: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    r.on('timeout', () => r.destroy(new Error('no answer in 10 s')));
-    // The API may answer 413 and close before reading an oversized body: the answer is what is checked.
-    r.on('error', (e: NodeJS.ErrnoException) =>
-      e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
-    );
-    if (req.body !== undefined) r.write(req.body);
-    r.end();
+const send = (port: number, req: Req): Promise<RawHttpAnswer> =>
+  sendRaw(port, {
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    ...(req.body !== undefined ? { body: req.body } : {}),
+    setHost: false,
+    timeoutMs: 10_000,
   });
-}
 
 describe('POS API fuzzing', () => {
   let server: PosApiServer;

@@ -33,7 +33,7 @@ import type {
   RawBuilder,
   Selectable,
 } from 'kysely';
-import type { LoyaltyEvent } from '../../loyalty/events.ts';
+import type { LoyaltyEvent, NewEvent } from '../../loyalty/events.ts';
 import { fefoCompare, type Draw, type Lot } from '../../loyalty/lots.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
@@ -538,22 +538,22 @@ export class KyselyLedgerStore implements LedgerStore {
         redeemRef: req.ref,
         redemptionId: req.redemptionId,
       };
+      const event: NewEvent = {
+        type: 'voucher-redeemed',
+        memberId: voucher.memberId,
+        opId: null,
+        at: req.at,
+        data: {
+          code: voucher.code,
+          valueCents: voucher.valueCents,
+          currency: voucher.currency,
+          by: req.by,
+          ...(req.ref !== null ? { ref: req.ref } : {}),
+        },
+      };
       await db
         .insertInto('events')
-        .values({
-          event_seq: Number(seq),
-          type: 'voucher-redeemed',
-          member_id: voucher.memberId,
-          op_id: null,
-          at: req.at,
-          data: JSON.stringify({
-            code: voucher.code,
-            valueCents: voucher.valueCents,
-            currency: voucher.currency,
-            by: req.by,
-            ...(req.ref !== null ? { ref: req.ref } : {}),
-          }),
-        })
+        .values(eventRow(event, Number(seq)))
         .execute();
       return { outcome: 'redeemed', voucher };
     });
@@ -872,14 +872,7 @@ class KyselyGroupTx implements GroupTx {
     if (w.events && w.events.length > 0) {
       const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
         .event_seq;
-      const rows: EventsTable[] = w.events.map((e, i) => ({
-        event_seq: last + 1 + i,
-        type: e.type,
-        member_id: e.memberId,
-        op_id: e.opId,
-        at: e.at,
-        data: JSON.stringify(e.data),
-      }));
+      const rows = w.events.map((e, i) => eventRow(e, last + 1 + i));
       if (ctx.sqlite) {
         const st = ctx.sqlite.get(
           'insert into events (event_seq, type, member_id, op_id, at, data) values (?, ?, ?, ?, ?, ?)',
@@ -1369,6 +1362,11 @@ function fromVoucher(v: VoucherRecord): Insertable<VouchersTable> {
     redeem_ref: v.redeemRef,
     redemption_id: v.redemptionId,
   };
+}
+
+/** The row of an event numbered `seq`. */
+function eventRow(e: NewEvent, seq: number): EventsTable {
+  return { event_seq: seq, type: e.type, member_id: e.memberId, op_id: e.opId, at: e.at, data: JSON.stringify(e.data) };
 }
 
 function toEvent(r: Selectable<EventsTable>): LoyaltyEvent {

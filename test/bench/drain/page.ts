@@ -5,9 +5,8 @@
  */
 import { filter, firstValueFrom } from 'rxjs';
 import type { StoreId, TillId } from '../../../sync/loyalty/units.ts';
-import { pendingRange } from '../../../sync/till/db.ts';
 import { startTill, type RunningTill } from '../../../sync/till/till.ts';
-import { appendOfflineEarns, benchLine } from '../support/offline-journal.ts';
+import { drainOutbox, journalOffline, waitOffline, type DrainTimings } from '../support/drain-steps.ts';
 
 export interface DrainTill {
   ledgerUrl: string;
@@ -15,11 +14,6 @@ export interface DrainTill {
   storeId: string;
   token: string;
   members: string[];
-}
-
-export interface DrainTimings {
-  reconnectMs: number;
-  drainMs: number;
 }
 
 let till: RunningTill | undefined;
@@ -45,35 +39,20 @@ const drainBench = {
     });
     await firstValueFrom(running().status$.pipe(filter((s) => s.state === 'online' && s.lastSyncAt !== null)));
   },
-  async waitOffline(): Promise<void> {
-    await firstValueFrom(running().status$.pipe(filter((s) => s.state !== 'online')));
-  },
+  waitOffline: (): Promise<void> => waitOffline(running()),
   /** Journals `count` earns offline, the first `engineOps` through the cashier path; answers the seconds taken. */
-  async journal(count: number, engineOps: number): Promise<number> {
-    const t = running();
+  journal(count: number, engineOps: number): Promise<number> {
     if (!creds) throw new Error('start() first');
-    const start = performance.now();
-    for (let i = 0; i < engineOps; i++)
-      await t.engine.earn({ memberId: creds.members[i % creds.members.length] ?? '', lines: [benchLine(i)] });
-    await appendOfflineEarns(
-      t.db,
-      { tillId: creds.tillId as TillId, storeId: creds.storeId as StoreId, members: creds.members },
-      engineOps,
+    const c = creds;
+    return journalOffline(
+      running(),
+      { tillId: c.tillId as TillId, storeId: c.storeId as StoreId, members: c.members },
       count,
+      engineOps,
     );
-    return (performance.now() - start) / 1000;
   },
   /** Waits for the reconnection, then for an empty outbox; call it once the ledger is back. */
-  async drain(): Promise<DrainTimings> {
-    const t = running();
-    const start = performance.now();
-    await firstValueFrom(t.status$.pipe(filter((s) => s.state !== 'offline')));
-    const connected = performance.now();
-    await firstValueFrom(t.status$.pipe(filter((s) => s.pending === 0 && s.inFlight === 0)));
-    const left = await pendingRange(t.db).count();
-    if (left !== 0) throw new Error(`status said drained with ${left} ops pending`);
-    return { reconnectMs: connected - start, drainMs: performance.now() - connected };
-  },
+  drain: (): Promise<DrainTimings> => drainOutbox(running()),
   async close(): Promise<void> {
     await till?.close();
     till = undefined;

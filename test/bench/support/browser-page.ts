@@ -10,17 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../support/chromium.ts';
 import { progress } from './report.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 export interface BenchPage {
   page: Page;
@@ -62,11 +53,14 @@ export async function openBenchPage(
   let context: BrowserContext;
   let closeBrowser: () => Promise<void>;
   if (opts.incognito) {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext();
     closeBrowser = () => browser.close();
   } else {
-    const persistent = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS });
+    const persistent = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+    });
     context = persistent;
     closeBrowser = () => persistent.close();
   }

@@ -294,22 +294,25 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
       await audit();
     });
 
+    /** Converts member `m`'s whole balance at `till` under the newest program; answers the voucher and its value. */
+    async function convertAll(m: MemberId): Promise<{ code: string; valueCents: number }> {
+      const program = await store.latestProgram();
+      if (!program) throw new Error('no program');
+      const code = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
+      const points = (await store.getMember(m))?.balance ?? 0;
+      const valueCents = voucherValue(program, points);
+      const op = { ...till.earn(m, 1), kind: 'convert', points, valueCents, voucherCode: code } as unknown as Op;
+      expect(await push([op])).toEqual([{ status: 'applied', delta: -points }]);
+      return { code, valueCents };
+    }
+
     it('redeems a voucher once: a retry of the same redemption is a duplicate, a second one and an expired one are refused', async () => {
       const [m, m2] = [member(0), member(2)];
       await push([till.earn(m, 40_000), till.earn(m2, 20_000)]);
       clock = earnUntil + DAY;
       const program = await store.latestProgram();
       if (!program) throw new Error('no program');
-      const code = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
-      const balance = (await store.getMember(m))?.balance ?? 0;
-      const op = {
-        ...till.earn(m, 1),
-        kind: 'convert',
-        points: balance,
-        valueCents: voucherValue(program, balance),
-        voucherCode: code,
-      } as unknown as Op;
-      expect(await push([op])).toEqual([{ status: 'applied', delta: -balance }]);
+      const { code, valueCents } = await convertAll(m);
       const eventsBefore = (await store.listEvents(0, 1000)).length;
 
       const id = uuidv7();
@@ -328,24 +331,11 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
 
       const events = (await store.listEvents(0, 1000)).slice(eventsBefore);
       expect(events.map((e) => [e.type, e.memberId, e.data])).toEqual([
-        [
-          'voucher-redeemed',
-          m,
-          { code, valueCents: voucherValue(program, balance), currency: program.currency, by: 's1/a1', ref: 'R-7' },
-        ],
+        ['voucher-redeemed', m, { code, valueCents, currency: program.currency, by: 's1/a1', ref: 'R-7' }],
       ]);
 
       // An expired voucher is refused and stays unredeemed.
-      const rest = (await store.getMember(m2))?.balance ?? 0;
-      const late = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
-      const lateOp = {
-        ...till.earn(m2, 1),
-        kind: 'convert',
-        points: rest,
-        valueCents: voucherValue(program, rest),
-        voucherCode: late,
-      } as unknown as Op;
-      expect(await push([lateOp])).toEqual([{ status: 'applied', delta: -rest }]);
+      const { code: late } = await convertAll(m2);
       const v = await store.getVoucher(late);
       if (!v) throw new Error('voucher not issued');
       expect(
@@ -360,18 +350,7 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
       const m = member(1);
       await push([till.earn(m, 20_000)]);
       clock = earnUntil + DAY;
-      const program = await store.latestProgram();
-      if (!program) throw new Error('no program');
-      const code = makeVoucherCode(crypto.getRandomValues(new Uint8Array(12)));
-      const points = (await store.getMember(m))?.balance ?? 0;
-      const op = {
-        ...till.earn(m, 1),
-        kind: 'convert',
-        points,
-        valueCents: voucherValue(program, points),
-        voucherCode: code,
-      };
-      expect(await push([op as unknown as Op])).toEqual([{ status: 'applied', delta: -points }]);
+      const { code } = await convertAll(m);
       const outcomes = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
           store.redeemVoucher({ code, by: `s1/t${i}`, ref: null, redemptionId: uuidv7(), at: clock }),
