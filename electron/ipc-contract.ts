@@ -17,11 +17,16 @@ import type { SettingsPatch } from './settings-schema.ts';
 /** The sync state the renderer's replicator reports, for the tray (mirrors sync/till's SyncStatus, plus conflicts). */
 export const SyncStatusReportSchema = z
   .object({
-    state: z.enum(['online', 'offline', 'syncing']),
+    state: z.enum(['online', 'offline', 'syncing', 'stalled']),
     pending: z.number().int().nonnegative(),
     oldestPendingAgeMs: z.number().int().nonnegative().nullable(),
     lastSyncAt: z.number().int().nonnegative().nullable(),
     lastError: z.object({ code: z.string().max(64), message: z.string().max(500) }).nullable(),
+    /** Why the outbox does not move while connected (the till's SyncStatus.stalled); absent from older renderers. */
+    stalled: z
+      .object({ reason: z.string().max(500), code: z.string().max(64), since: z.number().int().nonnegative() })
+      .nullable()
+      .optional(),
     /** Burns the ledger raised for manager review, when the renderer knows it. */
     conflicts: z.number().int().nonnegative().optional(),
   })

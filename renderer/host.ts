@@ -133,6 +133,15 @@ export function toSyncReport(status: SyncStatus, conflicts?: number): SyncStatus
       code: status.lastError.code.slice(0, 64),
       message: status.lastError.message.slice(0, 500),
     },
+    ...(status.stalled !== undefined
+      ? {
+          stalled: status.stalled && {
+            reason: status.stalled.reason.slice(0, 500),
+            code: status.stalled.code.slice(0, 64),
+            since: Math.max(0, Math.round(status.stalled.since)),
+          },
+        }
+      : {}),
     ...(conflicts !== undefined ? { conflicts } : {}),
   };
 }

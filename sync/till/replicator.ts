@@ -25,6 +25,8 @@ import type {
   VoucherResponse,
 } from '../protocol/messages.ts';
 import type { Clock } from './clock.ts';
+import { BatchSizer, DEFAULT_MAX_BATCH_BYTES, MAX_BATCH_BYTES_CAP, StallWatch } from './batch.ts';
+import type { Stall } from './batch.ts';
 import { ConnectionLoop } from './connection-loop.ts';
 import { getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
 import type { OpRow, SyncError, TillDb } from './db.ts';
@@ -34,7 +36,8 @@ import { applySnapshots } from './view.ts';
 import type { VoucherLinkRequest } from './vouchers.ts';
 
 export interface SyncStatus {
-  state: 'online' | 'offline' | 'syncing';
+  /** `stalled` while connected and the outbox has not moved for several answered pushes (see `stalled`). */
+  state: 'online' | 'offline' | 'syncing' | 'stalled';
   /** Ops in the outbox not yet answered (including those in flight). */
   pending: number;
   /** Ops in the batch being pushed now. */
@@ -52,6 +55,12 @@ export interface SyncStatus {
   ledgerLoad?: LedgerLoad | null;
   /** When that ack came (till clock): a load last heard of long ago is not the ledger's load now. */
   ledgerLoadAt?: number | null;
+  /**
+   * Why the outbox does not move: set once `stallAfter` answered pushes in a row took nothing while the same op stayed
+   * first in the outbox (an answer with no result, or a refusal other than OVERLOADED/SHUTTING_DOWN); null again at
+   * the first progress. Optional: a window that does not sync has none to report.
+   */
+  stalled?: Stall | null;
 }
 
 interface LedgerSide {
@@ -70,6 +79,10 @@ export interface ReplicatorOptions {
   random?: () => number;
   /** Most ops per push (default 200, never above the protocol's MAX_BATCH_OPS). */
   maxBatchOps?: number;
+  /** Most bytes of JSON per push (default 256 KiB, never above half the protocol's MAX_MESSAGE_BYTES). */
+  maxBatchBytes?: number;
+  /** Answered pushes in a row that take nothing before the status says `stalled` (default 3). */
+  stallAfter?: number;
   /** Longest wait before a push after an op is journaled (default 50 ms). */
   maxWaitMs?: number;
   backoffBaseMs?: number;
@@ -104,6 +117,10 @@ export class Replicator {
   private readonly inFlight$ = new BehaviorSubject<number>(0);
   /** What the ledger's answers say of its load: sheds seen by this till, and the last load an ack reported. */
   private readonly ledger$ = new BehaviorSubject<LedgerSide>({ shedCount: 0, load: null, loadAt: null });
+  /** Cuts push batches by ops and bytes, smaller after a "too large" answer. */
+  private readonly sizer: BatchSizer;
+  private readonly stallWatch: StallWatch;
+  private readonly stalled$ = new BehaviorSubject<Stall | null>(null);
   private readonly subs: Subscription[] = [];
   private needPull = true;
   /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
@@ -117,6 +134,11 @@ export class Replicator {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.maxBatchOps = Math.min(opts.maxBatchOps ?? 200, MAX_BATCH_OPS);
     this.pullLimit = Math.min(opts.pullLimit ?? 500, MAX_PULL_LIMIT);
+    this.sizer = new BatchSizer(
+      this.maxBatchOps,
+      Math.max(1, Math.min(opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, MAX_BATCH_BYTES_CAP)),
+    );
+    this.stallWatch = new StallWatch(Math.max(1, opts.stallAfter ?? 3));
     this.loop = new ConnectionLoop({
       send: () => this.syncOnce(),
       maxBatchOps: this.maxBatchOps,
@@ -135,9 +157,10 @@ export class Replicator {
       this.lastError$,
       this.inFlight$,
       this.ledger$,
+      this.stalled$,
     ]).pipe(
-      map(([connected, syncing, outbox, lastSyncAt, lastError, inFlight, ledger]): SyncStatus => ({
-        state: !connected ? 'offline' : syncing ? 'syncing' : 'online',
+      map(([connected, syncing, outbox, lastSyncAt, lastError, inFlight, ledger, stalled]): SyncStatus => ({
+        state: !connected ? 'offline' : stalled ? 'stalled' : syncing ? 'syncing' : 'online',
         pending: outbox.pending,
         inFlight,
         oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, this.clock.now() - outbox.oldestAt),
@@ -146,6 +169,7 @@ export class Replicator {
         shedCount: ledger.shedCount,
         ledgerLoad: ledger.load,
         ledgerLoadAt: ledger.loadAt,
+        stalled,
       })),
       distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
     );
@@ -261,14 +285,26 @@ export class Replicator {
     return true;
   }
 
-  /** Pushes the oldest pending ops (at most one batch). True when the ledger answered and made progress. */
+  /**
+   * Pushes the oldest pending ops (at most one batch, bounded in ops and bytes). True when the ledger answered and
+   * made progress, or asked for a smaller batch (which goes at once).
+   */
   async pushBatch(): Promise<boolean> {
-    const rows = await pendingRange(this.db).limit(this.maxBatchOps).toArray();
-    if (rows.length === 0) return true;
+    const limit = this.sizer.opLimit;
+    const rows = await pendingRange(this.db).limit(limit).toArray();
+    const first = rows[0];
+    if (!first) {
+      // Drained (an authorization may have taken the last ops): nothing is stalled.
+      this.clearStall();
+      return true;
+    }
+    const batch = this.sizer.cut(rows);
     let res: PushResponse;
     try {
-      this.inFlight$.next(rows.length);
-      res = await this.transport.push({ ops: rows.map((r) => r.op), sentAt: this.clock.now() });
+      this.inFlight$.next(batch.rows.length);
+      // The ledger reads each op on its own: it refuses a stub (an op too large to send) OP_TOO_LARGE and an op it
+      // cannot read OP_INVALID, and later ops go on.
+      res = await this.transport.push({ ops: batch.ops, sentAt: this.clock.now() });
     } catch (e) {
       // Timed out or dropped: the ops stay pending and the next batch resends them with the same ids.
       this.noteFailure(e);
@@ -278,15 +314,33 @@ export class Replicator {
     }
     if (!res.ok) {
       this.noteWireError(res.error);
+      const { code } = res.error;
+      if ((code === 'MESSAGE_TOO_LARGE' || code === 'BATCH_TOO_LARGE') && this.sizer.tooLarge(batch)) {
+        // Split rather than resend the same batch forever: half the batch, or the op's stub, goes at once.
+        this.loop.kick(this.maxBatchOps);
+        return true;
+      }
+      // OVERLOADED and SHUTTING_DOWN ask the till to come back later: the ledger's load, not a stalled outbox.
+      if (code !== 'OVERLOADED' && code !== 'SHUTTING_DOWN') this.noteNoProgress(first.seq, code, res.error.message);
       return false;
     }
     this.noteLoad(res);
     await this.record(res.results, res.balances, res.tillSeq);
+    const sent = new Set(batch.rows.map((r) => r.opId));
+    const answered = res.results.filter((r) => sent.has(r.opId)).map((r) => r.opId);
+    if (answered.length === 0) {
+      // An answer with no result is not a success (the ledger waits for an earlier op): lastError and lastSyncAt stay
+      // as they were, it counts towards `stalled`, and the loop backs off rather than spin.
+      this.noteNoProgress(first.seq, 'SEQ_GAP', errorMessages.SEQ_GAP);
+      return false;
+    }
+    this.sizer.succeeded(answered);
+    this.clearStall();
     await this.noteSuccess();
-    // A full batch applied: more may wait. Go again at once rather than wait for the outbox query to notice.
-    if (rows.length === this.maxBatchOps && res.results.length === rows.length) this.loop.kick(this.maxBatchOps);
-    // No result at all means the ledger waits for an earlier op: back off rather than spin.
-    return res.results.length > 0;
+    // All of it applied and more waits: go again at once rather than wait for the outbox query to notice.
+    const more = batch.rows.length < rows.length || rows.length === limit;
+    if (more && answered.length === batch.rows.length) this.loop.kick(this.maxBatchOps);
+    return true;
   }
 
   /**
@@ -396,6 +450,17 @@ export class Replicator {
     const next = this.applying.then(fn, fn);
     this.applying = next.catch(() => undefined);
     return next;
+  }
+
+  /** An answered push took nothing while op `seq` was first in the outbox: counts towards `stalled`. */
+  private noteNoProgress(seq: number, code: string, message: string): void {
+    const stall = this.stallWatch.noProgress(seq, code, message, this.clock.now());
+    if (stall) this.stalled$.next(stall);
+  }
+
+  private clearStall(): void {
+    this.stallWatch.progress();
+    if (this.stalled$.value) this.stalled$.next(null);
   }
 
   private async noteSuccess(): Promise<void> {

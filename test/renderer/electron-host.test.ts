@@ -8,6 +8,7 @@ import type {
   SyncStatusReport,
   TillPreloadApi,
 } from '../../electron/ipc-contract.ts';
+import { SyncStatusReportSchema } from '../../electron/ipc-contract.ts';
 import type { PosRequestMessage, PosResponseMessage } from '../../electron/pos-contract.ts';
 import type { SettingsPatch } from '../../electron/settings-schema.ts';
 import { electronHost, parseTillSetup, syncReports, toSyncReport } from '../../renderer/host.ts';
@@ -248,5 +249,21 @@ describe('electronHost: sync status for the tray', () => {
       lastError: { code: 'X'.repeat(64), message: 'm'.repeat(500) },
       conflicts: 2,
     });
+  });
+
+  it('carries a stalled outbox to the tray, cut to the IPC schema', () => {
+    const status = {
+      state: 'stalled' as const,
+      pending: 1,
+      inFlight: 0,
+      oldestPendingAgeMs: 0,
+      lastSyncAt: 5,
+      lastError: null,
+      stalled: { reason: 'r'.repeat(900), code: 'SEQ_GAP', since: 7 },
+    };
+    const r = toSyncReport(status);
+    expect(r.stalled).toEqual({ reason: 'r'.repeat(500), code: 'SEQ_GAP', since: 7 });
+    expect(SyncStatusReportSchema.parse(r)).toEqual(r);
+    expect(toSyncReport({ ...status, state: 'online', stalled: null }).stalled).toBeNull();
   });
 });

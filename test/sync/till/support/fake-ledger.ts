@@ -2,14 +2,18 @@
  * An in-memory ledger for till tests, deciding ops with the real `applyOp` from sync/loyalty: per-till seq order,
  * exactly-once by op id (a resend gets the first outcome), snapshots with ledger sequence numbers, paged pulls.
  * It counts how many times each op id was applied, so tests can check exactly-once.
+ * Like the ledger of issue 10 part 4, it reads each op of a push on its own: an op it cannot parse is refused
+ * `OP_INVALID` and a till's stub of an op too large to send `OP_TOO_LARGE`, and the till's seq moves past both.
  */
+import { z } from 'zod';
 import { applyOp } from '../../../../sync/loyalty/apply.ts';
 import type { AppliedOp, MemberState } from '../../../../sync/loyalty/apply.ts';
+import { OpCommonSchema, OpSchema } from '../../../../sync/loyalty/ops.ts';
 import type { Op, OpOutcome } from '../../../../sync/loyalty/ops.ts';
 import type { Program } from '../../../../sync/loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, TillId } from '../../../../sync/loyalty/units.ts';
 import { wireError } from '../../../../sync/protocol/errors.ts';
-import { PushRequestSchema } from '../../../../sync/protocol/messages.ts';
+import { MAX_BATCH_OPS } from '../../../../sync/protocol/messages.ts';
 import type {
   LookupRequest,
   LookupResponse,
@@ -30,12 +34,25 @@ interface StoredOp extends AppliedOp {
   json: string;
 }
 
+/** A push as read before its ops: each op is read on its own, by its envelope first. */
+const PushEnvelopeSchema = z.object({
+  ops: z.array(z.unknown()).min(1).max(MAX_BATCH_OPS),
+  sentAt: z.number().int().nonnegative(),
+});
+const OpEnvelopeSchema = OpCommonSchema.extend({ kind: z.string(), tooLarge: z.literal(true).optional() });
+
 export class FakeLedger {
   readonly members = new Map<MemberId, MemberState & { ledgerSeq: number }>();
   readonly ops = new Map<OpId, StoredOp>();
   /** How many times each op id was decided (must end at exactly 1 for every op a till journaled). */
   readonly applied = new Map<OpId, number>();
   readonly tillSeqs = new Map<TillId, number>();
+  /** Ops refused without being read (OP_INVALID, OP_TOO_LARGE): their first outcome, for resends. */
+  readonly refused = new Map<OpId, { json: string; outcome: OpOutcome }>();
+  /** A push larger than this (JSON bytes) is refused MESSAGE_TOO_LARGE, as the ledger does over MAX_MESSAGE_BYTES. */
+  maxMessageBytes = Number.POSITIVE_INFINITY;
+  /** Every push request's size in JSON bytes, answered or not. */
+  readonly pushBytes: number[] = [];
   private ledgerSeq = 0;
   private conflicts = 0;
   now = 1_700_000_000_000;
@@ -71,14 +88,22 @@ export class FakeLedger {
   }
 
   push(raw: PushRequest, tillId: TillId): PushResponse {
-    const req = PushRequestSchema.safeParse(raw);
+    const bytes = Buffer.byteLength(JSON.stringify(raw));
+    this.pushBytes.push(bytes);
+    if (bytes > this.maxMessageBytes) return { ok: false, error: wireError('MESSAGE_TOO_LARGE') };
+    const req = PushEnvelopeSchema.safeParse(raw);
     if (!req.success) return { ok: false, error: wireError('BAD_REQUEST') };
     const results: OpResult[] = [];
     const touched = new Set<MemberId>();
-    for (const op of req.data.ops) {
+    for (const item of req.data.ops) {
+      // An op that cannot even be named (no id, seq or member) leaves the whole push refused.
+      const envelope = OpEnvelopeSchema.safeParse(item);
+      if (!envelope.success) return { ok: false, error: wireError('BAD_REQUEST') };
+      const op = envelope.data;
       if (op.tillId !== tillId) return { ok: false, error: wireError('WRONG_STORE') };
-      const json = JSON.stringify(op);
-      const seen = this.ops.get(op.opId);
+      const parsed = op.tooLarge ? null : OpSchema.safeParse(item);
+      const json = JSON.stringify(item);
+      const seen = this.ops.get(op.opId) ?? this.refused.get(op.opId);
       if (seen) {
         const outcome: OpOutcome = seen.json === json ? seen.outcome : { status: 'rejected', code: 'OP_ID_REUSED' };
         results.push({ opId: op.opId, seq: op.seq, duplicate: true, outcome });
@@ -88,8 +113,15 @@ export class FakeLedger {
       const last = this.tillSeqs.get(tillId) ?? 0;
       // Ops after a gap get no result; the till resends them after the missing ones.
       if (op.seq !== last + 1) break;
-      const outcome = this.apply(op);
-      this.ops.set(op.opId, { op, json, outcome, reversedBy: null });
+      let outcome: OpOutcome;
+      if (parsed?.success) {
+        outcome = this.apply(parsed.data);
+        this.ops.set(op.opId, { op: parsed.data, json, outcome, reversedBy: null });
+      } else {
+        outcome = { status: 'rejected', code: parsed ? 'OP_INVALID' : 'OP_TOO_LARGE' };
+        this.refused.set(op.opId, { json, outcome });
+        this.applied.set(op.opId, (this.applied.get(op.opId) ?? 0) + 1);
+      }
       this.tillSeqs.set(tillId, op.seq);
       results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome });
       touched.add(op.memberId);
