@@ -43,6 +43,9 @@ function syncLine(sync: SyncStatusReport | null): { text: string; icon: TrayIcon
   const waiting = sync.pending > 0 ? `, ${plural(sync.pending, 'op', 'ops')} waiting` : '';
   const conflicts = sync.conflicts ? `, ${plural(sync.conflicts, 'conflict', 'conflicts')} to review` : '';
   const stale = sync.oldestPendingAgeMs !== null && sync.oldestPendingAgeMs >= STALE_PENDING_MS;
+  // The ledger refuses this till's protocol version: only an update cures it (sales are still journaled meanwhile).
+  if (sync.lastError?.code === 'PROTOCOL_VERSION')
+    return { text: `update the till: the ledger refuses its version${waiting}${conflicts}`, icon: 'tray-error' };
   if (sync.lastError) return { text: `sync error (${sync.lastError.code})${waiting}${conflicts}`, icon: 'tray-error' };
   if (sync.state === 'offline') {
     return { text: `offline${waiting}${conflicts}`, icon: stale || sync.conflicts ? 'tray-error' : 'tray-offline' };

@@ -12,6 +12,7 @@ import { Cashier } from './Cashier.tsx';
 import { fmtAge } from './format.ts';
 import { live, useNow, useObservable } from './hooks.ts';
 import { Manager } from './Manager.tsx';
+import { syncNotice } from './sync-notice.ts';
 
 export interface AppProps {
   till: RunningTill;
@@ -90,7 +91,8 @@ function DeadlineBanner({ program }: { program: Program }) {
   ) : null;
 }
 
-function StatusBar(props: {
+/** The header: the till, the sync state and the screens, and the banner the sync state calls for. */
+export function StatusBar(props: {
   status: SyncStatus;
   tillId: string;
   storeId: string;
@@ -100,6 +102,8 @@ function StatusBar(props: {
   const { status } = props;
   const now = useNow();
   const follower = status.lastError?.code === 'OTHER_WINDOW';
+  // A refusal only an update cures (the till keeps journaling meanwhile): said instead of "offline".
+  const notice = syncNotice(status.lastError);
   const label = follower
     ? 'Another window syncs'
     : status.state === 'online'
@@ -139,7 +143,12 @@ function StatusBar(props: {
           </button>
         </nav>
       </header>
-      {status.state === 'offline' && !follower && (
+      {notice && (
+        <p className="banner banner-error" role="alert" data-testid="update-banner">
+          {notice} {status.pending} operation{status.pending === 1 ? ' waits' : 's wait'} to sync.
+        </p>
+      )}
+      {status.state === 'offline' && !follower && !notice && (
         <p className="banner banner-offline" role="alert" data-testid="offline-banner">
           Offline: the ledger cannot be reached. Keep serving; {status.pending} operation
           {status.pending === 1 ? '' : 's'} will be sent when it is back.

@@ -13,6 +13,8 @@ import { errorSentence, fmtAge, fmtDuration, fmtSigned, fmtTime } from './format
 import { live, useNow, useObservable } from './hooks.ts';
 import { OpsChart } from './OpsChart.tsx';
 import { ReasonField } from './ReasonField.tsx';
+import { StorageHealth } from './StorageHealth.tsx';
+import { syncNotice } from './sync-notice.ts';
 import { VouchersPanel } from './VouchersPanel.tsx';
 
 interface Session {
@@ -261,6 +263,11 @@ function ManagerDesk({
 
       <section className="health" aria-labelledby="health-h">
         <h2 id="health-h">Sync health</h2>
+        {syncNotice(status.lastError) && (
+          <p className="notice notice-error" role="alert" data-testid="health-update">
+            {syncNotice(status.lastError)}
+          </p>
+        )}
         <dl className="health-grid">
           <dt>State</dt>
           <dd data-testid="health-state">{status.state}</dd>
@@ -279,6 +286,7 @@ function ManagerDesk({
           </dd>
           <dt>Last error</dt>
           <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : 'none'}</dd>
+          <StorageHealth />
         </dl>
         <OpsChart rows={recent} now={now} />
         <button type="button" onClick={syncNow}>

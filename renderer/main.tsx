@@ -13,6 +13,7 @@ import { browserHost, electronHost } from './host.ts';
 import type { TillHost } from './host.ts';
 import { hostedTill } from './hosted-till.ts';
 import { SetupScreen } from './Setup.tsx';
+import { requestPersistentStorage } from './storage.ts';
 
 async function boot(host: TillHost, root: Root, afterSetup = false): Promise<void> {
   try {
@@ -38,6 +39,9 @@ async function boot(host: TillHost, root: Root, afterSetup = false): Promise<voi
       );
       return;
     }
+    // Ask that the browser never evict the journal when the disk runs low; the answer is kept for the manager's
+    // screen. Not awaited: the till does not wait on it.
+    void requestPersistentStorage();
     const till = await startTill({
       ledgerUrl: config.ledgerUrl,
       tillId: config.tillId,

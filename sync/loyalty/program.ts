@@ -61,6 +61,9 @@ export const FloorLimitsSchema = z.object({
 });
 export type FloorLimits = z.infer<typeof FloorLimitsSchema>;
 
+/** The least (and default) number of days a till keeps answered ops in its journal. */
+export const MIN_JOURNAL_RETENTION_DAYS = 35;
+
 export const ProgramSchema = z
   .object({
     version: z.number().int().positive(),
@@ -93,6 +96,9 @@ export const ProgramSchema = z
     lifecycle: LifecycleRulesSchema.optional(),
     /** The program's closing (closing.ts); absent: the program runs on. */
     closing: ClosingSchema.optional(),
+    /** Days a till keeps the ops the ledger answered, for a ledger restored from a backup to get them back
+     * (sync/till/journal-retention.ts); absent: 35. */
+    journalRetentionDays: z.number().int().min(MIN_JOURNAL_RETENTION_DAYS).max(3_650).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.tiers[0]?.minPoints !== 0)
@@ -174,3 +180,8 @@ export const ProgramSchema = z
     }
   });
 export type Program = z.infer<typeof ProgramSchema>;
+
+/** How many days a till keeps the ops the ledger answered: the program's setting, 35 when it has none. */
+export function journalRetentionDays(program: Pick<Program, 'journalRetentionDays'>): number {
+  return program.journalRetentionDays ?? MIN_JOURNAL_RETENTION_DAYS;
+}

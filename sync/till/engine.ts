@@ -43,6 +43,7 @@ import type { LookupResponse, PushResponse, VoucherResponse } from '../protocol/
 import type { Clock, IdMaker } from './clock.ts';
 import { uuidV7Ids } from './clock.ts';
 import { getMeta, pendingRange, setMeta } from './db.ts';
+import { isQuotaError } from './quota.ts';
 import type { MemberRow, OpMode, OpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
 import type { MemberView } from './view.ts';
@@ -83,7 +84,12 @@ export type TillErrorCode =
   | 'NOT_A_CONFLICT'
   | 'ALREADY_RESOLVED'
   | 'EARN_CLOSED'
-  | 'UNKNOWN_TERMS';
+  | 'UNKNOWN_TERMS'
+  | 'STORAGE_FULL';
+
+/** What the cashier is told when the till's disk (the browser's storage quota) is full. */
+export const STORAGE_FULL_MESSAGE =
+  "The till's disk is full: the operation was NOT recorded. Call the manager; free space, then try again.";
 
 /** A refused engine call; nothing was written. */
 export class TillError extends Error {
@@ -260,7 +266,7 @@ export class TillEngine {
   async enrol(input: { card: string; name: string }): Promise<{ op: OpRow; view: MemberView }> {
     const { card, name } = parse(EnrolInput, input, 'enrolment');
     const memberId = this.newId() as MemberId;
-    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    return this.write(async () => {
       const program = await this.program();
       if (await this.db.members.where('card').equals(card).first())
         throw new TillError('CARD_TAKEN', errorMessages.CARD_TAKEN);
@@ -324,7 +330,7 @@ export class TillEngine {
     receiptRef?: string;
   }): Promise<{ op: OpRow; quote: EarnQuote; view: MemberView }> {
     const { memberId, lines, receiptRef } = parse(EarnInput, input, 'earn');
-    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    return this.write(async () => {
       const program = await this.program();
       const now = this.clock.now();
       checkEarnOpen(program, now);
@@ -349,7 +355,7 @@ export class TillEngine {
    */
   async burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<BurnResult> {
     const { memberId, what, receiptRef } = parse(BurnInput, input, 'burn');
-    const first = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    const first = await this.write(async () => {
       const program = await this.program();
       const { member, ops } = await this.memberWithOps(memberId);
       const price = priceBurnAt(program, what, this.clock.now());
@@ -398,7 +404,7 @@ export class TillEngine {
    */
   async answerTerms(memberId: string, answer: 'accepted' | 'refused'): Promise<{ op: OpRow; view: MemberView }> {
     const input = parse(TermsInput, { memberId, answer }, 'terms answer');
-    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    return this.write(async () => {
       const program = await this.program();
       const termsVersion = program.closing?.termsVersion;
       if (termsVersion === undefined)
@@ -434,7 +440,7 @@ export class TillEngine {
   async convert(input: { memberId: string; points: number }): Promise<ConvertResult> {
     const { memberId, points } = parse(ConvertInput, input, 'conversion');
     const voucherCode = makeVoucherCode(this.randomBytes(VOUCHER_RANDOM_BYTES));
-    const first = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    const first = await this.write(async () => {
       const program = await this.program();
       const { member, ops } = await this.memberWithOps(memberId);
       const offer = this.offerOf(program, viewOf(member, ops, program), this.clock.now());
@@ -497,7 +503,7 @@ export class TillEngine {
   /** Reverses an earn or burn of this till (once); resolves once the void is durable. */
   async void(input: { opId: string; reason: string }): Promise<{ op: OpRow; view: MemberView }> {
     const { targetOpId, reason } = parse(VoidInput, { targetOpId: input.opId, reason: input.reason }, 'void');
-    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    return this.write(async () => {
       const target = await this.db.ops.get(targetOpId);
       this.checkVoidable(target);
       const program = await this.program();
@@ -572,7 +578,7 @@ export class TillEngine {
   }): Promise<{ op: OpRow }> {
     const { opId, action, reason, manager, pin } = parse(ResolveInput, input, 'resolution');
     if (!(await this.checkManagerPin(pin))) throw new TillError('BAD_PIN', 'Wrong manager PIN.');
-    return this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
+    return this.write(async () => {
       const program = await this.program();
       const target = await this.db.ops.get(opId);
       if (!target || target.outcome?.status !== 'conflict')
@@ -607,6 +613,19 @@ export class TillEngine {
   }
 
   // --- internals (called inside a transaction unless said otherwise) ---
+
+  /**
+   * Runs a cashier op's read-write transaction (not itself inside one). When the storage quota is exhausted the
+   * transaction aborts, so nothing of the op is journaled, and the cashier is told so (STORAGE_FULL).
+   */
+  private async write<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], fn);
+    } catch (e) {
+      if (isQuotaError(e)) throw new TillError('STORAGE_FULL', STORAGE_FULL_MESSAGE);
+      throw e;
+    }
+  }
 
   private async program(): Promise<Program> {
     const program = await getMeta(this.db, 'program');

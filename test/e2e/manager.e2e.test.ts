@@ -82,6 +82,11 @@ describe('manager screen in Chromium', () => {
     const row = page.locator('tr[data-status=conflict]');
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain('Overdrawn by 50 points');
+    // The storage rows of the sync health list, read from navigator.storage when the screen opened.
+    await expect
+      .poll(() => textOf(page, 'storage-used'))
+      .toMatch(/^\d+(\.\d)? [kMG]?B of \d+\.\d [kMGTP]B \((< )?\d+\.\d %\)$/);
+    expect(await textOf(page, 'storage-persisted')).toMatch(/^(yes|no: )/);
     await shot(page, 'e2e-manager-conflict');
 
     await page.getByRole('button', { name: /Resolve conflict of op/ }).click();
