@@ -43,6 +43,11 @@ function syncLine(sync: SyncStatusReport | null): { text: string; icon: TrayIcon
   const waiting = sync.pending > 0 ? `, ${plural(sync.pending, 'op', 'ops')} waiting` : '';
   const conflicts = sync.conflicts ? `, ${plural(sync.conflicts, 'conflict', 'conflicts')} to review` : '';
   const stale = sync.oldestPendingAgeMs !== null && sync.oldestPendingAgeMs >= STALE_PENDING_MS;
+  // Before the last error: a stalled outbox is the till's problem to see, its code says why.
+  if (sync.state === 'stalled') {
+    const why = sync.stalled ? ` (${sync.stalled.code})` : '';
+    return { text: `sync stalled${why}${waiting}${conflicts}`, icon: 'tray-error' };
+  }
   // The ledger refuses this till's protocol version: only an update cures it (sales are still journaled meanwhile).
   if (sync.lastError?.code === 'PROTOCOL_VERSION')
     return { text: `update the till: the ledger refuses its version${waiting}${conflicts}`, icon: 'tray-error' };

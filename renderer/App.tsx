@@ -91,6 +91,21 @@ function DeadlineBanner({ program }: { program: Program }) {
   ) : null;
 }
 
+/** The header's words for the sync state. */
+export function syncLabel(status: SyncStatus): string {
+  if (status.lastError?.code === 'OTHER_WINDOW') return 'Another window syncs';
+  switch (status.state) {
+    case 'online':
+      return 'Online';
+    case 'syncing':
+      return 'Syncing';
+    case 'stalled':
+      return 'Sync stalled';
+    case 'offline':
+      return 'Offline';
+  }
+}
+
 /** The header: the till, the sync state and the screens, and the banner the sync state calls for. */
 export function StatusBar(props: {
   status: SyncStatus;
@@ -104,13 +119,7 @@ export function StatusBar(props: {
   const follower = status.lastError?.code === 'OTHER_WINDOW';
   // A refusal only an update cures (the till keeps journaling meanwhile): said instead of "offline".
   const notice = syncNotice(status.lastError);
-  const label = follower
-    ? 'Another window syncs'
-    : status.state === 'online'
-      ? 'Online'
-      : status.state === 'syncing'
-        ? 'Syncing'
-        : 'Offline';
+  const label = syncLabel(status);
   return (
     <>
       <header className="topbar">
@@ -122,6 +131,7 @@ export function StatusBar(props: {
           className={`sync sync-${status.state}`}
           data-sync-state={status.state}
           data-last-sync-at={status.lastSyncAt ?? ''}
+          title={status.stalled?.reason}
           role="status"
           aria-live="polite"
         >

@@ -177,6 +177,26 @@ export function LedgerLoadRows({ status, now }: { status: SyncStatus; now: numbe
   );
 }
 
+/**
+ * Whether the outbox is stalled (the ledger keeps answering without taking its oldest op), with the reason and since
+ * when. A row of the sync-health list.
+ */
+export function StalledRow({ status, now }: { status: SyncStatus; now: number }) {
+  const stalled = status.stalled ?? null;
+  return (
+    <>
+      <dt>Stalled</dt>
+      <dd data-testid="health-stalled">
+        {stalled
+          ? `${stalled.reason} (since ${fmtTime(stalled.since)}, ${fmtAge(now - stalled.since)})`
+          : status.stalled === undefined
+            ? 'not known here'
+            : 'no'}
+      </dd>
+    </>
+  );
+}
+
 const ACTIONS: { value: ResolveAction; label: string }[] = [
   { value: 'recover', label: 'Recover: the member owes the points (taken from future earns)' },
   { value: 'write-off', label: 'Write off: the store absorbs the shortfall' },
@@ -286,6 +306,7 @@ function ManagerDesk({
           </dd>
           <dt>Last error</dt>
           <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : 'none'}</dd>
+          <StalledRow status={status} now={now} />
           <StorageHealth />
         </dl>
         <OpsChart rows={recent} now={now} />

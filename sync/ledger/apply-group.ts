@@ -15,6 +15,8 @@ import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
 import {
   HEAD_OFFICE_TILL,
+  LEGACY_INCARNATION,
+  incarnationKey,
   type ConflictRecord,
   type GroupTx,
   type GroupWrites,
@@ -24,11 +26,37 @@ import {
   type VoucherRecord,
 } from './store/types.ts';
 
+/**
+ * An op the ledger could not read (OP_INVALID: it does not match the schema, after a schema change say) or that was
+ * too large to send (OP_TOO_LARGE, sent as its envelope only): refused on its own so that its seq is used up and the
+ * till's later ops go on. Only its id and seq had to be readable.
+ */
+export interface UnreadableOp {
+  opId: string;
+  /** As the op claims them; the ledger checks they are the sending till's. */
+  tillId: string;
+  storeId: string;
+  seq: number;
+  code: 'OP_INVALID' | 'OP_TOO_LARGE';
+  /** The op as received, JSON, cut to 4 KB (for the manager and the audit). */
+  raw: string;
+}
+
 /** One push or authorization from an authenticated till. */
 export interface Batch {
   tillId: TillId;
   storeId: StoreId;
   ops: Op[];
+  /**
+   * The till database the ops come from, and the first seq of its seq space (DESIGN "A till's and a ledger's life"):
+   * order is gap-free per incarnation. Default `legacy` from 1 (tills before incarnations, head office).
+   */
+  incarnation?: string;
+  baseSeq?: number;
+  /** Ops the till sends again because the ledger was restored without them: an overdraw is a conflict, not a refusal. */
+  recovered?: ReadonlySet<string>;
+  /** Ops of the batch refused on their own (see UnreadableOp). */
+  unreadable?: readonly UnreadableOp[];
   /** The till's clock at sending, and the ledger's at receipt: their difference is the till's skew. */
   sentAt: number;
   receivedAt: number;
@@ -73,12 +101,22 @@ export interface GroupContext {
   newConflictId: () => string;
   /** Till clock drift tolerated before op times are corrected by the measured skew. */
   clockToleranceMs: (programVersion: number) => number;
+  /** The ledger's epoch, recorded with recovered ops. */
+  epoch?: string;
 }
 
 /** Decides and writes a group of batches; the caller commits (the store's transaction does). */
 export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: GroupContext): Promise<GroupOutcome> {
   const allOps = batches.flatMap((b) => b.ops);
   const tills = await tx.lockTills([...new Set(batches.map((b) => b.tillId))]);
+  const incarnationOf = (b: Batch) => b.incarnation ?? LEGACY_INCARNATION;
+  const incarnations = await tx.getIncarnations(
+    batches.map((b) => ({ tillId: b.tillId, incarnation: incarnationOf(b) })),
+  );
+  const refusedBefore = await tx.getRefusedOps([
+    ...allOps.map((o) => o.opId),
+    ...batches.flatMap((b) => (b.unreadable ?? []).map((u) => u.opId)),
+  ]);
   const wantedOps = new Set<OpId>(allOps.map((o) => o.opId));
   for (const o of allOps) if (o.kind === 'void') wantedOps.add(o.targetOpId);
   const ops = await tx.getOps([...wantedOps]);
@@ -118,28 +156,101 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   const events: NewEvent[] = [];
   const vouchers: VoucherRecord[] = [];
   const changed = new Map<MemberId, MemberRecord>();
-  const tillState = new Map<TillId, { lastSeq: number; skewMs: number }>();
+  /** Per incarnation: its high-water mark as the group moves it. */
+  const tillState = new Map<
+    string,
+    { tillId: TillId; incarnation: string; baseSeq: number; lastSeq: number; lastOpId: OpId | null; skewMs: number }
+  >();
+  /** Per till: the last row number of its ops (StoredOp.seq), across incarnations. */
+  const rowSeqs = new Map<TillId, number>();
+  const recovered: NonNullable<GroupWrites['recovered']> = [];
+  const refused: NonNullable<GroupWrites['refused']> = [];
   const perBatch: { batch: Batch; results: OpResult[]; memberIds: Set<MemberId> }[] = [];
   let opsApplied = 0;
 
   for (const batch of batches) {
     const till = tills.get(batch.tillId);
     if (!till) throw new Error(`till ${batch.tillId} vanished during a push`);
-    const state = tillState.get(batch.tillId) ?? { lastSeq: till.lastSeq, skewMs: till.skewMs };
+    const incarnation = incarnationOf(batch);
+    const key = incarnationKey(batch.tillId, incarnation);
+    const known = incarnations.get(key);
+    const baseSeq = known?.baseSeq ?? batch.baseSeq ?? 1;
+    const state = tillState.get(key) ?? {
+      tillId: batch.tillId,
+      incarnation,
+      baseSeq,
+      lastSeq: known ? known.lastSeq : baseSeq - 1,
+      lastOpId: known?.lastOpId ?? null,
+      skewMs: till.skewMs,
+    };
     state.skewMs = batch.receivedAt - batch.sentAt;
-    tillState.set(batch.tillId, state);
+    tillState.set(key, state);
     const results: OpResult[] = [];
     const memberIds = new Set<MemberId>();
-    for (const op of [...batch.ops].sort((a, b) => a.seq - b.seq)) {
+    type Entry =
+      { seq: number; op: Op; unreadable?: undefined } | { seq: number; op?: undefined; unreadable: UnreadableOp };
+    const entries: Entry[] = [
+      ...batch.ops.map((op): Entry => ({ seq: op.seq, op })),
+      ...(batch.unreadable ?? []).map((unreadable): Entry => ({ seq: unreadable.seq, unreadable })),
+    ].sort((a, b) => a.seq - b.seq);
+    for (const entry of entries) {
+      if (entry.unreadable) {
+        const u = entry.unreadable;
+        const before = refusedBefore.get(u.opId);
+        if (before || u.seq <= state.lastSeq) {
+          // Its seq is used up already: the same answer again (an unknown op at a used seq is another op's place).
+          const code = before ? before.code : ('SEQ_REUSED' as const);
+          results.push({
+            opId: u.opId as OpId,
+            seq: u.seq,
+            duplicate: !!before,
+            outcome: { status: 'rejected', code },
+          });
+          continue;
+        }
+        if (u.seq !== state.lastSeq + 1) break;
+        const record = {
+          opId: u.opId,
+          seq: u.seq,
+          code: u.code,
+          raw: u.raw,
+          tillId: batch.tillId,
+          incarnation,
+          refusedAt: ctx.now,
+        };
+        refused.push(record);
+        refusedBefore.set(u.opId, record);
+        state.lastSeq = u.seq;
+        state.lastOpId = u.opId as OpId;
+        results.push({
+          opId: u.opId as OpId,
+          seq: u.seq,
+          duplicate: false,
+          outcome: { status: 'rejected', code: u.code },
+        });
+        continue;
+      }
+      const op = entry.op;
       memberIds.add(op.memberId);
       const hash = contentHash(op);
       const prev = ops.get(op.opId);
-      if (prev) {
-        results.push(
-          prev.contentHash === hash
-            ? { opId: op.opId, seq: op.seq, duplicate: true, outcome: prev.outcome }
-            : { opId: op.opId, seq: op.seq, duplicate: false, outcome: { status: 'rejected', code: 'OP_ID_REUSED' } },
-        );
+      const refusedPrev = refusedBefore.get(op.opId);
+      if (prev || refusedPrev) {
+        // Known by its id, from any incarnation of this till: an old disk image or a database made anew sends again
+        // what the ledger has. The first outcome again; at the next seq of this incarnation it also takes that place,
+        // so the ops after it are not held up by a gap.
+        if (op.seq > state.lastSeq + 1) break;
+        const same = prev ? prev.contentHash === hash : false;
+        const outcome: OpResult['outcome'] = prev
+          ? same
+            ? prev.outcome
+            : { status: 'rejected', code: 'OP_ID_REUSED' }
+          : { status: 'rejected', code: refusedPrev?.code ?? 'OP_INVALID' };
+        results.push({ opId: op.opId, seq: op.seq, duplicate: prev ? same : true, outcome });
+        if (op.seq === state.lastSeq + 1) {
+          state.lastSeq = op.seq;
+          state.lastOpId = op.opId;
+        }
         continue;
       }
       if (op.seq <= state.lastSeq) {
@@ -152,6 +263,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         continue;
       }
       if (op.seq !== state.lastSeq + 1) break; // a gap: the rest waits for the missing ops
+      const isRecovered = batch.recovered?.has(op.opId) === true;
 
       const program = programs.get(op.programVersion);
       const tolerance = ctx.clockToleranceMs(op.programVersion);
@@ -170,7 +282,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               expired: [],
             }
           : applyOpWithLots({
-              op,
+              // A recovered burn was given before the restore: an overdraw now is a conflict to review, not a refusal.
+              op: isRecovered && op.kind === 'burn' ? { ...op, onOverdraw: 'conflict' } : op,
               program,
               latest,
               member,
@@ -226,10 +339,12 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         lots.set(op.memberId, [...decided.lots]);
         for (const l of decided.changedLots) changedLots.set(l.lotId, { ...l, memberId: op.memberId });
       }
+      const rowSeq = (rowSeqs.get(op.tillId) ?? till.rowSeq) + 1;
+      rowSeqs.set(op.tillId, rowSeq);
       const stored: StoredOp = {
         opId: op.opId,
         tillId: op.tillId,
-        seq: op.seq,
+        seq: rowSeq,
         memberId: op.memberId,
         kind: op.kind,
         contentHash: hash,
@@ -273,6 +388,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         writes.conflictUpdates.push({ conflictId: conflict.conflictId, status: conflict.status, resolution });
       }
       state.lastSeq = op.seq;
+      state.lastOpId = op.opId;
+      if (isRecovered) recovered.push({ opId: op.opId, tillId: batch.tillId, epoch: ctx.epoch ?? '' });
       opsApplied++;
       results.push({ opId: op.opId, seq: op.seq, duplicate: false, outcome: decided.outcome });
     }
@@ -280,7 +397,17 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   }
 
   writes.members = [...changed.values()];
-  writes.tills = [...tillState].map(([tillId, s]) => ({ tillId, lastSeq: s.lastSeq, skewMs: s.skewMs }));
+  writes.tills = [...tillState.values()].map((s) => ({
+    tillId: s.tillId,
+    incarnation: s.incarnation,
+    baseSeq: s.baseSeq,
+    lastSeq: s.lastSeq,
+    lastOpId: s.lastOpId,
+    skewMs: s.skewMs,
+    rowSeq: rowSeqs.get(s.tillId) ?? tills.get(s.tillId)?.rowSeq ?? 0,
+  }));
+  writes.recovered = recovered;
+  writes.refused = refused;
   writes.ledgerSeq = ledgerSeq;
   writes.lots = [...changedLots.values()];
   writes.vouchers = vouchers;
@@ -289,7 +416,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
 
   const outcomes = perBatch.map(({ batch, results, memberIds }) => ({
     results,
-    tillSeq: tillState.get(batch.tillId)?.lastSeq ?? 0,
+    tillSeq: tillState.get(incarnationKey(batch.tillId, incarnationOf(batch)))?.lastSeq ?? 0,
     balances: [...memberIds].flatMap((id) => {
       const m = members.get(id);
       return m ? [snapshotOf(m)] : [];

@@ -14,31 +14,38 @@ import type { Program } from '../loyalty/program.ts';
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import { wireError, type ErrorCode, type WireError } from '../protocol/errors.ts';
 import {
-  AuthorizeRequestSchema,
+  AuthorizeEnvelopeSchema,
   HandshakeAuthSchema,
+  HelloRequestSchema,
+  HistoryRequestSchema,
   LookupRequestSchema,
   MAX_MESSAGE_BYTES,
+  MIN_PROTOCOL_VERSION,
+  OpEnvelopeSchema,
   PROTOCOL_VERSION,
   PullRequestSchema,
-  PushRequestSchema,
+  PushEnvelopeSchema,
   VoucherCheckRequestSchema,
   VoucherRedeemRequestSchema,
   describeIssues,
   type ChangesEvent,
   type ClientToServerEvents,
+  type HelloResponse,
+  type HistoryResponse,
   type LookupResponse,
   type PullResponse,
-  type PushRequest,
   type PushResponse,
   type ServerToClientEvents,
   type VoucherResponse,
 } from '../protocol/messages.ts';
-import { snapshotOf, type GroupOutcome } from './apply-group.ts';
+import { OpSchema, type Op } from '../loyalty/ops.ts';
+import { speaksVersion, upgradeOp } from '../protocol/upgrade.ts';
+import { snapshotOf, type GroupOutcome, type UnreadableOp } from './apply-group.ts';
 import { Intake, OverloadedError, type IntakeOptions } from './intake.ts';
 import type { Logger } from './log.ts';
 import { LedgerMetrics } from './metrics.ts';
 import { DEFAULT_TILL_RATE_LIMITS, TillRateLimiter, type TillRateLimits } from './rate-limit.ts';
-import type { LedgerStore, MemberRecord } from './store/types.ts';
+import { LEGACY_INCARNATION, type LedgerStore, type MemberRecord } from './store/types.ts';
 import { verifyToken } from './tokens.ts';
 import { loadTls, tlsFilesFromEnv, type TlsMaterial } from './tls.ts';
 import { createEventsFeed, EVENTS_PATH } from './events-feed.ts';
@@ -87,10 +94,26 @@ interface TillData {
   storeId: StoreId;
   /** The token hash the socket authenticated against: a rotation changes the stored one. */
   tokenHash: string;
+  /** The protocol version the till speaks (ops it sends are upgraded from it). */
+  protocolVersion: number;
+  /** The till database this socket speaks for, and the first seq of its seq space (`legacy` from 1 before v2). */
+  incarnation: string;
+  baseSeq: number;
 }
 type TillSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, TillData>;
 
-const KNOWN_EVENTS = new Set(['push', 'authorize', 'pull', 'lookup', 'voucherCheck', 'voucherRedeem']);
+const KNOWN_EVENTS = new Set([
+  'push',
+  'authorize',
+  'pull',
+  'lookup',
+  'voucherCheck',
+  'voucherRedeem',
+  'hello',
+  'history',
+]);
+/** Most ops a till database made anew gets back with `history`. */
+const HISTORY_MAX = 200;
 const DEFAULT_TOLERANCE_MS = 120_000;
 const CHANGES_PER_EVENT = 500;
 
@@ -127,6 +150,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   const now = opts.now ?? Date.now;
   const programs = new Map<number, Program>();
   let latest = await store.latestProgram();
+  // Renewed only by a restore, with the ledger stopped (`ledger restore`): read once.
+  const epoch = await store.ledgerEpoch();
   if (latest) programs.set(latest.version, latest);
 
   const tls = opts.tls ?? (await loadTlsFromEnv());
@@ -161,6 +186,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       now: now(),
       newConflictId: () => uuidv7(),
       clockToleranceMs: (v) => programs.get(v)?.clockToleranceMs ?? DEFAULT_TOLERANCE_MS,
+      epoch,
     }),
     onCommitted: (group) => {
       if (group.opsApplied > 0) webhooks?.wake();
@@ -180,23 +206,28 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       }
     }
     // One read of every till's seq rather than one per store: a group usually touches many stores.
-    let seqsByStore: Map<StoreId, [TillId, number][]> | undefined;
-    if (byStore.size > 1) {
-      seqsByStore = new Map();
-      for (const t of await store.listTills()) {
-        if (!byStore.has(t.storeId)) continue;
-        const list = seqsByStore.get(t.storeId) ?? [];
-        list.push([t.tillId, t.lastSeq]);
-        seqsByStore.set(t.storeId, list);
-      }
+    // Each till's seq counts in its current incarnation: the event says which, and a till ignores another's.
+    const seqsByStore = new Map<StoreId, { seqs: [TillId, number][]; incarnations: [TillId, string][] }>();
+    for (const t of await store.listTills()) {
+      if (!byStore.has(t.storeId)) continue;
+      const entry = seqsByStore.get(t.storeId) ?? { seqs: [], incarnations: [] };
+      entry.seqs.push([t.tillId, t.lastSeq]);
+      entry.incarnations.push([t.tillId, t.incarnation]);
+      seqsByStore.set(t.storeId, entry);
     }
     for (const [storeId, members] of byStore) {
       const room = tills.to(`store:${storeId}`);
-      const seqs = Object.fromEntries(
-        seqsByStore ? (seqsByStore.get(storeId) ?? []) : await store.tillSeqs(storeId),
-      ) as ChangesEvent['tillSeqs'];
+      const entry = seqsByStore.get(storeId);
+      const tillSeqs = Object.fromEntries(entry?.seqs ?? []) as ChangesEvent['tillSeqs'];
+      const tillIncarnations = Object.fromEntries(entry?.incarnations ?? []) as NonNullable<
+        ChangesEvent['tillIncarnations']
+      >;
       for (let i = 0; i < members.length; i += CHANGES_PER_EVENT) {
-        room.emit('changes', { members: members.slice(i, i + CHANGES_PER_EVENT).map(snapshotOf), tillSeqs: seqs });
+        room.emit('changes', {
+          members: members.slice(i, i + CHANGES_PER_EVENT).map(snapshotOf),
+          tillSeqs,
+          tillIncarnations,
+        });
       }
     }
   }
@@ -206,8 +237,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
       if (!auth.success) return next(connectError('AUTH_REQUIRED', { issues: describeIssues(auth.error) }));
       const a = auth.data;
-      if (a.protocolVersion !== PROTOCOL_VERSION) return next(connectError('PROTOCOL_VERSION'));
-      const till = await store.getTill(a.tillId);
+      if (!speaksVersion(a.protocolVersion)) return next(connectError('PROTOCOL_VERSION'));
+      let till = await store.getTill(a.tillId);
       if (!till || !verifyToken(a.token, till.tokenHash)) {
         logger.warn({ tillId: a.tillId, address: socket.handshake.address }, 'till refused: bad credentials');
         return next(connectError('AUTH_FAILED'));
@@ -216,11 +247,24 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         logger.warn({ tillId: a.tillId, address: socket.handshake.address }, 'till refused: revoked');
         return next(connectError('TILL_REVOKED'));
       }
+      if (till.storeId !== a.storeId && till.movingTo !== null && till.movingTo === a.storeId) {
+        // The till moves once its outbox is drained: it comes back under the new store only then (`ledger till move`).
+        await store.completeTillMove(till.tillId);
+        logger.info({ tillId: a.tillId, from: till.storeId, to: a.storeId }, 'till moved to another store');
+        till = (await store.getTill(a.tillId)) ?? till;
+      }
       if (till.storeId !== a.storeId) {
         logger.warn({ tillId: a.tillId, claimed: a.storeId, actual: till.storeId }, 'till refused: wrong store');
         return next(connectError('WRONG_STORE'));
       }
-      socket.data = { tillId: till.tillId, storeId: till.storeId, tokenHash: till.tokenHash };
+      socket.data = {
+        tillId: till.tillId,
+        storeId: till.storeId,
+        tokenHash: till.tokenHash,
+        protocolVersion: a.protocolVersion,
+        incarnation: a.incarnation ?? LEGACY_INCARNATION,
+        baseSeq: a.baseSeq ?? 1,
+      };
       next();
     })().catch((err: unknown) => {
       logger.error({ err }, 'handshake failed');
@@ -229,7 +273,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   });
 
   tills.on('connection', (socket: TillSocket) => {
-    const { tillId, storeId } = socket.data;
+    const { tillId, storeId, incarnation, baseSeq, protocolVersion } = socket.data;
     const log = logger.child({ tillId, storeId });
     log.info('till connected');
     void socket.join(`store:${storeId}`);
@@ -273,12 +317,22 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: wireError('UNKNOWN_EVENT') });
     });
 
-    const submit = async (req: PushRequest, priority: boolean): Promise<PushResponse> => {
+    const submit = async (req: ReadPush, priority: boolean): Promise<PushResponse> => {
       checkOwnership(req, tillId, storeId);
       const wait = limiter.take(tillId, priority ? 'authorize' : 'push');
       if (wait > 0) throw new OverloadedError(wait, 'rate');
       const out = await intake.submit(
-        { tillId, storeId, ops: req.ops, sentAt: req.sentAt, receivedAt: now() },
+        {
+          tillId,
+          storeId,
+          ops: req.ops,
+          sentAt: req.sentAt,
+          receivedAt: now(),
+          incarnation,
+          baseSeq,
+          ...(req.recovered && req.recovered.length > 0 ? { recovered: new Set(req.recovered) } : {}),
+          ...(req.unreadable.length > 0 ? { unreadable: req.unreadable } : {}),
+        },
         priority,
       );
       return {
@@ -292,17 +346,60 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       };
     };
 
-    handle('push', (p) => submit(parse(PushRequestSchema, p), false));
+    handle('push', (p) => submit(readPush(parse(PushEnvelopeSchema, p), protocolVersion), false));
     handle('authorize', async (p) => {
-      const req = parse(AuthorizeRequestSchema, p);
+      const req = readPush(parse(AuthorizeEnvelopeSchema, p), protocolVersion);
       return submit(req, true);
+    });
+
+    /** Where this socket's incarnation stands: its high-water mark (base - 1 for one the ledger has not seen). */
+    const incarnationSeq = async (): Promise<number> =>
+      (await store.getIncarnation(tillId, incarnation))?.lastSeq ?? baseSeq - 1;
+
+    handle('hello', async (p): Promise<HelloResponse> => {
+      const req = parse(HelloRequestSchema, p);
+      return intake.exclusive(async () => {
+        const known = await store.getIncarnation(tillId, incarnation);
+        const mark = await store.touchIncarnation({
+          tillId,
+          incarnation,
+          baseSeq,
+          reportedSeq: req.journaledSeq,
+          at: now(),
+        });
+        const till = await store.getTill(tillId);
+        const head = await store.transaction((tx) => tx.ledgerSeq());
+        if (known && req.journaledSeq > known.lastSeq)
+          log.info(
+            { incarnation, lastSeq: known.lastSeq, journaled: req.journaledSeq },
+            'till holds ops the ledger has not',
+          );
+        return {
+          ok: true,
+          epoch,
+          head,
+          incarnation: { known: known !== undefined, lastSeq: mark.lastSeq, lastOpId: mark.lastOpId },
+          moveTo: till?.movingTo ?? null,
+          protocol: { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+          serverTime: now(),
+        };
+      });
+    });
+
+    handle('history', async (p): Promise<HistoryResponse> => {
+      const req = parse(HistoryRequestSchema, p);
+      const ops = await store.tillHistory(tillId, Math.min(req.limit, HISTORY_MAX));
+      return {
+        ok: true,
+        ops: ops.map((o) => ({ op: o.op, outcome: o.outcome, reversedBy: o.reversedBy, appliedAt: o.appliedAt })),
+      };
     });
 
     handle('pull', async (p): Promise<PullResponse> => {
       const req = parse(PullRequestSchema, p);
       return intake.exclusive(async () => {
         const page = await store.pullMembers(storeId, req.cursor, req.limit);
-        const till = await store.getTill(tillId);
+        const tillSeq = await incarnationSeq();
         const home = await store.getStore(storeId);
         const current = latest;
         return {
@@ -310,7 +407,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           members: page.members.map(snapshotOf),
           cursor: page.cursor,
           more: page.more,
-          tillSeq: till?.lastSeq ?? 0,
+          tillSeq,
           serverTime: now(),
           ...(current && current.version > req.programVersion ? { program: current } : {}),
           ...(home ? { store: { storeId: home.storeId, name: home.name, managerPin: home.managerPin } } : {}),
@@ -324,8 +421,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         const member = await store.findMemberByCard(req.card);
         if (!member) throw new WireFailure(wireError('NOT_FOUND'));
         await store.holdMember(storeId, member.memberId);
-        const till = await store.getTill(tillId);
-        return { ok: true, member: snapshotOf(member), tillSeq: till?.lastSeq ?? 0 };
+        return { ok: true, member: snapshotOf(member), tillSeq: await incarnationSeq() };
       });
     });
 
@@ -459,10 +555,56 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   };
 }
 
+/** A push as the ledger read it: the ops it could read, and those refused on their own. */
+interface ReadPush {
+  ops: Op[];
+  unreadable: UnreadableOp[];
+  sentAt: number;
+  recovered?: string[] | undefined;
+}
+
+/** Largest part of an unreadable op kept for the manager and the audit. */
+const UNREADABLE_KEEP_BYTES = 4_096;
+
+/**
+ * Reads each op of a push on its own, upgraded from the till's protocol version: an op that does not parse but
+ * whose id and seq do is refused alone (OP_INVALID, or OP_TOO_LARGE for the envelope a till sends in place of an op
+ * too large to send), so one bad op never blocks the outbox. An op without a readable id and seq fails the batch.
+ */
+function readPush(
+  envelope: { ops: unknown[]; sentAt: number; recovered?: string[] | undefined },
+  version: number,
+): ReadPush {
+  const ops: Op[] = [];
+  const unreadable: UnreadableOp[] = [];
+  envelope.ops.forEach((raw, i) => {
+    const tooLarge = typeof raw === 'object' && raw !== null && (raw as { tooLarge?: unknown }).tooLarge === true;
+    const parsed = tooLarge ? undefined : OpSchema.safeParse(upgradeOp(raw, version));
+    if (parsed?.success) {
+      ops.push(parsed.data);
+      return;
+    }
+    const env = OpEnvelopeSchema.safeParse(raw);
+    if (!env.success) {
+      const issues = parsed && !parsed.success ? describeIssues(parsed.error) : describeIssues(env.error);
+      throw new WireFailure(wireError('BAD_REQUEST', { issues: issues.map((m) => `ops.${i}.${m}`) }));
+    }
+    unreadable.push({
+      opId: env.data.opId,
+      seq: env.data.seq,
+      code: tooLarge ? 'OP_TOO_LARGE' : 'OP_INVALID',
+      raw: (JSON.stringify(raw) ?? '').slice(0, UNREADABLE_KEEP_BYTES),
+      tillId: env.data.tillId,
+      storeId: env.data.storeId,
+    });
+  });
+  return { ops, unreadable, sentAt: envelope.sentAt, recovered: envelope.recovered };
+}
+
 /** A till pushes only its own ops, for its own store. */
-function checkOwnership(req: PushRequest, tillId: TillId, storeId: StoreId): void {
+function checkOwnership(req: ReadPush, tillId: TillId, storeId: StoreId): void {
   const ids = new Set<string>();
-  for (const op of req.ops) {
+  for (const op of [...req.ops, ...req.unreadable]) {
     if (op.tillId !== tillId || op.storeId !== storeId) throw new WireFailure(wireError('WRONG_STORE'));
     if (ids.has(op.opId))
       throw new WireFailure(wireError('BAD_REQUEST', { issues: [`op ${op.opId} appears twice in the batch`] }));

@@ -177,6 +177,8 @@ export const RejectCodeSchema = z.enum([
   'VOUCHER_CODE_INVALID',
   'VOUCHER_CODE_TAKEN',
   'HEAD_OFFICE_ONLY',
+  'OP_INVALID',
+  'OP_TOO_LARGE',
 ]);
 export type RejectCode = z.infer<typeof RejectCodeSchema>;
 

@@ -4,13 +4,19 @@
  */
 import { z } from 'zod';
 import { ProgramSchema } from '../loyalty/program.ts';
-import { OpSchema, OpOutcomeSchema } from '../loyalty/ops.ts';
+import { OpSchema, OpOutcomeSchema, type Op } from '../loyalty/ops.ts';
 import { CardSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
 import { errorCodes } from './errors.ts';
 import { PinHashSchema } from './pin.ts';
 
-/** Bumped on any incompatible change; checked at handshake. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol version this code speaks, bumped on any incompatible change. The ledger speaks every version from
+ * MIN_PROTOCOL_VERSION up, so a till holding ops made under an older version drains them after a ledger upgrade.
+ * 2: incarnations (handshake), `hello`, `history`, ops refused on their own, recovered ops.
+ */
+export const PROTOCOL_VERSION = 2;
+/** The oldest protocol version the ledger still speaks. */
+export const MIN_PROTOCOL_VERSION = 1;
 /** Most ops in one push. */
 export const MAX_BATCH_OPS = 500;
 /** Largest socket message the ledger accepts, in bytes (socket.io maxHttpBufferSize). */
@@ -21,11 +27,21 @@ export const MAX_PULL_LIMIT = 1000;
 const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000);
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
+/** A till database's identity (a UUIDv7 made when it was created), or `legacy` for tills older than incarnations. */
+export const IncarnationSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9a-z-]+$/, 'lower-case letters, digits and dashes');
+
 export const HandshakeAuthSchema = z.object({
   tillId: TillIdSchema,
   storeId: StoreIdSchema,
   token: z.string().min(16).max(256),
   protocolVersion: z.number().int().positive(),
+  /** Protocol 2: the till database the socket speaks for, and the first seq of its seq space. */
+  incarnation: IncarnationSchema.optional(),
+  baseSeq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
 
@@ -62,8 +78,44 @@ export const PushRequestSchema = z.object({
   ops: z.array(OpSchema).min(1).max(MAX_BATCH_OPS),
   /** The till's clock when it sent the batch; the ledger measures the till's skew from it. */
   sentAt: epochMs,
+  /** Ops of the batch the till sends again because the ledger no longer had them (a restore). */
+  recovered: z.array(OpIdSchema).max(MAX_BATCH_OPS).optional(),
 });
-export type PushRequest = z.infer<typeof PushRequestSchema>;
+/**
+ * What a till sends. Its ops are of type Op, except an op too large for a message, sent as its envelope with
+ * `tooLarge: true` (the ledger refuses it on its own, OP_TOO_LARGE).
+ */
+export type PushRequest = Omit<z.infer<typeof PushRequestSchema>, 'ops'> & { ops: (Op | TooLargeOp)[] };
+
+/** The envelope of an op too large to send: enough for the ledger to use up its seq. */
+export interface TooLargeOp {
+  opId: Op['opId'];
+  tillId: Op['tillId'];
+  storeId: Op['storeId'];
+  seq: number;
+  memberId: Op['memberId'];
+  at: number;
+  programVersion: number;
+  kind: Op['kind'];
+  tooLarge: true;
+}
+
+/**
+ * How the ledger reads a push: the batch's shape strictly, each op on its own, so that one op it cannot read is
+ * refused alone (OP_INVALID) and the rest go on. Only an op without a readable id and seq fails the whole batch.
+ */
+export const PushEnvelopeSchema = z.object({
+  ops: z.array(z.unknown()).min(1).max(MAX_BATCH_OPS),
+  sentAt: epochMs,
+  recovered: z.array(OpIdSchema).max(MAX_BATCH_OPS).optional(),
+});
+/** The part of an op the ledger must read to refuse it on its own. */
+export const OpEnvelopeSchema = z.object({
+  opId: OpIdSchema,
+  tillId: TillIdSchema,
+  storeId: StoreIdSchema,
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
 
 export const OpResultSchema = z.object({
   opId: OpIdSchema,
@@ -106,7 +158,61 @@ export type PushResponse = z.infer<typeof PushResponseSchema>;
 export const AuthorizeRequestSchema = PushRequestSchema.extend({
   deadlineMs: z.number().int().min(1).max(30_000),
 });
-export type AuthorizeRequest = z.infer<typeof AuthorizeRequestSchema>;
+export type AuthorizeRequest = PushRequest & { deadlineMs: number };
+export const AuthorizeEnvelopeSchema = PushEnvelopeSchema.extend({
+  deadlineMs: z.number().int().min(1).max(30_000),
+});
+
+/**
+ * Protocol 2, first on every connection: the till says how far its journal goes in its incarnation; the ledger
+ * answers with its identity (epoch), its head, and its high-water mark for the incarnation, so the till can tell a
+ * restored ledger (it resends what the ledger lost) and an old disk image of itself (it starts a new incarnation).
+ */
+export const HelloRequestSchema = z.object({
+  /** The till's last journaled seq in its incarnation (0: none yet). */
+  journaledSeq: seq,
+  /** Ops waiting in its outbox. */
+  pending: z.number().int().nonnegative(),
+});
+export type HelloRequest = z.infer<typeof HelloRequestSchema>;
+
+export const HelloResponseSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    epoch: z.string().min(1).max(64),
+    /** The ledger's sequence now: a till whose pull cursor is past it talks to a ledger that went back. */
+    head: seq,
+    incarnation: z.object({
+      known: z.boolean(),
+      lastSeq: seq,
+      lastOpId: OpIdSchema.nullable(),
+    }),
+    /** The store the till moves to once its outbox is drained (`ledger till move`). */
+    moveTo: StoreIdSchema.nullable(),
+    protocol: z.object({ min: z.number().int().positive(), max: z.number().int().positive() }),
+    serverTime: epochMs,
+  }),
+  failure,
+]);
+export type HelloResponse = z.infer<typeof HelloResponseSchema>;
+
+/** Protocol 2: a till database made anew asks for the till's recent ops, so that a void of an earlier sale works. */
+export const HistoryRequestSchema = z.object({ limit: z.number().int().min(1).max(200) });
+export type HistoryRequest = z.infer<typeof HistoryRequestSchema>;
+
+export const PastOpSchema = z.object({
+  op: OpSchema,
+  outcome: OpOutcomeSchema,
+  reversedBy: OpIdSchema.nullable(),
+  appliedAt: epochMs,
+});
+export type PastOp = z.infer<typeof PastOpSchema>;
+
+export const HistoryResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), ops: z.array(PastOpSchema) }),
+  failure,
+]);
+export type HistoryResponse = z.infer<typeof HistoryResponseSchema>;
 
 export const PullRequestSchema = z.object({
   cursor: seq,
@@ -194,6 +300,8 @@ export type VoucherResponse = z.infer<typeof VoucherResponseSchema>;
 export const ChangesEventSchema = z.object({
   members: z.array(MemberSnapshotSchema),
   tillSeqs: z.record(TillIdSchema, seq),
+  /** Protocol 2: the incarnation each `tillSeqs` entry counts in; a till ignores an entry not for its own. */
+  tillIncarnations: z.record(TillIdSchema, IncarnationSchema).optional(),
 });
 export type ChangesEvent = z.infer<typeof ChangesEventSchema>;
 
@@ -211,6 +319,8 @@ export interface ClientToServerEvents {
   lookup: (req: LookupRequest, ack: (res: LookupResponse) => void) => void;
   voucherCheck: (req: VoucherCheckRequest, ack: (res: VoucherResponse) => void) => void;
   voucherRedeem: (req: VoucherRedeemRequest, ack: (res: VoucherResponse) => void) => void;
+  hello: (req: HelloRequest, ack: (res: HelloResponse) => void) => void;
+  history: (req: HistoryRequest, ack: (res: HistoryResponse) => void) => void;
 }
 export interface ServerToClientEvents {
   changes: (ev: ChangesEvent) => void;

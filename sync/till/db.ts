@@ -1,11 +1,13 @@
 /**
  * The till's local database (Dexie 4 over IndexedDB). Runs in the renderer; under Node tests a fake IndexedDB is
- * passed in. Three tables:
+ * passed in. Four tables:
  * - `members`: the last confirmed snapshot from the ledger per member held, plus `tillSeq` (see view.ts);
  * - `ops`: the journal of this till's ops, which is also the outbox (status `pending` = not yet answered);
- * - `meta`: key/value (program in force, pull cursor, next seq, till identity, last sync, last error).
+ * - `meta`: key/value (program in force, pull cursor, next seq, till identity, incarnation, last sync, last error);
+ * - `past` (version 3): the till's ops from before this database existed, as the ledger has them.
  */
 import { Dexie } from 'dexie';
+import { v7 as uuidv7 } from 'uuid';
 import type { EntityTable } from 'dexie';
 import type { Op, OpOutcome } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
@@ -42,7 +44,46 @@ export interface OpRow {
   authTimedOut?: boolean;
   /** For an op whose outcome is a conflict: the manager's resolve op. */
   resolvedBy?: OpId;
+  /**
+   * The till database's seq space the op is numbered in (see `IncarnationMeta`); absent on rows older than database
+   * version 3, which are `legacy`. An old disk image moves its pending ops to a new incarnation, keeping their seqs.
+   */
+  incarnation?: string;
+  /**
+   * Answered once, then sent again because the ledger was restored without it: pending until the restored ledger
+   * answers, counted meanwhile at its first outcome's effect (`estDelta`). The new answer replaces the first.
+   */
+  recovering?: boolean;
+  /** The outcome the ledger gave before it was restored, kept when the op is sent again. */
+  firstOutcome?: OpOutcome;
 }
+
+/**
+ * An op of this till from before this database existed (a wipe, a reinstall, a new PC), as the ledger has it: kept
+ * apart from the journal (its seq belongs to another incarnation) so that a void of a recent sale still works.
+ */
+export interface PastOpRow {
+  opId: OpId;
+  memberId: MemberId;
+  op: Op;
+  outcome: OpOutcome;
+  reversedBy: OpId | null;
+  appliedAt: number;
+}
+
+/**
+ * This till database's seq space: made when the database is created, so a database made anew (a wipe, a reinstall,
+ * an evicted profile) numbers its ops from `baseSeq` in a space of its own and is never refused SEQ_REUSED. Databases
+ * from before version 3 continue as `legacy`. See DESIGN "A till's and a ledger's life".
+ */
+export interface IncarnationMeta {
+  id: string;
+  baseSeq: number;
+  createdAt: number;
+}
+
+/** The incarnation of till databases older than incarnations. */
+export const LEGACY_INCARNATION = 'legacy';
 
 export interface TillIdentity {
   tillId: TillId;
@@ -70,6 +111,11 @@ export interface MetaValues {
   pinGuard: { failures: number; lockedUntil: number };
   /** Gift vouchers redeemed at this till, newest first, with those still waiting for the ledger's answer. */
   voucherRedemptions: VoucherRedemptionRow[];
+  incarnation: IncarnationMeta;
+  /** The ledger's identity when this till last said hello: another one means a restored ledger. */
+  ledgerEpoch: string;
+  /** A move to another store announced by the ledger (`ledger till move`), done once the outbox is drained. */
+  moveTo: string | null;
 }
 
 /** A gift voucher redemption made at this till: `pending` until the ledger answered. */
@@ -94,6 +140,7 @@ export type TillDb = Dexie & {
   members: EntityTable<MemberRow, 'memberId'>;
   ops: EntityTable<OpRow, 'opId'>;
   meta: EntityTable<MetaRow, 'key'>;
+  past: EntityTable<PastOpRow, 'opId'>;
 };
 
 export interface OpenTillDbOptions {
@@ -120,8 +167,48 @@ export async function openTillDb(name: string, opts: OpenTillDbOptions = {}): Pr
   });
   // op.kind: the conversions (gift vouchers) for the manager's screen without scanning the journal.
   db.version(2).stores({ ops: 'opId, &seq, status, memberId, [status+seq], op.kind' });
+  // 3: incarnations; the till's ops from before this database (`past`); ackedAt for pruning the journal.
+  db.version(3)
+    .stores({ past: 'opId, memberId, appliedAt', ops: 'opId, &seq, status, memberId, [status+seq], op.kind, ackedAt' })
+    .upgrade(async (tx) => {
+      // A database made before incarnations continues the seq space the ledger knows it by. Its stored ops are
+      // upgraded in place: each names its incarnation.
+      await tx.table('meta').put({ key: 'incarnation', value: legacyIncarnation(Date.now()) });
+      await tx
+        .table('ops')
+        .toCollection()
+        .modify((row: OpRow) => {
+          row.incarnation ??= LEGACY_INCARNATION;
+        });
+    });
+  db.on('populate', (tx) => {
+    // A new database: a seq space of its own, from 1.
+    void tx.table('meta').put({ key: 'incarnation', value: newIncarnation(1, Date.now()) });
+  });
   await db.open();
   return db;
+}
+
+function legacyIncarnation(at: number): IncarnationMeta {
+  return { id: LEGACY_INCARNATION, baseSeq: 1, createdAt: at };
+}
+
+/** A fresh seq space starting at `baseSeq`. */
+export function newIncarnation(baseSeq: number, at: number): IncarnationMeta {
+  return { id: uuidv7().toLowerCase(), baseSeq, createdAt: at };
+}
+
+/** This database's incarnation (made now if a database somehow has none). */
+export async function currentIncarnation(db: TillDb): Promise<IncarnationMeta> {
+  const found = await getMeta(db, 'incarnation');
+  if (found) return found;
+  return db.transaction('rw', db.meta, async () => {
+    const again = await getMeta(db, 'incarnation');
+    if (again) return again;
+    const made = newIncarnation((await getMeta(db, 'nextSeq')) ?? 1, Date.now());
+    await setMeta(db, 'incarnation', made);
+    return made;
+  });
 }
 
 /** Reads a meta value (inside the caller's transaction when there is one). */

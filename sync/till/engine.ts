@@ -42,9 +42,9 @@ import { MAX_BATCH_OPS, VoucherRedeemRequestSchema, describeIssues } from '../pr
 import type { LookupResponse, PushResponse, VoucherResponse } from '../protocol/messages.ts';
 import type { Clock, IdMaker } from './clock.ts';
 import { uuidV7Ids } from './clock.ts';
-import { getMeta, pendingRange, setMeta } from './db.ts';
+import { getMeta, LEGACY_INCARNATION, pendingRange, setMeta } from './db.ts';
 import { isQuotaError } from './quota.ts';
-import type { MemberRow, OpMode, OpRow, TillDb, VoucherRedemptionRow } from './db.ts';
+import type { MemberRow, OpMode, OpRow, PastOpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
 import type { MemberView } from './view.ts';
 import { VoucherDesk, type VoucherLinkRequest, type VoucherResult } from './vouchers.ts';
@@ -504,7 +504,8 @@ export class TillEngine {
   async void(input: { opId: string; reason: string }): Promise<{ op: OpRow; view: MemberView }> {
     const { targetOpId, reason } = parse(VoidInput, { targetOpId: input.opId, reason: input.reason }, 'void');
     return this.write(async () => {
-      const target = await this.db.ops.get(targetOpId);
+      // A sale from before this database (a wipe, a new PC) is in `past`, as the ledger had it.
+      const target = (await this.db.ops.get(targetOpId)) ?? pastAsRow(await this.db.past.get(targetOpId));
       this.checkVoidable(target);
       const program = await this.program();
       const op = await this.voidOf(program, target, reason);
@@ -524,9 +525,21 @@ export class TillEngine {
     return live(() => this.memberView(memberId));
   }
 
-  /** This till's latest ops, newest first. */
+  /**
+   * This till's latest ops, newest first; while the journal holds fewer than `limit`, the till's ops from before this
+   * database follow (seq 0: numbered in another incarnation), so a sale made before a wipe can still be voided.
+   */
   async recentOps(limit: number): Promise<OpRow[]> {
-    return this.db.ops.orderBy('seq').reverse().limit(limit).toArray();
+    return this.db.transaction('r', [this.db.ops, this.db.past], async () => {
+      const mine = await this.db.ops.orderBy('seq').reverse().limit(limit).toArray();
+      if (mine.length >= limit) return mine;
+      const past = await this.db.past
+        .orderBy('appliedAt')
+        .reverse()
+        .limit(limit - mine.length)
+        .toArray();
+      return [...mine, ...past.map((p) => pastAsRow(p))];
+    });
   }
 
   recentOps$(limit: number): Observable<OpRow[]> {
@@ -620,7 +633,7 @@ export class TillEngine {
    */
   private async write<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], fn);
+      return await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta, this.db.past], fn);
     } catch (e) {
       if (isQuotaError(e)) throw new TillError('STORAGE_FULL', STORAGE_FULL_MESSAGE);
       throw e;
@@ -666,7 +679,18 @@ export class TillEngine {
       ...body,
     };
     const op = parse(OpSchema, candidate, `${body.kind} op`);
-    const row: OpRow = { opId: op.opId, seq, memberId, op, status: 'pending', estDelta, mode, createdAt: now };
+    const incarnation = (await getMeta(this.db, 'incarnation'))?.id ?? LEGACY_INCARNATION;
+    const row: OpRow = {
+      opId: op.opId,
+      seq,
+      memberId,
+      op,
+      status: 'pending',
+      estDelta,
+      mode,
+      createdAt: now,
+      incarnation,
+    };
     await this.db.ops.add(row);
     await setMeta(this.db, 'nextSeq', seq + 1);
     return row;
@@ -776,9 +800,30 @@ export class TillEngine {
       -effectiveDelta(target),
       'local',
     );
-    await this.db.ops.update(target.opId, { voidedBy: op.opId });
+    if (target.seq === 0) await this.db.past.update(target.opId, { reversedBy: op.opId });
+    else await this.db.ops.update(target.opId, { voidedBy: op.opId });
     return op;
   }
+}
+
+/** An op from before this database as a journal row (seq 0: it was numbered in another incarnation). */
+function pastAsRow(p: PastOpRow): OpRow;
+function pastAsRow(p: PastOpRow | undefined): OpRow | undefined;
+function pastAsRow(p: PastOpRow | undefined): OpRow | undefined {
+  if (!p) return undefined;
+  return {
+    opId: p.opId,
+    seq: 0,
+    memberId: p.memberId,
+    op: p.op,
+    status: p.outcome.status,
+    outcome: p.outcome,
+    estDelta: p.outcome.status === 'rejected' ? 0 : p.outcome.delta,
+    mode: 'local',
+    createdAt: p.op.at,
+    ackedAt: p.appliedAt,
+    ...(p.reversedBy ? { voidedBy: p.reversedBy } : {}),
+  };
 }
 
 function checkEarnOpen(program: Program, now: number): void {

@@ -28,7 +28,8 @@ import type { Clock } from './clock.ts';
 import { BatchSizer, DEFAULT_MAX_BATCH_BYTES, MAX_BATCH_BYTES_CAP, StallWatch } from './batch.ts';
 import type { Stall } from './batch.ts';
 import { ConnectionLoop } from './connection-loop.ts';
-import { getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
+import { currentIncarnation, getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
+import { HISTORY_LIMIT, keepPast, needsHistory, sayHello } from './reconcile.ts';
 import type { OpRow, SyncError, TillDb } from './db.ts';
 import { TransportError } from './transport.ts';
 import type { TillTransport } from './transport.ts';
@@ -123,6 +124,12 @@ export class Replicator {
   private readonly stalled$ = new BehaviorSubject<Stall | null>(null);
   private readonly subs: Subscription[] = [];
   private needPull = true;
+  /** Say hello before the next pull (on every connection): see reconcile.ts. */
+  private needHello = true;
+  /** The ledger answered SEQ_REUSED: another copy of this database went on; the next hello starts a new incarnation. */
+  private forceNewIncarnation = false;
+  /** This database's incarnation, for reading the ledger's live `changes`. */
+  private incarnation: string | undefined;
   /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
   private applying: Promise<unknown> = Promise.resolve();
 
@@ -177,6 +184,9 @@ export class Replicator {
 
   /** Connects and follows the outbox and the ledger's events until `stop()`. */
   async start(): Promise<void> {
+    const incarnation = await currentIncarnation(this.db);
+    this.incarnation = incarnation.id;
+    this.transport.setSession({ incarnation: incarnation.id, baseSeq: incarnation.baseSeq });
     this.lastSyncAt$.next((await getMeta(this.db, 'lastSyncAt')) ?? null);
     this.lastError$.next((await getMeta(this.db, 'lastError')) ?? null);
     const outbox = liveQuery(async () => {
@@ -199,7 +209,10 @@ export class Replicator {
       }),
       this.transport.connected$.subscribe((up) => {
         this.connected$.next(up);
-        if (up) this.needPull = true;
+        if (up) {
+          this.needPull = true;
+          this.needHello = true;
+        }
         this.loop.setEnabled(up);
         // A fresh connection pulls first, then drains the outbox.
         if (up) this.loop.kick();
@@ -241,6 +254,10 @@ export class Replicator {
   async syncOnce(): Promise<boolean> {
     this.syncing$.next(true);
     try {
+      if (this.needHello) {
+        if (!(await this.hello())) return false;
+        this.needHello = false;
+      }
       if (this.needPull) {
         if (!(await this.pullAll())) return false;
         this.needPull = false;
@@ -304,7 +321,12 @@ export class Replicator {
       this.inFlight$.next(batch.rows.length);
       // The ledger reads each op on its own: it refuses a stub (an op too large to send) OP_TOO_LARGE and an op it
       // cannot read OP_INVALID, and later ops go on.
-      res = await this.transport.push({ ops: batch.ops, sentAt: this.clock.now() });
+      const recovered = batch.rows.filter((r) => r.recovering === true).map((r) => r.opId);
+      res = await this.transport.push({
+        ops: batch.ops,
+        sentAt: this.clock.now(),
+        ...(recovered.length > 0 ? { recovered } : {}),
+      });
     } catch (e) {
       // Timed out or dropped: the ops stay pending and the next batch resends them with the same ids.
       this.noteFailure(e);
@@ -402,6 +424,46 @@ export class Replicator {
     }
   }
 
+  /**
+   * Says hello (reconcile.ts): a restored ledger gets back what it lost, an old disk image starts a new incarnation
+   * (and the link handshakes again with it), a database made anew fetches the till's recent ops. True to go on.
+   */
+  private async hello(): Promise<boolean> {
+    let outcome;
+    try {
+      outcome = await sayHello(this.db, this.transport, this.clock, {
+        forceNewIncarnation: this.forceNewIncarnation,
+      });
+    } catch (e) {
+      this.noteFailure(e);
+      return false;
+    }
+    switch (outcome.kind) {
+      case 'failed':
+        this.noteWireError(outcome.error);
+        return false;
+      case 'old-ledger':
+        return true;
+      case 'new-incarnation':
+        this.forceNewIncarnation = false;
+        this.incarnation = outcome.incarnation.id;
+        this.transport.setSession({ incarnation: outcome.incarnation.id, baseSeq: outcome.incarnation.baseSeq });
+        this.transport.reconnect();
+        return false;
+      case 'ok':
+        if (await needsHistory(this.db)) {
+          try {
+            const past = await this.transport.history({ limit: HISTORY_LIMIT });
+            if (past.ok) await keepPast(this.db, past.ops);
+          } catch (e) {
+            // The past is a convenience (voids of earlier sales): without it the till still works.
+            this.noteFailure(e);
+          }
+        }
+        return true;
+    }
+  }
+
   /** Records outcomes (the first one wins) and applies snapshots that include this till's ops up to `tillSeq`. */
   private async record(
     results: readonly OpResult[],
@@ -418,7 +480,16 @@ export class Replicator {
         results.forEach((r, i) => {
           const row = rows[i];
           if (!row || row.outcome || decided.has(r.opId)) return;
-          decided.set(r.opId, { ...row, status: r.outcome.status, outcome: r.outcome, ackedAt: now });
+          if (r.outcome.status === 'rejected' && r.outcome.code === 'SEQ_REUSED') {
+            // The ledger has another op at this seq: another copy of this database went on. Never a lost sale: the op
+            // stays pending and moves to a new incarnation at the next hello.
+            this.forceNewIncarnation = true;
+            this.needHello = true;
+            this.needPull = true;
+            return;
+          }
+          const { recovering: _again, ...answered } = row;
+          decided.set(r.opId, { ...answered, status: r.outcome.status, outcome: r.outcome, ackedAt: now });
         });
         if (decided.size > 0) await this.db.ops.bulkPut([...decided.values()]);
         await applySnapshots(this.db, balances, tillSeq, now);
@@ -427,7 +498,9 @@ export class Replicator {
   }
 
   private async applyChanges(ev: ChangesEvent): Promise<void> {
-    const tillSeq = ev.tillSeqs[this.tillId];
+    // A seq counted in another incarnation of this till (an old copy of its database) says nothing of ours.
+    const theirs = ev.tillIncarnations?.[this.tillId];
+    const tillSeq = theirs !== undefined && theirs !== this.incarnation ? undefined : ev.tillSeqs[this.tillId];
     await this.db.transaction('rw', [this.db.members], async () => {
       const now = this.clock.now();
       if (tillSeq !== undefined) {

@@ -14,6 +14,8 @@ import type { StoreId, TillId } from '../loyalty/units.ts';
 import {
   ChangesEventSchema,
   ConfigEventSchema,
+  HelloResponseSchema,
+  HistoryResponseSchema,
   LookupResponseSchema,
   PROTOCOL_VERSION,
   PullResponseSchema,
@@ -27,6 +29,10 @@ import type {
   ChangesEvent,
   ClientToServerEvents,
   ConfigEvent,
+  HelloRequest,
+  HelloResponse,
+  HistoryRequest,
+  HistoryResponse,
   LookupRequest,
   LookupResponse,
   PullRequest,
@@ -72,8 +78,25 @@ export interface TillTransport {
   voucherCheck(req: VoucherCheckRequest): Promise<VoucherResponse>;
   /** Waits at most `deadlineMs` (a customer waits at the till). */
   voucherRedeem(req: VoucherRedeemRequest, deadlineMs: number): Promise<VoucherResponse>;
+  /** Protocol 2: where the ledger stands for this till database (sent first on every connection). */
+  hello(req: HelloRequest): Promise<HelloResponse>;
+  /** Protocol 2: the till's recent ops, for a database made anew. */
+  history(req: HistoryRequest): Promise<HistoryResponse>;
+  /**
+   * The till database the link speaks for (its incarnation and first seq) and, after a move, its store: used from
+   * the next handshake on. `reconnect()` makes one now.
+   */
+  setSession(session: TransportSession): void;
+  reconnect(): void;
   connect(): void;
   disconnect(): void;
+}
+
+/** What a handshake says besides the till's credentials. */
+export interface TransportSession {
+  incarnation: string;
+  baseSeq: number;
+  storeId?: StoreId;
 }
 
 export interface SocketTransportOptions {
@@ -111,9 +134,17 @@ export const FINAL_REFUSALS: ReadonlySet<string> = new Set([
  * (`err.data = { code, message }`) shows in `lastError$`; socket.io does not retry a refused handshake by itself.
  */
 export function socketTransport(opts: SocketTransportOptions): TillTransport {
+  let session: TransportSession | undefined;
   const socket: TillSocket = io(opts.url + (opts.namespace ?? ''), {
     autoConnect: false,
-    auth: { ...opts.auth, protocolVersion: PROTOCOL_VERSION },
+    // Read at every handshake: a till that starts a new incarnation, or moves store, says so on its next one.
+    auth: (cb) =>
+      cb({
+        ...opts.auth,
+        protocolVersion: PROTOCOL_VERSION,
+        ...(session ? { incarnation: session.incarnation, baseSeq: session.baseSeq } : {}),
+        ...(session?.storeId ? { storeId: session.storeId } : {}),
+      }),
     reconnection: true,
     reconnectionDelay: opts.reconnectionDelayMs ?? 1_000,
     reconnectionDelayMax: opts.reconnectionDelayMaxMs ?? 30_000,
@@ -218,6 +249,16 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     lookup: (req) => call('lookup', req, LookupResponseSchema, opts.ackTimeoutMs),
     voucherCheck: (req) => call('voucherCheck', req, VoucherResponseSchema, opts.ackTimeoutMs),
     voucherRedeem: (req, deadlineMs) => call('voucherRedeem', req, VoucherResponseSchema, deadlineMs),
+    hello: (req) => call('hello', req, HelloResponseSchema, opts.ackTimeoutMs),
+    history: (req) => call('history', req, HistoryResponseSchema, opts.ackTimeoutMs),
+    setSession: (next) => {
+      session = next;
+    },
+    reconnect: () => {
+      if (!wanted) return;
+      socket.disconnect();
+      socket.connect();
+    },
     connect: () => {
       wanted = true;
       socket.connect();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SyncStatusReportSchema } from '../../electron/ipc-contract.ts';
 import type { SyncStatusReport } from '../../electron/ipc-contract.ts';
 import { MAX_TOOLTIP, STALE_PENDING_MS, trayModel } from '../../electron/tray-model.ts';
 import type { TrayStatus } from '../../electron/tray-model.ts';
@@ -50,6 +51,20 @@ describe('trayModel', () => {
     });
     expect(m.iconName).toBe('tray-error');
     expect(m.tooltip).toBe('Loyalty till: sync error (AUTH_FAILED)');
+  });
+
+  it('shows a stalled outbox with its code, before the last error, with the warning icon', () => {
+    const stalled = sync({
+      state: 'stalled',
+      pending: 4,
+      lastError: { code: 'INTERNAL', message: 'x' },
+      stalled: { reason: 'The ledger answered 3 times without taking op 812 (SEQ_GAP: …)', code: 'SEQ_GAP', since: 1 },
+    });
+    expect(SyncStatusReportSchema.parse(stalled)).toEqual(stalled);
+    const m = trayModel({ ...base, sync: stalled });
+    expect(m.iconName).toBe('tray-error');
+    expect(m.tooltip).toBe('Loyalty till: sync stalled (SEQ_GAP), 4 ops waiting');
+    expect(m.menu.find((i) => i.id === 'status')?.label).toBe('Sync: sync stalled (SEQ_GAP), 4 ops waiting');
   });
 
   it("keeps the tooltip within Windows's 127 characters", () => {

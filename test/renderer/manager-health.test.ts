@@ -3,7 +3,8 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../sync/till/replicator.ts';
-import { LedgerLoadRows } from '../../renderer/Manager.tsx';
+import { syncLabel } from '../../renderer/App.tsx';
+import { LedgerLoadRows, StalledRow } from '../../renderer/Manager.tsx';
 
 const NOW = Date.UTC(2025, 2, 10, 9, 0, 0);
 const base: SyncStatus = {
@@ -16,8 +17,8 @@ const base: SyncStatus = {
 };
 
 /** The rows as "term: value" lines, as a manager reads them. */
-function rows(status: SyncStatus, now = NOW): string[] {
-  const html = renderToStaticMarkup(createElement(LedgerLoadRows, { status, now }));
+function rows(status: SyncStatus, now = NOW, rowsOf: typeof LedgerLoadRows = LedgerLoadRows): string[] {
+  const html = renderToStaticMarkup(createElement(rowsOf, { status, now }));
   const terms = [...html.matchAll(/<dt>(.*?)<\/dt>/g)].map((m) => m[1]);
   const values = [...html.matchAll(/<dd[^>]*>(.*?)<\/dd>/g)].map((m) => m[1]);
   return terms.map((t, i) => `${t}: ${values[i]}`);
@@ -49,5 +50,21 @@ describe('sync health: the ledger under load', () => {
       'Shed (this till): not known here',
       'Shed (ledger total): not reported yet',
     ]);
+  });
+});
+
+describe('sync health: a stalled outbox', () => {
+  const reason = 'The ledger answered 3 times without taking op 812 (SEQ_GAP: An earlier op …)';
+
+  it('the header says "Sync stalled" and the panel gives the reason and since when', () => {
+    const status: SyncStatus = { ...base, state: 'stalled', stalled: { reason, code: 'SEQ_GAP', since: NOW - 90_000 } };
+    expect(syncLabel(status)).toBe('Sync stalled');
+    expect(rows(status, NOW, StalledRow)).toEqual([`Stalled: ${reason} (since 08:58:30, 1 min ago)`]);
+  });
+
+  it('says no when the outbox moves, and not known in a window that does not sync', () => {
+    expect(syncLabel(base)).toBe('Online');
+    expect(rows({ ...base, stalled: null }, NOW, StalledRow)).toEqual(['Stalled: no']);
+    expect(rows(base, NOW, StalledRow)).toEqual(['Stalled: not known here']);
   });
 });

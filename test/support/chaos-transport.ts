@@ -59,6 +59,10 @@ export function chaosTransport(
     lookup: (req) => inner.lookup(req),
     voucherCheck: (req) => inner.voucherCheck(req),
     voucherRedeem: (req, deadlineMs) => inner.voucherRedeem(req, deadlineMs),
+    hello: (req) => disturb((r) => inner.hello(r), req),
+    history: (req) => inner.history(req),
+    setSession: (session) => inner.setSession(session),
+    reconnect: () => inner.reconnect(),
     connect: () => inner.connect(),
     disconnect: () => inner.disconnect(),
   };

@@ -42,6 +42,16 @@ import type { PinHash } from '../../protocol/pin.ts';
 import { chainRowHash, type ChainedFields } from '../audit.ts';
 import { opJson } from '../canonical-json.ts';
 import { migrationProvider } from './migrations.ts';
+import {
+  completeTillMove,
+  readIncarnations,
+  readRefusedOps,
+  recoveryReport,
+  setTillMove,
+  tillHistory,
+  touchIncarnation,
+  writeTillLife,
+} from './till-life.ts';
 import type {
   ConflictsTable,
   Database,
@@ -53,17 +63,20 @@ import type {
   TillsTable,
   VouchersTable,
 } from './schema.ts';
-import { HEAD_OFFICE_STORE, HEAD_OFFICE_TILL } from './types.ts';
+import { HEAD_OFFICE_STORE, HEAD_OFFICE_TILL, LEGACY_INCARNATION } from './types.ts';
 import type {
   ConflictRecord,
   GroupTx,
   GroupWrites,
   ImportMember,
+  IncarnationRecord,
   LedgerStore,
   LotRecord,
   MemberRecord,
   PullPage,
+  RefusedOpRecord,
   StoreRecord,
+  TillRecoveryRow,
   StoredOp,
   TillRecord,
   VoucherRecord,
@@ -180,6 +193,54 @@ export class KyselyLedgerStore implements LedgerStore {
     return this.#db;
   }
 
+  async ledgerEpoch(): Promise<string> {
+    const row = await this.#plain()
+      .selectFrom('ledger_meta')
+      .select('value')
+      .where('key', '=', 'epoch')
+      .executeTakeFirstOrThrow();
+    return row.value;
+  }
+
+  async setLedgerEpoch(epoch: string): Promise<void> {
+    await this.#plain()
+      .insertInto('ledger_meta')
+      .values({ key: 'epoch', value: epoch })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: epoch }))
+      .execute();
+  }
+
+  async getIncarnation(tillId: TillId, incarnation: string): Promise<IncarnationRecord | undefined> {
+    const found = await readIncarnations(this.#plain(), [{ tillId, incarnation }], this.#ctx.maxParams);
+    return found.values().next().value;
+  }
+
+  touchIncarnation(hello: {
+    tillId: TillId;
+    incarnation: string;
+    baseSeq: number;
+    reportedSeq: number;
+    at: number;
+  }): Promise<IncarnationRecord> {
+    return this.#atomic((db) => touchIncarnation(db, hello));
+  }
+
+  tillHistory(tillId: TillId, limit: number): Promise<StoredOp[]> {
+    return tillHistory(this.#plain(), tillId, limit).then((rows) => rows.map(toOp));
+  }
+
+  recoveryReport(epoch?: string): Promise<TillRecoveryRow[]> {
+    return recoveryReport(this.#plain(), epoch);
+  }
+
+  setTillMove(tillId: TillId, storeId: StoreId | null): Promise<boolean> {
+    return setTillMove(this.#plain(), tillId, storeId);
+  }
+
+  completeTillMove(tillId: TillId): Promise<boolean> {
+    return this.#atomic((db) => completeTillMove(db, tillId));
+  }
+
   async addStore(store: { storeId: StoreId; name: string }): Promise<void> {
     await this.#plain()
       .insertInto('stores')
@@ -222,6 +283,9 @@ export class KyselyLedgerStore implements LedgerStore {
         skew_ms: 0,
         revoked_at: null,
         created_at: this.#ctx.now(),
+        incarnation: LEGACY_INCARNATION,
+        moving_to: null,
+        row_seq: 0,
       })
       .execute();
   }
@@ -660,6 +724,18 @@ class KyselyGroupTx implements GroupTx {
     return out;
   }
 
+  async getIncarnations(
+    keys: readonly { tillId: TillId; incarnation: string }[],
+  ): Promise<Map<string, IncarnationRecord>> {
+    await this.#begin();
+    return readIncarnations(this.#db, keys, this.#ctx.maxParams);
+  }
+
+  async getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>> {
+    await this.#begin();
+    return readRefusedOps(this.#db, ids, this.#ctx.maxParams);
+  }
+
   async getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>> {
     await this.#begin();
     const out = new Map<OpId, StoredOp>();
@@ -927,34 +1003,18 @@ class KyselyGroupTx implements GroupTx {
     }
     const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()];
     if (ctx.sqlite) {
-      const st = ctx.sqlite.get('update tills set last_seq = ?, skew_ms = ? where till_id = ?');
-      for (const t of tills) st.run(t.lastSeq, t.skewMs, t.tillId);
-    } else if (ctx.dialect === 'postgres' && tills.length > 0) {
-      await sql`update tills as t set last_seq = u.l, skew_ms = u.s
+      const st = ctx.sqlite.get(
+        'update tills set last_seq = ?, skew_ms = ?, incarnation = ?, row_seq = ? where till_id = ?',
+      );
+      for (const t of tills) st.run(t.lastSeq, t.skewMs, t.incarnation, t.rowSeq, t.tillId);
+    } else if (tills.length > 0) {
+      await sql`update tills as t set last_seq = u.l, skew_ms = u.s, incarnation = u.i, row_seq = u.r
         from unnest(${tills.map((t) => t.tillId)}::text[], ${tills.map((t) => t.lastSeq)}::bigint[],
-          ${tills.map((t) => t.skewMs)}::bigint[]) as u(id, l, s)
+          ${tills.map((t) => t.skewMs)}::bigint[], ${tills.map((t) => t.incarnation)}::text[],
+          ${tills.map((t) => t.rowSeq)}::bigint[]) as u(id, l, s, i, r)
         where t.till_id = u.id`.execute(db);
-    } else
-      for (const part of chunks(tills, rowsPerStatement(ctx, 5))) {
-        await db
-          .updateTable('tills')
-          .set({
-            last_seq: caseOf(
-              sql.ref('till_id'),
-              part.map((t) => [t.tillId, bigint(t.lastSeq)]),
-            ),
-            skew_ms: caseOf(
-              sql.ref('till_id'),
-              part.map((t) => [t.tillId, bigint(t.skewMs)]),
-            ),
-          })
-          .where(
-            'till_id',
-            'in',
-            part.map((t) => t.tillId),
-          )
-          .execute();
-      }
+    }
+    await writeTillLife(db, w, ctx.now(), ctx.maxParams);
 
     if (ctx.sqlite)
       ctx.sqlite
@@ -1157,11 +1217,6 @@ function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
-/** A number bound as BIGINT: PostgreSQL cannot infer a type for a bare parameter in a CASE branch. */
-function bigint(n: number): RawBuilder<number> {
-  return sql<number>`cast(${n} as bigint)`;
-}
-
 /** `case key when k1 then v1 ... end`, for updating many rows with different values in one statement. */
 function caseOf<V>(key: RawBuilder<unknown>, pairs: [string, RawBuilder<V>][]): RawBuilder<V> {
   return sql<V>`case ${key} ${sql.join(
@@ -1206,6 +1261,9 @@ function toTill(r: Selectable<TillsTable>): TillRecord {
     skewMs: r.skew_ms,
     revokedAt: r.revoked_at,
     createdAt: r.created_at,
+    incarnation: r.incarnation,
+    movingTo: r.moving_to,
+    rowSeq: r.row_seq,
   };
 }
 

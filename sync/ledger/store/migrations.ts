@@ -4,6 +4,7 @@
  */
 import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
 import { chainRowHash, GENESIS_HASH, type ChainedFields } from '../audit.ts';
 
 const initial: Migration = {
@@ -316,6 +317,73 @@ const voucherRedemption: Migration = {
   },
 };
 
+/**
+ * A till's and a ledger's life (DESIGN "A till's and a ledger's life"): the ledger's identity (an epoch, renewed when
+ * a backup is restored, so tills reset their pull cursors); each till database's own seq space (an incarnation, made
+ * when the database is created) with its high-water mark and the id of its last op (tills compare both on connect);
+ * the ops a till sent again after a restore (recovered); ops refused on their own because the ledger could not read
+ * them; a till's pending move to another store. Existing tills continue as the incarnation `legacy`.
+ */
+const tillLife: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('ledger_meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await sql`insert into ledger_meta (key, value) values ('epoch', ${uuidv7()})`.execute(db);
+    await db.schema
+      .createTable('till_incarnations')
+      .addColumn('till_id', 'text', (c) => c.notNull())
+      .addColumn('incarnation', 'text', (c) => c.notNull())
+      .addColumn('base_seq', 'bigint', (c) => c.notNull())
+      .addColumn('last_seq', 'bigint', (c) => c.notNull())
+      .addColumn('last_op_id', 'text')
+      .addColumn('reported_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('till_incarnations_pk', ['till_id', 'incarnation'])
+      .execute();
+    await sql`insert into till_incarnations
+        (till_id, incarnation, base_seq, last_seq, last_op_id, reported_seq, first_seen_at, last_seen_at)
+      select t.till_id, 'legacy', 1, t.last_seq,
+        (select o.op_id from ops o where o.till_id = t.till_id and o.seq = t.last_seq limit 1),
+        t.last_seq, t.created_at, t.created_at
+      from tills t`.execute(db);
+    await db.schema
+      .alterTable('tills')
+      .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo('legacy'))
+      .execute();
+    await db.schema.alterTable('tills').addColumn('moving_to', 'text').execute();
+    // The ops table keeps one gap-free row number per till (unique with till_id), now apart from the op's own seq,
+    // which restarts in each incarnation. For the rows already there both are the same.
+    await db.schema
+      .alterTable('tills')
+      .addColumn('row_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await sql`update tills set row_seq = coalesce((select max(o.seq) from ops o where o.till_id = tills.till_id), 0)`.execute(
+      db,
+    );
+    await db.schema
+      .createTable('recovered_ops')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('till_id', 'text', (c) => c.notNull())
+      .addColumn('epoch', 'text', (c) => c.notNull())
+      .addColumn('recovered_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('refused_ops')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('till_id', 'text', (c) => c.notNull())
+      .addColumn('incarnation', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('refused_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -326,5 +394,6 @@ export const migrationProvider: MigrationProvider = {
       '0004_audit_chain': auditChain,
       '0005_action_log': actionLog,
       '0006_voucher_redemption': voucherRedemption,
+      '0007_till_life': tillLife,
     }),
 };

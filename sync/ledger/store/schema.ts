@@ -23,6 +23,54 @@ export interface TillsTable {
   skew_ms: number;
   revoked_at: number | null;
   created_at: number;
+  /** The incarnation (till database) that pushed last; `last_seq` is its high-water mark (migration 0007). */
+  incarnation: string;
+  /** A store the till moves to once its outbox is drained (`ledger till move`), else null. */
+  moving_to: StoreId | null;
+  /** The last row number used for this till's ops (`ops.seq`, gap-free per till across its incarnations). */
+  row_seq: number;
+}
+
+/** Key/value facts about the ledger itself: `epoch`, renewed by a restore (migration 0007). */
+export interface LedgerMetaTable {
+  key: string;
+  value: string;
+}
+
+/**
+ * One till database's seq space (migration 0007): its ops are applied gap-free from `base_seq`; `last_seq` and
+ * `last_op_id` are the high-water mark a till compares on connect, `reported_seq` the last seq it said it journaled.
+ */
+export interface TillIncarnationsTable {
+  till_id: TillId;
+  incarnation: string;
+  base_seq: number;
+  last_seq: number;
+  last_op_id: OpId | null;
+  reported_seq: number;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+/** An op a till sent again after the ledger was restored from a backup: applied as a new row, marked here. */
+export interface RecoveredOpsTable {
+  op_id: OpId;
+  till_id: TillId;
+  /** The ledger's epoch when it came back. */
+  epoch: string;
+  recovered_at: number;
+}
+
+/** An op the ledger could not read or that was too large: refused on its own, its seq used up (migration 0007). */
+export interface RefusedOpsTable {
+  op_id: string;
+  till_id: TillId;
+  incarnation: string;
+  seq: number;
+  code: 'OP_INVALID' | 'OP_TOO_LARGE';
+  /** The op as received (JSON, cut to 4 KB). */
+  raw: string;
+  refused_at: number;
 }
 
 export interface ProgramsTable {
@@ -65,6 +113,10 @@ export interface HoldsTable {
 export interface OpsTable {
   op_id: OpId;
   till_id: TillId;
+  /**
+   * The row's number among the till's ops, gap-free per till (unique with till_id). It equals the op's own seq
+   * (in `op`) for tills before incarnations; an op's seq restarts in each incarnation (migration 0007), this does not.
+   */
   seq: number;
   member_id: MemberId;
   kind: OpKind;
@@ -190,6 +242,10 @@ export interface Database {
   webhooks: WebhooksTable;
   notices: NoticesTable;
   actions: ActionsTable;
+  ledger_meta: LedgerMetaTable;
+  till_incarnations: TillIncarnationsTable;
+  recovered_ops: RecoveredOpsTable;
+  refused_ops: RefusedOpsTable;
 }
 
 /** A head-office action that is not an op (migration 0005). */

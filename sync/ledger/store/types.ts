@@ -35,6 +35,53 @@ export interface TillRecord {
   skewMs: number;
   revokedAt: number | null;
   createdAt: number;
+  /** The incarnation (till database) that pushed or said hello last; `lastSeq` is its high-water mark. */
+  incarnation: string;
+  /** The store this till moves to once its outbox is drained (`ledger till move`), else null. */
+  movingTo: StoreId | null;
+  /** The last row number of its ops at the ledger (see `StoredOp.seq`). */
+  rowSeq: number;
+}
+
+/** The incarnation of tills that predate incarnations (migration 0007), and of head office's own till. */
+export const LEGACY_INCARNATION = 'legacy';
+
+/**
+ * One till database's seq space: its ops are applied gap-free from `baseSeq`. `lastSeq`/`lastOpId` are the high-water
+ * mark a till compares on connect; `reportedSeq` the last seq the till said it had journaled (it owes the ledger the
+ * ops between `lastSeq` and it).
+ */
+export interface IncarnationRecord {
+  tillId: TillId;
+  incarnation: string;
+  baseSeq: number;
+  lastSeq: number;
+  lastOpId: OpId | null;
+  reportedSeq: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+/** An op refused on its own (unreadable or too large): its seq is used up, a resend gets the same answer. */
+export interface RefusedOpRecord {
+  opId: string;
+  tillId: TillId;
+  incarnation: string;
+  seq: number;
+  code: 'OP_INVALID' | 'OP_TOO_LARGE';
+  raw: string;
+  refusedAt: number;
+}
+
+/** Per till, what came back after a restore and what is still owed (`ledger recovery`). */
+export interface TillRecoveryRow {
+  tillId: TillId;
+  storeId: StoreId;
+  incarnation: string;
+  lastSeq: number;
+  reportedSeq: number;
+  lastSeenAt: number | null;
+  recovered: number;
 }
 
 export interface MemberRecord extends MemberState {
@@ -104,6 +151,7 @@ export interface LotRecord extends Lot {
 export interface StoredOp {
   opId: OpId;
   tillId: TillId;
+  /** The row's number among the till's ops at the ledger, gap-free per till; the op's own seq is `op.seq`. */
   seq: number;
   memberId: MemberId;
   kind: Op['kind'];
@@ -150,7 +198,17 @@ export interface GroupWrites {
   reversals: { opId: OpId; reversedBy: OpId }[];
   /** Members created or changed (insert or update by memberId). */
   members: MemberRecord[];
-  tills: { tillId: TillId; lastSeq: number; skewMs: number }[];
+  /** Each till's new high-water mark in the incarnation it pushed from (upserted into its incarnation too). */
+  tills: {
+    tillId: TillId;
+    incarnation: string;
+    baseSeq: number;
+    lastSeq: number;
+    lastOpId: OpId | null;
+    skewMs: number;
+    /** The till's last op row number (see StoredOp.seq). */
+    rowSeq: number;
+  }[];
   conflicts: ConflictRecord[];
   /** Conflicts resolved or escalated in this group. */
   conflictUpdates: { conflictId: string; status: ConflictRecord['status']; resolution: ConflictResolution }[];
@@ -166,6 +224,10 @@ export interface GroupWrites {
   vouchers?: VoucherRecord[];
   /** Events of the group's ops, in order; the store numbers them after the last event. */
   events?: NewEvent[];
+  /** Ops a till sent again after a restore, applied in this group (marked recovered, with the ledger's epoch). */
+  recovered?: { opId: OpId; tillId: TillId; epoch: string }[];
+  /** Ops refused on their own in this group. */
+  refused?: RefusedOpRecord[];
 }
 
 /**
@@ -175,6 +237,10 @@ export interface GroupWrites {
  */
 export interface GroupTx {
   lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>>;
+  /** The incarnations named, by `incarnationKey`. */
+  getIncarnations(keys: readonly { tillId: TillId; incarnation: string }[]): Promise<Map<string, IncarnationRecord>>;
+  /** Ops refused on their own before, by op id. */
+  getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>>;
   getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>>;
   getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>>;
   getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>>;
@@ -285,4 +351,34 @@ export interface LedgerStore {
   setTillToken(tillId: TillId, tokenHash: string): Promise<boolean>;
   /** Marks a till revoked at `at`, once: false when there is no such till or it was already revoked. */
   revokeTill(tillId: TillId, at: number): Promise<boolean>;
+
+  // --- A till's and a ledger's life (migration 0007) ---
+  /** The ledger's identity: renewed when a backup is restored, so that tills know their cursors mean nothing here. */
+  ledgerEpoch(): Promise<string>;
+  setLedgerEpoch(epoch: string): Promise<void>;
+  getIncarnation(tillId: TillId, incarnation: string): Promise<IncarnationRecord | undefined>;
+  /**
+   * A till database says hello: its incarnation is created when new (high-water mark `baseSeq - 1`), its last
+   * journaled seq and the time are noted, and it becomes the till's current incarnation (the one `tillSeqs` reports).
+   */
+  touchIncarnation(hello: {
+    tillId: TillId;
+    incarnation: string;
+    baseSeq: number;
+    reportedSeq: number;
+    at: number;
+  }): Promise<IncarnationRecord>;
+  /** A till's most recent ops, any incarnation, newest first (a till database made anew gets them back). */
+  tillHistory(tillId: TillId, limit: number): Promise<StoredOp[]>;
+  /** Per till and incarnation: high-water mark, what it reported, ops recovered (since `epoch` when given). */
+  recoveryReport(epoch?: string): Promise<TillRecoveryRow[]>;
+  /** Sets (or with null clears) the store a till moves to once drained; false when there is no such till. */
+  setTillMove(tillId: TillId, storeId: StoreId | null): Promise<boolean>;
+  /** Moves the till to its pending store; false when no move was pending. */
+  completeTillMove(tillId: TillId): Promise<boolean>;
+}
+
+/** The key of an incarnation in maps. */
+export function incarnationKey(tillId: TillId, incarnation: string): string {
+  return `${tillId}\n${incarnation}`;
 }

@@ -10,7 +10,12 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainRowHash, GENESIS_HASH } from '../../../../sync/ledger/audit.ts';
 import { openStore } from '../../../../sync/ledger/store/open.ts';
-import type { GroupWrites, LedgerStore, MemberRecord } from '../../../../sync/ledger/store/types.ts';
+import {
+  LEGACY_INCARNATION,
+  type GroupWrites,
+  type LedgerStore,
+  type MemberRecord,
+} from '../../../../sync/ledger/store/types.ts';
 import {
   T0,
   burn,
@@ -123,7 +128,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           members: [
             member(1, { balance: pts(110), lifetimePoints: pts(10), openingBalance: pts(100), ledgerSeq: seq + 1 }),
           ],
-          tills: [{ tillId: T1, lastSeq: 1, skewMs: 5 }],
+          tills: [
+            {
+              tillId: T1,
+              incarnation: LEGACY_INCARNATION,
+              baseSeq: 1,
+              lastSeq: 1,
+              lastOpId: null,
+              skewMs: 5,
+              rowSeq: 0,
+            },
+          ],
         });
       });
       const before = {
@@ -169,6 +184,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         skewMs: 0,
         revokedAt: null,
         createdAt: T0,
+        incarnation: LEGACY_INCARNATION,
+        movingTo: null,
+        rowSeq: 0,
       });
       expect(await store.getTill(tillId('ghost'))).toBeUndefined();
       expect((await store.listTills(S2)).map((t) => t.tillId)).toEqual([T2]);
@@ -255,7 +273,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           ops,
           reversals: [],
           members: [m3, m1, m2],
-          tills: [{ tillId: T1, lastSeq: 4, skewMs: -250 }],
+          tills: [
+            {
+              tillId: T1,
+              incarnation: LEGACY_INCARNATION,
+              baseSeq: 1,
+              lastSeq: 4,
+              lastOpId: null,
+              skewMs: -250,
+              rowSeq: 0,
+            },
+          ],
           conflicts: [conflict],
           conflictUpdates: [],
           holds: [{ storeId: S1, memberId: memberId(3) }],
@@ -275,7 +303,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           ops: [v],
           reversals: [{ opId: opId(2), reversedBy: v.opId }],
           members: [m1after],
-          tills: [{ tillId: T1, lastSeq: 5, skewMs: -200 }],
+          tills: [
+            {
+              tillId: T1,
+              incarnation: LEGACY_INCARNATION,
+              baseSeq: 1,
+              lastSeq: 5,
+              lastOpId: null,
+              skewMs: -200,
+              rowSeq: 0,
+            },
+          ],
         });
       });
 
@@ -363,7 +401,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           ...emptyWrites(3),
           ops: [earn({ n: 2, till: T1, store: S1, seq: 1, member: 1, ledgerSeq: 3 }, 7)],
           members: [member(1, { balance: pts(112), openingBalance: pts(100), ledgerSeq: 3 })],
-          tills: [{ tillId: T1, lastSeq: 1, skewMs: 0 }],
+          tills: [
+            {
+              tillId: T1,
+              incarnation: LEGACY_INCARNATION,
+              baseSeq: 1,
+              lastSeq: 1,
+              lastOpId: null,
+              skewMs: 0,
+              rowSeq: 0,
+            },
+          ],
         });
       });
       await expect(write).rejects.toThrow();
@@ -608,7 +656,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           ...emptyWrites(n),
           ops,
           members,
-          tills: [{ tillId: T1, lastSeq: n, skewMs: 0 }],
+          tills: [
+            {
+              tillId: T1,
+              incarnation: LEGACY_INCARNATION,
+              baseSeq: 1,
+              lastSeq: n,
+              lastOpId: null,
+              skewMs: 0,
+              rowSeq: 0,
+            },
+          ],
           holds: members.map((m) => ({ storeId: S1, memberId: m.memberId })),
         }),
       );

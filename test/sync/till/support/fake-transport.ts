@@ -15,6 +15,8 @@ import type {
   AuthorizeRequest,
   ChangesEvent,
   ConfigEvent,
+  HelloResponse,
+  HistoryResponse,
   PushRequest,
   ShedEvent,
   VoucherCheckRequest,
@@ -22,7 +24,8 @@ import type {
 } from '../../../../sync/protocol/messages.ts';
 import type { SyncError } from '../../../../sync/till/db.ts';
 import { TransportError } from '../../../../sync/till/transport.ts';
-import type { TillTransport } from '../../../../sync/till/transport.ts';
+import type { TillTransport, TransportSession } from '../../../../sync/till/transport.ts';
+import { wireError } from '../../../../sync/protocol/errors.ts';
 import type { FakeLedger } from './fake-ledger.ts';
 
 export type Fault = 'ok' | 'drop-request' | 'drop-answer' | 'duplicate';
@@ -102,6 +105,27 @@ export class FakeTransport implements TillTransport {
       () => this.ledger.voucherRedeem(req, `store/${this.tillId}`),
       VoucherResponseSchema,
     );
+  }
+
+  /** The fake ledger speaks protocol 1: no `hello` or `history`, as an old ledger answers them. */
+  hello(): Promise<HelloResponse> {
+    return this.oldLedger();
+  }
+  history(): Promise<HistoryResponse> {
+    return this.oldLedger();
+  }
+  /** The handshakes' session, as the till last set it. */
+  session: TransportSession | undefined;
+  setSession(session: TransportSession): void {
+    this.session = session;
+  }
+  reconnect(): void {
+    this.disconnect();
+    this.connect();
+  }
+  private oldLedger<T>(): Promise<T> {
+    if (!this.connectedSubject.value) return Promise.reject(new TransportError('OFFLINE', 'not connected'));
+    return Promise.resolve({ ok: false, error: wireError('UNKNOWN_EVENT') } as T);
   }
 
   private call<T>(kind: CallKind, opIds: string[], serve: () => unknown, schema: { parse(x: unknown): T }): Promise<T> {
