@@ -478,6 +478,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         status: 'ok',
         dialect: store.dialect,
         protocolVersion: PROTOCOL_VERSION,
+        protocolVersions: { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+        epoch,
         programVersion: latest?.version ?? null,
         connectedTills: tills.sockets.size,
         queueDepth: intake.depth,

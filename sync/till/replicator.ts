@@ -30,6 +30,9 @@ import type { Stall } from './batch.ts';
 import { ConnectionLoop } from './connection-loop.ts';
 import { currentIncarnation, getMeta, pendingRange, saveProgramIfNewer, setMeta } from './db.ts';
 import { HISTORY_LIMIT, keepPast, needsHistory, sayHello } from './reconcile.ts';
+import { moveWhenDrained, pendingMove, sessionFor } from './store-move.ts';
+import { pruneJournal } from './journal-retention.ts';
+import { journalRetentionDays } from '../loyalty/program.ts';
 import type { OpRow, SyncError, TillDb } from './db.ts';
 import { TransportError } from './transport.ts';
 import type { TillTransport } from './transport.ts';
@@ -62,6 +65,8 @@ export interface SyncStatus {
    * the first progress. Optional: a window that does not sync has none to report.
    */
   stalled?: Stall | null;
+  /** The store this till moves to once its outbox is drained (`ledger till move`, store-move.ts); null when none. */
+  moveTo?: string | null;
 }
 
 interface LedgerSide {
@@ -106,7 +111,7 @@ export class Replicator {
   private readonly loop: ConnectionLoop;
   private readonly connected$ = new BehaviorSubject<boolean>(false);
   private readonly syncing$ = new BehaviorSubject<boolean>(false);
-  private readonly outbox$ = new BehaviorSubject<{ pending: number; oldestAt: number | null }>({
+  private readonly outbox$ = new BehaviorSubject<{ pending: number; oldestAt: number | null; moveTo?: string | null }>({
     pending: 0,
     oldestAt: null,
   });
@@ -128,6 +133,8 @@ export class Replicator {
   private needHello = true;
   /** The ledger answered SEQ_REUSED: another copy of this database went on; the next hello starts a new incarnation. */
   private forceNewIncarnation = false;
+  /** When the journal was last pruned (this till's clock). */
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
   /** This database's incarnation, for reading the ledger's live `changes`. */
   private incarnation: string | undefined;
   /** Serializes writes that apply ledger answers, so snapshots are compared against what is stored. */
@@ -177,6 +184,7 @@ export class Replicator {
         ledgerLoad: ledger.load,
         ledgerLoadAt: ledger.loadAt,
         stalled,
+        moveTo: outbox.moveTo ?? null,
       })),
       distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
     );
@@ -186,23 +194,28 @@ export class Replicator {
   async start(): Promise<void> {
     const incarnation = await currentIncarnation(this.db);
     this.incarnation = incarnation.id;
-    this.transport.setSession({ incarnation: incarnation.id, baseSeq: incarnation.baseSeq });
+    this.transport.setSession(await sessionFor(this.db, incarnation));
     this.lastSyncAt$.next((await getMeta(this.db, 'lastSyncAt')) ?? null);
     this.lastError$.next((await getMeta(this.db, 'lastError')) ?? null);
     const outbox = liveQuery(async () => {
       const pending = await pendingRange(this.db).count();
       const oldest = await pendingRange(this.db).first();
-      return { pending, oldestAt: oldest?.createdAt ?? null };
+      return { pending, oldestAt: oldest?.createdAt ?? null, moveTo: await pendingMove(this.db) };
     });
     this.subs.push(
       // liveQuery sees ops journaled by any window of this till, so the loop is kicked whatever wrote them.
-      new Observable<{ pending: number; oldestAt: number | null }>((sub) => {
+      new Observable<{ pending: number; oldestAt: number | null; moveTo?: string | null }>((sub) => {
         const s = outbox.subscribe({ next: (v) => sub.next(v), error: (e: unknown) => sub.error(e) });
         return () => s.unsubscribe();
       }).subscribe({
         next: (o) => {
           this.outbox$.next(o);
           this.loop.kick(o.pending);
+          // A store move waits for an empty outbox: the next step says hello again and makes it (store-move.ts).
+          if (o.pending === 0 && o.moveTo && this.connected$.value) {
+            this.needHello = true;
+            this.loop.kick();
+          }
         },
         error: (e: unknown) =>
           this.noteError({ code: 'LOCAL_DB', message: e instanceof Error ? e.message : String(e) }),
@@ -261,6 +274,7 @@ export class Replicator {
       if (this.needPull) {
         if (!(await this.pullAll())) return false;
         this.needPull = false;
+        await this.maybePrune();
       }
       return await this.pushBatch();
     } finally {
@@ -371,22 +385,29 @@ export class Replicator {
    */
   async authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'> {
     if (!this.isConnected() || ops.length === 0 || ops.length > MAX_BATCH_OPS) return 'timeout';
-    const answer = this.transport
-      .authorize({ ops: [...ops], sentAt: this.clock.now(), deadlineMs })
-      .then(async (res) => {
-        if (res.ok) {
-          this.noteLoad(res);
-          await this.record(res.results, res.balances, res.tillSeq);
-        } else this.noteWireError(res.error);
-        return res;
-      })
-      .catch((e: unknown): 'timeout' => {
-        this.noteFailure(e);
-        return 'timeout';
-      });
+    // The deadline runs from the call, before anything else is awaited.
     let timer: Subscription | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = this.scheduler.schedule(() => resolve('timeout'), deadlineMs);
+    });
+    const answer = (async () => {
+      // Ops resent to a restored ledger may ride with a burn: they stay marked recovered.
+      const rows = await this.db.ops.bulkGet(ops.map((o) => o.opId));
+      const recovered = rows.flatMap((r) => (r?.recovering === true ? [r.opId] : []));
+      const res = await this.transport.authorize({
+        ops: [...ops],
+        sentAt: this.clock.now(),
+        deadlineMs,
+        ...(recovered.length > 0 ? { recovered } : {}),
+      });
+      if (res.ok) {
+        this.noteLoad(res);
+        await this.record(res.results, res.balances, res.tillSeq);
+      } else this.noteWireError(res.error);
+      return res;
+    })().catch((e: unknown): 'timeout' => {
+      this.noteFailure(e);
+      return 'timeout';
     });
     try {
       return await Promise.race([answer, deadline]);
@@ -447,10 +468,11 @@ export class Replicator {
       case 'new-incarnation':
         this.forceNewIncarnation = false;
         this.incarnation = outcome.incarnation.id;
-        this.transport.setSession({ incarnation: outcome.incarnation.id, baseSeq: outcome.incarnation.baseSeq });
+        this.transport.setSession(await sessionFor(this.db, outcome.incarnation));
         this.transport.reconnect();
         return false;
       case 'ok':
+        if (await moveWhenDrained(this.db, this.transport)) return false;
         if (await needsHistory(this.db)) {
           try {
             const past = await this.transport.history({ limit: HISTORY_LIMIT });
@@ -517,6 +539,23 @@ export class Replicator {
         now,
       );
     });
+  }
+
+  /**
+   * Prunes the journal of ops answered longer ago than the program's retention (journal-retention.ts), at most once
+   * an hour: a ledger restored from a backup of that age still gets every op back from this till.
+   */
+  private async maybePrune(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastPruneAt < 3_600_000) return;
+    this.lastPruneAt = now;
+    const program = await getMeta(this.db, 'program');
+    if (!program) return;
+    try {
+      await this.serialize(() => pruneJournal(this.db, now, journalRetentionDays(program)));
+    } catch (e) {
+      this.noteLocal(e);
+    }
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
