@@ -236,9 +236,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       const prev = ops.get(op.opId);
       const refusedPrev = refusedBefore.get(op.opId);
       if (prev || refusedPrev) {
-        // Known by its id, from any incarnation of this till: an old disk image or a database made anew sends again
-        // what the ledger has. The first outcome again; at the next seq of this incarnation it also takes that place,
-        // so the ops after it are not held up by a gap.
+        // Known by its id, from any incarnation of this till: an old disk image sends again what the ledger has. The
+        // first outcome again; at the next seq of this incarnation it also takes that place, so the ops after it are
+        // not held up by a gap.
         if (op.seq > state.lastSeq + 1) break;
         const same = prev ? prev.contentHash === hash : false;
         const outcome: OpResult['outcome'] = prev
@@ -247,7 +247,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
             : { status: 'rejected', code: 'OP_ID_REUSED' }
           : { status: 'rejected', code: refusedPrev?.code ?? 'OP_INVALID' };
         results.push({ opId: op.opId, seq: op.seq, duplicate: prev ? same : true, outcome });
-        if (op.seq === state.lastSeq + 1) {
+        // An id reused with other content is a protocol violation: refused, and it takes no place.
+        if (op.seq === state.lastSeq + 1 && (same || !prev)) {
           state.lastSeq = op.seq;
           state.lastOpId = op.opId;
         }

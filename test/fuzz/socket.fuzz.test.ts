@@ -18,8 +18,15 @@ import { startLedgerServer, type LedgerServer } from '../../sync/ledger/server.t
 import { openStore } from '../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../sync/ledger/store/types.ts';
 import { errorCodes, type ErrorCode } from '../../sync/protocol/errors.ts';
+import { OpSchema } from '../../sync/loyalty/ops.ts';
 import {
-  AuthorizeRequestSchema,
+  AuthorizeEnvelopeSchema,
+  HelloRequestSchema,
+  HelloResponseSchema,
+  HistoryRequestSchema,
+  HistoryResponseSchema,
+  OpEnvelopeSchema,
+  PushEnvelopeSchema,
   HandshakeAuthSchema,
   LookupRequestSchema,
   LookupResponseSchema,
@@ -28,7 +35,6 @@ import {
   PROTOCOL_VERSION,
   PullRequestSchema,
   PullResponseSchema,
-  PushRequestSchema,
   PushResponseSchema,
   VoucherCheckRequestSchema,
   VoucherRedeemRequestSchema,
@@ -40,11 +46,23 @@ import { connectTill, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 import { ledgerState, mutate, mutation, runs, throughJson, timeoutFor, weirdString, weirdValue } from './support.ts';
 
-type Event = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem';
-const EVENTS: readonly Event[] = ['push', 'authorize', 'pull', 'lookup', 'voucherCheck', 'voucherRedeem'];
+type Event = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem' | 'hello' | 'history';
+const EVENTS: readonly Event[] = [
+  'push',
+  'authorize',
+  'pull',
+  'lookup',
+  'voucherCheck',
+  'voucherRedeem',
+  'hello',
+  'history',
+];
+/** How the ledger reads each message: a push's ops one by one (see `acceptable`). */
 const requestSchemas: Record<Event, z.ZodType> = {
-  push: PushRequestSchema,
-  authorize: AuthorizeRequestSchema,
+  push: PushEnvelopeSchema,
+  authorize: AuthorizeEnvelopeSchema,
+  hello: HelloRequestSchema,
+  history: HistoryRequestSchema,
   pull: PullRequestSchema,
   lookup: LookupRequestSchema,
   voucherCheck: VoucherCheckRequestSchema,
@@ -57,6 +75,8 @@ const responseSchemas: Record<Event, z.ZodType> = {
   lookup: LookupResponseSchema,
   voucherCheck: VoucherResponseSchema,
   voucherRedeem: VoucherResponseSchema,
+  hello: HelloResponseSchema,
+  history: HistoryResponseSchema,
 };
 const CODES: ReadonlySet<string> = new Set<string>(errorCodes);
 /** Names socket.io-client refuses to emit. */
@@ -88,7 +108,16 @@ function acceptable(event: Event, payload: unknown, till: TillCredentials): bool
   const r = requestSchemas[event].safeParse(json);
   if (!r.success) return false;
   if (event !== 'push' && event !== 'authorize') return true;
-  const ops = (r.data as { ops: { tillId: string; storeId: string; opId: string }[] }).ops;
+  // Each op is read on its own: one that breaks the schema but shows its id and seq is refused alone (OP_INVALID),
+  // which uses up its seq; one without them fails the whole batch.
+  const raw = (r.data as { ops: unknown[] }).ops;
+  const ops: { tillId: string; storeId: string; opId: string }[] = [];
+  for (const op of raw) {
+    const full = OpSchema.safeParse(op);
+    const env = full.success ? full : OpEnvelopeSchema.safeParse(op);
+    if (!env.success) return false;
+    ops.push(env.data);
+  }
   return (
     ops.every((o) => o.tillId === till.tillId && o.storeId === till.storeId) &&
     new Set(ops.map((o) => o.opId)).size === ops.length
@@ -187,6 +216,10 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         return { code: makeVoucherCode(new Uint8Array(12).fill(seq % 256)) };
       case 'voucherRedeem':
         return { code: makeVoucherCode(new Uint8Array(12).fill(seq % 256)), redemptionId: uuidv7() };
+      case 'hello':
+        return { journaledSeq: seq - 1, pending: 0 };
+      case 'history':
+        return { limit: 20 };
     }
   };
 
