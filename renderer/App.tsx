@@ -37,7 +37,11 @@ export function App({ till, tillId, storeId, storeName }: AppProps) {
   const program = useObservable(program$, undefined);
   // The store's name comes with the sync; the page's configuration names it until then.
   const store$ = useMemo(() => live(() => getMeta(till.db, 'store')), [till]);
-  const shownStoreName = useObservable(store$, undefined).value?.name ?? storeName;
+  // After a move (sync/till/store-move.ts) the database names the till's store, not the page's configuration.
+  const identity$ = useMemo(() => live(() => getMeta(till.db, 'till')), [till]);
+  const heldStoreId = useObservable(identity$, undefined).value?.storeId ?? storeId;
+  const shownStoreName =
+    useObservable(store$, undefined).value?.name ?? (heldStoreId === storeId ? storeName : undefined);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -55,7 +59,7 @@ export function App({ till, tillId, storeId, storeName }: AppProps) {
       <StatusBar
         status={status}
         tillId={tillId}
-        storeId={shownStoreName ?? storeId}
+        storeId={shownStoreName ?? heldStoreId}
         screen={screen}
         onScreen={setScreen}
       />

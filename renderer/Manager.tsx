@@ -8,6 +8,7 @@ import { errorMessages } from '../sync/protocol/errors.ts';
 import type { MemberRow, OpRow } from '../sync/till/db.ts';
 import type { TillQueues } from '../sync/till/engine.ts';
 import type { SyncStatus } from '../sync/till/replicator.ts';
+import { moveNotice } from '../sync/till/store-move.ts';
 import type { RunningTill } from '../sync/till/till.ts';
 import { errorSentence, fmtAge, fmtDuration, fmtSigned, fmtTime } from './format.ts';
 import { live, useNow, useObservable } from './hooks.ts';
@@ -307,6 +308,12 @@ function ManagerDesk({
           <dt>Last error</dt>
           <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : 'none'}</dd>
           <StalledRow status={status} now={now} />
+          {status.moveTo && (
+            <>
+              <dt>Store move</dt>
+              <dd data-testid="health-move">{moveNotice(status.moveTo, status.pending)}</dd>
+            </>
+          )}
           <StorageHealth />
         </dl>
         <OpsChart rows={recent} now={now} />

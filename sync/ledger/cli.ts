@@ -135,7 +135,10 @@ export function buildCli(): Command {
   tills.command('list').action(async (_o, cmd: Command) => {
     await withStore(cmd, async (store) => {
       for (const t of await store.listTills())
-        console.log(`${t.tillId}\t${t.storeId}\tlast seq ${t.lastSeq}${t.revokedAt ? '\trevoked' : ''}`);
+        console.log(
+          `${t.tillId}\t${t.storeId}\tlast seq ${t.lastSeq}${t.revokedAt ? '\trevoked' : ''}` +
+            (t.movingTo ? `\tmoving to ${t.movingTo} once drained` : ''),
+        );
     });
   });
 

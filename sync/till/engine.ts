@@ -232,6 +232,7 @@ type OpBody =
 
 export class TillEngine {
   readonly tillId: TillId;
+  /** The store when the engine opened; `currentStoreId()` follows a move made since. */
   readonly storeId: StoreId;
   private readonly db: TillDb;
   private readonly clock: Clock;
@@ -620,6 +621,11 @@ export class TillEngine {
     return live(() => this.queues());
   }
 
+  /** The store this till belongs to now: the database's, which a move (store-move.ts) changes while the till runs. */
+  async currentStoreId(): Promise<StoreId> {
+    return (await getMeta(this.db, 'till'))?.storeId ?? this.storeId;
+  }
+
   /** The program in force (from the last sync), if any. */
   async currentProgram(): Promise<Program | undefined> {
     return getMeta(this.db, 'program');
@@ -668,10 +674,12 @@ export class TillEngine {
   ): Promise<OpRow> {
     const seq = (await getMeta(this.db, 'nextSeq')) ?? 1;
     const now = this.clock.now();
+    // The database's store, not the one the engine opened with: after a move (store-move.ts) ops carry the new store.
+    const storeId = (await getMeta(this.db, 'till'))?.storeId ?? this.storeId;
     const candidate = {
       opId: this.newId(),
       tillId: this.tillId,
-      storeId: this.storeId,
+      storeId,
       seq,
       memberId,
       at: now,
@@ -859,14 +867,16 @@ function estimatedMember(member: MemberRow, ops: readonly OpRow[]): { lifetimePo
 
 /**
  * Opens an engine on `db` for till `tillId`. The first call records the till's identity in the database; a database
- * that belongs to another till is refused, because its seqs and ops are that till's.
+ * that belongs to another till is refused, because its seqs and ops are that till's. A database of this till that
+ * names another store is the till's after a move (store-move.ts): the database's store wins over `opts.storeId`.
  */
 export async function createTillEngine(opts: TillEngineOptions): Promise<TillEngine> {
-  await opts.db.transaction('rw', [opts.db.meta], async () => {
+  const storeId = await opts.db.transaction('rw', [opts.db.meta], async () => {
     const held = await getMeta(opts.db, 'till');
     if (!held) await setMeta(opts.db, 'till', { tillId: opts.tillId, storeId: opts.storeId });
-    else if (held.tillId !== opts.tillId || held.storeId !== opts.storeId)
+    else if (held.tillId !== opts.tillId)
       throw new TillError('WRONG_TILL', `This database belongs to till ${held.tillId} of store ${held.storeId}.`);
+    return held?.storeId ?? opts.storeId;
   });
-  return new TillEngine(opts);
+  return new TillEngine({ ...opts, storeId });
 }
