@@ -368,7 +368,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           at: now(),
         });
         const till = await store.getTill(tillId);
-        const head = await store.transaction((tx) => tx.ledgerSeq());
+        const head = await store.ledgerHead();
         if (known && req.journaledSeq > known.lastSeq)
           log.info(
             { incarnation, lastSeq: known.lastSeq, journaled: req.journaledSeq },

@@ -210,6 +210,15 @@ export class KyselyLedgerStore implements LedgerStore {
       .execute();
   }
 
+  async ledgerHead(): Promise<number> {
+    const row = await this.#plain()
+      .selectFrom('counter')
+      .select('ledger_seq')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return row.ledger_seq;
+  }
+
   async getIncarnation(tillId: TillId, incarnation: string): Promise<IncarnationRecord | undefined> {
     const found = await readIncarnations(this.#plain(), [{ tillId, incarnation }], this.#ctx.maxParams);
     return found.values().next().value;

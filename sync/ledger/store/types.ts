@@ -356,6 +356,8 @@ export interface LedgerStore {
   /** The ledger's identity: renewed when a backup is restored, so that tills know their cursors mean nothing here. */
   ledgerEpoch(): Promise<string>;
   setLedgerEpoch(epoch: string): Promise<void>;
+  /** The last ledger sequence committed (a plain read: no lock). */
+  ledgerHead(): Promise<number>;
   getIncarnation(tillId: TillId, incarnation: string): Promise<IncarnationRecord | undefined>;
   /**
    * A till database says hello: its incarnation is created when new (high-water mark `baseSeq - 1`), its last
