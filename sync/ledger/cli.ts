@@ -24,6 +24,7 @@ import { registerEventCommands } from './cli/events.ts';
 import { registerAuditCommands } from './cli/audit.ts';
 import { registerTillSecurityCommands } from './cli/tills.ts';
 import { registerActionLog } from './cli/actions.ts';
+import { registerBackupCommands } from './cli/backup.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -296,6 +297,7 @@ export function buildCli(): Command {
   registerEventCommands(program);
   registerAuditCommands(program);
   registerTillSecurityCommands(program);
+  registerBackupCommands(program);
   registerActionLog(program);
   return program;
 }

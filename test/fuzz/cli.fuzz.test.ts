@@ -138,7 +138,7 @@ describe('CLI processes with bad arguments', () => {
     });
 
   it(
-    'exits 2 with a stable error line and changes nothing (a sample of 5 processes)',
+    'exits 2 with a stable error line and changes nothing (a sample of 7 processes)',
     async () => {
       // Bad values only: each filtered through the parser the command uses, so that no sample is accidentally valid.
       const bad = (parse: (v: string) => unknown) =>
@@ -171,6 +171,9 @@ describe('CLI processes with bad arguments', () => {
         { args: ['adjust', `not-a-uuid-${word}`, '10', '--reason', 'x', '--by', 'y'], code: /BAD_ARGUMENT/ },
         // A card another member holds refuses the whole file, with a code (it used to print `error INTERNAL`, exit 1).
         { args: ['members', 'import', csv, '--store', 'store-b'], code: /^CARD_TAKEN$/ },
+        // A file that is not a ledger backup is refused before anything is touched; so is a backup into no folder.
+        { args: ['restore', csv], code: /^NOT_A_BACKUP$/ },
+        { args: ['backup', join(db.dataDir, `no-folder-${word}`, 'ledger.backup')], code: /^BAD_ARGUMENT$/ },
       ];
       const store = await openStore({ dataDir: db.dataDir });
       try {

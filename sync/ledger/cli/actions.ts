@@ -24,7 +24,19 @@ const READ_ONLY = new Set([
   'liability',
   'audit verify',
   'audit log',
+  'recovery',
 ]);
+
+/** Details a command adds to its action log entry (what it found or made), by the command object. */
+const extraDetails = new WeakMap<Command, Record<string, unknown>>();
+
+/**
+ * Adds details to the command's action log entry, besides its arguments and options: what only the run itself knows,
+ * e.g. a backup's ledger seq and epoch. Recorded only when the command succeeds, like the rest of the entry.
+ */
+export function noteActionDetails(cmd: Command, details: Record<string, unknown>): void {
+  extraDetails.set(cmd, { ...extraDetails.get(cmd), ...details });
+}
 
 /** Option names whose values are never written to the log. */
 const SECRET = /secret|token|pin|password/i;
@@ -75,7 +87,7 @@ export function registerActionLog(program: Command): void {
           actor: actorOf(root).trim(),
           action: path,
           reason: why?.trim() ?? null,
-          details: JSON.stringify({ args: action.args, options: opts }),
+          details: JSON.stringify({ args: action.args, options: opts, ...extraDetails.get(action) }),
         })
         .execute();
     });
