@@ -1,19 +1,35 @@
 /**
  * The shortened chaos run inside `npm test` (the long one is `npm run chaos`): a real ledger process and six real
- * tills under a rush while the ledger is SIGKILLed, links are cut, tills reload mid-batch and (on PostgreSQL) the
- * ledger's database connections are terminated; the audit at the end must pass. Fixed seed; prints its summary.
+ * tills under a rush while the ledger is SIGKILLed, links are cut, tills reload mid-batch, a till's database is wiped
+ * (a reinstall) and (on PostgreSQL) the ledger's database connections are terminated; the audit at the end must pass.
+ * Fixed seed; prints its summary. The ledger restore from a backup is left out for now (LEFT_OUT below).
  */
 import { describe, expect, it } from 'vitest';
 import { backends } from '../support/databases.ts';
-import { runChaos } from './harness.ts';
+import { runChaos, type FaultKind } from './harness.ts';
 
 const SEED = 20261123;
 const CYCLES = 10;
+/**
+ * Left out of this slice until a manager's resolution survives a ledger restore: a burn that raised a conflict after
+ * the backup is sent again after the restore and raises its conflict anew under another id, and the till's resolve op
+ * naming the first id is then rejected UNKNOWN_CONFLICT (the conflict audit fails, about one run in three). `npm run
+ * chaos` keeps both faults and shows it. Empty this list once that is fixed: the slice then takes a backup in cycle 6
+ * and restores it in cycle 7.
+ */
+const LEFT_OUT: FaultKind[] = ['ledgerBackup', 'ledgerRestore'];
 
 describe.each(backends)('chaos on %s', (backend) => {
   it(`loses nothing and applies nothing twice through ${CYCLES} cycles of faults`, { timeout: 240_000 }, async () => {
     // runChaos throws (ChaosFailure, with the reason and the seed) when an audit fails or the tills do not converge.
-    const summary = await runChaos({ backend, cycles: CYCLES, seed: SEED, tills: 6, opsPerCycle: 6 });
+    const summary = await runChaos({
+      backend,
+      cycles: CYCLES,
+      seed: SEED,
+      tills: 6,
+      opsPerCycle: 6,
+      without: LEFT_OUT,
+    });
     console.log(`chaos summary ${JSON.stringify(summary)}`);
     // A finding is the ledger dying without being told to (e.g. when PostgreSQL dropped its connections).
     expect(summary.findings).toEqual([]);
@@ -22,6 +38,12 @@ describe.each(backends)('chaos on %s', (backend) => {
     expect(summary.faults.ledgerKills).toBeGreaterThanOrEqual(1);
     expect(summary.faults.linkCuts).toBeGreaterThanOrEqual(1);
     expect(summary.faults.tillReloads).toBeGreaterThanOrEqual(1);
+    expect(summary.faults.tillWipes).toBeGreaterThanOrEqual(1);
+    if (!LEFT_OUT.includes('ledgerRestore')) {
+      expect(summary.faults.ledgerRestores).toBeGreaterThanOrEqual(1);
+      // The restore lost what was applied after the backup; the tills sent it back from their journals.
+      expect(summary.recovered).toBeGreaterThan(0);
+    }
     if (backend === 'postgres') expect(summary.faults.dbRestarts).toBeGreaterThanOrEqual(1);
     else expect(summary.faults.dbRestarts).toBe(0);
     // Offline burns of shared members overdraw: the run exercises conflicts and their resolution too.

@@ -1,14 +1,29 @@
 /**
  * `npm run chaos`: the chaos harness from the command line (see harness.ts). Progress goes to stderr, one JSON
- * summary line per backend to stdout; exit 1 when an audit fails, with the reason and the seed that replays it.
+ * summary line per backend to stdout (its `faults` count ledgerKills, linkCuts, tillReloads, dbRestarts, tillWipes
+ * and ledgerRestores); exit 1 when an audit fails, with the reason and the seed that replays it.
  *
  *   npm run chaos -- [--cycles 30] [--backend sqlite|postgres] [--seed N] [--tills 6] [--ops-per-cycle 6]
+ *                    [--without KIND]...
+ *
+ * `--without` leaves a fault kind out of the schedule (repeatable): ledgerKill, linkCut, tillReload, dbRestart,
+ * tillWipe, ledgerBackup, ledgerRestore (without a backup there is no restore).
  */
 import { parseArgs } from 'node:util';
-import { ChaosFailure, runChaos, type ChaosBackend } from './harness.ts';
+import { ChaosFailure, runChaos, type ChaosBackend, type FaultKind } from './harness.ts';
 
 const usage =
-  'usage: npm run chaos -- [--cycles N] [--backend sqlite|postgres] [--seed N] [--tills N] [--ops-per-cycle N]';
+  'usage: npm run chaos -- [--cycles N] [--backend sqlite|postgres] [--seed N] [--tills N] [--ops-per-cycle N] [--without KIND]...';
+
+const FAULT_KINDS: readonly FaultKind[] = [
+  'ledgerKill',
+  'linkCut',
+  'tillReload',
+  'dbRestart',
+  'tillWipe',
+  'ledgerBackup',
+  'ledgerRestore',
+];
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -25,6 +40,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       tills: { type: 'string' },
       'ops-per-cycle': { type: 'string' },
+      without: { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -45,6 +61,12 @@ async function main(): Promise<number> {
     : process.env['DATABASE_URL']
       ? ['sqlite', 'postgres']
       : ['sqlite'];
+  const without = (values.without ?? []).map((k) => {
+    const kind = FAULT_KINDS.find((f) => f === k);
+    if (!kind) throw new Error(`--without takes one of ${FAULT_KINDS.join(', ')}: ${k}`);
+    return kind;
+  });
+  if (without.includes('ledgerBackup')) without.push('ledgerRestore');
   if (backends.includes('postgres') && !process.env['DATABASE_URL'])
     throw new Error('--backend postgres needs DATABASE_URL (a server where test databases can be made)');
 
@@ -58,6 +80,7 @@ async function main(): Promise<number> {
         seed,
         tills,
         opsPerCycle,
+        without,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
