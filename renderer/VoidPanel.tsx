@@ -15,10 +15,13 @@ interface Voidable {
 const LOOK_BACK = 60;
 const SHOWN = 15;
 
-/** The latest earns and burns of this till that can still be voided, newest first, with the member's name. */
+/**
+ * The latest earns and burns of this till that can still be voided, newest first, with the member's name; after a
+ * reinstall, the till's sales from before it (fetched from the ledger) follow the new database's own.
+ */
 function voidable$(till: RunningTill) {
   return live(async (): Promise<Voidable[]> => {
-    const rows = await till.db.ops.orderBy('seq').reverse().limit(LOOK_BACK).toArray();
+    const rows = await till.engine.recentOps(LOOK_BACK);
     const ok = rows
       .filter((r) => (r.op.kind === 'earn' || r.op.kind === 'burn') && r.status !== 'rejected' && !r.voidedBy)
       .slice(0, SHOWN);
@@ -27,8 +30,13 @@ function voidable$(till: RunningTill) {
   });
 }
 
+/** `#seq`, or for a sale from before this till's database (seq 0) its date: its number was another database's. */
+function placeOf(row: OpRow): string {
+  return row.seq > 0 ? `#${row.seq}` : `earlier, ${new Date(row.createdAt).toLocaleDateString('en-GB')}`;
+}
+
 function labelOf({ row, memberName }: Voidable): string {
-  return `#${row.seq} ${fmtTime(row.createdAt)} ${row.op.kind} ${fmtSigned(row.estDelta)} pts · ${memberName}`;
+  return `${placeOf(row)} ${fmtTime(row.createdAt)} ${row.op.kind} ${fmtSigned(row.estDelta)} pts · ${memberName}`;
 }
 
 export function VoidPanel(props: {
@@ -61,7 +69,7 @@ export function VoidPanel(props: {
       onReport({
         notice: {
           tone: 'ok',
-          text: `Voided op #${current.row.seq} (${current.row.op.kind}) for ${current.memberName}.`,
+          text: `Voided op ${placeOf(current.row)} (${current.row.op.kind}) for ${current.memberName}.`,
         },
         printed: { op: r.op, view: r.view },
       });

@@ -98,7 +98,6 @@ export function snapshotOf(m: MemberRecord): MemberSnapshot {
 
 export interface GroupContext {
   now: number;
-  newConflictId: () => string;
   /** Till clock drift tolerated before op times are corrected by the measured skew. */
   clockToleranceMs: (programVersion: number) => number;
   /** The ledger's epoch, recorded with recovered ops. */
@@ -295,7 +294,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               targetDraws: target?.draws ?? undefined,
               conflict,
               at,
-              newConflictId: ctx.newConflictId,
+              // A conflict is named after the op that raised it: an op sent again to a restored ledger raises the same
+              // conflict, so the manager's resolution sent again after it still finds it.
+              newConflictId: () => op.opId,
               lots: memberLots,
               voucherCodeTaken: op.kind === 'convert' && taken.has(op.voucherCode),
             });

@@ -56,7 +56,7 @@ export async function applyHeadOfficeOps(
     const group = await applyGroup(
       tx,
       [{ tillId: HEAD_OFFICE_TILL, storeId: HEAD_OFFICE_STORE, ops, sentAt: now, receivedAt: now }],
-      { now, newConflictId: () => uuidv7(), clockToleranceMs: () => Number.MAX_SAFE_INTEGER },
+      { now, clockToleranceMs: () => Number.MAX_SAFE_INTEGER },
     );
     return group.outcomes[0]?.results ?? [];
   });

@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import type { Program } from '../loyalty/program.ts';
 import type { StoreId, TillId } from '../loyalty/units.ts';
@@ -184,7 +183,6 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     logger,
     context: () => ({
       now: now(),
-      newConflictId: () => uuidv7(),
       clockToleranceMs: (v) => programs.get(v)?.clockToleranceMs ?? DEFAULT_TOLERANCE_MS,
       epoch,
     }),

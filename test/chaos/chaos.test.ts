@@ -1,8 +1,8 @@
 /**
  * The shortened chaos run inside `npm test` (the long one is `npm run chaos`): a real ledger process and six real
  * tills under a rush while the ledger is SIGKILLed, links are cut, tills reload mid-batch, a till's database is wiped
- * (a reinstall) and (on PostgreSQL) the ledger's database connections are terminated; the audit at the end must pass.
- * Fixed seed; prints its summary. The ledger restore from a backup is left out for now (LEFT_OUT below).
+ * (a reinstall), the ledger is restored from a backup taken mid-run, and (on PostgreSQL) the ledger's database
+ * connections are terminated; the audit at the end must pass. Fixed seed; prints its summary.
  */
 import { describe, expect, it } from 'vitest';
 import { backends } from '../support/databases.ts';
@@ -11,13 +11,11 @@ import { runChaos, type FaultKind } from './harness.ts';
 const SEED = 20261123;
 const CYCLES = 10;
 /**
- * Left out of this slice until a manager's resolution survives a ledger restore: a burn that raised a conflict after
- * the backup is sent again after the restore and raises its conflict anew under another id, and the till's resolve op
- * naming the first id is then rejected UNKNOWN_CONFLICT (the conflict audit fails, about one run in three). `npm run
- * chaos` keeps both faults and shows it. Empty this list once that is fixed: the slice then takes a backup in cycle 6
- * and restores it in cycle 7.
+ * Faults this slice leaves out (none). A manager's resolution once failed to survive a ledger restore: the burn sent
+ * again raised its conflict under a new random id, and the resolve op naming the first was refused. Conflicts are now
+ * named after the op that raised it, so the slice takes a backup in cycle 6 and restores it in cycle 7.
  */
-const LEFT_OUT: FaultKind[] = ['ledgerBackup', 'ledgerRestore'];
+const LEFT_OUT: FaultKind[] = [];
 
 describe.each(backends)('chaos on %s', (backend) => {
   it(`loses nothing and applies nothing twice through ${CYCLES} cycles of faults`, { timeout: 240_000 }, async () => {

@@ -10,11 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { TillId } from '../../sync/loyalty/units.ts';
+import type { OpId, TillId } from '../../sync/loyalty/units.ts';
 import { withLedgerStore } from '../support/audit.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { TEST_MANAGER_PIN } from '../support/seed.ts';
-import { earnByKeyboard, figure, scanCard, shot, startE2e, textOf, waitSynced, type E2eEnv } from './support.ts';
+import {
+  earnByKeyboard,
+  figure,
+  noticeStartingWith,
+  scanCard,
+  shot,
+  startE2e,
+  textOf,
+  waitSynced,
+  type E2eEnv,
+} from './support.ts';
 
 const A1 = 'a1' as TillId;
 const OPENING = [0, 300, 800, 2_000, 50, 400];
@@ -152,6 +162,26 @@ describe('a till reinstalled on a new browser profile in Chromium', () => {
       [2, 1],
     ]);
     expect(await env.ledgerBalance(3)).toBe(START + before + after);
+
+    // F6 still lists the sale made before the reinstall (the till fetched its recent ops) and voids it by keyboard.
+    const page = second.page;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F6');
+    await page.locator('#void-op').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('void-op');
+    await expect.poll(() => page.locator('#void-op option').count()).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('#void-op option').nth(1).textContent()).toMatch(/^earlier, /);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('returned after the reinstall');
+    await page.keyboard.press('Enter');
+    await noticeStartingWith(page, 'Voided op earlier');
+    await waitSynced(page, { since: Date.now() });
+    if (!beforeOp) throw new Error('the sale before the reinstall is missing');
+    const voided = await withLedgerStore(env.db, async (s) => (await s.getOp(beforeOp.opId as OpId))?.reversedBy);
+    expect(voided).toBeTruthy();
+    await expect.poll(() => env.ledgerBalance(3)).toBe(START + after);
+    await shot(page, 'e2e-reinstall-void-earlier');
     expect(second.errors).toEqual([]);
   }, 180_000);
 });

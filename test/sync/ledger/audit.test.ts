@@ -61,7 +61,7 @@ async function openLedger(db: TestDatabase, seeded: Seeded): Promise<Ledger> {
             const first = ops[0];
             return first ? [{ tillId: first.tillId, storeId: first.storeId, ops, sentAt: at, receivedAt: at }] : [];
           }),
-          { now: at, newConflictId: () => uuidv7(), clockToleranceMs: () => 120_000 },
+          { now: at, clockToleranceMs: () => 120_000 },
         ),
       );
       return out.outcomes.flatMap((o) => o.results.map((r) => r.outcome));

@@ -1,6 +1,5 @@
 /** `ledger audit verify` as head office runs it: a real process, on SQLite and PostgreSQL. */
 import { sql } from 'kysely';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLedger } from '../../support/ledger-cli.ts';
 import { applyGroup } from '../../../sync/ledger/apply-group.ts';
@@ -49,7 +48,7 @@ describe.each(backends)('ledger audit verify on %s', (backend) => {
               receivedAt: T0,
             },
           ],
-          { now: T0, newConflictId: () => uuidv7(), clockToleranceMs: () => 120_000 },
+          { now: T0, clockToleranceMs: () => 120_000 },
         ),
       ),
     );

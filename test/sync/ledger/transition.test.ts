@@ -68,7 +68,6 @@ describe.each(backends)('the transition on the ledger (%s)', (backend) => {
     const out = await store.transaction((tx) =>
       applyGroup(tx, [{ tillId: first.tillId, storeId: first.storeId, ops, sentAt: at, receivedAt: at }], {
         now: at,
-        newConflictId: () => uuidv7(),
         clockToleranceMs: () => 120_000,
       }),
     );

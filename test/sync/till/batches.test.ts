@@ -189,6 +189,8 @@ describe('stalled', () => {
   it('three answers with no result: not a success, then stalled with the reason; progress clears it', async () => {
     const { t, replicator, transport, push, ledger } = await setup();
     await started(replicator);
+    // The connection's first sync (hello, pull) is over before the pushes below are made by hand.
+    await vi.waitFor(async () => expect((await firstValueFrom(replicator.status$)).lastSyncAt).not.toBeNull());
     const { op } = await t.engine.earn({ memberId: M1, lines: small });
     // A lost answer leaves an error to show.
     transport.fault = () => 'drop-request';
@@ -225,13 +227,16 @@ describe('stalled', () => {
     transport.push = push;
     t.clock.advance(1_000);
     expect(await replicator.pushBatch()).toBe(true);
-    expect(await firstValueFrom(replicator.status$)).toMatchObject({
-      state: 'online',
-      stalled: null,
-      lastError: null,
-      lastSyncAt: t.clock.now(),
-      pending: 0,
-    });
+    // The outbox count follows the journal through a live query, a moment later.
+    await vi.waitFor(async () =>
+      expect(await firstValueFrom(replicator.status$)).toMatchObject({
+        state: 'online',
+        stalled: null,
+        lastError: null,
+        lastSyncAt: t.clock.now(),
+        pending: 0,
+      }),
+    );
   });
 
   it('counts refusals with a code, but not OVERLOADED (the ledger asked the till to wait)', async () => {

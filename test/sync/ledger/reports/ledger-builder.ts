@@ -144,7 +144,6 @@ export class TestTill {
     const outcome = await this.store.transaction(async (tx) => {
       const g = await applyGroup(tx, [{ tillId: TILL, storeId: STORE, ops: [op], sentAt: now, receivedAt: now }], {
         now,
-        newConflictId: () => uuidv7(),
         clockToleranceMs: () => 60_000,
       });
       return g.outcomes[0]?.results[0]?.outcome;
