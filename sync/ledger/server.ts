@@ -32,6 +32,7 @@ import {
   type HelloResponse,
   type HistoryResponse,
   type LookupResponse,
+  type OpResult,
   type PullResponse,
   type PushResponse,
   type ServerToClientEvents,
@@ -333,6 +334,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         },
         priority,
       );
+      if (req.recovered && req.recovered.length > 0) noteRecovery(req.recovered, out.results);
       return {
         ok: true,
         results: out.results,
@@ -342,6 +344,31 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         // The manager's screen shows the rush from the ledger's side; two numbers read without I/O.
         load: { queuedOps: intake.depth, shedTotal: metrics.shedTotal },
       };
+    };
+
+    /** Ops a till sent back after a restore land in the action log too, so head office sees them there. */
+    const noteRecovery = (ids: readonly string[], results: readonly OpResult[]): void => {
+      const sent = new Set(ids);
+      const back = results.filter((r) => sent.has(r.opId) && !r.duplicate);
+      if (back.length === 0) return;
+      log.info({ incarnation, ops: back.length, epoch }, 'ops recovered from the till after a restore');
+      store
+        .logAction({
+          actor: 'ledger',
+          action: 'till recovery',
+          reason: null,
+          details: {
+            tillId,
+            storeId,
+            incarnation,
+            epoch,
+            ops: back.length,
+            firstSeq: back[0]?.seq,
+            lastSeq: back.at(-1)?.seq,
+          },
+          at: now(),
+        })
+        .catch((err: unknown) => log.warn({ err }, 'could not log the recovery'));
     };
 
     handle('push', (p) => submit(readPush(parse(PushEnvelopeSchema, p), protocolVersion), false));

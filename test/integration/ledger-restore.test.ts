@@ -101,7 +101,14 @@ describe.each(backends)('a ledger restored from a backup on %s', (backend) => {
       const recovered = report.reduce((n, r) => n + (r.tillId === 'a1' || r.tillId === 'a2' ? r.recovered : 0), 0);
       expect(recovered).toBe(lost.length);
     });
-    // Head office sees it: every till complete, the ops recovered counted.
+    // Head office sees it in the action log (the restore, then each till's ops coming back) and with `ledger recovery`.
+    const actions = await withLedgerStore(db, (s) =>
+      s.kysely().selectFrom('actions').select(['action', 'actor', 'details']).orderBy('at').execute(),
+    );
+    expect(actions.map((a) => a.action)).toContain('restore');
+    const back = actions.filter((a) => a.action === 'till recovery');
+    expect(back.reduce((n, a) => n + (JSON.parse(a.details) as { ops: number }).ops, 0)).toBe(lost.length);
+    expect(back.every((a) => a.actor === 'ledger')).toBe(true);
     const recovery = await cli(['recovery']);
     expect(recovery.code, recovery.stderr).toBe(0);
     expect(recovery.stdout).toMatch(/a1/);

@@ -24,6 +24,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type SqliteDatabase from 'better-sqlite3';
 import { Migrator, sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
 import type {
   ExpressionBuilder,
   Insertable,
@@ -248,6 +249,26 @@ export class KyselyLedgerStore implements LedgerStore {
 
   completeTillMove(tillId: TillId): Promise<boolean> {
     return this.#atomic((db) => completeTillMove(db, tillId));
+  }
+
+  async logAction(entry: {
+    actor: string;
+    action: string;
+    reason: string | null;
+    details: unknown;
+    at: number;
+  }): Promise<void> {
+    await this.#plain()
+      .insertInto('actions')
+      .values({
+        action_id: uuidv7(),
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action,
+        reason: entry.reason,
+        details: JSON.stringify(entry.details),
+      })
+      .execute();
   }
 
   async addStore(store: { storeId: StoreId; name: string }): Promise<void> {
