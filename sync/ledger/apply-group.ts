@@ -112,10 +112,15 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   const incarnations = await tx.getIncarnations(
     batches.map((b) => ({ tillId: b.tillId, incarnation: incarnationOf(b) })),
   );
-  const refusedBefore = await tx.getRefusedOps([
-    ...allOps.map((o) => o.opId),
-    ...batches.flatMap((b) => (b.unreadable ?? []).map((u) => u.opId)),
-  ]);
+  // Only an op at or below its incarnation's mark can be a resend of one refused before: in a rush every op is new,
+  // and the group asks nothing more of the database.
+  const markOf = (b: Batch) => {
+    const known = incarnations.get(incarnationKey(b.tillId, incarnationOf(b)));
+    return known ? known.lastSeq : (b.baseSeq ?? 1) - 1;
+  };
+  const refusedBefore = await tx.getRefusedOps(
+    batches.flatMap((b) => [...b.ops, ...(b.unreadable ?? [])].filter((o) => o.seq <= markOf(b)).map((o) => o.opId)),
+  );
   const wantedOps = new Set<OpId>(allOps.map((o) => o.opId));
   for (const o of allOps) if (o.kind === 'void') wantedOps.add(o.targetOpId);
   const ops = await tx.getOps([...wantedOps]);

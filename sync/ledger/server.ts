@@ -384,7 +384,6 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     handle('hello', async (p): Promise<HelloResponse> => {
       const req = parse(HelloRequestSchema, p);
       return intake.exclusive(async () => {
-        const known = await store.getIncarnation(tillId, incarnation);
         const mark = await store.touchIncarnation({
           tillId,
           incarnation,
@@ -394,16 +393,16 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
         });
         const till = await store.getTill(tillId);
         const head = await store.ledgerHead();
-        if (known && req.journaledSeq > known.lastSeq)
+        if (!mark.created && req.journaledSeq > mark.lastSeq)
           log.info(
-            { incarnation, lastSeq: known.lastSeq, journaled: req.journaledSeq },
+            { incarnation, lastSeq: mark.lastSeq, journaled: req.journaledSeq },
             'till holds ops the ledger has not',
           );
         return {
           ok: true,
           epoch,
           head,
-          incarnation: { known: known !== undefined, lastSeq: mark.lastSeq, lastOpId: mark.lastOpId },
+          incarnation: { known: !mark.created, lastSeq: mark.lastSeq, lastOpId: mark.lastOpId },
           moveTo: till?.movingTo ?? null,
           protocol: { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
           serverTime: now(),

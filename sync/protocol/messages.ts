@@ -155,9 +155,6 @@ export const PushResponseSchema = z.discriminatedUnion('ok', [
 export type PushResponse = z.infer<typeof PushResponseSchema>;
 
 /** An online authorization: a push with priority, answered within the deadline or not at all. */
-export const AuthorizeRequestSchema = PushRequestSchema.extend({
-  deadlineMs: z.number().int().min(1).max(30_000),
-});
 export type AuthorizeRequest = PushRequest & { deadlineMs: number };
 export const AuthorizeEnvelopeSchema = PushEnvelopeSchema.extend({
   deadlineMs: z.number().int().min(1).max(30_000),

@@ -40,7 +40,8 @@ export async function sayHello(
 ): Promise<HelloOutcome> {
   const incarnation = await currentIncarnation(db);
   const nextSeq = (await getMeta(db, 'nextSeq')) ?? 1;
-  const journaledSeq = Math.max(0, nextSeq - 1 >= incarnation.baseSeq ? nextSeq - 1 : incarnation.baseSeq - 1);
+  // The last seq journaled in this incarnation (base - 1 when none yet).
+  const journaledSeq = Math.max(nextSeq - 1, incarnation.baseSeq - 1);
   const pending = await db.ops.where('status').equals('pending').count();
   const res = await transport.hello({ journaledSeq, pending });
   if (!res.ok) {

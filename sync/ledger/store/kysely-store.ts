@@ -231,7 +231,7 @@ export class KyselyLedgerStore implements LedgerStore {
     baseSeq: number;
     reportedSeq: number;
     at: number;
-  }): Promise<IncarnationRecord> {
+  }): Promise<IncarnationRecord & { created: boolean }> {
     return this.#atomic((db) => touchIncarnation(db, hello));
   }
 

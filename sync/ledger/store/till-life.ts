@@ -137,35 +137,52 @@ export async function writeTillLife(db: Kysely<Database>, w: GroupWrites, now: n
 export async function touchIncarnation(
   db: Kysely<Database>,
   hello: { tillId: TillId; incarnation: string; baseSeq: number; reportedSeq: number; at: number },
-): Promise<IncarnationRecord> {
-  await db
-    .insertInto('till_incarnations')
-    .values({
-      till_id: hello.tillId,
-      incarnation: hello.incarnation,
-      base_seq: hello.baseSeq,
-      last_seq: hello.baseSeq - 1,
-      last_op_id: null,
-      reported_seq: hello.reportedSeq,
-      first_seen_at: hello.at,
-      last_seen_at: hello.at,
-    })
-    .onConflict((oc) =>
-      oc.columns(['till_id', 'incarnation']).doUpdateSet({ reported_seq: hello.reportedSeq, last_seen_at: hello.at }),
-    )
-    .execute();
-  const row = await db
+): Promise<IncarnationRecord & { created: boolean }> {
+  const found = await db
     .selectFrom('till_incarnations')
     .selectAll()
     .where('till_id', '=', hello.tillId)
     .where('incarnation', '=', hello.incarnation)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  const record: IncarnationRecord = found
+    ? { ...toIncarnation(found), reportedSeq: hello.reportedSeq, lastSeenAt: hello.at }
+    : {
+        tillId: hello.tillId,
+        incarnation: hello.incarnation,
+        baseSeq: hello.baseSeq,
+        lastSeq: hello.baseSeq - 1,
+        lastOpId: null,
+        reportedSeq: hello.reportedSeq,
+        firstSeenAt: hello.at,
+        lastSeenAt: hello.at,
+      };
+  if (found)
+    await db
+      .updateTable('till_incarnations')
+      .set({ reported_seq: hello.reportedSeq, last_seen_at: hello.at })
+      .where('till_id', '=', hello.tillId)
+      .where('incarnation', '=', hello.incarnation)
+      .execute();
+  else
+    await db
+      .insertInto('till_incarnations')
+      .values({
+        till_id: record.tillId,
+        incarnation: record.incarnation,
+        base_seq: record.baseSeq,
+        last_seq: record.lastSeq,
+        last_op_id: null,
+        reported_seq: record.reportedSeq,
+        first_seen_at: record.firstSeenAt,
+        last_seen_at: record.lastSeenAt,
+      })
+      .execute();
   await db
     .updateTable('tills')
-    .set({ incarnation: row.incarnation, last_seq: row.last_seq })
+    .set({ incarnation: record.incarnation, last_seq: record.lastSeq })
     .where('till_id', '=', hello.tillId)
     .execute();
-  return toIncarnation(row);
+  return { ...record, created: !found };
 }
 
 /** A till's most recent ops, any incarnation, newest first. */

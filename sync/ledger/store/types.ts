@@ -369,7 +369,7 @@ export interface LedgerStore {
     baseSeq: number;
     reportedSeq: number;
     at: number;
-  }): Promise<IncarnationRecord>;
+  }): Promise<IncarnationRecord & { created: boolean }>;
   /** A till's most recent ops, any incarnation, newest first (a till database made anew gets them back). */
   tillHistory(tillId: TillId, limit: number): Promise<StoredOp[]>;
   /** Per till and incarnation: high-water mark, what it reported, ops recovered (since `epoch` when given). */
