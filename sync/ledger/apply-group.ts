@@ -122,7 +122,11 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     batches.flatMap((b) => [...b.ops, ...(b.unreadable ?? [])].filter((o) => o.seq <= markOf(b)).map((o) => o.opId)),
   );
   const wantedOps = new Set<OpId>(allOps.map((o) => o.opId));
-  for (const o of allOps) if (o.kind === 'void') wantedOps.add(o.targetOpId);
+  for (const o of allOps) {
+    if (o.kind === 'void') wantedOps.add(o.targetOpId);
+    // A conflict is named after the op that raised it: a resolve whose conflict is gone needs that op.
+    if (o.kind === 'resolve') wantedOps.add(o.conflictId as OpId);
+  }
   const ops = await tx.getOps([...wantedOps]);
   const members = await tx.getMembers([...new Set(allOps.map((o) => o.memberId))]);
   const cardHolders = await tx.getCardHolders([
@@ -293,11 +297,11 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               latest,
               member,
               cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
-              target: target
-                ? ({ op: target.op, outcome: target.outcome, reversedBy: target.reversedBy } satisfies AppliedOp)
-                : undefined,
+              target: appliedOp(target),
               targetDraws: target?.draws ?? undefined,
               conflict,
+              conflictRaiser:
+                op.kind === 'resolve' && !conflict ? appliedOp(ops.get(op.conflictId as OpId)) : undefined,
               at,
               // A conflict is named after the op that raised it: an op sent again to a restored ledger raises the same
               // conflict, so the manager's resolution sent again after it still finds it.
@@ -483,3 +487,6 @@ function nextMember(
   base.tier = tierAfterOp(program, base.lifetimePoints, base.tier);
   return base;
 }
+
+const appliedOp = (stored: StoredOp | undefined): AppliedOp | undefined =>
+  stored ? { op: stored.op, outcome: stored.outcome, reversedBy: stored.reversedBy } : undefined;

@@ -59,6 +59,11 @@ export interface ApplyInput {
   cardHolder?: MemberId | undefined;
   /** For a resolve: the conflict it resolves, if the ledger has it. */
   conflict?: ConflictState | undefined;
+  /**
+   * For a resolve the ledger has no conflict for: the op the conflict was named after (a conflict's id is the id of
+   * the burn or void that raised it), if the ledger has that op.
+   */
+  conflictRaiser?: AppliedOp | undefined;
   /** For a void: the op it targets, if the ledger has it. */
   target?: AppliedOp | undefined;
   /** Effective time of the op on the ledger's clock (the till's time corrected for skew). */
@@ -132,7 +137,16 @@ export function applyOp(input: ApplyInput): ApplyResult {
     }
     case 'resolve': {
       const conflict = input.conflict;
-      if (!conflict || conflict.memberId !== op.memberId) return reject('UNKNOWN_CONFLICT');
+      if (!conflict) {
+        // After a restore, the burn or void that raised the conflict came back from its till and was covered this
+        // time (other ops came back in another order): the conflict never stood on this ledger and the manager's
+        // resolution has nothing left to do. It is kept, with no effect, rather than shown as refused.
+        const raiser = input.conflictRaiser;
+        if (raiser && dissolvedConflict(raiser, op.memberId))
+          return { outcome: { status: 'applied', delta: 0 as Points } };
+        return reject('UNKNOWN_CONFLICT');
+      }
+      if (conflict.memberId !== op.memberId) return reject('UNKNOWN_CONFLICT');
       if (conflict.status === 'resolved') return reject('ALREADY_RESOLVED');
       if (op.action !== 'write-off') return { outcome: { status: 'applied', delta: 0 as Points } };
       // Only what is still owed is written off: points the member earned back since are theirs.
@@ -198,4 +212,12 @@ export function applyOp(input: ApplyInput): ApplyResult {
       return { outcome: { status: 'applied', delta }, member: next };
     }
   }
+}
+
+/** Whether `raiser` is a burn or void of `memberId` that the ledger decided without raising a conflict. */
+function dissolvedConflict(raiser: AppliedOp, memberId: MemberId): boolean {
+  const kind = raiser.op.kind;
+  return (
+    (kind === 'burn' || kind === 'void') && raiser.op.memberId === memberId && raiser.outcome.status !== 'conflict'
+  );
 }

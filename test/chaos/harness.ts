@@ -756,6 +756,7 @@ async function auditConflicts(
         return result(`conflict ${c.conflictId} is ${c.status} with resolution ${JSON.stringify(c.resolution)}`);
     }
     const resolves = ops.filter((o) => o.op.kind === 'resolve');
+    let dissolved = 0;
     for (const r of resolves) {
       if (r.op.kind !== 'resolve') continue;
       if (r.outcome.status === 'rejected') {
@@ -781,7 +782,23 @@ async function auditConflicts(
         );
       }
       const c = byId.get(r.op.conflictId);
-      if (!c) return result(`resolve op ${r.opId} names conflict ${r.op.conflictId}, which the ledger does not hold`);
+      if (!c) {
+        // A conflict a restore dissolved: its burn or void came back from the till and was covered this time. The
+        // resolution is kept with no effect; anything else naming a conflict the ledger lacks is a loss.
+        const raiser = byOp.get(r.op.conflictId as OpId);
+        const wasRecovered = raiser
+          ? await store
+              .kysely()
+              .selectFrom('recovered_ops')
+              .select('op_id')
+              .where('op_id', '=', raiser.opId)
+              .executeTakeFirst()
+          : undefined;
+        if (!raiser || !wasRecovered || raiser.outcome.status === 'conflict' || r.outcome.delta !== 0)
+          return result(`resolve op ${r.opId} names conflict ${r.op.conflictId}, which the ledger does not hold`);
+        dissolved += 1;
+        continue;
+      }
       const res = c.resolution;
       if (
         res?.opId !== r.opId ||
@@ -793,8 +810,10 @@ async function auditConflicts(
       if (c.status !== (r.op.action === 'escalate' ? 'escalated' : 'resolved'))
         return result(`conflict ${c.conflictId} is ${c.status} after a ${r.op.action}`);
     }
-    if (resolves.length !== resolved)
-      return result(`${resolved} conflicts carry a resolution but ${resolves.length} resolve ops were applied`);
+    if (resolves.length - dissolved !== resolved)
+      return result(
+        `${resolved} conflicts carry a resolution but ${resolves.length - dissolved} resolve ops were applied to one`,
+      );
     for (const t of tills) {
       for (const row of await t.db.ops.where('status').equals('conflict').toArray()) {
         if (!row.resolvedBy) continue;

@@ -373,6 +373,26 @@ describe('applyOp: resolve', () => {
     );
   });
 
+  it('keeps, with no effect, a resolution whose conflict a restore dissolved (its burn was covered when sent again)', () => {
+    const burn = burnOp(3, { type: 'reward', rewardId: 'coffee' }, 150);
+    const covered = { op: burn, outcome: { status: 'applied' as const, delta: pts(-150) }, reversedBy: null };
+    const m = member({ balance: pts(10) });
+    expect(run(resolveOp(9, burn.opId), { member: m, conflict: undefined, conflictRaiser: covered })).toEqual({
+      outcome: { status: 'applied', delta: 0 },
+    });
+    // Still refused when the op it names raised the conflict (and the ledger lost it), is another member's, or is
+    // not a burn or void.
+    const raised = {
+      ...covered,
+      outcome: { status: 'conflict' as const, delta: pts(-150), conflictId: burn.opId, shortfall: pts(5) },
+    };
+    expect(run(resolveOp(9, burn.opId), { member: m, conflictRaiser: raised })).toEqual(rejected('UNKNOWN_CONFLICT'));
+    const other = { ...covered, op: { ...burn, memberId: memberId(2) } };
+    expect(run(resolveOp(9, burn.opId), { member: m, conflictRaiser: other })).toEqual(rejected('UNKNOWN_CONFLICT'));
+    const earn = { ...covered, op: earnOp(3, [line(1_000)]) };
+    expect(run(resolveOp(9, earn.op.opId), { member: m, conflictRaiser: earn })).toEqual(rejected('UNKNOWN_CONFLICT'));
+  });
+
   it("refuses an unknown conflict, or another member's", () => {
     expect(run(resolveOp(9, 'c1'), { conflict: undefined })).toEqual(rejected('UNKNOWN_CONFLICT'));
     expect(run(resolveOp(9, 'c1'), { conflict: { ...open, memberId: memberId(2) } })).toEqual(
