@@ -8,10 +8,9 @@ import { earnAllowed } from '../sync/loyalty/closing.ts';
 import type { EarnQuote } from '../sync/loyalty/earn.ts';
 import type { BasketLine } from '../sync/loyalty/ops.ts';
 import type { Program } from '../sync/loyalty/program.ts';
-import type { TillEngine } from '../sync/till/engine.ts';
-import type { MemberView } from '../sync/till/view.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
 import { fmtMoney, fmtPoints, fmtSigned, parseMoney } from './format.ts';
+import { useAction } from './hooks.ts';
+import type { ServingProps } from './panel-props.ts';
 
 /** The program's categories, the default one first. */
 function categoriesOf(program: Program): string[] {
@@ -19,24 +18,17 @@ function categoriesOf(program: Program): string[] {
   return ['general', ...named.sort()];
 }
 
-export function BasketPanel(props: {
-  engine: TillEngine;
-  program: Program;
-  member: MemberView;
-  /** The till's clock (ticking): earning stops at the program's closing. */
-  now: number;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, program, member, now, focus, onReport, onError } = props;
+/** `now` matters here: earning stops at the program's closing. */
+export function BasketPanel(props: ServingProps) {
+  const { engine, program, member, now, focus, onReport } = props;
   const [lines, setLines] = useState<BasketLine[]>([]);
   const [amount, setAmount] = useState('');
   const [category, setCategory] = useState('general');
   // The quote is shown only for the basket it was made for, never a stale one while the next is computed.
   const [quoted, setQuoted] = useState<{ lines: BasketLine[]; quote: EarnQuote } | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const busy = useRef(false);
+  const action = useAction(onReport);
+  const { fail } = action;
   const amountRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => amountRef.current?.focus(), [focus]);
@@ -47,29 +39,24 @@ export function BasketPanel(props: {
     let current = true;
     engine.quote(member.memberId, lines).then(
       (quote) => current && setQuoted({ lines, quote }),
-      (e: unknown) => current && onError(e),
+      (e: unknown) => current && fail(e),
     );
     return () => {
       current = false;
     };
-  }, [engine, member.memberId, member.ledgerSeq, member.pendingOps, lines, onError]);
+  }, [engine, member.memberId, member.ledgerSeq, member.pendingOps, lines, fail]);
 
   const confirm = async () => {
-    if (busy.current || lines.length === 0) return;
-    busy.current = true;
-    try {
+    if (lines.length === 0) return;
+    const ran = await action.run(async () => {
       const r = await engine.earn({ memberId: member.memberId, lines });
       setLines([]);
-      onReport({
+      action.report({
         notice: { tone: 'ok', text: `Earned ${fmtPoints(r.quote.points)} points for ${member.name}.` },
         printed: { op: r.op, view: r.view, quote: r.quote },
       });
-    } catch (e) {
-      onError(e);
-    } finally {
-      busy.current = false;
-      amountRef.current?.focus();
-    }
+    });
+    if (ran) amountRef.current?.focus();
   };
 
   const submit = (e: FormEvent) => {

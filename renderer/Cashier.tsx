@@ -7,72 +7,24 @@
  * the screen).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EarnQuote } from '../sync/loyalty/earn.ts';
 import type { Program } from '../sync/loyalty/program.ts';
 import { receiptText } from '../sync/loyalty/receipt.ts';
 import type { MemberId } from '../sync/loyalty/units.ts';
-import type { OpRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import type { MemberView } from '../sync/till/view.ts';
-import { BasketPanel } from './BasketPanel.tsx';
-import { ConvertPanel } from './ConvertPanel.tsx';
-import { EnrolPanel } from './EnrolPanel.tsx';
-import { GiftVoucherPanel } from './GiftVoucherPanel.tsx';
-import { errorSentence, fmtPoints } from './format.ts';
-import { useNow, useObservable } from './hooks.ts';
+import { fmtPoints } from './format.ts';
+import { failureReport, useNow, useObservable } from './hooks.ts';
 import { MemberPanel } from './MemberPanel.tsx';
-import { RewardsPanel } from './RewardsPanel.tsx';
-import { TermsPanel } from './TermsPanel.tsx';
-import { VoidPanel } from './VoidPanel.tsx';
-
-export type Tone = 'ok' | 'warn' | 'error';
-export interface Notice {
-  tone: Tone;
-  text: string;
-  /** For a burn: how it was decided (shown, and read by the browser tests). */
-  decision?: 'online' | 'offline' | 'refused';
-}
-export type Panel = 'card' | 'basket' | 'rewards' | 'void' | 'enrol' | 'terms' | 'convert' | 'giftVoucher';
-/** Asks a panel to focus its first field (or a named one) again: `tick` changes on every request. */
-export interface FocusRequest {
-  tick: number;
-  target: 'first' | 'points';
-}
-
-/** What every action panel reports back. */
-export interface ActionReport {
-  notice: Notice;
-  /** The op to print, with the member after it (and, for a conversion, when its voucher stops being valid). */
-  printed?: { op: OpRow; view: MemberView; quote?: EarnQuote; voucherValidUntil?: number };
-  /** The member to show from now on (after an enrolment). */
-  memberId?: MemberId;
-}
+import type { ActionReport, FocusRequest, Notice } from './panel-props.ts';
+import { PANELS, PanelBody, PanelTabs, panelKeys, panelShortcuts } from './panels.tsx';
+import type { PanelId } from './panels.tsx';
 
 const SHORTCUTS: [string, string][] = [
-  ['F1', 'Take a gift voucher'],
-  ['F2', 'Card'],
-  ['F3', 'Basket'],
-  ['F4', 'Rewards'],
-  ['F5', 'Pay with points'],
-  ['F6', 'Void'],
-  ['F7', 'New terms'],
-  ['F8', 'Enrol'],
-  ['F9', 'Convert to voucher'],
+  ...panelShortcuts(PANELS),
   ['F10', 'Manager'],
   ['Esc', 'Back (twice: next customer)'],
 ];
 
-const PANEL_KEYS: Record<string, [Panel, FocusRequest['target']]> = {
-  F1: ['giftVoucher', 'first'],
-  F2: ['card', 'first'],
-  F3: ['basket', 'first'],
-  F4: ['rewards', 'first'],
-  F5: ['rewards', 'points'],
-  F6: ['void', 'first'],
-  F7: ['terms', 'first'],
-  F8: ['enrol', 'first'],
-  F9: ['convert', 'first'],
-};
+const PANEL_KEYS = panelKeys(PANELS);
 
 export function Cashier({
   till,
@@ -87,7 +39,7 @@ export function Cashier({
   online?: boolean;
 }) {
   const engine = till.engine;
-  const [panel, setPanel] = useState<Panel>('card');
+  const [panel, setPanel] = useState<PanelId>('card');
   const [focus, setFocus] = useState<FocusRequest>({ tick: 0, target: 'first' });
   const [memberId, setMemberId] = useState<MemberId | null>(null);
   const member$ = useMemo(() => (memberId ? engine.member$(memberId) : undefined), [engine, memberId]);
@@ -98,7 +50,7 @@ export function Cashier({
   const cardRef = useRef<HTMLInputElement>(null);
   const now = useNow();
 
-  const go = useCallback((p: Panel, target: FocusRequest['target'] = 'first') => {
+  const go = useCallback((p: PanelId, target: FocusRequest['target'] = 'first') => {
     setPanel(p);
     setFocus((f) => ({ tick: f.tick + 1, target }));
   }, []);
@@ -112,7 +64,7 @@ export function Cashier({
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const target = PANEL_KEYS[e.key];
+      const target = PANEL_KEYS.get(e.key);
       if (target) {
         e.preventDefault();
         go(target[0], target[1]);
@@ -152,7 +104,6 @@ export function Cashier({
     },
     [program, storeName],
   );
-  const fail = useCallback((e: unknown) => setNotice({ tone: 'error', text: errorSentence(e) }), []);
 
   const lookup = async (card: string) => {
     setNotice({ tone: 'ok', text: `Looking up card ${card}…` });
@@ -166,16 +117,9 @@ export function Cashier({
       setNotice({ tone: 'ok', text: `${r.member.name}: ${fmtPoints(r.member.displayed)} points.` });
       go('basket');
     } catch (e) {
-      fail(e);
+      report(failureReport(e));
     }
   };
-
-  const needMember = (what: string) => (
-    <p className="placeholder">
-      Scan or type a member card first (<kbd>F2</kbd>) to {what}.
-    </p>
-  );
-  const needProgram = <p className="placeholder">The loyalty program arrives with the first sync.</p>;
 
   return (
     <main className="cashier">
@@ -212,110 +156,19 @@ export function Cashier({
       </section>
 
       <section className="col col-mid" aria-label="Actions">
-        <nav className="panel-tabs" aria-label="Actions">
-          {(
-            [
-              ['basket', 'Basket', 'F3'],
-              ['rewards', 'Rewards', 'F4'],
-              ['void', 'Void', 'F6'],
-              ['enrol', 'Enrol', 'F8'],
-              ['giftVoucher', 'Take voucher', 'F1'],
-              ...(program?.closing
-                ? ([
-                    ['terms', 'New terms', 'F7'],
-                    ['convert', 'Convert', 'F9'],
-                  ] as const)
-                : []),
-            ] as const
-          ).map(([p, label, key]) => (
-            <button key={p} type="button" aria-pressed={panel === p} onClick={() => go(p)}>
-              {label} <kbd>{key}</kbd>
-            </button>
-          ))}
-        </nav>
+        <PanelTabs program={program} current={panel} onOpen={go} />
         <div className="panel">
-          {panel === 'card' && (
-            <p className="placeholder">
-              {member ? (
-                <>
-                  Serving {member.name}. <kbd>F3</kbd> basket, <kbd>F4</kbd> rewards, <kbd>Esc</kbd> twice for the next
-                  customer.
-                </>
-              ) : (
-                <>
-                  Scan a member card, or <kbd>F8</kbd> to enrol a new member.
-                </>
-              )}
-            </p>
-          )}
-          {panel === 'basket' &&
-            (!program ? (
-              needProgram
-            ) : member ? (
-              <BasketPanel
-                engine={engine}
-                program={program}
-                member={member}
-                now={now}
-                focus={focus}
-                onReport={report}
-                onError={fail}
-              />
-            ) : (
-              needMember('earn points')
-            ))}
-          {panel === 'rewards' &&
-            (!program ? (
-              needProgram
-            ) : member ? (
-              <RewardsPanel
-                engine={engine}
-                program={program}
-                member={member}
-                now={now}
-                focus={focus}
-                onReport={report}
-                onError={fail}
-              />
-            ) : (
-              needMember('redeem points')
-            ))}
-          {panel === 'terms' &&
-            (!program ? (
-              needProgram
-            ) : member ? (
-              <TermsPanel
-                engine={engine}
-                program={program}
-                member={member}
-                focus={focus}
-                onReport={report}
-                onError={fail}
-              />
-            ) : (
-              needMember("record the answer to the new programme's terms")
-            ))}
-          {panel === 'convert' &&
-            (!program ? (
-              needProgram
-            ) : member ? (
-              <ConvertPanel
-                engine={engine}
-                program={program}
-                member={member}
-                online={online}
-                focus={focus}
-                onReport={report}
-                onError={fail}
-              />
-            ) : (
-              needMember('convert the balance into a gift voucher')
-            ))}
-          {panel === 'void' && <VoidPanel till={till} focus={focus} onReport={report} onError={fail} />}
-          {panel === 'giftVoucher' && (
-            <GiftVoucherPanel engine={engine} online={online} focus={focus} onReport={report} onError={fail} />
-          )}
-          {panel === 'enrol' && <EnrolPanel engine={engine} focus={focus} onReport={report} onError={fail} />}
+          <PanelBody
+            id={panel}
+            till={till}
+            engine={engine}
+            program={program}
+            member={member}
+            now={now}
+            online={online}
+            focus={focus}
+            onReport={report}
+          />
         </div>
         <div
           className={`notice ${notice ? `notice-${notice.tone}` : ''}`}

@@ -6,27 +6,19 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { dayLabelUtc } from '../sync/loyalty/calendar.ts';
-import type { Program } from '../sync/loyalty/program.ts';
-import type { ConversionOffer, IssuedVoucher, TillEngine } from '../sync/till/engine.ts';
-import type { MemberView } from '../sync/till/view.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import type { ConversionOffer, IssuedVoucher } from '../sync/till/engine.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
+import { useAction } from './hooks.ts';
+import type { ServingProps } from './panel-props.ts';
 
 /** The last day a voucher valid until `validUntil` (exclusive) can be used. */
 export const lastValidDay = (validUntil: number): string => dayLabelUtc(validUntil - 1);
 
-export function ConvertPanel(props: {
-  engine: TillEngine;
-  program: Program;
-  member: MemberView;
-  online: boolean;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, program, member, online, focus, onReport, onError } = props;
+export function ConvertPanel(props: ServingProps) {
+  const { engine, program, member, online, focus, onReport } = props;
   const [offer, setOffer] = useState<ConversionOffer | null>(null);
-  const [asking, setAsking] = useState(false);
+  const action = useAction(onReport);
+  const { fail } = action;
   const [issued, setIssued] = useState<IssuedVoucher | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const headRef = useRef<HTMLHeadingElement>(null);
@@ -39,12 +31,12 @@ export function ConvertPanel(props: {
     let current = true;
     engine.conversionQuote(member.memberId).then(
       (o) => current && setOffer(o),
-      (e: unknown) => current && onError(e),
+      (e: unknown) => current && fail(e),
     );
     return () => {
       current = false;
     };
-  }, [engine, member.memberId, member.displayed, member.termsRefused, online, focus, onError]);
+  }, [engine, member.memberId, member.displayed, member.termsRefused, online, focus, fail]);
 
   useEffect(() => {
     if (offer?.ok) confirmRef.current?.focus();
@@ -52,13 +44,13 @@ export function ConvertPanel(props: {
   }, [offer, focus]);
 
   const convert = async () => {
-    if (asking || !offer?.ok) return;
-    setAsking(true);
-    try {
-      const r = await engine.convert({ memberId: member.memberId, points: offer.points });
+    if (!offer?.ok) return;
+    const { points } = offer;
+    await action.run(async () => {
+      const r = await engine.convert({ memberId: member.memberId, points });
       if (r.ok) {
         setIssued(r.voucher);
-        onReport({
+        action.report({
           notice: {
             tone: 'ok',
             decision: 'online',
@@ -67,7 +59,7 @@ export function ConvertPanel(props: {
           printed: { op: r.op, view: r.view, voucherValidUntil: r.voucher.validUntil },
         });
       } else {
-        onReport({
+        action.report({
           notice: {
             tone: 'error',
             decision: 'refused',
@@ -76,11 +68,7 @@ export function ConvertPanel(props: {
         });
         setOffer(await engine.conversionQuote(member.memberId));
       }
-    } catch (e) {
-      onError(e);
-    } finally {
-      setAsking(false);
-    }
+    });
   };
 
   const pct = program.closing?.conversionPct ?? 100;
@@ -127,7 +115,7 @@ export function ConvertPanel(props: {
               Convert all {fmtPoints(offer.points)} points of <strong>{member.name}</strong> into a gift voucher worth{' '}
               <strong>{fmtMoney(offer.voucher, offer.currency)}</strong>? The ledger must confirm it.
             </p>
-            <button type="button" ref={confirmRef} onClick={() => void convert()} disabled={asking}>
+            <button type="button" ref={confirmRef} onClick={() => void convert()} disabled={action.busy}>
               Confirm conversion <kbd>Enter</kbd>
             </button>
           </div>
@@ -139,7 +127,7 @@ export function ConvertPanel(props: {
           </p>
         )
       )}
-      {asking && (
+      {action.busy && (
         <p className="asking" role="status">
           Asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s… Do not give a voucher until it
           is confirmed.

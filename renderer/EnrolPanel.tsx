@@ -1,20 +1,15 @@
 /** Enrolling a new member at the till (card and name); the member can earn at once, offline too. */
 import { useEffect, useRef, useState } from 'react';
 import { luhnValid } from '../sync/loyalty/card.ts';
-import type { TillEngine } from '../sync/till/engine.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import { useAction } from './hooks.ts';
+import type { PanelProps } from './panel-props.ts';
 
-export function EnrolPanel(props: {
-  engine: TillEngine;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, focus, onReport, onError } = props;
+export function EnrolPanel(props: PanelProps) {
+  const { engine, focus, onReport } = props;
   const [card, setCard] = useState('');
   const [name, setName] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const busy = useRef(false);
+  const action = useAction(onReport);
   const cardRef = useRef<HTMLInputElement>(null);
   useEffect(() => cardRef.current?.focus(), [focus]);
 
@@ -26,23 +21,17 @@ export function EnrolPanel(props: {
       cardRef.current?.focus();
       return;
     }
-    if (busy.current) return;
-    busy.current = true;
-    setFieldError(null);
-    try {
+    await action.run(async () => {
+      setFieldError(null);
       const r = await engine.enrol({ card: c, name });
       setCard('');
       setName('');
-      onReport({
+      action.report({
         notice: { tone: 'ok', text: `${r.view.name} is enrolled with card ${r.view.card}.` },
         printed: { op: r.op, view: r.view },
         memberId: r.view.memberId,
       });
-    } catch (e) {
-      onError(e);
-    } finally {
-      busy.current = false;
-    }
+    });
   };
 
   return (

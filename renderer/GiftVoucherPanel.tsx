@@ -6,26 +6,21 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { VoucherView } from '../sync/protocol/messages.ts';
-import type { TillEngine } from '../sync/till/engine.ts';
 import type { VoucherResult } from '../sync/till/vouchers.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
 import { lastValidDay } from './ConvertPanel.tsx';
 import { fmtMoney } from './format.ts';
-import { useObservable } from './hooks.ts';
+import { useAction, useObservable } from './hooks.ts';
+import type { PanelProps } from './panel-props.ts';
 
-export function GiftVoucherPanel(props: {
-  engine: TillEngine;
-  online: boolean;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, online, focus, onReport, onError } = props;
+export function GiftVoucherPanel(props: PanelProps) {
+  const { engine, online, focus, onReport } = props;
   const [code, setCode] = useState('');
   const [receiptRef, setReceiptRef] = useState('');
   const [checked, setChecked] = useState<VoucherView | null>(null);
   const [refusal, setRefusal] = useState<string | null>(null);
-  const [asking, setAsking] = useState(false);
+  // One action at a time, a check or a redemption: both ask the ledger.
+  const action = useAction(onReport);
+  const asking = action.busy;
   const codeRef = useRef<HTMLInputElement>(null);
   const redeemRef = useRef<HTMLButtonElement>(null);
   const redemptions$ = useMemo(() => engine.voucherRedemptions$(), [engine]);
@@ -44,11 +39,10 @@ export function GiftVoucherPanel(props: {
 
   const check = async () => {
     const typed = code.trim();
-    if (asking || typed === '') return;
-    setAsking(true);
-    setChecked(null);
-    setRefusal(null);
-    try {
+    if (typed === '') return;
+    await action.run(async () => {
+      setChecked(null);
+      setRefusal(null);
       const r = await engine.checkVoucher(typed);
       if (!r.ok) setRefusal(r.message);
       else if (r.voucher.redeemedAt !== null)
@@ -58,24 +52,18 @@ export function GiftVoucherPanel(props: {
         );
       else if (!usable(r.voucher)) setRefusal(`Expired after ${lastValidDay(r.voucher.validUntil)}: do not accept it.`);
       else setChecked(r.voucher);
-    } catch (e) {
-      onError(e);
-    } finally {
-      setAsking(false);
-    }
+    });
   };
 
-  const redeem = async (typed: string, ref?: string) => {
-    if (asking) return;
-    setAsking(true);
-    try {
+  const redeem = (typed: string, ref?: string) =>
+    action.run(async () => {
       const r: VoucherResult = await engine.redeemVoucher({
         code: typed,
         ...(ref !== undefined && ref !== '' ? { receiptRef: ref } : {}),
       });
       if (r.ok) {
         const value = fmtMoney(r.voucher.valueCents, r.voucher.currency);
-        onReport({
+        action.report({
           notice: {
             tone: 'ok',
             decision: 'online',
@@ -89,14 +77,11 @@ export function GiftVoucherPanel(props: {
       } else {
         setChecked(null);
         setRefusal(r.message);
-        onReport({ notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${r.message}` } });
+        action.report({
+          notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${r.message}` },
+        });
       }
-    } catch (e) {
-      onError(e);
-    } finally {
-      setAsking(false);
-    }
-  };
+    });
 
   return (
     <div className="gift-voucher" aria-labelledby="gift-voucher-h">

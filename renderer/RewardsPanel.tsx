@@ -11,10 +11,10 @@ import { burnAllowed, rewardsAt } from '../sync/loyalty/closing.ts';
 import type { BurnWhat } from '../sync/loyalty/ops.ts';
 import type { Program, Reward } from '../sync/loyalty/program.ts';
 import type { Points } from '../sync/loyalty/units.ts';
-import type { BurnResult, TillEngine } from '../sync/till/engine.ts';
-import type { MemberView } from '../sync/till/view.ts';
-import type { ActionReport, FocusRequest, Notice } from './Cashier.tsx';
+import type { BurnResult } from '../sync/till/engine.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
+import { useAction } from './hooks.ts';
+import type { Notice, ServingProps } from './panel-props.ts';
 
 /** The decision a burn got, as the cashier reads it. */
 export function describeBurn(r: BurnResult, program: Program): Notice {
@@ -31,21 +31,15 @@ export function describeBurn(r: BurnResult, program: Program): Notice {
   };
 }
 
-export function RewardsPanel(props: {
-  engine: TillEngine;
-  program: Program;
-  member: MemberView;
-  /** The till's clock (ticking): which rewards are offered depends on it. */
-  now: number;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, program, member, now, focus, onReport, onError } = props;
+/** `now` matters here: which rewards are offered depends on it. */
+export function RewardsPanel(props: ServingProps) {
+  const { engine, program, member, now, focus, onReport } = props;
   const rewards = rewardsAt(program, now);
   const [chosen, setChosen] = useState<Reward | null>(null);
   const [points, setPoints] = useState('');
-  const [asking, setAsking] = useState<string | null>(null);
+  // What is being redeemed, shown while the action runs.
+  const [redeeming, setRedeeming] = useState('');
+  const action = useAction(onReport);
   const firstRef = useRef<HTMLButtonElement>(null);
   const pointsRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -59,21 +53,15 @@ export function RewardsPanel(props: {
     if (chosen) confirmRef.current?.focus();
   }, [chosen]);
 
-  const burn = async (what: BurnWhat, label: string) => {
-    if (asking) return;
-    // Online the engine asks the ledger for at most the program's short deadline; the screen stays usable.
-    setAsking(label);
-    try {
+  // Online the engine asks the ledger for at most the program's short deadline; the screen stays usable.
+  const burn = (what: BurnWhat, label: string) =>
+    action.run(async () => {
+      setRedeeming(label);
       const r = await engine.burn({ memberId: member.memberId, what });
       setChosen(null);
       setPoints('');
-      onReport({ notice: describeBurn(r, program), ...(r.ok ? { printed: { op: r.op, view: r.view } } : {}) });
-    } catch (e) {
-      onError(e);
-    } finally {
-      setAsking(null);
-    }
-  };
+      action.report({ notice: describeBurn(r, program), ...(r.ok ? { printed: { op: r.op, view: r.view } } : {}) });
+    });
 
   const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
     const n = Number(e.key);
@@ -161,9 +149,9 @@ export function RewardsPanel(props: {
             : `100 points pay ${fmtMoney(program.tenderCentsPer100Points, program.currency)}.`}
         </p>
       </form>
-      {asking && (
+      {action.busy && (
         <p className="asking" role="status">
-          Redeeming {asking}: asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s…
+          Redeeming {redeeming}: asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s…
         </p>
       )}
     </div>

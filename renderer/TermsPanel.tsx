@@ -5,26 +5,17 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import type { Program } from '../sync/loyalty/program.ts';
-import type { TillEngine } from '../sync/till/engine.ts';
-import type { MemberView } from '../sync/till/view.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import { useAction } from './hooks.ts';
+import type { ServingProps } from './panel-props.ts';
 
 type Answer = 'accepted' | 'refused';
 
 const KEYS: Record<string, Answer> = { a: 'accepted', r: 'refused' };
 
-export function TermsPanel(props: {
-  engine: TillEngine;
-  program: Program;
-  member: MemberView;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { engine, program, member, focus, onReport, onError } = props;
+export function TermsPanel(props: ServingProps) {
+  const { engine, program, member, focus, onReport } = props;
   const [chosen, setChosen] = useState<Answer | null>(null);
-  const busy = useRef(false);
+  const action = useAction(onReport);
   const firstRef = useRef<HTMLButtonElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const version = program.closing?.termsVersion;
@@ -39,13 +30,11 @@ export function TermsPanel(props: {
 
   if (version === undefined) return <p className="placeholder">The programme asks members to answer no new terms.</p>;
 
-  const record = async (answer: Answer) => {
-    if (busy.current) return;
-    busy.current = true;
-    try {
+  const record = (answer: Answer) =>
+    action.run(async () => {
       const r = await engine.answerTerms(member.memberId, answer);
       setChosen(null);
-      onReport({
+      action.report({
         notice: {
           tone: answer === 'accepted' ? 'ok' : 'warn',
           text:
@@ -55,12 +44,7 @@ export function TermsPanel(props: {
         },
         printed: { op: r.op, view: r.view },
       });
-    } catch (e) {
-      onError(e);
-    } finally {
-      busy.current = false;
-    }
-  };
+    });
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const answer = KEYS[e.key.toLowerCase()];

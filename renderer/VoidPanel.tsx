@@ -2,9 +2,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OpRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import type { ActionReport, FocusRequest } from './Cashier.tsx';
 import { fmtSigned, fmtTime } from './format.ts';
-import { live, useObservable } from './hooks.ts';
+import { live, useAction, useObservable } from './hooks.ts';
+import type { PanelProps } from './panel-props.ts';
 import { ReasonField } from './ReasonField.tsx';
 
 interface Voidable {
@@ -39,18 +39,13 @@ function labelOf({ row, memberName }: Voidable): string {
   return `${placeOf(row)} ${fmtTime(row.createdAt)} ${row.op.kind} ${fmtSigned(row.estDelta)} pts · ${memberName}`;
 }
 
-export function VoidPanel(props: {
-  till: RunningTill;
-  focus: FocusRequest;
-  onReport: (r: ActionReport) => void;
-  onError: (e: unknown) => void;
-}) {
-  const { till, focus, onReport, onError } = props;
+export function VoidPanel(props: PanelProps) {
+  const { till, focus, onReport } = props;
   const source = useMemo(() => voidable$(till), [till]);
   const list = useObservable(source, [] as Voidable[]).value;
   const [selected, setSelected] = useState<string>('');
   const [reason, setReason] = useState('');
-  const busy = useRef(false);
+  const action = useAction(onReport);
   const listRef = useRef<HTMLSelectElement>(null);
 
   // The list arrives from the journal a moment after the panel opens: focus it once it is there.
@@ -60,24 +55,19 @@ export function VoidPanel(props: {
   const current = list.find((v) => v.row.opId === selected) ?? list[0];
 
   const submit = async () => {
-    if (busy.current || !current) return;
-    busy.current = true;
-    try {
+    if (!current) return;
+    await action.run(async () => {
       const r = await till.engine.void({ opId: current.row.opId, reason });
       setReason('');
       setSelected('');
-      onReport({
+      action.report({
         notice: {
           tone: 'ok',
           text: `Voided op ${placeOf(current.row)} (${current.row.op.kind}) for ${current.memberName}.`,
         },
         printed: { op: r.op, view: r.view },
       });
-    } catch (e) {
-      onError(e);
-    } finally {
-      busy.current = false;
-    }
+    });
   };
 
   return (

@@ -1,7 +1,9 @@
 /** React glue for the till's rxjs observables. Runs in the renderer. */
 import { liveQuery } from 'dexie';
 import { Observable } from 'rxjs';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { errorSentence } from './format.ts';
+import type { ActionReport } from './panel-props.ts';
 
 /** Wraps a Dexie liveQuery as an rxjs Observable: re-runs `fn` whenever the tables it read change. */
 export function live<T>(fn: () => Promise<T>): Observable<T> {
@@ -41,4 +43,57 @@ export function useNow(ms = 1_000): number {
     return () => clearInterval(t);
   }, [ms]);
   return now;
+}
+
+/** A failed action as the cashier reads it: the one place a thrown error becomes the notice's sentence. */
+export function failureReport(e: unknown): ActionReport {
+  return { notice: { tone: 'error', text: errorSentence(e) } };
+}
+
+export interface Action {
+  /** An action is running: a second one is refused until it ends. */
+  busy: boolean;
+  /**
+   * Runs `work` unless an action is already running (then resolves to false at once); a throw is reported as a
+   * failure. Resolves to true once the work ran.
+   */
+  run: (work: () => Promise<void>) => Promise<boolean>;
+  /** Reports an outcome to the cashier's screen. */
+  report: (r: ActionReport) => void;
+  /** Reports a failure (for work outside `run`, such as a quote recomputed in an effect). */
+  fail: (e: unknown) => void;
+}
+
+/**
+ * The busy / try / report pattern of an action panel. `report`, `fail` and `run` keep their identity across renders
+ * (they call the latest `onReport`), so effects may depend on them.
+ */
+export function useAction(onReport: (r: ActionReport) => void): Action {
+  const [busy, setBusy] = useState(false);
+  // The ref refuses a second action at once (a double Enter), before the state re-renders.
+  const running = useRef(false);
+  const latest = useRef(onReport);
+  useEffect(() => {
+    latest.current = onReport;
+  }, [onReport]);
+  const report = useCallback((r: ActionReport) => latest.current(r), []);
+  const fail = useCallback((e: unknown) => latest.current(failureReport(e)), []);
+  const run = useCallback(
+    async (work: () => Promise<void>) => {
+      if (running.current) return false;
+      running.current = true;
+      setBusy(true);
+      try {
+        await work();
+      } catch (e) {
+        fail(e);
+      } finally {
+        running.current = false;
+        setBusy(false);
+      }
+      return true;
+    },
+    [fail],
+  );
+  return { busy, run, report, fail };
 }
