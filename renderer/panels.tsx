@@ -144,14 +144,19 @@ export const PANELS = [
 
 export type PanelId = (typeof PANELS)[number]['id'];
 
-/** Every key opening a panel: the panel and the field it focuses. */
+/** Every key opening a panel: the panel and the field it focuses. Throws if two panels share a key. */
 export function panelKeys<Id extends string>(
   panels: readonly PanelEntry<Id>[],
 ): Map<string, [Id, FocusRequest['target']]> {
   const keys = new Map<string, [Id, FocusRequest['target']]>();
+  const add = (key: string, to: [Id, FocusRequest['target']]) => {
+    // Two panels on one key would leave one unreachable: refused at start rather than found by a cashier.
+    if (keys.has(key)) throw new Error(`Two cashier panels on the key ${key}`);
+    keys.set(key, to);
+  };
   for (const p of panels) {
-    keys.set(p.key, [p.id, 'first']);
-    for (const k of p.moreKeys ?? []) keys.set(k.key, [p.id, k.target]);
+    add(p.key, [p.id, 'first']);
+    for (const k of p.moreKeys ?? []) add(k.key, [p.id, k.target]);
   }
   return keys;
 }

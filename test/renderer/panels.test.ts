@@ -75,6 +75,8 @@ describe('the cashier panel registry', () => {
     const keys = panelKeys(PANELS);
     for (const p of PANELS) expect(keys.get(p.key)).toEqual([p.id, 'first']);
     expect(keys.get('F5')).toEqual(['rewards', 'points']);
+    const [first, second] = PANELS;
+    expect(() => panelKeys([first, { ...second, key: first.key }])).toThrow(/key F2/);
   });
 
   it('lists the keys in the footer in key order, as the cashier has always read them', () => {
