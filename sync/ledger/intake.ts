@@ -4,7 +4,7 @@
  * goes to the front, waits for at most one short commit; the queue is bounded, in ops and in expected wait, and a push
  * beyond either bound is answered OVERLOADED with `retryAfterMs` (the time the lane needs to drain what is queued, at
  * its measured rate) instead of waiting without bound or past the till's ack timeout.
- * Authorizations are never shed by these bounds (the per-till rate limit in server.ts is their only limit).
+ * Authorizations are never shed by these bounds (the per-till rate limit in server/handlers.ts is their only limit).
  *
  * Reads that must be consistent with the till's seq (pull, lookup) run on the same lane, between commits.
  */
@@ -43,11 +43,30 @@ export interface IntakeOptions {
    */
   maxPriorityGroupOps?: number;
   metrics?: LedgerMetrics;
+  /** Time and scheduling (default `systemIntakeClock`); tests pass vitest's fake timers through the default. */
+  clock?: IntakeClock;
   context: () => GroupContext;
   /** Runs on the lane after each commit, before the next one (live changes are built here). */
   onCommitted: (group: GroupOutcome) => Promise<void>;
   logger: Logger;
 }
+
+/** The intake's time: a monotonic clock that measures the lane, and the yield that lets queued messages in. */
+export interface IntakeClock {
+  /** Milliseconds on a monotonic clock; only differences are used (the drain rate). */
+  now(): number;
+  /**
+   * Resolves once the event loop has read the I/O waiting now. The drain waits for it so that batches read meanwhile
+   * join the group: on SQLite, where a commit blocks the loop, grouping depends on it being `setImmediate`.
+   */
+  yieldToIo(): Promise<void>;
+}
+
+/** `performance.now()` and `setImmediate`, looked up at each call (so that vitest's fake timers replace them). */
+export const systemIntakeClock: IntakeClock = {
+  now: () => performance.now(),
+  yieldToIo: () => new Promise<void>((resolve) => setImmediate(resolve)),
+};
 
 export class OverloadedError extends Error {
   constructor(
@@ -87,11 +106,14 @@ export class Intake {
    * waiting: only then is the lane the bottleneck, so the figure is its capacity rather than the offered load.
    */
   private rate = INITIAL_RATE;
+  private readonly clock: IntakeClock;
 
   constructor(
     private readonly store: LedgerStore,
     private readonly opts: IntakeOptions,
-  ) {}
+  ) {
+    this.clock = opts.clock ?? systemIntakeClock;
+  }
 
   get depth(): number {
     return this.queuedOps;
@@ -147,7 +169,7 @@ export class Intake {
   }
 
   /**
-   * The drain starts from `setImmediate`, after the event loop has read every message waiting on the sockets: a
+   * The drain starts from `setImmediate` (the clock's `yieldToIo`), after the event loop has read every message waiting on the sockets: a
    * synchronous store (better-sqlite3) blocks the loop for a whole commit, so without this yield the next group would
    * be taken from the first message read after it, and every group would hold one batch.
    */
@@ -155,7 +177,7 @@ export class Intake {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     void this.exclusive(async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.clock.yieldToIo();
       this.drainScheduled = false;
       await this.drainOnce();
       if (this.priority.length + this.normal.length > 0) this.scheduleDrain();
@@ -187,7 +209,7 @@ export class Intake {
     let ops = 0;
     for (const p of group) ops += p.batch.ops.length;
     const saturated = this.priority.length + this.normal.length > 0;
-    const started = performance.now();
+    const started = this.clock.now();
     try {
       await this.commit(group, started);
     } catch (err) {
@@ -195,7 +217,7 @@ export class Intake {
       this.opts.logger.warn({ err, batches: group.length }, 'group commit failed; retrying batches singly');
       for (const p of group) {
         try {
-          await this.commit([p], performance.now());
+          await this.commit([p], this.clock.now());
         } catch (e) {
           this.opts.logger.error({ err: e, tillId: p.batch.tillId }, 'batch failed');
           this.queuedOps -= p.batch.ops.length;
@@ -203,7 +225,7 @@ export class Intake {
         }
       }
     } finally {
-      const ms = Math.max(performance.now() - started, 0.05);
+      const ms = Math.max(this.clock.now() - started, 0.05);
       // A group that filled half its bound measures the lane too, also when nothing more was waiting.
       if (saturated || ops >= background / 2) this.rate = this.rate * 0.8 + (ops / ms) * 0.2;
     }
@@ -217,14 +239,14 @@ export class Intake {
         this.opts.context(),
       ),
     );
-    // Committed ops leave the queue before their answers go out: an ack reports the queue depth (server.ts), and the
-    // batch it answers is no longer waiting.
+    // Committed ops leave the queue before their answers go out: an ack reports the queue depth (server/handlers.ts),
+    // and the batch it answers is no longer waiting.
     this.queuedOps -= group.reduce((n, p) => n + p.batch.ops.length, 0);
     // Counted before the answers go out, so that a till that has its ack also finds its ops in /metrics.
     this.opts.metrics?.committed(
       group.length,
       group.reduce((n, p) => n + p.batch.ops.length, 0),
-      (performance.now() - started) / 1000,
+      (this.clock.now() - started) / 1000,
       outcome.outcomes.map((o) => o.results),
     );
     group.forEach((p, i) => {

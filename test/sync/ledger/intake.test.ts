@@ -1,11 +1,12 @@
 /**
  * The intake: concurrent batches grouped into one commit, background groups sized to a time budget, authorizations
- * first, a bounded queue, isolated failures.
+ * first, a bounded queue, isolated failures. On fake timers: the lane's yield (setImmediate) runs only when a test
+ * lets it, and its measuring clock (performance.now) moves only when a test moves it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { addTill } from '../../../sync/ledger/admin.ts';
 import type { Batch } from '../../../sync/ledger/apply-group.ts';
 import { demoMembers, demoProgram } from '../../../sync/ledger/demo-data.ts';
@@ -42,7 +43,11 @@ describe('ledger intake', () => {
       return inner(fn);
     };
   });
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setImmediate', 'clearImmediate', 'performance'] });
+  });
   afterEach(async () => {
+    vi.useRealTimers();
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -67,6 +72,16 @@ describe('ledger intake', () => {
         return Promise.resolve();
       },
     });
+  /** Lets the lane's yields run (fake setImmediate) until `work` settles. */
+  const settle = async <T>(work: Promise<T>): Promise<T> => {
+    let done = false;
+    void work.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    while (!done) await vi.advanceTimersToNextTimerAsync();
+    return work;
+  };
   const batchOf = (i: number, n: number): Batch => {
     const till = tills[i];
     const m = members[i];
@@ -83,15 +98,26 @@ describe('ledger intake', () => {
 
   it('groups batches that arrive together into one commit', async () => {
     const q = intake();
-    const outcomes = await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    const outcomes = await settle(Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false))));
     expect(outcomes.every((o) => o.results.length === 25 && o.tillSeq === 25)).toBe(true);
     expect(transactions).toBe(1);
     expect((await store.totals()).ops).toBe(200);
   });
 
+  it('drains only once the event loop has yielded: batches read before then share the commit', async () => {
+    const q = intake();
+    const first = tills.slice(0, 4).map((_, i) => q.submit(batchOf(i, 25), false));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(transactions).toBe(0);
+    const later = tills.slice(4).map((_, i) => q.submit(batchOf(i + 4, 25), false));
+    await settle(Promise.all([...first, ...later]));
+    expect(transactions).toBe(1);
+    expect(groups).toEqual([200]);
+  });
+
   it('splits groups at the size bound and still applies every batch', async () => {
     const q = intake({ maxGroupOps: 50 });
-    await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    await settle(Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false))));
     expect(transactions).toBe(4);
     expect((await store.totals()).ops).toBe(200);
   });
@@ -100,7 +126,7 @@ describe('ledger intake', () => {
     // Before any commit is measured the lane assumes 10 ops/ms: a 10 ms budget is 100 ops, four batches of 25.
     const q = intake({ groupBudgetMs: 10, minGroupOps: 25 });
     expect(q.groupLimit).toBe(100);
-    await Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false)));
+    await settle(Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false))));
     expect(groups[0]).toBe(100);
     expect(groups.length).toBeGreaterThan(1);
     expect(groups.every((n) => n <= 100)).toBe(true);
@@ -109,6 +135,22 @@ describe('ledger intake', () => {
     expect(intake({ groupBudgetMs: 10_000, maxGroupOps: 300 }).groupLimit).toBe(300);
     expect(intake({ groupBudgetMs: 1, minGroupOps: 40 }).groupLimit).toBe(40);
     expect(intake({ groupBudgetMs: 1, minGroupOps: 40, maxGroupOps: 30 }).groupLimit).toBe(30);
+  });
+
+  it('measures the drain rate on its clock, over commits that found more work waiting', async () => {
+    // Each commit takes 20 ms on the fake clock. 10 ops/ms assumed, 10 ms budget: a first group of 100 ops at 5 ops/ms
+    // smooths the rate to 9 (a 90-op limit, three batches of 25), then 75 ops at 3.75 ops/ms to 7.95; the last 25 ops
+    // found nothing waiting and filled less than half the limit, so they do not count.
+    const inner = store.transaction.bind(store);
+    store.transaction = (fn) => {
+      vi.advanceTimersByTime(20);
+      return inner(fn);
+    };
+    const q = intake({ groupBudgetMs: 10, minGroupOps: 25 });
+    await settle(Promise.all(tills.map((_, i) => q.submit(batchOf(i, 25), false))));
+    expect(groups).toEqual([100, 75, 25]);
+    expect(q.drainRate).toBeCloseTo(7950, 6);
+    expect(q.groupLimit).toBe(79);
   });
 
   it('takes the default group budget from the database: 40 ms on SQLite, 100 ms on PostgreSQL', () => {
@@ -129,7 +171,7 @@ describe('ledger intake', () => {
     const q = intake({ maxGroupOps: 25 });
     const pushes = [1, 2, 3].map((i) => q.submit(batchOf(i, 25), false));
     const auth = q.submit(batchOf(0, 1), true);
-    const [a, ...rest] = await Promise.all([auth, ...pushes]);
+    const [a, ...rest] = await settle(Promise.all([auth, ...pushes]));
     const seqOf = (o: typeof a) => o.balances[0]?.ledgerSeq ?? 0;
     for (const o of rest) expect(seqOf(a)).toBeLessThan(seqOf(o));
   });
@@ -141,18 +183,16 @@ describe('ledger intake', () => {
     const shed = await q.submit(batchOf(1, 25), false).catch((e: unknown) => e);
     expect(shed instanceof OverloadedError && shed.retryAfterMs >= 250).toBe(true);
     const auth = q.submit(batchOf(2, 25), true);
-    await Promise.all([first, auth]);
+    await settle(Promise.all([first, auth]));
     expect((await store.totals()).ops).toBe(50);
   });
 
   it('isolates a failing batch: the others in its group are still committed', async () => {
     const q = intake();
     const poison: Batch = { ...batchOf(3, 2), tillId: 'ghost' as TillId };
-    const results = await Promise.allSettled([
-      q.submit(batchOf(0, 5), false),
-      q.submit(poison, false),
-      q.submit(batchOf(1, 5), false),
-    ]);
+    const results = await settle(
+      Promise.allSettled([q.submit(batchOf(0, 5), false), q.submit(poison, false), q.submit(batchOf(1, 5), false)]),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.totals()).ops).toBe(10);
   });

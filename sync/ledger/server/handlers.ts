@@ -1,0 +1,173 @@
+/**
+ * The till requests, one handler per event of `ClientToServerEvents` (the map's type makes a new event fail to
+ * compile until it is handled here). Each parses its payload as `unknown` and acts only for the socket's own till and
+ * store. Pushes, authorizations and voucher requests pass the per-till rate limit first.
+ */
+import { wireError } from '../../protocol/errors.ts';
+import {
+  AuthorizeEnvelopeSchema,
+  HistoryRequestSchema,
+  LookupRequestSchema,
+  PullRequestSchema,
+  PushEnvelopeSchema,
+  VoucherCheckRequestSchema,
+  VoucherRedeemRequestSchema,
+  type OpResult,
+  type PushResponse,
+  type VoucherResponse,
+} from '../../protocol/messages.ts';
+import { snapshotOf } from '../apply-group.ts';
+import { OverloadedError } from '../intake.ts';
+import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
+import { checkVoucher, redeemVoucherForTill } from '../voucher-requests.ts';
+import { WireFailure } from '../wire-failure.ts';
+import { helloHandler, incarnationSeq } from './handshake.ts';
+import { parse, type HandlerDeps, type TillHandlers, type TillSession } from './requests.ts';
+
+/** Most ops a till database made anew gets back with `history`. */
+const HISTORY_MAX = 200;
+
+/** The handler of every till request, sharing `deps`. */
+export function createTillHandlers(deps: HandlerDeps): TillHandlers {
+  const { store, intake, limiter, metrics, now, epoch } = deps;
+
+  const submit = async (req: ReadPush, priority: boolean, till: TillSession): Promise<PushResponse> => {
+    const { tillId, storeId, incarnation, baseSeq } = till;
+    checkOwnership(req, tillId, storeId);
+    const wait = limiter.take(tillId, priority ? 'authorize' : 'push');
+    if (wait > 0) throw new OverloadedError(wait, 'rate');
+    const out = await intake.submit(
+      {
+        tillId,
+        storeId,
+        ops: req.ops,
+        sentAt: req.sentAt,
+        receivedAt: now(),
+        incarnation,
+        baseSeq,
+        ...(req.recovered && req.recovered.length > 0 ? { recovered: new Set(req.recovered) } : {}),
+        ...(req.unreadable.length > 0 ? { unreadable: req.unreadable } : {}),
+      },
+      priority,
+    );
+    if (req.recovered && req.recovered.length > 0) noteRecovery(req.recovered, out.results, till);
+    return {
+      ok: true,
+      results: out.results,
+      balances: out.balances,
+      tillSeq: out.tillSeq,
+      serverTime: now(),
+      // The manager's screen shows the rush from the ledger's side; two numbers read without I/O.
+      load: { queuedOps: intake.depth, shedTotal: metrics.shedTotal },
+    };
+  };
+
+  /** Ops a till sent back after a restore land in the action log too, so head office sees them there. */
+  const noteRecovery = (ids: readonly string[], results: readonly OpResult[], till: TillSession): void => {
+    const { tillId, storeId, incarnation, log } = till;
+    const sent = new Set(ids);
+    const back = results.filter((r) => sent.has(r.opId) && !r.duplicate);
+    if (back.length === 0) return;
+    log.info({ incarnation, ops: back.length, epoch }, 'ops recovered from the till after a restore');
+    store
+      .logAction({
+        actor: 'ledger',
+        action: 'till recovery',
+        reason: null,
+        details: {
+          tillId,
+          storeId,
+          incarnation,
+          epoch,
+          ops: back.length,
+          firstSeq: back[0]?.seq,
+          lastSeq: back.at(-1)?.seq,
+        },
+        at: now(),
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not log the recovery'));
+  };
+
+  // A customer waits at the till: vouchers share the authorization's rate limit, not the background pushes'.
+  const voucherRequest = (till: TillSession, fn: () => Promise<VoucherResponse>): Promise<VoucherResponse> => {
+    const wait = limiter.take(till.tillId, 'authorize');
+    if (wait > 0) throw new OverloadedError(wait, 'rate');
+    return fn();
+  };
+  const outcomeOf = (res: VoucherResponse): string =>
+    res.ok ? (res.duplicate === true ? 'duplicate' : 'ok') : res.error.code;
+
+  return {
+    push: (p, till) => submit(readPush(parse(PushEnvelopeSchema, p), till.protocolVersion), false, till),
+
+    authorize: async (p, till) => {
+      const req = readPush(parse(AuthorizeEnvelopeSchema, p), till.protocolVersion);
+      return submit(req, true, till);
+    },
+
+    hello: helloHandler(deps),
+
+    history: async (p, { tillId }) => {
+      const req = parse(HistoryRequestSchema, p);
+      const ops = await store.tillHistory(tillId, Math.min(req.limit, HISTORY_MAX));
+      return {
+        ok: true,
+        ops: ops.map((o) => ({ op: o.op, outcome: o.outcome, reversedBy: o.reversedBy, appliedAt: o.appliedAt })),
+      };
+    },
+
+    pull: async (p, till) => {
+      const req = parse(PullRequestSchema, p);
+      const { storeId } = till;
+      return intake.exclusive(async () => {
+        const page = await store.pullMembers(storeId, req.cursor, req.limit);
+        const tillSeq = await incarnationSeq(store, till);
+        const home = await store.getStore(storeId);
+        const current = deps.latestProgram();
+        return {
+          ok: true,
+          members: page.members.map(snapshotOf),
+          cursor: page.cursor,
+          more: page.more,
+          tillSeq,
+          serverTime: now(),
+          ...(current && current.version > req.programVersion ? { program: current } : {}),
+          ...(home ? { store: { storeId: home.storeId, name: home.name, managerPin: home.managerPin } } : {}),
+        };
+      });
+    },
+
+    lookup: async (p, till) => {
+      const req = parse(LookupRequestSchema, p);
+      return intake.exclusive(async () => {
+        const member = await store.findMemberByCard(req.card);
+        if (!member) throw new WireFailure(wireError('NOT_FOUND'));
+        await store.holdMember(till.storeId, member.memberId);
+        return { ok: true, member: snapshotOf(member), tillSeq: await incarnationSeq(store, till) };
+      });
+    },
+
+    voucherCheck: (p, till) => {
+      const req = parse(VoucherCheckRequestSchema, p);
+      return voucherRequest(till, async () => {
+        const res = await checkVoucher(store, req);
+        metrics.voucherRequests.inc({ kind: 'check', outcome: outcomeOf(res) });
+        return res;
+      });
+    },
+
+    voucherRedeem: (p, till) => {
+      const { tillId, storeId, log } = till;
+      const req = parse(VoucherRedeemRequestSchema, p);
+      return voucherRequest(till, async () => {
+        const res = await redeemVoucherForTill(store, { tillId, storeId }, req, now());
+        metrics.voucherRequests.inc({ kind: 'redeem', outcome: outcomeOf(res) });
+        log.info(
+          { voucher: req.code.slice(-4), receiptRef: req.receiptRef, outcome: outcomeOf(res) },
+          'voucher redemption',
+        );
+        return res;
+      });
+    },
+  };
+}
