@@ -12,7 +12,6 @@
  * connection (SQLite) or the locks (PostgreSQL) that `fn` holds, for ever; such a call is refused with an error.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type SqliteDatabase from 'better-sqlite3';
 import { Migrator, type Kysely } from 'kysely';
 import type { LoyaltyEvent } from '../../loyalty/events.ts';
 import type { Program } from '../../loyalty/program.ts';
@@ -25,10 +24,8 @@ import { KyselyLedgerLife } from './ledger-life.ts';
 import { KyselyLedgerReads } from './ledger-reads.ts';
 import { KyselyMembers } from './members.ts';
 import { migrationProvider } from './migrations.ts';
-import { PostgresWriter } from './postgres-writer.ts';
 import { KyselyPrograms } from './programs.ts';
 import type { Database } from './schema.ts';
-import { SqliteWriter } from './sqlite-writer.ts';
 import { KyselyTillAdmin } from './till-admin.ts';
 import type {
   ConflictRecord,
@@ -49,26 +46,17 @@ import type {
 } from './types.ts';
 import { KyselyVouchers } from './vouchers.ts';
 
-export type { Dialect } from './dialect-writer.ts';
-
-export type KyselyStoreOptions = {
+export interface KyselyStoreOptions {
+  /** What differs on the database `db` runs on (sqlite-writer.ts, postgres-writer.ts). */
+  writer: DialectWriter;
   /** The ledger's clock, epoch ms. */
   now?: () => number;
-} & (
-  | {
-      dialect: 'sqlite';
-      /** The better-sqlite3 connection the Kysely instance runs on, for the group path's prepared statements. */
-      sqlite: SqliteDatabase.Database;
-    }
-  | {
-      dialect: 'postgres';
-      /**
-       * The schema the store works in. Kysely's migrator looks its own tables up by name across schemas, so without
-       * it a ledger in another schema of the same database would be taken for this one's.
-       */
-      schema?: string;
-    }
-);
+  /**
+   * PostgreSQL: the schema the store works in. Kysely's migrator looks its own tables up by name across schemas, so
+   * without it a ledger in another schema of the same database would be taken for this one's.
+   */
+  schema?: string;
+}
 
 /** The ledger store on a Kysely instance; `openStore` in open.ts builds one and runs its migrations. */
 export class KyselyLedgerStore implements LedgerStore {
@@ -88,9 +76,9 @@ export class KyselyLedgerStore implements LedgerStore {
 
   constructor(db: Kysely<Database>, opts: KyselyStoreOptions) {
     this.#db = db;
-    this.dialect = opts.dialect;
-    this.#schema = opts.dialect === 'postgres' ? opts.schema : undefined;
-    this.#writer = opts.dialect === 'sqlite' ? new SqliteWriter(opts.sqlite) : new PostgresWriter();
+    this.#writer = opts.writer;
+    this.dialect = opts.writer.dialect;
+    this.#schema = opts.schema;
     this.#now = opts.now ?? Date.now;
     const ctx: StoreCtx = {
       writer: this.#writer,
