@@ -24,7 +24,7 @@ export class PostgresWriter implements DialectWriter {
   }
 
   async idle(): Promise<void> {
-    // Each transaction holds its own pooled connection until it ends; closing the pool waits for them.
+    // Nothing queued here: each transaction holds a pooled connection of its own.
   }
 
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {
