@@ -8,7 +8,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyLedgerStore } from './kysely-store.ts';
+import { PostgresWriter } from './postgres-writer.ts';
 import type { Database } from './schema.ts';
+import { SqliteWriter } from './sqlite-writer.ts';
 import type { LedgerStore } from './types.ts';
 
 export interface SqliteStoreOptions {
@@ -47,14 +49,14 @@ export async function openStore(opts: StoreOptions): Promise<LedgerStore> {
   const store =
     'databaseUrl' in opts
       ? new KyselyLedgerStore(await postgresDb(opts), {
-          dialect: 'postgres',
+          writer: new PostgresWriter(),
           now,
           ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
         })
       : await (async () => {
           const sqlite = await openSqliteDatabase(opts.dataDir);
           const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-          return new KyselyLedgerStore(db, { dialect: 'sqlite', now, sqlite });
+          return new KyselyLedgerStore(db, { writer: new SqliteWriter(sqlite), now });
         })();
   try {
     await store.migrate();

@@ -1,12 +1,13 @@
 /**
  * The store's side of a till's and a ledger's life (migration 0007): incarnations (one seq space per till database)
  * and their high-water marks, ops refused on their own, ops recovered after a restore, a till's history for a
- * database made anew, and moves between stores. Plain functions on a Kysely handle, for `KyselyLedgerStore` and its
- * group transaction; the same queries on SQLite and PostgreSQL.
+ * database made anew, and moves between stores. Plain functions on a Kysely handle, for ledger-life.ts and the group
+ * transaction (group-tx.ts); the same queries on SQLite and PostgreSQL.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreId, TillId } from '../../loyalty/units.ts';
 import type { Database, OpsTable, RefusedOpsTable, TillIncarnationsTable } from './schema.ts';
+import { RECOVERED_OPS, REFUSED_OPS, rowsPerStatement, TILL_INCARNATIONS } from './tables.ts';
 import {
   HEAD_OFFICE_TILL,
   incarnationKey,
@@ -81,7 +82,7 @@ export async function readRefusedOps(
 /** The group's incarnation marks, recovered ops and refused ops; inside the group's transaction. */
 export async function writeTillLife(db: Kysely<Database>, w: GroupWrites, now: number, maxParams: number) {
   const marks = [...new Map(w.tills.map((t) => [incarnationKey(t.tillId, t.incarnation), t])).values()];
-  for (const part of chunked(marks, Math.floor(maxParams / 8))) {
+  for (const part of chunked(marks, rowsPerStatement(maxParams, TILL_INCARNATIONS))) {
     await db
       .insertInto('till_incarnations')
       .values(
@@ -106,7 +107,7 @@ export async function writeTillLife(db: Kysely<Database>, w: GroupWrites, now: n
       .execute();
   }
   const recovered = w.recovered ?? [];
-  for (const part of chunked(recovered, Math.floor(maxParams / 4))) {
+  for (const part of chunked(recovered, rowsPerStatement(maxParams, RECOVERED_OPS))) {
     await db
       .insertInto('recovered_ops')
       .values(part.map((r) => ({ op_id: r.opId, till_id: r.tillId, epoch: r.epoch, recovered_at: now })))
@@ -114,7 +115,7 @@ export async function writeTillLife(db: Kysely<Database>, w: GroupWrites, now: n
       .execute();
   }
   const refused = w.refused ?? [];
-  for (const part of chunked(refused, Math.floor(maxParams / 7))) {
+  for (const part of chunked(refused, rowsPerStatement(maxParams, REFUSED_OPS))) {
     await db
       .insertInto('refused_ops')
       .values(

@@ -1,0 +1,350 @@
+/**
+ * The group path (`GroupTx`), the hot one: a group of a few thousand ops costs a handful of queries (one-statement
+ * lookups, bulk inserts and upserts through the dialect's writer, `in` lists chunked under its parameter limit, one
+ * CASE update per table), never one query per op.
+ *
+ * Every op row written joins the audit chain (sync/ledger/audit.ts): its place and hash are computed here, in the
+ * pass that builds the rows, after the head kept in the counter row, which the group holds (locked where the dialect
+ * needs it).
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Lot } from '../../loyalty/lots.ts';
+import type { Program } from '../../loyalty/program.ts';
+import type { Card, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
+import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
+import type { DialectWriter } from './dialect-writer.ts';
+import {
+  eventRow,
+  fromConflict,
+  fromLot,
+  fromMember,
+  fromOp,
+  fromVoucher,
+  toConflict,
+  toLot,
+  toMember,
+  toOp,
+  toTill,
+} from './rows.ts';
+import type { Database, LotsTable } from './schema.ts';
+import {
+  CONFLICTS,
+  COUNTER,
+  EVENTS,
+  HOLDS,
+  LOTS,
+  MEMBER_CHANGING_COLUMNS,
+  MEMBER_FIXED_COLUMNS,
+  MEMBERS,
+  OPS,
+  PARAMS_PER_REVERSAL,
+  rowsPerStatement,
+  TILL_MARK_COLUMNS,
+  TILLS,
+  VOUCHERS,
+} from './tables.ts';
+import { readIncarnations, readRefusedOps, writeTillLife } from './till-life.ts';
+import type {
+  ConflictRecord,
+  GroupTx,
+  GroupWrites,
+  IncarnationRecord,
+  MemberRecord,
+  RefusedOpRecord,
+  StoredOp,
+  TillRecord,
+} from './types.ts';
+
+export class KyselyGroupTx implements GroupTx {
+  readonly #db: Kysely<Database>;
+  readonly #writer: DialectWriter;
+  readonly #now: () => number;
+  /** The counter as read (and locked) by this transaction, kept up to date by its writes. */
+  #counter: Counter | undefined;
+  /** Members as read by this transaction: a write that changes none of their fixed columns updates only the rest. */
+  readonly #read = new Map<MemberId, MemberRecord>();
+
+  /** `db` is the transaction's connection. */
+  constructor(db: Kysely<Database>, writer: DialectWriter, now: () => number) {
+    this.#db = db;
+    this.#writer = writer;
+    this.#now = now;
+  }
+
+  get #maxParams(): number {
+    return this.#writer.maxParams;
+  }
+
+  /** Locks the counter before anything else, so every group takes its locks in the same order. */
+  async #begin(): Promise<Counter> {
+    this.#counter ??= await lockCounter(this.#db, this.#writer);
+    return this.#counter;
+  }
+
+  async lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>> {
+    await this.#begin();
+    const out = new Map<TillId, TillRecord>();
+    // Sorted, so two groups locking overlapping tills lock them in the same order.
+    for (const part of chunks(unique(ids).sort(), this.#maxParams)) {
+      const q = this.#db.selectFrom('tills').selectAll().where('till_id', 'in', part).orderBy('till_id');
+      for (const r of await this.#writer.forUpdate(q).execute()) out.set(r.till_id, toTill(r));
+    }
+    return out;
+  }
+
+  async getIncarnations(
+    keys: readonly { tillId: TillId; incarnation: string }[],
+  ): Promise<Map<string, IncarnationRecord>> {
+    await this.#begin();
+    return readIncarnations(this.#db, keys, this.#maxParams);
+  }
+
+  async getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>> {
+    await this.#begin();
+    return readRefusedOps(this.#db, ids, this.#maxParams);
+  }
+
+  async getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>> {
+    await this.#begin();
+    const out = new Map<OpId, StoredOp>();
+    if (ids.length === 0) return out;
+    for (const r of await this.#writer.selectIn(this.#db, OPS, ids)) out.set(r.op_id, toOp(r));
+    return out;
+  }
+
+  async getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>> {
+    await this.#begin();
+    const out = new Map<MemberId, MemberRecord>();
+    if (ids.length === 0) return out;
+    for (const r of await this.#writer.selectIn(this.#db, MEMBERS, ids)) {
+      const m = toMember(r);
+      out.set(r.member_id, m);
+      this.#read.set(r.member_id, m);
+    }
+    return out;
+  }
+
+  async getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>> {
+    await this.#begin();
+    const out = new Map<Card, MemberId>();
+    for (const part of chunks(unique(cards), this.#maxParams)) {
+      const rows = await this.#db
+        .selectFrom('members')
+        .select(['card', 'member_id'])
+        .where('card', 'in', part)
+        .execute();
+      for (const r of rows) out.set(r.card, r.member_id);
+    }
+    return out;
+  }
+
+  async ledgerSeq(): Promise<number> {
+    return (await this.#begin()).ledgerSeq;
+  }
+
+  async getPrograms(versions: readonly number[]): Promise<Map<number, Program>> {
+    await this.#begin();
+    const out = new Map<number, Program>();
+    for (const part of chunks(unique(versions), this.#maxParams)) {
+      const rows = await this.#db.selectFrom('programs').selectAll().where('version', 'in', part).execute();
+      for (const r of rows) out.set(r.version, JSON.parse(r.json) as Program);
+    }
+    return out;
+  }
+
+  async getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>> {
+    await this.#begin();
+    const out = new Map<string, ConflictRecord>();
+    for (const part of chunks(unique(ids), this.#maxParams)) {
+      const rows = await this.#db.selectFrom('conflicts').selectAll().where('conflict_id', 'in', part).execute();
+      for (const r of rows) out.set(r.conflict_id, toConflict(r));
+    }
+    return out;
+  }
+
+  async getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>> {
+    await this.#begin();
+    const out = new Map<MemberId, Lot[]>();
+    const seen = new Set<string>();
+    const add = (r: Selectable<LotsTable>) => {
+      if (seen.has(r.lot_id)) return;
+      seen.add(r.lot_id);
+      const list = out.get(r.member_id);
+      if (list) list.push(toLot(r));
+      else out.set(r.member_id, [toLot(r)]);
+    };
+    // Emptied lots stay out unless named: a member's history of spent lots grows without bound.
+    for (const part of chunks(unique(memberIds), this.#maxParams)) {
+      const rows = await this.#db
+        .selectFrom('lots')
+        .selectAll()
+        .where('member_id', 'in', part)
+        .where('points', '>', 0 as Points)
+        .execute();
+      rows.forEach(add);
+    }
+    for (const part of chunks(unique(lotIds), this.#maxParams)) {
+      const rows = await this.#db.selectFrom('lots').selectAll().where('lot_id', 'in', part).execute();
+      rows.forEach(add);
+    }
+    return out;
+  }
+
+  async voucherCodesTaken(codes: readonly string[]): Promise<Set<string>> {
+    await this.#begin();
+    const out = new Set<string>();
+    for (const part of chunks(unique(codes), this.#maxParams)) {
+      const rows = await this.#db.selectFrom('vouchers').select('code').where('code', 'in', part).execute();
+      for (const r of rows) out.add(r.code);
+    }
+    return out;
+  }
+
+  async latestProgram(): Promise<Program | undefined> {
+    await this.#begin();
+    const row = await this.#db
+      .selectFrom('programs')
+      .select('json')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && (JSON.parse(row.json) as Program);
+  }
+
+  async write(w: GroupWrites): Promise<void> {
+    const db = this.#db;
+    const writer = this.#writer;
+    const counter = await this.#begin();
+    const before = counter.ledgerSeq;
+    if (w.ledgerSeq < before) throw new Error(`ledger sequence would go back from ${before} to ${w.ledgerSeq}`);
+
+    // The group's op rows, chained after the head in write order: one sha256 per op.
+    let { chainSeq, chainHash } = counter;
+    const ops = w.ops.map((o) => {
+      const row = fromOp(o, ++chainSeq, chainHash);
+      chainHash = row.row_hash;
+      return row;
+    });
+    await writer.insert(db, OPS, ops);
+    await this.#writeMembers(w.members);
+
+    let after = w.ledgerSeq;
+    if (w.holds.length > 0) {
+      after = w.ledgerSeq + 1;
+      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
+        store_id: h.storeId,
+        member_id: h.memberId,
+        held_seq: after,
+      }));
+      for (const part of chunks(holds, rowsPerStatement(this.#maxParams, HOLDS))) {
+        await db
+          .insertInto('holds')
+          .values(part)
+          .onConflict((oc) => oc.columns(HOLDS.key).doNothing())
+          .execute();
+      }
+    }
+
+    for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(this.#maxParams, CONFLICTS))) {
+      await db.insertInto('conflicts').values(part).execute();
+    }
+    for (const part of chunks((w.lots ?? []).map(fromLot), rowsPerStatement(this.#maxParams, LOTS))) {
+      await db
+        .insertInto('lots')
+        .values(part)
+        .onConflict((oc) => oc.columns(LOTS.key).doUpdateSet((eb) => ({ points: eb.ref('excluded.points') })))
+        .execute();
+    }
+    for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(this.#maxParams, VOUCHERS))) {
+      await db.insertInto('vouchers').values(part).execute();
+    }
+    if (w.events && w.events.length > 0) {
+      const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
+        .event_seq;
+      const rows = w.events.map((e, i) => eventRow(e, last + 1 + i));
+      await writer.insert(db, EVENTS, rows);
+      await db
+        .updateTable('counter')
+        .set({ event_seq: last + rows.length })
+        .where('id', '=', 1)
+        .execute();
+    }
+
+    // Resolutions are rare (a manager's decision): one statement each keeps them simple.
+    for (const u of w.conflictUpdates) {
+      await db
+        .updateTable('conflicts')
+        .set({
+          status: u.status,
+          resolve_op_id: u.resolution.opId,
+          action: u.resolution.action,
+          resolved_by: u.resolution.manager,
+          reason: u.resolution.reason,
+          resolved_at: u.resolution.at,
+        })
+        .where('conflict_id', '=', u.conflictId)
+        .execute();
+    }
+
+    // Bulk updates: one `case key when ... then ...` statement per chunk instead of one statement per row.
+    for (const part of chunks(w.reversals, Math.floor(this.#maxParams / PARAMS_PER_REVERSAL))) {
+      await db
+        .updateTable('ops')
+        .set({
+          reversed_by: caseOf(
+            sql.ref('op_id'),
+            part.map((r) => [r.opId, sql`${r.reversedBy}`]),
+          ),
+        })
+        .where(
+          'op_id',
+          'in',
+          part.map((r) => r.opId),
+        )
+        .execute();
+    }
+    const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()].map((t) => ({
+      till_id: t.tillId,
+      last_seq: t.lastSeq,
+      skew_ms: t.skewMs,
+      incarnation: t.incarnation,
+      row_seq: t.rowSeq,
+    }));
+    await writer.update(db, TILLS, TILL_MARK_COLUMNS, tills);
+    await writeTillLife(db, w, this.#now(), this.#maxParams);
+
+    await writer.update(
+      db,
+      COUNTER,
+      ['ledger_seq', 'chain_seq', 'chain_hash'],
+      [{ id: 1, ledger_seq: after, chain_seq: chainSeq, chain_hash: chainHash }],
+    );
+    this.#counter = { ledgerSeq: after, chainSeq, chainHash };
+  }
+
+  /**
+   * One row per member (last wins: PostgreSQL refuses an upsert that touches a row twice). Where the writer prefers
+   * it, a member read by this transaction whose fixed columns are unchanged is updated in place (touching the
+   * ledger_seq index only); the others are upserted whole.
+   */
+  async #writeMembers(members: readonly MemberRecord[]): Promise<void> {
+    const last = [...new Map(members.map((m) => [m.memberId, m])).values()];
+    const inPlace: MemberRecord[] = [];
+    const whole: MemberRecord[] = [];
+    for (const m of last) {
+      const was = this.#read.get(m.memberId);
+      if (this.#writer.prefersInPlaceUpdates && was && sameFixedColumns(was, m)) inPlace.push(m);
+      else whole.push(m);
+    }
+    await this.#writer.update(this.#db, MEMBERS, MEMBER_CHANGING_COLUMNS, inPlace.map(fromMember));
+    await this.#writer.upsert(this.#db, MEMBERS, whole.map(fromMember));
+    for (const m of last) this.#read.set(m.memberId, m);
+  }
+}
+
+/** Whether two states of a member agree on the columns an op never changes. */
+function sameFixedColumns(a: MemberRecord, b: MemberRecord): boolean {
+  const ra = fromMember(a);
+  const rb = fromMember(b);
+  return MEMBER_FIXED_COLUMNS.every((c) => ra[c] === rb[c]);
+}

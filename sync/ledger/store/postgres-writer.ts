@@ -1,0 +1,90 @@
+/**
+ * The store's PostgreSQL side (pg). Each transaction runs in a pooled connection at READ COMMITTED; the counter row
+ * lock a group takes first (see group-tx.ts) serialises groups across ledger processes, and `for update` locks the
+ * rows a group reads that another process could change meanwhile.
+ *
+ * The group path's bulk writes are one statement per table and group over `unnest` of one array per column, and
+ * lookups are `= any($1)`: a group is a handful of round trips whatever its size.
+ */
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { excludedSet, type DialectWriter, type Lockable, type RowOf } from './dialect-writer.ts';
+import type { Database } from './schema.ts';
+import type { ColumnOf, TableName, TableSpec } from './tables.ts';
+
+/** Bound parameters per statement, under PostgreSQL's 65535. */
+const POSTGRES_MAX_PARAMS = 65_000;
+
+export class PostgresWriter implements DialectWriter {
+  readonly dialect = 'postgres';
+  readonly maxParams = POSTGRES_MAX_PARAMS;
+  readonly prefersInPlaceUpdates = false;
+
+  transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return db.transaction().execute(fn);
+  }
+
+  async idle(): Promise<void> {
+    // Nothing queued here: each transaction holds a pooled connection of its own.
+  }
+
+  forUpdate<Q extends Lockable<Q>>(q: Q): Q {
+    return q.forUpdate();
+  }
+
+  async selectIn<T extends 'ops' | 'members'>(
+    db: Kysely<Database>,
+    spec: TableSpec<T>,
+    ids: readonly string[],
+  ): Promise<Selectable<Database[T]>[]> {
+    const [key] = spec.key;
+    if (key === undefined) throw new Error(`${spec.name} has no key`);
+    const { rows } = await sql<Selectable<Database[T]>>`select * from ${sql.table(spec.name)}
+      where ${sql.ref(key)} = any(${[...ids]}::${sql.raw(spec.types[key])}[])`.execute(db);
+    return rows;
+  }
+
+  async insert<T extends TableName>(
+    db: Kysely<Database>,
+    spec: TableSpec<T>,
+    rows: readonly RowOf<T>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`insert into ${sql.table(spec.name)} (${columnList(spec.columns)})
+      select * from unnest(${sql.join(arrays(spec, spec.columns, rows))})`.execute(db);
+  }
+
+  async upsert<T extends TableName>(
+    db: Kysely<Database>,
+    spec: TableSpec<T>,
+    rows: readonly RowOf<T>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`insert into ${sql.table(spec.name)} (${columnList(spec.columns)})
+      select * from unnest(${sql.join(arrays(spec, spec.columns, rows))})
+      on conflict (${columnList(spec.key)}) do update set ${sql.raw(excludedSet(spec))}`.execute(db);
+  }
+
+  async update<T extends TableName>(
+    db: Kysely<Database>,
+    spec: TableSpec<T>,
+    columns: readonly ColumnOf<T>[],
+    rows: readonly RowOf<T>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const all = [...spec.key, ...columns];
+    await sql`update ${sql.table(spec.name)} as t set ${sql.raw(columns.map((c) => `${c} = u.${c}`).join(', '))}
+      from unnest(${sql.join(arrays(spec, all, rows))}) as u(${columnList(all)})
+      where ${sql.raw(spec.key.map((k) => `t.${k} = u.${k}`).join(' and '))}`.execute(db);
+  }
+}
+
+const columnList = (columns: readonly string[]): RawBuilder<unknown> => sql.raw(columns.join(', '));
+
+/** One typed array parameter per column: `$n::type[]`. */
+function arrays<T extends TableName>(
+  spec: TableSpec<T>,
+  columns: readonly ColumnOf<T>[],
+  rows: readonly RowOf<T>[],
+): RawBuilder<unknown>[] {
+  return columns.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(spec.types[c])}[]`);
+}
