@@ -18,6 +18,7 @@ import { BasketPanel } from './BasketPanel.tsx';
 import { ConvertPanel } from './ConvertPanel.tsx';
 import { EnrolPanel } from './EnrolPanel.tsx';
 import { GiftVoucherPanel } from './GiftVoucherPanel.tsx';
+import { lookupRefusalSentence } from './engine-messages.ts';
 import { errorSentence, fmtPoints } from './format.ts';
 import { useNow, useObservable } from './hooks.ts';
 import { MemberPanel } from './MemberPanel.tsx';
@@ -159,7 +160,7 @@ export function Cashier({
     try {
       const r = await engine.lookup(card);
       if (!r.found) {
-        setNotice({ tone: 'error', text: r.message });
+        setNotice({ tone: 'error', text: lookupRefusalSentence(r) });
         return;
       }
       setMemberId(r.member.memberId);

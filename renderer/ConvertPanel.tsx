@@ -10,6 +10,7 @@ import type { Program } from '../sync/loyalty/program.ts';
 import type { ConversionOffer, IssuedVoucher, TillEngine } from '../sync/till/engine.ts';
 import type { MemberView } from '../sync/till/view.ts';
 import type { ActionReport, FocusRequest } from './Cashier.tsx';
+import { conversionRefusalSentence } from './engine-messages.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
 
 /** The last day a voucher valid until `validUntil` (exclusive) can be used. */
@@ -71,7 +72,7 @@ export function ConvertPanel(props: {
           notice: {
             tone: 'error',
             decision: 'refused',
-            text: r.queued ? `No voucher: ${r.message}` : `Refused: ${r.message}`,
+            text: `${r.queued ? 'No voucher' : 'Refused'}: ${conversionRefusalSentence(r.reason)}`,
           },
         });
         setOffer(await engine.conversionQuote(member.memberId));
@@ -135,7 +136,7 @@ export function ConvertPanel(props: {
       ) : (
         !issued && (
           <p className="notice notice-warn" data-testid="convert-refusal">
-            {offer.message}
+            {conversionRefusalSentence(offer.reason)}
           </p>
         )
       )}

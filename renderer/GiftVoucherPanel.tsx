@@ -10,6 +10,7 @@ import type { TillEngine } from '../sync/till/engine.ts';
 import type { VoucherResult } from '../sync/till/vouchers.ts';
 import type { ActionReport, FocusRequest } from './Cashier.tsx';
 import { lastValidDay } from './ConvertPanel.tsx';
+import { voucherRefusalSentence } from './engine-messages.ts';
 import { fmtMoney } from './format.ts';
 import { useObservable } from './hooks.ts';
 
@@ -50,7 +51,7 @@ export function GiftVoucherPanel(props: {
     setRefusal(null);
     try {
       const r = await engine.checkVoucher(typed);
-      if (!r.ok) setRefusal(r.message);
+      if (!r.ok) setRefusal(voucherRefusalSentence(r));
       else if (r.voucher.redeemedAt !== null)
         setRefusal(
           `Already redeemed on ${new Date(r.voucher.redeemedAt).toLocaleString('en-GB')}` +
@@ -88,8 +89,9 @@ export function GiftVoucherPanel(props: {
         codeRef.current?.focus();
       } else {
         setChecked(null);
-        setRefusal(r.message);
-        onReport({ notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${r.message}` } });
+        const refusal = voucherRefusalSentence(r);
+        setRefusal(refusal);
+        onReport({ notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${refusal}` } });
       }
     } catch (e) {
       onError(e);

@@ -14,11 +14,12 @@ import type { Points } from '../sync/loyalty/units.ts';
 import type { BurnResult, TillEngine } from '../sync/till/engine.ts';
 import type { MemberView } from '../sync/till/view.ts';
 import type { ActionReport, FocusRequest, Notice } from './Cashier.tsx';
+import { burnRefusalSentence } from './engine-messages.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
 
 /** The decision a burn got, as the cashier reads it. */
 export function describeBurn(r: BurnResult, program: Program): Notice {
-  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${r.message}` };
+  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${burnRefusalSentence(r.reason)}` };
   const pts = fmtPoints(r.op.estDelta < 0 ? -r.op.estDelta : 0);
   if (r.mode === 'online')
     return { tone: 'ok', decision: 'online', text: `Authorized online by the ledger: ${pts} points redeemed.` };
