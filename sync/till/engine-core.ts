@@ -1,5 +1,5 @@
 /**
- * What the till engine's desks (manager, conversion, vouchers) share with its core: the refusal the engine throws
+ * What the till engine's desks (burns, manager, conversion) share with its core: the refusal the engine throws
  * (a code and its data, never a sentence: the renderer words it), input parsing, live queries, and the core's
  * journal and reads (`EngineCore`), which only the engine implements.
  */
@@ -101,4 +101,6 @@ export interface EngineCore {
   viewOrThrow(memberId: MemberId): Promise<MemberView>;
   /** Validates the op and appends it with the next gap-free seq. Inside a write. */
   journal(program: Program, memberId: MemberId, body: OpBody, estDelta: number, mode: OpMode): Promise<OpRow>;
+  /** Journals the void of `target` and marks the target reversed. Inside a write. */
+  voidOf(program: Program, target: OpRow, reason: string): Promise<OpRow>;
 }

@@ -3,26 +3,28 @@
  * the next gap-free seq, next seq, member row) before the call resolves (DESIGN invariants 1 and 4); sending is the
  * replicator's job; only a burn (briefly) and a conversion into a gift voucher (which needs the ledger's answer) then
  * wait for the ledger. Reads are also offered as rxjs Observables (Dexie liveQuery) for the UI.
- * Runs in the renderer; the ledger is reached only through the injected `LedgerLink`.
+ * Runs in the renderer; the ledger is reached only through the injected `LedgerLink`. This module is the core
+ * (journal, outbox, estimates); burns, the manager's work, conversions and gift vouchers are desks on it
+ * (burn-desk.ts, manager-desk.ts, conversion-desk.ts, vouchers.ts). Refusals are codes with data: the sentences are
+ * the renderer's (renderer/engine-messages.ts).
  */
 import type { Observable } from 'rxjs';
-import { decideBurn } from '../loyalty/burn.ts';
-import type { BurnContext, BurnDecision } from '../loyalty/burn.ts';
-import { earnAllowed, priceBurnAt, rewardsAt } from '../loyalty/closing.ts';
+import { earnAllowed, rewardsAt } from '../loyalty/closing.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
-import { BurnOpSchema, EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
-import type { BasketLine, BurnWhat, RejectCode } from '../loyalty/ops.ts';
+import { EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
+import type { BasketLine, BurnWhat } from '../loyalty/ops.ts';
 import type { Program, Reward } from '../loyalty/program.ts';
 import { CardSchema } from '../loyalty/units.ts';
-import type { MemberId, OpId, Points, StoreId, TillId } from '../loyalty/units.ts';
+import type { MemberId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { VoucherRedeemRequestSchema } from '../protocol/messages.ts';
-import { authorizeThroughOutbox } from './authorize.ts';
+import { BurnDesk } from './burn-desk.ts';
+import type { BurnResult } from './burn-desk.ts';
 import type { Clock, IdMaker } from './clock.ts';
 import { uuidV7Ids } from './clock.ts';
 import { ConversionDesk } from './conversion-desk.ts';
 import type { ConversionOffer, ConvertResult } from './conversion-desk.ts';
-import { getMeta, LEGACY_INCARNATION, pendingRange, setMeta } from './db.ts';
+import { getMeta, LEGACY_INCARNATION, setMeta } from './db.ts';
 import type { MemberRow, OpMode, OpRow, PastOpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { TillError, live, parse } from './engine-core.ts';
 import type { EngineCore, OpBody } from './engine-core.ts';
@@ -49,12 +51,7 @@ export type {
   IssuedVoucher,
 } from './conversion-desk.ts';
 
-export type BurnRefusal = Extract<BurnDecision, { mode: 'refuse' }>['reason'] | RejectCode | 'AUTH_TIMEOUT';
-
-/** A burn's result: given (online = the ledger answered), or refused with a code (the renderer words it). */
-export type BurnResult =
-  | { ok: true; op: OpRow; mode: 'online' | 'offline'; view: MemberView }
-  | { ok: false; reason: BurnRefusal; op?: OpRow };
+export type { BurnRefusal, BurnResult } from './burn-desk.ts';
 
 /** A lookup's result: the member, or why not (LEDGER_ERROR carries the ledger's own message). */
 export type LookupResult =
@@ -80,12 +77,10 @@ const cryptoBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues
 const EnrolInput = EnrolOpSchema.pick({ card: true, name: true });
 const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true });
 const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
-const BurnInput = BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true });
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
 const TermsInput = TermsOpSchema.pick({ memberId: true, answer: true });
 const RedeemVoucherInput = VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict();
 const VoucherCodeInput = VoucherRedeemRequestSchema.shape.code;
-const DAY_MS = 86_400_000;
 
 export class TillEngine {
   readonly tillId: TillId;
@@ -98,6 +93,7 @@ export class TillEngine {
   private readonly vouchers: VoucherDesk;
   private readonly manager: ManagerDesk;
   private readonly conversion: ConversionDesk;
+  private readonly burns: BurnDesk;
 
   /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
   constructor(opts: TillEngineOptions) {
@@ -122,7 +118,9 @@ export class TillEngine {
       memberWithOps: (memberId) => this.memberWithOps(memberId),
       viewOrThrow: (memberId) => this.viewOrThrow(memberId),
       journal: (program, memberId, body, estDelta, mode) => this.journal(program, memberId, body, estDelta, mode),
+      voidOf: (program, target, reason) => this.voidOf(program, target, reason),
     };
+    this.burns = new BurnDesk(core);
     this.manager = new ManagerDesk(core);
     this.conversion = new ConversionDesk(core, opts.randomBytes ?? cryptoBytes);
   }
@@ -212,39 +210,10 @@ export class TillEngine {
   }
 
   /**
-   * Burns points (a reward or tender). Online: journals, then asks the ledger within the program's deadline;
-   * without an answer, gives it offline within floor limits or refuses and journals a reversal. Offline: gives it
-   * within floor limits. A refusal before journaling writes nothing. Priced with the closing applied (this till's
-   * clock): the burn window's rewards while it runs, BURN_CLOSED after the burn deadline.
+   * Burns points (a reward or tender): online with the ledger's answer, or offline within floor limits (BurnDesk).
    */
-  async burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<BurnResult> {
-    const { memberId, what, receiptRef } = parse(BurnInput, input, 'burn');
-    const first = await this.write(async () => {
-      const program = await this.program();
-      const { member, ops } = await this.memberWithOps(memberId);
-      const price = priceBurnAt(program, what, this.clock.now());
-      if (!price.ok) return { refused: price.code } as const;
-      const ctx = await this.burnContext(program, member, ops, price.points);
-      const decision = decideBurn(program, ctx);
-      if (decision.mode === 'refuse') return { refused: decision.reason } as const;
-      const body = {
-        kind: 'burn' as const,
-        what,
-        points: price.points,
-        onOverdraw: decision.onOverdraw,
-        ...(receiptRef !== undefined ? { receiptRef } : {}),
-      };
-      const op = await this.journal(program, memberId, body, -price.points, decision.mode);
-      // The view from what this transaction already read: an offline burn answers without another round trip.
-      return { op, decision, deadlineMs: program.authDeadlineMs, view: viewOf(member, [...ops, op], program) } as const;
-    });
-    if ('refused' in first) return { ok: false, reason: first.refused };
-    const { op, decision, deadlineMs } = first;
-    if (decision.mode === 'offline') return { ok: true, op, mode: 'offline', view: first.view };
-
-    const outcome = await authorizeThroughOutbox(this.db, this.link, op, deadlineMs);
-    if (outcome) return this.settled(op.opId, outcome.status === 'rejected' ? outcome.code : null);
-    return this.authTimedOut(op.opId, decision.fallback);
+  burn(input: { memberId: string; what: BurnWhat; receiptRef?: string }): Promise<BurnResult> {
+    return this.burns.burn(input);
   }
 
   /** The rewards a member can take now: the catalogue, plus the burn window's while it runs; none after the
@@ -460,66 +429,6 @@ export class TillEngine {
     await this.db.ops.add(row);
     await setMeta(this.db, 'nextSeq', seq + 1);
     return row;
-  }
-
-  private async burnContext(
-    program: Program,
-    member: MemberRow,
-    memberOps: readonly OpRow[],
-    pts: Points,
-  ): Promise<BurnContext> {
-    const view = viewOf(member, memberOps, program);
-    const today = Math.floor(this.clock.now() / DAY_MS);
-    // Unconfirmed offline burns: given without the ledger's answer and not answered yet.
-    const isOfflineBurn = (r: OpRow): boolean => r.op.kind === 'burn' && r.mode === 'offline' && r.status === 'pending';
-    const offlineBurnedToday = memberOps
-      .filter((r) => isOfflineBurn(r) && Math.floor(r.createdAt / DAY_MS) === today)
-      .reduce((s, r) => s - r.estDelta, 0);
-    const outstanding = (await pendingRange(this.db).toArray()).filter(isOfflineBurn);
-    return {
-      points: pts,
-      balance: view.displayed,
-      offlineBurnedToday: offlineBurnedToday as Points,
-      outstanding: { count: outstanding.length, points: outstanding.reduce((s, r) => s - r.estDelta, 0) as Points },
-      connected: this.link.isConnected(),
-    };
-  }
-
-  /** The ledger answered the authorization: given, or refused with its code (the op stays, rejected). */
-  private async settled(opId: OpId, rejected: RejectCode | null): Promise<BurnResult> {
-    const row = await this.db.ops.get(opId);
-    if (!row) throw new Error(`journaled burn ${opId} vanished`);
-    if (rejected) return { ok: false, reason: rejected, op: row };
-    return { ok: true, op: row, mode: 'online', view: await this.viewOrThrow(row.memberId) };
-  }
-
-  /**
-   * No answer by the deadline. `offline`: the burn stands as an offline one (within floor limits). `refuse`: the
-   * cashier is told no, and a void is journaled at once so that a late application on the ledger is reversed (as a
-   * card payment reversal after a timeout).
-   */
-  private async authTimedOut(opId: OpId, fallback: 'offline' | 'refuse'): Promise<BurnResult> {
-    const late = await this.db.transaction('rw', [this.db.ops, this.db.members, this.db.meta], async () => {
-      const row = await this.db.ops.get(opId);
-      if (!row) throw new Error(`journaled burn ${opId} vanished`);
-      // An answer may have been recorded between the deadline and now: it decides.
-      if (row.outcome) return row.outcome.status === 'rejected' ? row.outcome.code : null;
-      if (fallback === 'offline') {
-        await this.db.ops.update(opId, { mode: 'offline', authTimedOut: true });
-        return null;
-      }
-      await this.db.ops.update(opId, { authTimedOut: true });
-      await this.voidOf(await this.program(), { ...row, authTimedOut: true }, 'authorization timed out');
-      return 'AUTH_TIMEOUT' as const;
-    });
-    if (late === 'AUTH_TIMEOUT') {
-      const row = await this.db.ops.get(opId);
-      return { ok: false, reason: 'AUTH_TIMEOUT', ...(row ? { op: row } : {}) };
-    }
-    if (late) return this.settled(opId, late);
-    const row = await this.db.ops.get(opId);
-    if (!row) throw new Error(`journaled burn ${opId} vanished`);
-    return { ok: true, op: row, mode: 'offline', view: await this.viewOrThrow(row.memberId) };
   }
 
   private checkVoidable(target: OpRow | undefined): asserts target is OpRow {
