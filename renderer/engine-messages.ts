@@ -53,13 +53,12 @@ export function tillErrorSentence(e: TillError): string {
 
 const rejectSentences: Record<RejectCode, string> = errorMessages;
 
-const offline = 'The ledger cannot be reached and ';
 const burnSentences: Record<Exclude<BurnRefusal, RejectCode>, string> = {
-  OVER_OP_LIMIT: `${offline}this burn is above the offline limit per operation.`,
-  OVER_DAILY_LIMIT: `${offline}this member's offline burns today would pass the daily limit.`,
-  OVER_TILL_COUNT: `${offline}this till holds as many unconfirmed offline burns as allowed.`,
-  OVER_TILL_POINTS: `${offline}this till holds as many unconfirmed offline points as allowed.`,
-  OFFLINE_OVER_LIMIT: `${offline}this burn is above the offline limits.`,
+  OVER_OP_LIMIT: 'The ledger cannot be reached and this burn is above the offline limit per operation.',
+  OVER_DAILY_LIMIT: "The ledger cannot be reached and this member's offline burns today would pass the daily limit.",
+  OVER_TILL_COUNT: 'The ledger cannot be reached and this till holds as many unconfirmed offline burns as allowed.',
+  OVER_TILL_POINTS: 'The ledger cannot be reached and this till holds as many unconfirmed offline points as allowed.',
+  OFFLINE_OVER_LIMIT: 'The ledger cannot be reached and this burn is above the offline limits.',
   AUTH_TIMEOUT: 'The ledger did not answer in time; the burn was refused and reversed.',
 };
 
