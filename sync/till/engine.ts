@@ -38,6 +38,7 @@ import type { MemberView } from './view.ts';
 import { VoucherDesk, type VoucherResult } from './vouchers.ts';
 
 // The engine's public surface, wherever its parts now live.
+export type { BurnRefusal, BurnResult } from './burn-desk.ts';
 export { TillError } from './engine-core.ts';
 export type { TillErrorCode, TillErrorData } from './engine-core.ts';
 export { offlineLink } from './link.ts';
@@ -50,8 +51,6 @@ export type {
   ConvertResult,
   IssuedVoucher,
 } from './conversion-desk.ts';
-
-export type { BurnRefusal, BurnResult } from './burn-desk.ts';
 
 /** A lookup's result: the member, or why not (LEDGER_ERROR carries the ledger's own message). */
 export type LookupResult =
