@@ -13,6 +13,7 @@ import type { MemberId } from '../sync/loyalty/units.ts';
 import type { RunningTill } from '../sync/till/till.ts';
 import { fmtPoints } from './format.ts';
 import { failureReport, useNow, useObservable } from './hooks.ts';
+import { lookupRefusalSentence } from './engine-messages.ts';
 import { MemberPanel } from './MemberPanel.tsx';
 import type { ActionReport, FocusRequest, Notice } from './panel-props.ts';
 import { PANELS, PanelBody, PanelTabs, panelKeys, panelShortcuts } from './panels.tsx';
@@ -110,7 +111,7 @@ export function Cashier({
     try {
       const r = await engine.lookup(card);
       if (!r.found) {
-        setNotice({ tone: 'error', text: r.message });
+        setNotice({ tone: 'error', text: lookupRefusalSentence(r) });
         return;
       }
       setMemberId(r.member.memberId);

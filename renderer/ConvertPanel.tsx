@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { dayLabelUtc } from '../sync/loyalty/calendar.ts';
 import type { ConversionOffer, IssuedVoucher } from '../sync/till/engine.ts';
+import { conversionRefusalSentence } from './engine-messages.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
 import { useAction } from './hooks.ts';
 import type { ServingProps } from './panel-props.ts';
@@ -63,7 +64,7 @@ export function ConvertPanel(props: ServingProps) {
           notice: {
             tone: 'error',
             decision: 'refused',
-            text: r.queued ? `No voucher: ${r.message}` : `Refused: ${r.message}`,
+            text: `${r.queued ? 'No voucher' : 'Refused'}: ${conversionRefusalSentence(r.reason)}`,
           },
         });
         setOffer(await engine.conversionQuote(member.memberId));
@@ -123,7 +124,7 @@ export function ConvertPanel(props: ServingProps) {
       ) : (
         !issued && (
           <p className="notice notice-warn" data-testid="convert-refusal">
-            {offer.message}
+            {conversionRefusalSentence(offer.reason)}
           </p>
         )
       )}

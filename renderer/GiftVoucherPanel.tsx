@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { VoucherView } from '../sync/protocol/messages.ts';
 import type { VoucherResult } from '../sync/till/vouchers.ts';
 import { lastValidDay } from './ConvertPanel.tsx';
+import { voucherRefusalSentence } from './engine-messages.ts';
 import { fmtMoney } from './format.ts';
 import { useAction, useObservable } from './hooks.ts';
 import type { PanelProps } from './panel-props.ts';
@@ -44,7 +45,7 @@ export function GiftVoucherPanel(props: PanelProps) {
       setChecked(null);
       setRefusal(null);
       const r = await engine.checkVoucher(typed);
-      if (!r.ok) setRefusal(r.message);
+      if (!r.ok) setRefusal(voucherRefusalSentence(r));
       else if (r.voucher.redeemedAt !== null)
         setRefusal(
           `Already redeemed on ${new Date(r.voucher.redeemedAt).toLocaleString('en-GB')}` +
@@ -76,9 +77,10 @@ export function GiftVoucherPanel(props: PanelProps) {
         codeRef.current?.focus();
       } else {
         setChecked(null);
-        setRefusal(r.message);
+        const refusal = voucherRefusalSentence(r);
+        setRefusal(refusal);
         action.report({
-          notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${r.message}` },
+          notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${refusal}` },
         });
       }
     });

@@ -12,13 +12,14 @@ import type { BurnWhat } from '../sync/loyalty/ops.ts';
 import type { Program, Reward } from '../sync/loyalty/program.ts';
 import type { Points } from '../sync/loyalty/units.ts';
 import type { BurnResult } from '../sync/till/engine.ts';
+import { burnRefusalSentence } from './engine-messages.ts';
 import { fmtMoney, fmtPoints } from './format.ts';
 import { useAction } from './hooks.ts';
 import type { Notice, ServingProps } from './panel-props.ts';
 
 /** The decision a burn got, as the cashier reads it. */
 export function describeBurn(r: BurnResult, program: Program): Notice {
-  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${r.message}` };
+  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${burnRefusalSentence(r.reason)}` };
   const pts = fmtPoints(r.op.estDelta < 0 ? -r.op.estDelta : 0);
   if (r.mode === 'online')
     return { tone: 'ok', decision: 'online', text: `Authorized online by the ledger: ${pts} points redeemed.` };

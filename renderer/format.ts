@@ -1,6 +1,7 @@
 /** Display helpers for the till screens. Runs in the renderer; pure. */
 import type { Cents } from '../sync/loyalty/units.ts';
 import { TillError } from '../sync/till/engine.ts';
+import { tillErrorSentence } from './engine-messages.ts';
 
 export const fmtPoints = (n: number): string => n.toLocaleString('en-GB');
 export const fmtSigned = (n: number): string => (n > 0 ? `+${fmtPoints(n)}` : fmtPoints(n));
@@ -40,8 +41,9 @@ export function fmtDuration(ms: number): string {
 export const fmtTime = (ms: number): string =>
   new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-/** The error a refused call carries, as the sentence to show (the engine's own message and its issues). */
+/** The error a refused call carries, as the sentence to show (the engine's code worded, and its issues). */
 export function errorSentence(e: unknown): string {
-  if (e instanceof TillError && e.issues.length > 0) return `${e.message}: ${e.issues.join('; ')}`;
+  if (e instanceof TillError)
+    return e.issues.length > 0 ? `${tillErrorSentence(e)}: ${e.issues.join('; ')}` : tillErrorSentence(e);
   return e instanceof Error ? e.message : String(e);
 }

@@ -11,7 +11,9 @@
  */
 import type { BasketLine, BurnWhat } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
+import { TillError } from '../sync/till/engine-core.ts';
 import { ENGINE_UNAVAILABLE_CODE } from '../electron/pos-contract.ts';
+import { tillErrorSentence } from './engine-messages.ts';
 import type { PosRequestMessage, PosResponseMessage } from '../electron/pos-contract.ts';
 
 /** The op kinds a receipt can be replayed for. */
@@ -141,7 +143,8 @@ export async function answerPosRequest(
       error: coded
         ? {
             code: (e as Error & { code: string }).code,
-            message: e.message,
+            // The engine's refusals carry a code; the POS reads its sentence.
+            message: e instanceof TillError ? tillErrorSentence(e) : e.message,
             ...(Array.isArray(issues) ? { issues: issues.filter((i): i is string => typeof i === 'string') } : {}),
           }
         : { code: 'INTERNAL', message: 'The till engine failed.' },

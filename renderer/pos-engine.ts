@@ -6,6 +6,7 @@
 import type { MemberId } from '../sync/loyalty/units.ts';
 import type { OpRow, TillDb } from '../sync/till/db.ts';
 import type { TillEngine } from '../sync/till/engine.ts';
+import { burnAnswer, convertAnswer, lookupAnswer, offerAnswer, voucherAnswer } from './engine-messages.ts';
 import type { PosEngine, ReceiptKind } from './pos-dispatch.ts';
 
 /**
@@ -28,16 +29,17 @@ export async function findByReceipt(
 export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine {
   const { engine, db } = till;
   return {
-    lookup: (card) => engine.lookup(card),
+    // The POS is answered the engine's refusals with their sentences, as `message`.
+    lookup: async (card) => lookupAnswer(await engine.lookup(card)),
     quote: (memberId, lines) => engine.quote(memberId, lines),
     earn: (input) => engine.earn(input),
-    burn: (input) => engine.burn(input),
+    burn: async (input) => burnAnswer(await engine.burn(input)),
     void: (input) => engine.void(input),
     answerTerms: (memberId, answer) => engine.answerTerms(memberId, answer),
-    conversionQuote: (memberId) => engine.conversionQuote(memberId),
-    convert: (input) => engine.convert(input),
-    checkVoucher: (code) => engine.checkVoucher(code),
-    redeemVoucher: (input) => engine.redeemVoucher(input),
+    conversionQuote: async (memberId) => offerAnswer(await engine.conversionQuote(memberId)),
+    convert: async (input) => convertAnswer(await engine.convert(input)),
+    checkVoucher: async (code) => voucherAnswer(await engine.checkVoucher(code)),
+    redeemVoucher: async (input) => voucherAnswer(await engine.redeemVoucher(input)),
     // The engine brands member ids; a POS id that is not one simply finds no member.
     memberView: (memberId) => engine.memberView(memberId as MemberId),
     findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),

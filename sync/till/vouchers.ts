@@ -4,7 +4,6 @@
  * trying again is recognised by the ledger as the same redemption and not refused as a second one.
  */
 import { checkVoucherCode } from '../loyalty/closing.ts';
-import { errorMessages } from '../protocol/errors.ts';
 import type { VoucherCheckRequest, VoucherRedeemRequest, VoucherResponse, VoucherView } from '../protocol/messages.ts';
 import type { Clock, IdMaker } from './clock.ts';
 import { getMeta, setMeta, type TillDb, type VoucherRedemptionRow } from './db.ts';
@@ -27,21 +26,17 @@ export type VoucherRefusal =
   | 'NO_ANSWER'
   | 'LEDGER_ERROR';
 
-/** A check or redemption: the voucher as the ledger holds it, or why not (with the voucher when the ledger said). */
+/**
+ * A check or redemption: the voucher as the ledger holds it, or why not, as a code the renderer words: `typo` when a
+ * code's check character is wrong, `voucher` when the ledger said (a redeemed one: when and where),
+ * `ledgerMessage` with LEDGER_ERROR.
+ */
 export type VoucherResult =
   | { ok: true; voucher: VoucherView; duplicate: boolean }
-  | { ok: false; reason: VoucherRefusal; message: string; voucher?: VoucherView };
-
-const messages: Record<Exclude<VoucherRefusal, 'LEDGER_ERROR'>, string> = {
-  VOUCHER_CODE_INVALID: 'This is not a gift voucher code: check it was typed correctly (20 characters).',
-  VOUCHER_UNKNOWN: errorMessages.VOUCHER_UNKNOWN,
-  VOUCHER_EXPIRED: errorMessages.VOUCHER_EXPIRED,
-  VOUCHER_REDEEMED: errorMessages.VOUCHER_REDEEMED,
-  OFFLINE: 'The ledger cannot be reached: a gift voucher can only be accepted online. Do not accept it now.',
-  NO_ANSWER:
-    'The ledger did not answer in time: do not accept the voucher yet. Try again; the till sends the same ' +
-    'redemption, so it cannot be taken twice.',
-};
+  | { ok: false; reason: 'VOUCHER_CODE_INVALID'; typo: boolean }
+  | { ok: false; reason: 'VOUCHER_REDEEMED'; voucher?: VoucherView }
+  | { ok: false; reason: 'VOUCHER_UNKNOWN' | 'VOUCHER_EXPIRED' | 'OFFLINE' | 'NO_ANSWER' }
+  | { ok: false; reason: 'LEDGER_ERROR'; ledgerMessage: string };
 
 export interface VoucherDeskDeps {
   db: TillDb;
@@ -57,14 +52,14 @@ export class VoucherDesk {
   /** The voucher's value and state, without redeeming it. */
   async check(typed: string): Promise<VoucherResult> {
     const c = checkVoucherCode(typed);
-    if (!c.ok) return refused('VOUCHER_CODE_INVALID', c.reason === 'CHECK' ? typoMessage : undefined);
+    if (!c.ok) return { ok: false, reason: 'VOUCHER_CODE_INVALID', typo: c.reason === 'CHECK' };
     return this.answer(await this.deps.ask({ kind: 'check', code: c.code }, VOUCHER_DEADLINE_MS));
   }
 
   /** Redeems the voucher once; only `ok: true` means the customer may pay with it. */
   async redeem(typed: string, receiptRef?: string): Promise<VoucherResult> {
     const c = checkVoucherCode(typed);
-    if (!c.ok) return refused('VOUCHER_CODE_INVALID', c.reason === 'CHECK' ? typoMessage : undefined);
+    if (!c.ok) return { ok: false, reason: 'VOUCHER_CODE_INVALID', typo: c.reason === 'CHECK' };
     const code = c.code;
     const { db, clock, newId } = this.deps;
     // Reuse the id of an unanswered attempt at this voucher: the ledger then knows a retry from a second redemption.
@@ -105,8 +100,7 @@ export class VoucherDesk {
     if (!result.ok && result.reason === 'VOUCHER_REDEEMED') {
       // Say when and where, so that the cashier can tell a voucher used before from this sale's own retry.
       const seen = await this.check(code);
-      if (seen.ok && seen.voucher.redeemedAt !== null)
-        return { ...result, voucher: seen.voucher, message: redeemedMessage(seen.voucher) };
+      if (seen.ok && seen.voucher.redeemedAt !== null) return { ...result, voucher: seen.voucher };
     }
     return result;
   }
@@ -139,30 +133,15 @@ export class VoucherDesk {
   }
 
   private answer(res: VoucherResponse | 'offline' | 'timeout'): VoucherResult {
-    if (res === 'offline') return refused('OFFLINE');
-    if (res === 'timeout') return refused('NO_ANSWER');
+    if (res === 'offline') return { ok: false, reason: 'OFFLINE' };
+    if (res === 'timeout') return { ok: false, reason: 'NO_ANSWER' };
     if (res.ok) return { ok: true, voucher: res.voucher, duplicate: res.duplicate ?? false };
     const code = res.error.code;
-    if (
-      code === 'VOUCHER_CODE_INVALID' ||
-      code === 'VOUCHER_UNKNOWN' ||
-      code === 'VOUCHER_EXPIRED' ||
-      code === 'VOUCHER_REDEEMED'
-    )
-      return refused(code);
-    return { ok: false, reason: 'LEDGER_ERROR', message: res.error.message };
+    if (code === 'VOUCHER_CODE_INVALID') return { ok: false, reason: code, typo: false };
+    if (code === 'VOUCHER_UNKNOWN' || code === 'VOUCHER_EXPIRED' || code === 'VOUCHER_REDEEMED')
+      return { ok: false, reason: code };
+    return { ok: false, reason: 'LEDGER_ERROR', ledgerMessage: res.error.message };
   }
-}
-
-const typoMessage = 'The voucher code has a typo: its check character does not match. Check each character.';
-
-function refused(reason: Exclude<VoucherRefusal, 'LEDGER_ERROR'>, message?: string): VoucherResult {
-  return { ok: false, reason, message: message ?? messages[reason] };
-}
-
-function redeemedMessage(v: VoucherView): string {
-  const when = new Date(v.redeemedAt ?? 0).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-  return `This gift voucher was already redeemed on ${when}${v.redeemedBy ? ` (${v.redeemedBy})` : ''}.`;
 }
 
 /** Keeps every pending row and the newest settled ones. */

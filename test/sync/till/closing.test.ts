@@ -8,6 +8,8 @@ import type { Cents, Points } from '../../../sync/loyalty/units.ts';
 import { errorMessages } from '../../../sync/protocol/errors.ts';
 import type { MemberSnapshot } from '../../../sync/protocol/messages.ts';
 import { setMeta } from '../../../sync/till/db.ts';
+import { burnRefusalSentence, conversionRefusalSentence } from '../../../renderer/engine-messages.ts';
+import { errorSentence } from '../../../renderer/format.ts';
 import type { TillDb } from '../../../sync/till/db.ts';
 import { TillError } from '../../../sync/till/engine.ts';
 import type { LedgerLink } from '../../../sync/till/engine.ts';
@@ -96,7 +98,8 @@ describe('earn and burn deadlines (till clock, the program the till holds)', () 
     t.clock.advance(DAY);
     const err: unknown = await t.engine.earn({ memberId: M1, lines: lines(1000) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TillError);
-    expect(err).toMatchObject({ code: 'EARN_CLOSED', message: errorMessages.EARN_CLOSED });
+    expect(err).toMatchObject({ code: 'EARN_CLOSED' });
+    expect(errorSentence(err)).toBe(errorMessages.EARN_CLOSED);
     await expect(t.engine.quote(M1, lines(1000))).rejects.toMatchObject({ code: 'EARN_CLOSED' });
     expect(await t.db.ops.count()).toBe(1);
   });
@@ -109,7 +112,8 @@ describe('earn and burn deadlines (till clock, the program the till holds)', () 
     });
     t.clock.advance(1);
     const r = await t.engine.burn({ memberId: M1, what: { type: 'points', points: 50 as Points } });
-    expect(r).toEqual({ ok: false, reason: 'BURN_CLOSED', message: errorMessages.BURN_CLOSED });
+    expect(r).toEqual({ ok: false, reason: 'BURN_CLOSED' });
+    expect(burnRefusalSentence('BURN_CLOSED')).toBe(errorMessages.BURN_CLOSED);
     expect(await t.engine.rewards()).toEqual([]);
     expect(await t.db.ops.count()).toBe(1);
   });
@@ -263,10 +267,10 @@ describe('conversion into a gift voucher', () => {
     expect(r).toMatchObject({
       ok: false,
       reason: 'BALANCE_CHANGED',
-      message: errorMessages.BALANCE_CHANGED,
       queued: false,
       op: { status: 'rejected' },
     });
+    expect(conversionRefusalSentence('BALANCE_CHANGED')).toBe(errorMessages.BALANCE_CHANGED);
     expect(ledger.members.get(M1)?.balance).toBe(1_300);
     expect(await t.engine.conversionQuote(M1)).toMatchObject({ ok: true, points: 1_300 });
   });
@@ -281,18 +285,14 @@ describe('conversion into a gift voucher', () => {
     });
     await t.engine.answerTerms(M1, 'refused');
     const refused = await t.engine.convert({ memberId: M1, points: 1_000 });
-    expect(refused).toEqual({
-      ok: false,
-      reason: 'TERMS_REFUSED',
-      message: errorMessages.TERMS_REFUSED,
-      queued: false,
-    });
+    expect(refused).toEqual({ ok: false, reason: 'TERMS_REFUSED', queued: false });
+    expect(conversionRefusalSentence('TERMS_REFUSED')).toBe(errorMessages.TERMS_REFUSED);
     expect((await t.db.ops.toArray()).map((o) => o.op.kind)).toEqual(['terms']);
 
     const off = await offlineTill(1_000, closingProgram(), new ManualClock(T0 + DAY));
     const r = await off.engine.convert({ memberId: M1, points: 1_000 });
     expect(r).toMatchObject({ ok: false, reason: 'OFFLINE', queued: false });
-    if (!r.ok) expect(r.message).toContain('no voucher can be given now');
+    if (!r.ok) expect(conversionRefusalSentence(r.reason)).toContain('no voucher can be given now');
     const empty = await offlineTill(0, closingProgram(), new ManualClock(T0 + DAY));
     empty.engine.setLink({ ...offlineLinkLike(), isConnected: () => true });
     expect(await empty.engine.convert({ memberId: M1, points: 1 })).toMatchObject({ reason: 'NOTHING_TO_CONVERT' });
@@ -307,7 +307,7 @@ describe('conversion into a gift voucher', () => {
     const r = await t.engine.convert({ memberId: M1, points: 1_000 });
     expect(r).toMatchObject({ ok: false, reason: 'NO_ANSWER', queued: true });
     if (r.ok) return;
-    expect(r.message).toContain('do NOT give a voucher');
+    expect(conversionRefusalSentence(r.reason)).toContain('do NOT give a voucher');
     expect(r.op).toMatchObject({ status: 'pending', authTimedOut: true });
     expect((await t.engine.queues()).pending.map((o) => o.op.kind)).toEqual(['convert']);
     expect((await t.engine.memberView(M1))?.displayed).toBe(0);

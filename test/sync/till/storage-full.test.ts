@@ -11,7 +11,9 @@ import type { Cents, MemberId, Points } from '../../../sync/loyalty/units.ts';
 import type { MemberSnapshot } from '../../../sync/protocol/messages.ts';
 import { getMeta } from '../../../sync/till/db.ts';
 import type { TillDb } from '../../../sync/till/db.ts';
-import { STORAGE_FULL_MESSAGE, TillError } from '../../../sync/till/engine.ts';
+import { STORAGE_FULL_MESSAGE } from '../../../renderer/engine-messages.ts';
+import { errorSentence } from '../../../renderer/format.ts';
+import { TillError } from '../../../sync/till/engine.ts';
 import { isQuotaError } from '../../../sync/till/quota.ts';
 import { applySnapshot } from '../../../sync/till/view.ts';
 import { makeTill, memberId } from './support/till.ts';
@@ -98,7 +100,8 @@ describe('a full disk while journaling', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(TillError);
-    expect(err).toMatchObject({ code: 'STORAGE_FULL', message: STORAGE_FULL_MESSAGE });
+    expect(err).toMatchObject({ code: 'STORAGE_FULL' });
+    expect(errorSentence(err)).toBe(STORAGE_FULL_MESSAGE);
     expect(STORAGE_FULL_MESSAGE).toMatch(/NOT recorded/);
 
     expect(await journal(t)).toEqual(before);

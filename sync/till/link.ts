@@ -1,0 +1,24 @@
+/** How the till engine reaches the ledger: the Replicator provides a `LedgerLink`; `offlineLink` when there is none. */
+import type { Op } from '../loyalty/ops.ts';
+import type { Card } from '../loyalty/units.ts';
+import type { LookupResponse, PushResponse, VoucherResponse } from '../protocol/messages.ts';
+import type { VoucherLinkRequest } from './vouchers.ts';
+
+/** What the engine needs of the ledger connection (the Replicator provides it; offlineLink when there is none). */
+export interface LedgerLink {
+  isConnected(): boolean;
+  /** Priority push of `ops` (ending with a burn or a conversion), answered within `deadlineMs` or 'timeout'; records
+   * results. */
+  authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
+  lookup(card: Card): Promise<LookupResponse | 'offline'>;
+  /** A gift voucher check or redemption, answered within `deadlineMs`; 'offline' when it cannot be asked. */
+  voucher(req: VoucherLinkRequest, deadlineMs: number): Promise<VoucherResponse | 'offline' | 'timeout'>;
+}
+
+/** A link that is never connected: every burn is decided offline within floor limits. */
+export const offlineLink: LedgerLink = {
+  isConnected: () => false,
+  authorize: () => Promise.resolve('timeout'),
+  lookup: () => Promise.resolve('offline'),
+  voucher: () => Promise.resolve('offline'),
+};
