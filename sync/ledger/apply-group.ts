@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
 import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
-import { recordActivity, statusAt } from '../loyalty/lifecycle.ts';
+import { activityOf, recordActivity, statusAt } from '../loyalty/lifecycle.ts';
+import { assertNever } from '../loyalty/assert-never.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
@@ -285,6 +286,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         HEAD_OFFICE_KINDS.has(op.kind) && batch.tillId !== HEAD_OFFICE_TILL
           ? {
               outcome: { status: 'rejected' as const, code: 'HEAD_OFFICE_ONLY' as const },
+              effects: [],
               lots: memberLots,
               changedLots: [],
               draws: [],
@@ -309,31 +311,74 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               lots: memberLots,
               voucherCodeTaken: op.kind === 'convert' && taken.has(op.voucherCode),
             });
+      // The op's effects besides the balance, as applyOp decided them: carried out here, nothing decided.
+      let voucher: VoucherRecord | undefined;
+      for (const effect of decided.effects) {
+        switch (effect.type) {
+          case 'hold':
+            cardHolders.set(effect.card, op.memberId);
+            writes.holds.push({ storeId: till.storeId, memberId: op.memberId });
+            break;
+          case 'reverse': {
+            const reversed = ops.get(effect.targetOpId);
+            if (!reversed) throw new Error(`op ${op.opId} reverses ${effect.targetOpId}, which the group did not read`);
+            reversed.reversedBy = op.opId;
+            writes.reversals.push({ opId: reversed.opId, reversedBy: op.opId });
+            break;
+          }
+          case 'raise-conflict': {
+            const created: ConflictRecord = {
+              conflictId: effect.conflictId,
+              opId: op.opId,
+              memberId: op.memberId,
+              tillId: op.tillId,
+              storeId: till.storeId,
+              shortfall: effect.shortfall,
+              status: 'open',
+              createdAt: ctx.now,
+              resolution: null,
+            };
+            writes.conflicts.push(created);
+            conflicts.set(created.conflictId, created);
+            break;
+          }
+          case 'resolve-conflict': {
+            const resolving = conflicts.get(effect.conflictId);
+            if (!resolving) throw new Error(`op ${op.opId} resolves ${effect.conflictId}, which the group did not read`);
+            const resolution = { opId: op.opId, ...effect.resolution, at: ctx.now };
+            resolving.status = effect.status;
+            resolving.resolution = resolution;
+            writes.conflictUpdates.push({ conflictId: resolving.conflictId, status: resolving.status, resolution });
+            break;
+          }
+          case 'issue-voucher':
+            voucher = {
+              code: effect.code,
+              memberId: op.memberId,
+              opId: op.opId,
+              points: effect.points,
+              valueCents: effect.valueCents,
+              currency: effect.currency,
+              issuedAt: effect.issuedAt,
+              validUntil: effect.validUntil,
+              redeemedAt: null,
+              redeemedBy: null,
+              redeemRef: null,
+              redemptionId: null,
+            };
+            vouchers.push(voucher);
+            taken.add(effect.code);
+            break;
+          default:
+            assertNever(effect, 'effect');
+        }
+      }
       let opLedgerSeq: number | null = null;
       if (decided.outcome.status !== 'rejected' && decided.member && program) {
         opLedgerSeq = ++ledgerSeq;
         const next = nextMember(member, decided.member, op, at, program, latest ?? program, till.storeId, ctx.now);
         next.ledgerSeq = opLedgerSeq;
         const rules = latest ?? program;
-        let voucher: VoucherRecord | undefined;
-        if (op.kind === 'convert') {
-          voucher = {
-            code: op.voucherCode,
-            memberId: op.memberId,
-            opId: op.opId,
-            points: op.points,
-            valueCents: op.valueCents,
-            currency: rules.currency,
-            issuedAt: at,
-            validUntil: at + (rules.closing?.voucherValidDays ?? 365) * 86_400_000,
-            redeemedAt: null,
-            redeemedBy: null,
-            redeemRef: null,
-            redemptionId: null,
-          };
-          vouchers.push(voucher);
-          taken.add(op.voucherCode);
-        }
         events.push(
           ...eventsForOp({
             op,
@@ -369,35 +414,6 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       };
       ops.set(op.opId, stored);
       writes.ops.push(stored);
-      if (op.kind === 'enrol' && decided.outcome.status === 'applied') {
-        cardHolders.set(op.card, op.memberId);
-        writes.holds.push({ storeId: till.storeId, memberId: op.memberId });
-      }
-      if (op.kind === 'void' && target && decided.outcome.status !== 'rejected') {
-        target.reversedBy = op.opId;
-        writes.reversals.push({ opId: target.opId, reversedBy: op.opId });
-      }
-      if (decided.outcome.status === 'conflict') {
-        const created: ConflictRecord = {
-          conflictId: decided.outcome.conflictId,
-          opId: op.opId,
-          memberId: op.memberId,
-          tillId: op.tillId,
-          storeId: till.storeId,
-          shortfall: decided.outcome.shortfall,
-          status: 'open',
-          createdAt: ctx.now,
-          resolution: null,
-        };
-        writes.conflicts.push(created);
-        conflicts.set(created.conflictId, created);
-      }
-      if (op.kind === 'resolve' && conflict && decided.outcome.status === 'applied') {
-        const resolution = { opId: op.opId, action: op.action, manager: op.manager, reason: op.reason, at: ctx.now };
-        conflict.status = op.action === 'escalate' ? 'escalated' : 'resolved';
-        conflict.resolution = resolution;
-        writes.conflictUpdates.push({ conflictId: conflict.conflictId, status: conflict.status, resolution });
-      }
       state.lastSeq = op.seq;
       state.lastOpId = op.opId;
       if (isRecovered) recovered.push({ opId: op.opId, tillId: batch.tillId, epoch: ctx.epoch ?? '' });
@@ -468,7 +484,7 @@ function nextMember(
         lastActivityAt: null,
         birthday: null,
       };
-  const activity = op.kind === 'earn' ? 'earn' : op.kind === 'burn' || op.kind === 'convert' ? 'burn' : undefined;
+  const activity = activityOf(op.kind);
   if (activity) {
     const life = recordActivity(
       { firstEarnAt: base.firstActivityAt, lastActivityAt: base.lastActivityAt },

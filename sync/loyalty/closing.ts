@@ -10,6 +10,7 @@ import { dayLabelUtc } from './calendar.ts';
 import type { BurnWhat } from './ops.ts';
 import type { Program, Reward } from './program.ts';
 import type { Cents, Points } from './units.ts';
+import { validUntilOfVoucher } from './voucher-validity.ts';
 
 const epochMs = z.number().int().nonnegative();
 const key = z
@@ -129,7 +130,7 @@ export function quoteConversion(program: Program, balance: number, at: number): 
     points: balance as Points,
     faceValue: tenderValue(program, balance as Points),
     voucher: voucherValue(program, balance),
-    validUntil: at + c.voucherValidDays * 86_400_000,
+    validUntil: validUntilOfVoucher(program, at),
   };
 }
 
