@@ -344,7 +344,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
           }
           case 'resolve-conflict': {
             const resolving = conflicts.get(effect.conflictId);
-            if (!resolving) throw new Error(`op ${op.opId} resolves ${effect.conflictId}, which the group did not read`);
+            if (!resolving)
+              throw new Error(`op ${op.opId} resolves ${effect.conflictId}, which the group did not read`);
             const resolution = { opId: op.opId, ...effect.resolution, at: ctx.now };
             resolving.status = effect.status;
             resolving.resolution = resolution;

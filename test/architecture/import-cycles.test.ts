@@ -90,17 +90,28 @@ describe('import cycles', () => {
       ['d', ['a']],
     ]);
     expect(cyclesOf(g)).toEqual([['a', 'b', 'c']]);
-    expect(cyclesOf(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(
+      cyclesOf(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('sync/ and renderer/ have none but the known one, which is still there', () => {
     const files = ROOTS.flatMap((r) => sourceFiles(path.join(root, r)));
     const graph = new Map(files.map((f) => [f, importsOf(f)]));
     const cycles = cyclesOf(graph).map((c) => c.map((f) => path.relative(root, f)).join(' <-> '));
-    expect(cycles.filter((c) => !KNOWN_CYCLES.includes(c)), 'new import cycles').toEqual([]);
+    expect(
+      cycles.filter((c) => !KNOWN_CYCLES.includes(c)),
+      'new import cycles',
+    ).toEqual([]);
     // A ratchet: once a known cycle is gone, its entry goes too, so it cannot come back unnoticed.
-    expect(KNOWN_CYCLES.filter((c) => !cycles.includes(c)), 'known cycles gone: remove them from KNOWN_CYCLES').toEqual(
-      [],
-    );
+    expect(
+      KNOWN_CYCLES.filter((c) => !cycles.includes(c)),
+      'known cycles gone: remove them from KNOWN_CYCLES',
+    ).toEqual([]);
   });
 });
