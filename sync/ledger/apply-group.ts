@@ -7,18 +7,17 @@ import { createHash } from 'node:crypto';
 import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
 import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
 import { activityOf, recordActivity, statusAt } from '../loyalty/lifecycle.ts';
-import { assertNever } from '../loyalty/assert-never.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
+import { carryOutEffects } from './op-effects.ts';
 import {
   HEAD_OFFICE_TILL,
   LEGACY_INCARNATION,
   incarnationKey,
-  type ConflictRecord,
   type GroupTx,
   type GroupWrites,
   type LotRecord,
@@ -311,69 +310,15 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               lots: memberLots,
               voucherCodeTaken: op.kind === 'convert' && taken.has(op.voucherCode),
             });
-      // The op's effects besides the balance, as applyOp decided them: carried out here, nothing decided.
-      let voucher: VoucherRecord | undefined;
-      for (const effect of decided.effects) {
-        switch (effect.type) {
-          case 'hold':
-            cardHolders.set(effect.card, op.memberId);
-            writes.holds.push({ storeId: till.storeId, memberId: op.memberId });
-            break;
-          case 'reverse': {
-            const reversed = ops.get(effect.targetOpId);
-            if (!reversed) throw new Error(`op ${op.opId} reverses ${effect.targetOpId}, which the group did not read`);
-            reversed.reversedBy = op.opId;
-            writes.reversals.push({ opId: reversed.opId, reversedBy: op.opId });
-            break;
-          }
-          case 'raise-conflict': {
-            const created: ConflictRecord = {
-              conflictId: effect.conflictId,
-              opId: op.opId,
-              memberId: op.memberId,
-              tillId: op.tillId,
-              storeId: till.storeId,
-              shortfall: effect.shortfall,
-              status: 'open',
-              createdAt: ctx.now,
-              resolution: null,
-            };
-            writes.conflicts.push(created);
-            conflicts.set(created.conflictId, created);
-            break;
-          }
-          case 'resolve-conflict': {
-            const resolving = conflicts.get(effect.conflictId);
-            if (!resolving)
-              throw new Error(`op ${op.opId} resolves ${effect.conflictId}, which the group did not read`);
-            const resolution = { opId: op.opId, ...effect.resolution, at: ctx.now };
-            resolving.status = effect.status;
-            resolving.resolution = resolution;
-            writes.conflictUpdates.push({ conflictId: resolving.conflictId, status: resolving.status, resolution });
-            break;
-          }
-          case 'issue-voucher':
-            voucher = {
-              code: effect.code,
-              memberId: op.memberId,
-              opId: op.opId,
-              points: effect.points,
-              valueCents: effect.valueCents,
-              currency: effect.currency,
-              issuedAt: effect.issuedAt,
-              validUntil: effect.validUntil,
-              redeemedAt: null,
-              redeemedBy: null,
-              redeemRef: null,
-              redemptionId: null,
-            };
-            vouchers.push(voucher);
-            taken.add(effect.code);
-            break;
-          default:
-            assertNever(effect, 'effect');
-        }
-      }
+      // The op's effects besides the balance, as applyOp decided them: carried out, nothing decided.
+      const voucher = carryOutEffects(decided.effects, op, till.storeId, ctx.now, {
+        ops,
+        conflicts,
+        cardHolders,
+        taken,
+        vouchers,
+        writes,
+      });
       let opLedgerSeq: number | null = null;
       if (decided.outcome.status !== 'rejected' && decided.member && program) {
         opLedgerSeq = ++ledgerSeq;
