@@ -31,6 +31,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // DESIGN's arrows, as import rules. Flat config keeps only the last `no-restricted-imports` that matches a file, so
+  // each area below is one block with every rule it needs (the areas do not overlap).
   {
     // The domain stays pure: no I/O, no other layer.
     files: ['sync/loyalty/**/*.ts'],
@@ -39,24 +41,67 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            'node:*',
-            '../till/*',
-            '../ledger/*',
-            '../protocol/*',
-            'dexie',
-            'socket.io*',
-            'better-sqlite3',
-            'pg',
+            { group: ['node:*'], message: 'sync/loyalty is pure: no I/O.' },
+            { regex: '^(\\.\\./)+(till|ledger|protocol)/', message: 'sync/loyalty imports no other layer.' },
+            {
+              group: ['dexie', 'socket.io*', 'better-sqlite3', 'pg', 'kysely', 'electron'],
+              message: 'sync/loyalty is pure.',
+            },
           ],
         },
       ],
     },
   },
   {
+    // The till and the protocol never reach into the ledger or a database driver.
     files: ['sync/**/*.ts'],
-    ignores: ['sync/ledger/**'],
+    ignores: ['sync/ledger/**', 'sync/loyalty/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['electron', '../ledger/*', 'better-sqlite3', 'pg', 'kysely'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+ledger/', message: 'Only sync/ledger imports sync/ledger.' },
+            { group: ['electron', 'better-sqlite3', 'pg', 'kysely'], message: 'The till runs in the renderer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The ledger is a server of its own: it never imports the till.
+    files: ['sync/ledger/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+till/', message: 'sync/ledger never imports sync/till.' },
+            { group: ['electron'], message: 'The ledger does not run in Electron.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The renderer talks to the ledger through the till only, and to Electron through the preload's API only: of
+    // electron/ it may import the schema and contract modules, which import no Electron or Node module themselves
+    // (test/electron/process-boundaries.test.ts).
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+sync/ledger/', message: 'The renderer never imports sync/ledger.' },
+            {
+              regex: '^(\\.\\./)+electron/(?!(ipc-contract|pos-contract|settings-schema)\\.ts$)',
+              message: 'Of electron/, the renderer imports only ipc-contract, pos-contract and settings-schema.',
+            },
+            { regex: '^electron(/|$)', message: 'Electron stays out of the renderer (use the preload API).' },
+          ],
+        },
+      ],
     },
   },
   {

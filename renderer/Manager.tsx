@@ -3,7 +3,8 @@
  * with filters, conflict resolution with an action and a reason, sync health and a forced sync.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { OpKind, ResolveOp } from '../sync/loyalty/ops.ts';
+import { assertNever } from '../sync/loyalty/assert-never.ts';
+import { TILL_OP_KINDS, type Op, type OpKind, type ResolveOp, type TillOpKind } from '../sync/loyalty/ops.ts';
 import { errorMessages } from '../sync/protocol/errors.ts';
 import type { MemberRow, OpRow } from '../sync/till/db.ts';
 import type { TillQueues } from '../sync/till/engine.ts';
@@ -117,7 +118,17 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
 
 const QUEUE_STATUSES = ['pending', 'in flight', 'rejected', 'conflict', 'resolved'] as const;
 type QueueStatus = (typeof QUEUE_STATUSES)[number];
-const KINDS = ['earn', 'burn', 'void', 'enrol', 'resolve', 'terms', 'convert'] as const satisfies readonly OpKind[];
+/** Where each kind a till makes comes in the kind filter: a kind added to the schema must be given a place. */
+const KIND_FILTER_ORDER: Record<TillOpKind, number> = {
+  earn: 0,
+  burn: 1,
+  void: 2,
+  enrol: 3,
+  resolve: 4,
+  terms: 5,
+  convert: 6,
+};
+const KINDS: readonly TillOpKind[] = [...TILL_OP_KINDS].sort((a, b) => KIND_FILTER_ORDER[a] - KIND_FILTER_ORDER[b]);
 
 /** The option of `options` a select reported, or 'all'. */
 function pick<T extends string>(options: readonly T[], value: string): T | 'all' {
@@ -142,16 +153,29 @@ function detailOf(r: QueueRow, now: number): string {
   if (o?.status === 'rejected') return `${o.code}: ${errorMessages[o.code]}`;
   if (o?.status === 'conflict')
     return `Overdrawn by ${o.shortfall} points (conflict ${o.conflictId})${r.row.resolvedBy ? '; resolved by the manager' : ''}`;
-  const op = r.row.op;
-  const what =
-    op.kind === 'void'
-      ? `void: ${op.reason}`
-      : op.kind === 'enrol'
-        ? `enrol ${op.name}`
-        : op.kind === 'resolve'
-          ? `${op.action} by ${op.manager}: ${op.reason}`
-          : '';
+  const what = whatOf(r.row.op);
   return `${what}${what ? '; ' : ''}waiting ${fmtDuration(now - r.row.createdAt)}`;
+}
+
+/** What a queued op is about, beyond its kind and member (shown in its row), or '' when nothing more. */
+function whatOf(op: Op): string {
+  switch (op.kind) {
+    case 'void':
+      return `void: ${op.reason}`;
+    case 'enrol':
+      return `enrol ${op.name}`;
+    case 'resolve':
+      return `${op.action} by ${op.manager}: ${op.reason}`;
+    case 'earn':
+    case 'burn':
+    case 'terms':
+    case 'convert':
+    case 'expire':
+    case 'adjust':
+      return '';
+    default:
+      return assertNever(op, 'op kind');
+  }
 }
 
 const fmtCount = (n: number): string => n.toLocaleString('en-GB');

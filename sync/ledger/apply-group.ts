@@ -6,18 +6,18 @@
 import { createHash } from 'node:crypto';
 import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
 import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
-import { recordActivity, statusAt } from '../loyalty/lifecycle.ts';
+import { activityOf, recordActivity, statusAt } from '../loyalty/lifecycle.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
+import { carryOutEffects } from './op-effects.ts';
 import {
   HEAD_OFFICE_TILL,
   LEGACY_INCARNATION,
   incarnationKey,
-  type ConflictRecord,
   type GroupTx,
   type GroupWrites,
   type LotRecord,
@@ -285,6 +285,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         HEAD_OFFICE_KINDS.has(op.kind) && batch.tillId !== HEAD_OFFICE_TILL
           ? {
               outcome: { status: 'rejected' as const, code: 'HEAD_OFFICE_ONLY' as const },
+              effects: [],
               lots: memberLots,
               changedLots: [],
               draws: [],
@@ -309,31 +310,21 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               lots: memberLots,
               voucherCodeTaken: op.kind === 'convert' && taken.has(op.voucherCode),
             });
+      // The op's effects besides the balance, as applyOp decided them: carried out, nothing decided.
+      const voucher = carryOutEffects(decided.effects, op, till.storeId, ctx.now, {
+        ops,
+        conflicts,
+        cardHolders,
+        taken,
+        vouchers,
+        writes,
+      });
       let opLedgerSeq: number | null = null;
       if (decided.outcome.status !== 'rejected' && decided.member && program) {
         opLedgerSeq = ++ledgerSeq;
         const next = nextMember(member, decided.member, op, at, program, latest ?? program, till.storeId, ctx.now);
         next.ledgerSeq = opLedgerSeq;
         const rules = latest ?? program;
-        let voucher: VoucherRecord | undefined;
-        if (op.kind === 'convert') {
-          voucher = {
-            code: op.voucherCode,
-            memberId: op.memberId,
-            opId: op.opId,
-            points: op.points,
-            valueCents: op.valueCents,
-            currency: rules.currency,
-            issuedAt: at,
-            validUntil: at + (rules.closing?.voucherValidDays ?? 365) * 86_400_000,
-            redeemedAt: null,
-            redeemedBy: null,
-            redeemRef: null,
-            redemptionId: null,
-          };
-          vouchers.push(voucher);
-          taken.add(op.voucherCode);
-        }
         events.push(
           ...eventsForOp({
             op,
@@ -369,35 +360,6 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       };
       ops.set(op.opId, stored);
       writes.ops.push(stored);
-      if (op.kind === 'enrol' && decided.outcome.status === 'applied') {
-        cardHolders.set(op.card, op.memberId);
-        writes.holds.push({ storeId: till.storeId, memberId: op.memberId });
-      }
-      if (op.kind === 'void' && target && decided.outcome.status !== 'rejected') {
-        target.reversedBy = op.opId;
-        writes.reversals.push({ opId: target.opId, reversedBy: op.opId });
-      }
-      if (decided.outcome.status === 'conflict') {
-        const created: ConflictRecord = {
-          conflictId: decided.outcome.conflictId,
-          opId: op.opId,
-          memberId: op.memberId,
-          tillId: op.tillId,
-          storeId: till.storeId,
-          shortfall: decided.outcome.shortfall,
-          status: 'open',
-          createdAt: ctx.now,
-          resolution: null,
-        };
-        writes.conflicts.push(created);
-        conflicts.set(created.conflictId, created);
-      }
-      if (op.kind === 'resolve' && conflict && decided.outcome.status === 'applied') {
-        const resolution = { opId: op.opId, action: op.action, manager: op.manager, reason: op.reason, at: ctx.now };
-        conflict.status = op.action === 'escalate' ? 'escalated' : 'resolved';
-        conflict.resolution = resolution;
-        writes.conflictUpdates.push({ conflictId: conflict.conflictId, status: conflict.status, resolution });
-      }
       state.lastSeq = op.seq;
       state.lastOpId = op.opId;
       if (isRecovered) recovered.push({ opId: op.opId, tillId: batch.tillId, epoch: ctx.epoch ?? '' });
@@ -468,7 +430,7 @@ function nextMember(
         lastActivityAt: null,
         birthday: null,
       };
-  const activity = op.kind === 'earn' ? 'earn' : op.kind === 'burn' || op.kind === 'convert' ? 'burn' : undefined;
+  const activity = activityOf(op.kind);
   if (activity) {
     const life = recordActivity(
       { firstEarnAt: base.firstActivityAt, lastActivityAt: base.lastActivityAt },

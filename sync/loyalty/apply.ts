@@ -2,11 +2,13 @@
  * The effect of one op on one member, as the ledger decides it. Pure: the caller loads the state, applies ops in
  * per-till order and writes the results. The till uses the same functions to estimate its unconfirmed ops.
  */
+import { assertNever } from './assert-never.ts';
 import { quoteEarn } from './earn.ts';
 import { burnAllowed, checkVoucherCode, conversionAllowed, earnAllowed, priceBurnAt, voucherValue } from './closing.ts';
-import type { Op, OpOutcome, RejectCode } from './ops.ts';
+import type { Op, OpOutcome, RejectCode, ResolveOp } from './ops.ts';
 import type { Program } from './program.ts';
-import type { Card, MemberId, OpId, Points } from './units.ts';
+import type { Card, Cents, MemberId, OpId, Points } from './units.ts';
+import { validUntilOfVoucher } from './voucher-validity.ts';
 
 export interface MemberState {
   memberId: MemberId;
@@ -72,13 +74,45 @@ export interface ApplyInput {
   newConflictId: () => string;
 }
 
+/**
+ * What an op does besides moving the member's balance, as data: the ledger carries each out (rows to write) and
+ * decides nothing more. A closed union: an effect added here fails to compile where the ledger carries them out.
+ */
+export type Effect =
+  /** An enrol: the card is the member's now, and the enrolling store holds the member. */
+  | { type: 'hold'; card: Card }
+  /** A void: its target is reversed (it cannot be reversed again). */
+  | { type: 'reverse'; targetOpId: OpId }
+  /** An overdrawn burn, or a void of spent points: a conflict for the manager, named `conflictId`. */
+  | { type: 'raise-conflict'; conflictId: string; shortfall: Points }
+  /** A resolve: the conflict is resolved or escalated, with the manager's action and reason. */
+  | {
+      type: 'resolve-conflict';
+      conflictId: string;
+      status: 'resolved' | 'escalated';
+      resolution: Pick<ResolveOp, 'action' | 'manager' | 'reason'>;
+    }
+  /** A convert: the gift voucher issued. */
+  | {
+      type: 'issue-voucher';
+      code: string;
+      points: Points;
+      valueCents: Cents;
+      currency: string;
+      issuedAt: number;
+      validUntil: number;
+    };
+
 export interface ApplyResult {
   outcome: OpOutcome;
   /** The member after the op; absent when nothing changed. */
   member?: MemberState;
+  /** What the op does besides the balance, in no particular order; none for a rejected op. */
+  effects: Effect[];
 }
 
-const reject = (code: RejectCode): ApplyResult => ({ outcome: { status: 'rejected', code } });
+const reject = (code: RejectCode): ApplyResult => ({ outcome: { status: 'rejected', code }, effects: [] });
+const appliedNoChange: () => ApplyResult = () => ({ outcome: { status: 'applied', delta: 0 as Points }, effects: [] });
 
 /** Decides one op. Rejections change nothing; an overdrawn offline burn is applied and raised as a conflict. */
 export function applyOp(input: ApplyInput): ApplyResult {
@@ -99,6 +133,7 @@ export function applyOp(input: ApplyInput): ApplyResult {
         lifetimePoints: 0 as Points,
         welcomeGiven: false,
       },
+      effects: [{ type: 'hold', card: op.card }],
     };
   }
   if (!member) return reject('UNKNOWN_MEMBER');
@@ -115,6 +150,7 @@ export function applyOp(input: ApplyInput): ApplyResult {
           lifetimePoints: (member.lifetimePoints + quote.points) as Points,
           welcomeGiven: member.welcomeGiven || quote.breakdown.some((l) => l.kind === 'welcome'),
         },
+        effects: [],
       };
     }
     case 'burn': {
@@ -127,13 +163,9 @@ export function applyOp(input: ApplyInput): ApplyResult {
       const after = member.balance - op.points;
       const next = { ...member, balance: after as Points };
       const delta = (0 - op.points) as Points;
-      if (after >= 0) return { outcome: { status: 'applied', delta }, member: next };
+      if (after >= 0) return { outcome: { status: 'applied', delta }, member: next, effects: [] };
       if (op.onOverdraw === 'reject') return reject('INSUFFICIENT_POINTS');
-      const shortfall = Math.min(op.points, -after) as Points;
-      return {
-        outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall },
-        member: next,
-      };
+      return raiseConflict(delta, Math.min(op.points, -after) as Points, next, input.newConflictId());
     }
     case 'resolve': {
       const conflict = input.conflict;
@@ -142,18 +174,24 @@ export function applyOp(input: ApplyInput): ApplyResult {
         // time (other ops came back in another order): the conflict never stood on this ledger and the manager's
         // resolution has nothing left to do. It is kept, with no effect, rather than shown as refused.
         const raiser = input.conflictRaiser;
-        if (raiser && dissolvedConflict(raiser, op.memberId))
-          return { outcome: { status: 'applied', delta: 0 as Points } };
+        if (raiser && dissolvedConflict(raiser, op.memberId)) return appliedNoChange();
         return reject('UNKNOWN_CONFLICT');
       }
       if (conflict.memberId !== op.memberId) return reject('UNKNOWN_CONFLICT');
       if (conflict.status === 'resolved') return reject('ALREADY_RESOLVED');
-      if (op.action !== 'write-off') return { outcome: { status: 'applied', delta: 0 as Points } };
+      const resolved: Effect = {
+        type: 'resolve-conflict',
+        conflictId: op.conflictId,
+        status: op.action === 'escalate' ? 'escalated' : 'resolved',
+        resolution: { action: op.action, manager: op.manager, reason: op.reason },
+      };
+      if (op.action !== 'write-off') return { ...appliedNoChange(), effects: [resolved] };
       // Only what is still owed is written off: points the member earned back since are theirs.
       const credit = Math.min(conflict.shortfall, Math.max(0, -member.balance));
       return {
         outcome: { status: 'applied', delta: credit as Points },
         member: { ...member, balance: (member.balance + credit) as Points },
+        effects: [resolved],
       };
     }
     case 'terms': {
@@ -162,6 +200,7 @@ export function applyOp(input: ApplyInput): ApplyResult {
       return {
         outcome: { status: 'applied', delta: 0 as Points },
         member: { ...member, terms: { version, answer: op.answer, at: input.at } },
+        effects: [],
       };
     }
     case 'convert': {
@@ -178,20 +217,36 @@ export function applyOp(input: ApplyInput): ApplyResult {
       return {
         outcome: { status: 'applied', delta: (0 - op.points) as Points },
         member: { ...member, balance: 0 as Points },
+        effects: [
+          {
+            type: 'issue-voucher',
+            code: op.voucherCode,
+            points: op.points,
+            valueCents: op.valueCents,
+            currency: rules.currency,
+            issuedAt: input.at,
+            validUntil: validUntilOfVoucher(rules, input.at),
+          },
+        ],
       };
     }
     case 'expire': {
       const gone = input.expiring ?? 0;
-      if (gone === 0) return { outcome: { status: 'applied', delta: 0 as Points } };
+      if (gone === 0) return appliedNoChange();
       return {
         outcome: { status: 'applied', delta: (0 - gone) as Points },
         member: { ...member, balance: (member.balance - gone) as Points },
+        effects: [],
       };
     }
     case 'adjust': {
       const after = member.balance + op.points;
       if (op.points < 0 && after < 0) return reject('INSUFFICIENT_POINTS');
-      return { outcome: { status: 'applied', delta: op.points }, member: { ...member, balance: after as Points } };
+      return {
+        outcome: { status: 'applied', delta: op.points },
+        member: { ...member, balance: after as Points },
+        effects: [],
+      };
     }
     case 'void': {
       const target = input.target;
@@ -204,14 +259,26 @@ export function applyOp(input: ApplyInput): ApplyResult {
       const lifetime = target.op.kind === 'earn' ? member.lifetimePoints + delta : member.lifetimePoints;
       const after = member.balance + delta;
       const next = { ...member, balance: after as Points, lifetimePoints: lifetime as Points };
+      const reverse: Effect = { type: 'reverse', targetOpId: op.targetOpId };
       // Voiding an earn whose points were already spent is still recorded (the sale was voided), and raised.
       if (delta < 0 && after < 0) {
-        const shortfall = Math.min(0 - delta, -after) as Points;
-        return { outcome: { status: 'conflict', delta, conflictId: input.newConflictId(), shortfall }, member: next };
+        const raised = raiseConflict(delta, Math.min(0 - delta, -after) as Points, next, input.newConflictId());
+        return { ...raised, effects: [reverse, ...raised.effects] };
       }
-      return { outcome: { status: 'applied', delta }, member: next };
+      return { outcome: { status: 'applied', delta }, member: next, effects: [reverse] };
     }
+    default:
+      return assertNever(op, 'op kind');
   }
+}
+
+/** An op recorded although it overdraws the member: applied, and raised as a conflict for the manager. */
+function raiseConflict(delta: Points, shortfall: Points, member: MemberState, conflictId: string): ApplyResult {
+  return {
+    outcome: { status: 'conflict', delta, conflictId, shortfall },
+    member,
+    effects: [{ type: 'raise-conflict', conflictId, shortfall }],
+  };
 }
 
 /** Whether `raiser` is a burn or void of `memberId` that the ledger decided without raising a conflict. */

@@ -5,6 +5,7 @@
  * which events an op makes.
  */
 import { z } from 'zod';
+import { assertNever } from './assert-never.ts';
 import { tierFor } from './earn.ts';
 import type { MemberStatus } from './lifecycle.ts';
 import type { Op, OpOutcome } from './ops.ts';
@@ -121,6 +122,8 @@ export function eventsForOp(input: OpEventsInput): NewEvent[] {
       break;
     case 'enrol':
       break;
+    default:
+      assertNever(op, 'op kind');
   }
   if (before && after.balance > before.balance) {
     const crossed = program.rewards

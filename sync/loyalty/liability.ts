@@ -10,8 +10,10 @@
  * the closing outstanding valued and rounded once, and no line is more than one minor unit from its exact value.
  * Dates are epoch ms (UTC); the period is [from, to).
  */
+import { assertNever } from './assert-never.ts';
 import { monthKeyUtc } from './calendar.ts';
 import type { Lot } from './lots.ts';
+import type { OpKind } from './ops.ts';
 import type { Program } from './program.ts';
 import type { Cents, Points } from './units.ts';
 
@@ -26,6 +28,33 @@ export interface Movement {
   at: number;
   kind: MovementKind;
   points: number;
+}
+
+/**
+ * The movement of an op's summed deltas, by the op's kind; `sign` is that of the deltas (it tells a void of an earn,
+ * delta < 0, from a void of a burn). Everything that moves a balance otherwise is `adjusted`, so the report always
+ * reconciles to the balances.
+ */
+export function movementOfOp(kind: OpKind, sign: number, delta: number): { kind: MovementKind; points: number } {
+  switch (kind) {
+    case 'earn':
+      return { kind: 'issued', points: delta };
+    case 'burn':
+      return { kind: 'redeemed', points: -delta };
+    case 'void':
+      return sign < 0 ? { kind: 'issued', points: delta } : { kind: 'redeemed', points: -delta };
+    case 'expire':
+      return { kind: 'expired', points: -delta };
+    case 'convert':
+      return { kind: 'converted', points: -delta };
+    case 'adjust':
+    case 'resolve': // a write-off credits the member
+    case 'enrol':
+    case 'terms':
+      return { kind: 'adjusted', points: delta };
+    default:
+      return assertNever(kind, 'op kind');
+  }
 }
 
 export interface PointTotals {

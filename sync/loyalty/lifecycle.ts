@@ -10,7 +10,9 @@
  * (UTC), months are calendar months.
  */
 import { z } from 'zod';
+import { assertNever } from './assert-never.ts';
 import { addMonthsUtc } from './calendar.ts';
+import type { OpKind } from './ops.ts';
 
 /** The thresholds, as program data (absent in the program: dormant after 6 months, inactive after 12). */
 export const LifecycleRulesSchema = z
@@ -35,6 +37,26 @@ export interface LifecycleMember {
 }
 
 export type Activity = 'earn' | 'burn';
+
+/** The activity an applied op of `kind` is, if any: an earn, or a burn (a conversion is one); other ops are not. */
+export function activityOf(kind: OpKind): Activity | undefined {
+  switch (kind) {
+    case 'earn':
+      return 'earn';
+    case 'burn':
+    case 'convert':
+      return 'burn';
+    case 'enrol':
+    case 'void':
+    case 'resolve':
+    case 'terms':
+    case 'expire':
+    case 'adjust':
+      return undefined;
+    default:
+      return assertNever(kind, 'op kind');
+  }
+}
 
 /** The member after an activity at `at`; activities may arrive out of order (offline tills), so dates only move
  * forward for the last activity and backward for the first earn. */

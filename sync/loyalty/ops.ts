@@ -145,9 +145,21 @@ export type ConvertOp = z.infer<typeof ConvertOpSchema>;
 export type ExpireOp = z.infer<typeof ExpireOpSchema>;
 export type AdjustOp = z.infer<typeof AdjustOpSchema>;
 
-/** Ops only head office makes (through the ledger's own till); a till sending one is refused HEAD_OFFICE_ONLY. */
-export const HEAD_OFFICE_KINDS: ReadonlySet<OpKind> = new Set(['expire', 'adjust']);
 export type OpKind = Op['kind'];
+
+/** Every op kind, in the order of `OpSchema`: derived from the schema, so a kind added there is listed here. */
+export const OP_KINDS: readonly OpKind[] = OpSchema.options.map((o) => o.shape.kind.value);
+
+/** Whether `kind` (read from storage, say) is an op kind this code knows. */
+export const isOpKind = (kind: string): kind is OpKind => (OP_KINDS as readonly string[]).includes(kind);
+
+const HEAD_OFFICE_ONLY = ['expire', 'adjust'] as const satisfies readonly OpKind[];
+/** Ops only head office makes (through the ledger's own till); a till sending one is refused HEAD_OFFICE_ONLY. */
+export const HEAD_OFFICE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(HEAD_OFFICE_ONLY);
+/** The kinds a store's till makes. */
+export type TillOpKind = Exclude<OpKind, (typeof HEAD_OFFICE_ONLY)[number]>;
+/** Every kind a store's till makes, in the order of `OpSchema`. */
+export const TILL_OP_KINDS: readonly TillOpKind[] = OP_KINDS.filter((k): k is TillOpKind => !HEAD_OFFICE_KINDS.has(k));
 
 /** Why the ledger refuses an op; each has a sentence in sync/protocol/errors.ts. */
 export const RejectCodeSchema = z.enum([

@@ -3,10 +3,10 @@
  * and on the ledger; an op names the program version it was made under.
  */
 import { z } from 'zod';
-import { ClosingSchema } from './closing.ts';
+import { ClosingSchema } from './closing-schema.ts';
 import { LifecycleRulesSchema } from './lifecycle.ts';
 import { ExpiryRuleSchema } from './lots.ts';
-import { TierPolicySchema } from './tiers.ts';
+import { TierPolicySchema } from './tier-policy.ts';
 
 const name = z.string().trim().min(1).max(120);
 const key = z

@@ -3,6 +3,7 @@
  * closing's deadline, a tier reached) and the receipt text, with the gift voucher of a conversion. Pure, no I/O: the
  * till passes in the program, the member as it sees it and the op it journaled.
  */
+import { assertNever } from './assert-never.ts';
 import { tenderValue } from './burn.ts';
 import { deadlineMessage, earnAllowed, rewardsAt } from './closing.ts';
 import type { EarnQuote } from './earn.ts';
@@ -10,6 +11,7 @@ import { tierFor } from './earn.ts';
 import type { ConvertOp, Op } from './ops.ts';
 import type { Program, Reward, Tier } from './program.ts';
 import type { Points } from './units.ts';
+import { validUntilOfVoucher } from './voucher-validity.ts';
 
 /** The member as the receipt needs it (the till's MemberView fits). */
 export interface ReceiptMember {
@@ -150,11 +152,9 @@ export interface ReceiptInput {
   voucherValidUntil?: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /** When a conversion's voucher stops being valid, as the till works it out (the ledger counts from its own time). */
 export function voucherValidUntil(program: Program, op: Pick<ConvertOp, 'at'>): number {
-  return op.at + (program.closing?.voucherValidDays ?? 365) * DAY_MS;
+  return validUntilOfVoucher(program, op.at);
 }
 
 /**
@@ -228,6 +228,8 @@ export function receiptText(input: ReceiptInput): string {
       lines.push(row('Adjustment', signed(op.points)));
       lines.push(...wrap(`Reason: ${op.reason}`));
       break;
+    default:
+      assertNever(op, 'op kind');
   }
   lines.push(rule, row('Balance', n(view.displayed)));
   if (view.pending !== 0) lines.push(row('  of which awaiting confirmation', signed(view.pending)));

@@ -3,6 +3,7 @@
  * the effect of this till's own ops that snapshot did not include yet. Snapshots only ever move forward
  * (invariant 7). Runs in the renderer; pure functions plus Dexie reads and writes inside the caller's transaction.
  */
+import { assertNever } from '../loyalty/assert-never.ts';
 import { termsToAnswer } from '../loyalty/closing.ts';
 import { tierFor } from '../loyalty/earn.ts';
 import type { Program, Tier } from '../loyalty/program.ts';
@@ -99,13 +100,32 @@ function lifetimeEstimateOf(member: MemberRow, memberOps: readonly OpRow[]): num
   let lifetime: number = member.lifetimePoints;
   for (const row of memberOps) {
     if (row.seq <= member.tillSeq || row.status === 'rejected') continue;
-    if (row.op.kind === 'earn') lifetime += effectiveDelta(row);
-    else if (row.op.kind === 'void') {
-      const target = byId.get(row.op.targetOpId);
-      if (target?.op.kind === 'earn') lifetime += effectiveDelta(row, target);
-    }
+    lifetime += lifetimeEffect(row, byId);
   }
   return lifetime;
+}
+
+/** What an unconfirmed op does to lifetime points, as `applyOp` decides it: an earn adds, its void takes back. */
+function lifetimeEffect(row: OpRow, byId: ReadonlyMap<string, OpRow>): number {
+  const op = row.op;
+  switch (op.kind) {
+    case 'earn':
+      return effectiveDelta(row);
+    case 'void': {
+      const target = byId.get(op.targetOpId);
+      return target?.op.kind === 'earn' ? effectiveDelta(row, target) : 0;
+    }
+    case 'enrol':
+    case 'burn':
+    case 'resolve':
+    case 'terms':
+    case 'convert':
+    case 'expire':
+    case 'adjust':
+      return 0;
+    default:
+      return assertNever(op, 'op kind');
+  }
 }
 
 /** Builds the view of a member row from its ops (all of this till's ops for the member, any order). */

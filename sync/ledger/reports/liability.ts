@@ -17,11 +17,13 @@ import { tenderValue } from '../../loyalty/burn.ts';
 import { monthKeyUtc, startOfNextMonthUtc } from '../../loyalty/calendar.ts';
 import {
   liabilityReport,
+  movementOfOp,
   type LiabilityReport,
   type Movement,
   type MovementKind,
   type PointTotals,
 } from '../../loyalty/liability.ts';
+import { isOpKind } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Cents, Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
@@ -90,22 +92,8 @@ function bucketOf(column: Expression<number>, from: number, starts: readonly num
 
 /** The liability movement of an op's summed deltas; `sign` is that of the deltas (it tells a void's target). */
 function movementOf(kind: string, sign: number, delta: number): { kind: MovementKind; points: number } {
-  switch (kind) {
-    case 'earn':
-      return { kind: 'issued', points: delta };
-    case 'burn':
-      return { kind: 'redeemed', points: -delta };
-    case 'void':
-      return sign < 0 ? { kind: 'issued', points: delta } : { kind: 'redeemed', points: -delta };
-    case 'expire':
-      return { kind: 'expired', points: -delta };
-    case 'convert':
-      return { kind: 'converted', points: -delta };
-    default:
-      // adjust and resolve (a write-off credits the member); any other kind that ever moves a balance lands here
-      // too, so the report still reconciles to the balances.
-      return { kind: 'adjusted', points: delta };
-  }
+  // A kind this code does not know still moves balances: `adjusted`, so the report still reconciles to them.
+  return isOpKind(kind) ? movementOfOp(kind, sign, delta) : { kind: 'adjusted', points: delta };
 }
 
 const zeroTotals = (): PointTotals => ({ issued: 0, redeemed: 0, expired: 0, converted: 0, adjusted: 0 });

@@ -29,7 +29,7 @@ const applied = (op: Op, outcome: OpOutcome, reversedBy: OpId | null = null): Ap
   outcome,
   reversedBy,
 });
-const rejected = (code: string) => ({ outcome: { status: 'rejected', code } });
+const rejected = (code: string) => ({ outcome: { status: 'rejected', code }, effects: [] });
 
 describe('applyOp: enrol', () => {
   it('creates the member with a zero balance and no welcome bonus yet', () => {
@@ -44,6 +44,7 @@ describe('applyOp: enrol', () => {
         lifetimePoints: 0,
         welcomeGiven: false,
       },
+      effects: [{ type: 'hold', card: '6280000000000008' }],
     });
   });
   it('refuses an id already enrolled with MEMBER_EXISTS', () => {
@@ -98,6 +99,7 @@ describe('applyOp: burn', () => {
     const r = run(burnOp(1, coffee, 150, { onOverdraw: 'conflict' }), { member: member({ balance: pts(100) }) });
     expect(r.outcome).toEqual({ status: 'conflict', delta: -150, conflictId: 'c1', shortfall: 50 });
     expect(r.member?.balance).toBe(-50);
+    expect(r.effects).toEqual([{ type: 'raise-conflict', conflictId: 'c1', shortfall: 50 }]);
   });
   it('caps the shortfall at the burn when the balance was already below zero', () => {
     const r = run(burnOp(1, coffee, 150, { onOverdraw: 'conflict' }), { member: member({ balance: pts(-30) }) });
@@ -136,6 +138,7 @@ describe('applyOp: void', () => {
     });
     expect(r.outcome).toEqual({ status: 'applied', delta: -120 });
     expect(r.member).toMatchObject({ balance: 180, lifetimePoints: 380 });
+    expect(r.effects).toEqual([{ type: 'reverse', targetOpId: earn.opId }]);
   });
   it('reverses a burn: the points come back, lifetime points are unchanged', () => {
     const r = run(voidOp(3, burn.opId), {
@@ -184,6 +187,10 @@ describe('applyOp: void', () => {
     });
     expect(r.outcome).toEqual({ status: 'conflict', delta: -120, conflictId: 'c1', shortfall: 100 });
     expect(r.member).toMatchObject({ balance: -100, lifetimePoints: 0 });
+    expect(r.effects).toEqual([
+      { type: 'reverse', targetOpId: earn.opId },
+      { type: 'raise-conflict', conflictId: 'c1', shortfall: 100 },
+    ]);
   });
 });
 
@@ -340,11 +347,18 @@ describe('applyOp: ledger math on random programs and op sequences', () => {
 
 describe('applyOp: resolve', () => {
   const open = { memberId: memberId(1), shortfall: pts(40), status: 'open' as const };
+  const resolvedEffect = (action: 'recover' | 'write-off' | 'escalate') => ({
+    type: 'resolve-conflict',
+    conflictId: 'c1',
+    status: action === 'escalate' ? 'escalated' : 'resolved',
+    resolution: { action, manager: 'Sam', reason: 'goodwill' },
+  });
 
   it('writes off what is still owed of the shortfall, and no more', () => {
     expect(run(resolveOp(9, 'c1'), { member: member({ balance: pts(-40) }), conflict: open })).toEqual({
       outcome: { status: 'applied', delta: 40 },
       member: member({ balance: pts(0) }),
+      effects: [resolvedEffect('write-off')],
     });
     // The member has since earned back 25 of the 40: only 15 are written off.
     expect(run(resolveOp(9, 'c1'), { member: member({ balance: pts(-15) }), conflict: open }).outcome).toEqual({
@@ -360,6 +374,7 @@ describe('applyOp: resolve', () => {
   it.each(['recover', 'escalate'] as const)('records a %s without touching the balance', (action) => {
     expect(run(resolveOp(9, 'c1', { action }), { member: member({ balance: pts(-40) }), conflict: open })).toEqual({
       outcome: { status: 'applied', delta: 0 },
+      effects: [resolvedEffect(action)],
     });
   });
 
@@ -379,6 +394,7 @@ describe('applyOp: resolve', () => {
     const m = member({ balance: pts(10) });
     expect(run(resolveOp(9, burn.opId), { member: m, conflict: undefined, conflictRaiser: covered })).toEqual({
       outcome: { status: 'applied', delta: 0 },
+      effects: [],
     });
     // Still refused when the op it names raised the conflict (and the ledger lost it), is another member's, or is
     // not a burn or void.

@@ -250,6 +250,18 @@ describe('applyOpWithLots', () => {
     const ok = applyOpWithLots({ ...base, op: conv(400), member: m, at: DAY, lots: [] });
     expect(ok.outcome).toEqual({ status: 'applied', delta: -400 });
     expect(ok.member?.balance).toBe(0);
+    // The voucher issued, valid for the closing's days from the op's time on the ledger.
+    expect(ok.effects).toEqual([
+      {
+        type: 'issue-voucher',
+        code,
+        points: 400,
+        valueCents: voucherValue(p, 400),
+        currency: p.currency,
+        issuedAt: DAY,
+        validUntil: DAY + (p.closing?.voucherValidDays ?? 365) * DAY,
+      },
+    ]);
     expect(voucherValue(p, 400)).toBe(500 as Cents);
   });
 });
