@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { VoucherView } from '../sync/protocol/messages.ts';
 import type { VoucherResult } from '../sync/till/vouchers.ts';
+import { voucherExpired } from '../sync/loyalty/voucher-validity.ts';
 import { lastValidDay } from './ConvertPanel.tsx';
 import { voucherRefusalSentence } from './engine-messages.ts';
 import { fmtMoney } from './format.ts';
@@ -36,7 +37,7 @@ export function GiftVoucherPanel(props: PanelProps) {
     if (checked) redeemRef.current?.focus();
   }, [checked]);
 
-  const usable = (v: VoucherView) => v.redeemedAt === null && Date.now() < v.validUntil;
+  const usable = (v: VoucherView) => v.redeemedAt === null && !voucherExpired(v, Date.now());
 
   const check = async () => {
     const typed = code.trim();

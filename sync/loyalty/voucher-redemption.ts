@@ -2,6 +2,7 @@
  * Whether a gift voucher may be redeemed now, and if not why: the domain rule behind the ledger's redemption, which
  * only reads the voucher, asks here, and writes what was decided. Pure.
  */
+import { voucherExpired } from './voucher-validity.ts';
 
 /** What the rule needs of a voucher. */
 export interface RedeemableVoucher {
@@ -35,8 +36,7 @@ export function decideRedemption(
 ): RedemptionDecision {
   if (!voucher) return 'unknown';
   if (voucher.redeemedAt !== null) return isSameAttempt(voucher, attempt) ? 'duplicate' : 'redeemed-before';
-  // Valid while at < validUntil.
-  if (attempt.at >= voucher.validUntil) return 'expired';
+  if (voucherExpired(voucher, attempt.at)) return 'expired';
   return 'redeem';
 }
 

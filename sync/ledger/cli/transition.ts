@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ClosingSchema, checkVoucherCode, conversionAllowed, deadlineMessage } from '../../loyalty/closing.ts';
 import { ProgramSchema } from '../../loyalty/program.ts';
+import { voucherExpired } from '../../loyalty/voucher-validity.ts';
 import { describeIssues } from '../../protocol/messages.ts';
 import { MemberIdSchema, type MemberId, type Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
@@ -334,7 +335,7 @@ export function registerTransitionCommands(program: Command): void {
         if (!v) throw new CodedError('VOUCHER_UNKNOWN', `no voucher has the code ${canonical}.`);
         const state = v.redeemedAt
           ? `redeemed on ${new Date(v.redeemedAt).toISOString()} by ${v.redeemedBy ?? '?'}`
-          : Date.now() >= v.validUntil
+          : voucherExpired(v, Date.now())
             ? `expired on ${new Date(v.validUntil).toISOString().slice(0, 10)}`
             : `valid until ${new Date(v.validUntil).toISOString().slice(0, 10)}`;
         console.log(`${v.code}\t${money(v.valueCents, v.currency)}\tmember ${v.memberId}\t${state}`);
