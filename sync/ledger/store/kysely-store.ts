@@ -43,6 +43,24 @@ import type { PinHash } from '../../protocol/pin.ts';
 import { chainRowHash, type ChainedFields } from '../audit.ts';
 import { opJson } from '../canonical-json.ts';
 import { migrationProvider } from './migrations.ts';
+// --- per-concern stores (store-ifaces) ---
+import { actionLog } from './action-log.ts';
+import { auditReads } from './audit-reads.ts';
+import { backupAdmin } from './backup-admin.ts';
+import { eventsFeedStore } from './events-feed.ts';
+import type { ActionLog } from './interfaces/action-log.ts';
+import type { AuditReads } from './interfaces/audit.ts';
+import type { BackupAdmin } from './interfaces/backup-admin.ts';
+import type { EventsFeedStore } from './interfaces/events-feed.ts';
+import type { LifecycleReads } from './interfaces/lifecycle.ts';
+import type { NoticeStore } from './interfaces/notices.ts';
+import type { ReportQueries } from './interfaces/reports.ts';
+import type { WebhookStore } from './interfaces/webhooks.ts';
+import { lifecycleReads } from './lifecycle.ts';
+import { noticeStore } from './notices.ts';
+import { reportQueries } from './reports.ts';
+import { webhookStore } from './webhooks.ts';
+// --- end per-concern stores ---
 import {
   completeTillMove,
   readIncarnations,
@@ -706,6 +724,17 @@ export class KyselyLedgerStore implements LedgerStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
+
+  // --- per-concern stores (store-ifaces) ---
+  // Each takes the handle through #plain() on every query, so that they too refuse to run inside a transaction.
+  readonly webhooks: WebhookStore = webhookStore(() => this.#plain());
+  readonly notices: NoticeStore = noticeStore(() => this.#plain());
+  readonly actionLog: ActionLog = actionLog(() => this.#plain());
+  readonly reports: ReportQueries = reportQueries(() => this.#plain());
+  readonly eventsFeed: EventsFeedStore = eventsFeedStore(() => this.#plain());
+  readonly lifecycle: LifecycleReads = lifecycleReads(() => this.#plain());
+  readonly auditReads: AuditReads = auditReads(() => this.#plain());
+  readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
 }
 
 /** SQLite transaction on the single connection; see the file comment for why IMMEDIATE. */
