@@ -1,5 +1,5 @@
 import type { ChainedFields } from '../../audit.ts';
-import type { MemberId } from '../../../loyalty/units.ts';
+import type { MemberId, OpId } from '../../../loyalty/units.ts';
 
 /** An op row as the audit reads it: the chained fields, its place and hash, and the one column set later. */
 export type AuditChainRow = ChainedFields & {
@@ -25,7 +25,7 @@ export interface AuditReads {
     limit: number,
   ): Promise<{ op_id: string; chain_seq: number | null; row_hash: string | null }[]>;
   /** An op row without a place in the chain, if any. */
-  firstUnchained(): Promise<{ op_id: string; till_id: string; seq: number } | undefined>;
+  firstUnchained(): Promise<{ op_id: OpId; till_id: string; seq: number } | undefined>;
   memberCount(): Promise<number>;
   /** The first member (by id) whose balance is not opening + Σ deltas. */
   firstBalanceMismatch(): Promise<{ memberId: MemberId; balance: number; opening: number; deltas: number } | undefined>;
