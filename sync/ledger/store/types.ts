@@ -296,8 +296,8 @@ export interface LedgerStore {
   close(): Promise<void>;
   transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T>;
   /**
-   * The Kysely handle, for reports and head-office jobs with queries of their own (liability, notices, webhooks).
-   * Never for op writes: those go through `transaction` and `GroupTx.write`.
+   * The Kysely handle, for tests only (to set up or inspect rows directly): lint forbids it outside
+   * sync/ledger/store/ and test/; production code uses the per-concern stores at the end of this interface.
    */
   kysely(): Kysely<Database>;
 
