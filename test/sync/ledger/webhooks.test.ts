@@ -1,7 +1,7 @@
 /** Webhook delivery: signatures, backoff, and the worker against a real receiver and a real store. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyHeadOfficeOps, type HeadOfficeDraft } from '../../../sync/ledger/head-office.ts';
 import { createLogger } from '../../../sync/ledger/log.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
@@ -139,12 +139,29 @@ async function startReceiver(secret: string, answer: (n: number) => number | 'ha
   };
 }
 
+// The worker runs on fake timers (its clock reads the faked globals); the receiver and the database are real I/O,
+// so time moves on in small steps with a real pause between them for that I/O to run.
+const realSetTimeout = globalThis.setTimeout;
+const FAKE_STEP_MS = 10;
+
+/** A real pause for the I/O in flight, then `FAKE_STEP_MS` of fake time. */
+async function step(): Promise<void> {
+  await new Promise((r) => realSetTimeout(r, 2));
+  await vi.advanceTimersByTimeAsync(FAKE_STEP_MS);
+}
+
+/** Steps time on until `cond` holds; fails after `timeoutMs` of real time. */
 async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = performance.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
+    if (performance.now() > end) throw new Error('timed out waiting');
+    await step();
   }
+}
+
+/** Lets `ms` of fake time pass, in steps. */
+async function elapse(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += FAKE_STEP_MS) await step();
 }
 
 async function makeEvents(store: LedgerStore, seeded: Seeded, count: number): Promise<void> {
@@ -185,8 +202,12 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     seeded = await seedLedger(db, { members: 10 });
     store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
   });
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
+    vi.useRealTimers();
     await store.kysely().deleteFrom('webhooks').execute();
   });
   afterAll(async () => {
@@ -237,7 +258,7 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     const w = worker();
     w.start();
     w.wake();
-    await new Promise((r) => setTimeout(r, 300)); // several polls
+    await elapse(300); // several polls
     expect(rx.requests()).toBe(0);
     expect((await row(hook.webhookId))?.disabledAt).not.toBeNull();
 
@@ -287,9 +308,11 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     const rx = await startReceiver(secret, () => 200);
     cleanups.push(rx.close);
     const hook = await addWebhook(store, { url: rx.url, secret });
+    const scans = vi.spyOn(store.webhooks, 'behind');
+    cleanups.push(() => Promise.resolve(scans.mockRestore()));
     const w = worker({ pollMs: 60_000 });
     w.start();
-    await new Promise((r) => setTimeout(r, 50)); // the first scan found nothing to send
+    await until(() => scans.mock.settledResults.length >= 1); // the first scan found nothing to send
     await makeEvents(store, seeded, 1);
     const head = await eventHead(store);
     w.wake();
