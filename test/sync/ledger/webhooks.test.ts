@@ -16,8 +16,10 @@ import {
   verifySignature,
   webhookSettingsFromEnv,
   setWebhookDisabled,
+  type WebhookClock,
   type WebhookWorker,
 } from '../../../sync/ledger/webhooks.ts';
+import type { StoredWebhook, WebhookStore } from '../../../sync/ledger/store/interfaces/webhooks.ts';
 import { LoyaltyEventSchema, type LoyaltyEvent } from '../../../sync/loyalty/events.ts';
 import type { MemberId, Points } from '../../../sync/loyalty/units.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -57,6 +59,110 @@ describe('backoffDelay (full jitter)', () => {
     expect(backoffDelay(4, 1000, 600_000, () => 0.5)).toBe(4000);
     expect(backoffDelay(30, 1000, 600_000, () => 0.5)).toBe(300_000);
     expect(backoffDelay(10_000, 1000, 600_000, () => 0.999999)).toBeLessThan(600_000);
+  });
+});
+
+describe('webhook worker on an injected clock', () => {
+  /** A clock whose time moves only when told, running the timers that fall due. */
+  function manualClock(start: number) {
+    let t = start;
+    let timers: { at: number; fn: () => void }[] = [];
+    const clock: WebhookClock = {
+      now: () => t,
+      schedule(fn, ms) {
+        const timer = { at: t + ms, fn };
+        timers.push(timer);
+        return () => void (timers = timers.filter((x) => x !== timer));
+      },
+    };
+    return {
+      clock,
+      pending: () => timers.map((x) => x.at - t).sort((a, b) => a - b),
+      advance(ms: number) {
+        t += ms;
+        const due = timers.filter((x) => x.at <= t);
+        timers = timers.filter((x) => x.at > t);
+        for (const x of due) x.fn();
+      },
+    };
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+
+  it('schedules its polls, its backoff and the POST deadline on the clock it is given', async () => {
+    const t0 = 1_750_000_000_000;
+    const time = manualClock(t0);
+    let hook: StoredWebhook = {
+      webhookId: 'w1',
+      url: 'http://receiver.invalid/hook',
+      secret: 's',
+      createdAt: t0,
+      cursor: 0,
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      disabledAt: null,
+    };
+    const webhooks: Partial<WebhookStore> = {
+      behind: (head) => Promise.resolve(hook.cursor < head && hook.disabledAt === null ? [hook] : []),
+      claim: (_id, cursor, now, lease) => {
+        const free = hook.cursor === cursor && (hook.nextAttemptAt === null || hook.nextAttemptAt <= now);
+        if (free) hook = { ...hook, nextAttemptAt: lease };
+        return Promise.resolve(free);
+      },
+      release: () => Promise.resolve(void (hook = { ...hook, nextAttemptAt: null })),
+      delivered: (_id, _from, to) =>
+        Promise.resolve(void (hook = { ...hook, cursor: to, attempts: 0, nextAttemptAt: null, lastError: null })),
+      failed: (_id, _cursor, f) => Promise.resolve(void (hook = { ...hook, ...f, lastError: f.error })),
+    };
+    const event = { seq: 1, type: 'birthday', memberId: 'm', opId: null, at: t0, data: { balance: 1, year: 2025 } };
+    const store = {
+      webhooks,
+      eventsFeed: { head: () => Promise.resolve(1) },
+      listEvents: (cursor: number) => Promise.resolve(cursor < 1 ? [event] : []),
+    } as unknown as LedgerStore;
+    const answers: ('hang' | number)[] = ['hang', 200];
+    const sent: number[] = [];
+    const fakeFetch = ((_url: string, init: RequestInit) => {
+      sent.push(time.clock.now());
+      const answer = answers.shift();
+      if (answer === 'hang')
+        return new Promise((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        });
+      return Promise.resolve(new Response(null, { status: answer ?? 500 }));
+    }) as typeof fetch;
+    const w = createWebhookWorker({
+      store,
+      logger: createLogger('silent'),
+      clock: time.clock,
+      fetch: fakeFetch,
+      pollMs: 1_000,
+      timeoutMs: 300,
+      backoffBaseMs: 2_000,
+      backoffMaxMs: 2_000,
+      random: () => 0.5,
+    });
+    w.start();
+    await settle();
+    expect(sent).toEqual([t0]);
+    expect(time.pending()).toEqual([300, 1_000]); // the POST's deadline and the next poll
+
+    time.advance(300); // the receiver does not answer in time
+    await settle();
+    expect(hook).toMatchObject({ attempts: 1, lastError: 'no answer within 300 ms', nextAttemptAt: t0 + 300 + 1_000 });
+
+    time.advance(700); // a poll: the retry is not due yet
+    await settle();
+    expect(sent).toEqual([t0]);
+
+    time.advance(300); // due
+    await settle();
+    expect(sent).toEqual([t0, t0 + 1_300]);
+    expect(hook).toMatchObject({ cursor: 1, attempts: 0, nextAttemptAt: null, lastError: null });
+    await w.close();
+    expect(time.pending()).toEqual([]);
   });
 });
 
