@@ -105,6 +105,25 @@ export default tseslint.config(
     },
   },
   {
+    // No query handle outside the store (issue 11): modules reach the database through the store's interfaces
+    // (sync/ledger/store/interfaces/), so a new backend implements those and nothing else. Tests may use it.
+    files: ['sync/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.{ts,tsx}', 'scripts/**/*.ts', 'bin/**/*.ts'],
+    ignores: ['sync/ledger/store/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='kysely']",
+          message: 'No query handle outside sync/ledger/store/: add a method to a store interface instead.',
+        },
+        {
+          selector: "ImportDeclaration[source.value='kysely'][importKind!='type']",
+          message: 'Queries live in sync/ledger/store/: add a method to a store interface instead.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'sync/ledger/cli.ts', 'sync/ledger/cli/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -13,11 +13,9 @@
  * by someone who knows this scheme; the head it prints, kept elsewhere, shows that (compare it with a later run).
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
 import type { MemberId, OpId } from '../loyalty/units.ts';
 import { canonicalJson } from './canonical-json.ts';
-import type { Database } from './store/schema.ts';
+import type { AuditReads } from './store/interfaces/audit.ts';
 import type { LedgerStore } from './store/types.ts';
 
 /** The hash the first row chains from (the counter's chain_hash before any op). */
@@ -96,25 +94,6 @@ const PAGE = 1000;
 type ChainRow = ChainedFields & { chain_seq: number; row_hash: string | null; reversed_by: string | null };
 type LinkRow = Pick<ChainRow, 'op_id' | 'chain_seq' | 'kind' | 'op' | 'outcome' | 'reversed_by'>;
 
-const ROW_COLUMNS = [
-  'chain_seq',
-  'row_hash',
-  'reversed_by',
-  'op_id',
-  'till_id',
-  'seq',
-  'member_id',
-  'kind',
-  'content_hash',
-  'op',
-  'outcome',
-  'delta',
-  'ledger_seq',
-  'applied_at',
-  'draws',
-  'at',
-] as const;
-
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -126,7 +105,7 @@ export async function verifyAuditChain(
   store: LedgerStore,
   onProgress?: (p: AuditProgress) => void,
 ): Promise<AuditReport> {
-  const db = store.kysely();
+  const db = store.auditReads;
   let prev = GENESIS_HASH;
   let last = 0;
   let rowsChecked = 0;
@@ -213,12 +192,7 @@ export async function verifyAuditChain(
     break;
   }
 
-  const unchained = await db
-    .selectFrom('ops')
-    .select(['op_id', 'till_id', 'seq'])
-    .where((eb) => eb.or([eb('chain_seq', 'is', null), eb('chain_seq', '<', 1)]))
-    .limit(1)
-    .executeTakeFirst();
+  const unchained = await db.firstUnchained();
   if (unchained)
     return report({
       kind: 'INSERTED',
@@ -236,25 +210,13 @@ function problem(kind: AuditProblemKind, row: ChainRow, message: string): AuditP
   return { kind, chainSeq: row.chain_seq, opId: row.op_id as OpId, memberId: null, message };
 }
 
-async function readHead(db: Kysely<Database>): Promise<{ chainSeq: number; chainHash: string }> {
-  const r = await db
-    .selectFrom('counter')
-    .select(['chain_seq', 'chain_hash'])
-    .where('id', '=', 1)
-    .executeTakeFirstOrThrow();
-  return { chainSeq: r.chain_seq, chainHash: r.chain_hash };
+function readHead(db: AuditReads): Promise<{ chainSeq: number; chainHash: string }> {
+  return db.chainHead();
 }
 
 /** The rows after chain place `after`, in chain order; a place held twice (a unique index dropped) comes twice. */
-async function readPage(db: Kysely<Database>, after: number): Promise<ChainRow[]> {
-  const rows = await db
-    .selectFrom('ops')
-    .select(ROW_COLUMNS)
-    .where('chain_seq', '>=', after)
-    .orderBy('chain_seq')
-    .orderBy('op_id')
-    .limit(PAGE + 1)
-    .execute();
+async function readPage(db: AuditReads, after: number): Promise<ChainRow[]> {
+  const rows = await db.chainRows(after, PAGE + 1);
   // `>=`: a second row at the last place verified shows as taking a place already held.
   const out: ChainRow[] = [];
   let skipped = false;
@@ -270,7 +232,7 @@ async function readPage(db: Kysely<Database>, after: number): Promise<ChainRow[]
 }
 
 /** The ops a page's reversal links name: the voids that reversed its ops and the targets of its voids. */
-async function readLinks(db: Kysely<Database>, rows: readonly ChainRow[]): Promise<Map<string, LinkRow>> {
+async function readLinks(db: AuditReads, rows: readonly ChainRow[]): Promise<Map<string, LinkRow>> {
   const ids = new Set<string>();
   for (const r of rows) {
     if (r.reversed_by !== null) ids.add(r.reversed_by);
@@ -279,11 +241,7 @@ async function readLinks(db: Kysely<Database>, rows: readonly ChainRow[]): Promi
   }
   const out = new Map<string, LinkRow>();
   if (ids.size === 0) return out;
-  const found = await db
-    .selectFrom('ops')
-    .select(['op_id', 'chain_seq', 'kind', 'op', 'outcome', 'reversed_by'])
-    .where('op_id', 'in', [...ids] as OpId[])
-    .execute();
+  const found = await db.linkRows([...ids]);
   for (const f of found) out.set(f.op_id, { ...f, chain_seq: f.chain_seq ?? 0 });
   return out;
 }
@@ -346,7 +304,7 @@ function contentHashMatches(row: ChainRow): boolean {
  * its successor skips is INSERTED; an intact row that follows another row of the chain is REORDERED; else EDITED.
  */
 async function classifyBreak(
-  db: Kysely<Database>,
+  db: AuditReads,
   prev: string,
   row: ChainRow,
   nextInPage: ChainRow | undefined,
@@ -379,7 +337,7 @@ async function classifyBreak(
  * now; one pass over the chain's hashes, only when a break needs explaining.
  */
 async function findPredecessor(
-  db: Kysely<Database>,
+  db: AuditReads,
   row: ChainRow,
   rowHash: string,
   prev: string,
@@ -387,13 +345,7 @@ async function findPredecessor(
   if (prev !== GENESIS_HASH && chainRowHash(GENESIS_HASH, row) === rowHash) return GENESIS_HASH;
   let after = -1;
   for (;;) {
-    const page = await db
-      .selectFrom('ops')
-      .select(['op_id', 'chain_seq', 'row_hash'])
-      .where('chain_seq', '>', after)
-      .orderBy('chain_seq')
-      .limit(PAGE)
-      .execute();
+    const page = await db.chainHashes(after, PAGE);
     for (const p of page) {
       if (
         p.row_hash !== null &&
@@ -410,17 +362,9 @@ async function findPredecessor(
 }
 
 /** The ledger's own books: balance = opening + Σ deltas for every member, and no deltas for members that are gone. */
-async function checkBalances(db: Kysely<Database>): Promise<{ members: number; problem: AuditProblem | null }> {
-  const { rows: counted } = await sql<{ n: number }>`select count(*) as n from members`.execute(db);
-  const members = Number(counted[0]?.n ?? 0);
-  const { rows: off } = await sql<{ member_id: MemberId; balance: number; opening: number; deltas: number }>`
-    select m.member_id, m.balance, m.opening_balance as opening, coalesce(s.d, 0) as deltas
-    from members m left join (select member_id, sum(delta) as d from ops group by member_id) s
-      on s.member_id = m.member_id
-    where m.balance <> m.opening_balance + coalesce(s.d, 0)
-    order by m.member_id
-    limit 1`.execute(db);
-  const m = off[0];
+async function checkBalances(db: AuditReads): Promise<{ members: number; problem: AuditProblem | null }> {
+  const members = await db.memberCount();
+  const m = await db.firstBalanceMismatch();
   if (m)
     return {
       members,
@@ -428,19 +372,11 @@ async function checkBalances(db: Kysely<Database>): Promise<{ members: number; p
         kind: 'BALANCE_MISMATCH',
         chainSeq: null,
         opId: null,
-        memberId: m.member_id,
-        message: `member ${m.member_id} has a balance of ${m.balance}, but the opening balance ${m.opening} plus the ops' deltas ${m.deltas} make ${Number(m.opening) + Number(m.deltas)}.`,
+        memberId: m.memberId,
+        message: `member ${m.memberId} has a balance of ${m.balance}, but the opening balance ${m.opening} plus the ops' deltas ${m.deltas} make ${Number(m.opening) + Number(m.deltas)}.`,
       },
     };
-  const { rows: orphans } = await sql<{ member_id: MemberId; deltas: number }>`
-    select o.member_id, sum(o.delta) as deltas
-    from ops o left join members m on m.member_id = o.member_id
-    where m.member_id is null and o.delta is not null
-    group by o.member_id
-    having sum(o.delta) <> 0
-    order by o.member_id
-    limit 1`.execute(db);
-  const o = orphans[0];
+  const o = await db.firstOrphanDeltas();
   if (o)
     return {
       members,
@@ -448,8 +384,8 @@ async function checkBalances(db: Kysely<Database>): Promise<{ members: number; p
         kind: 'BALANCE_MISMATCH',
         chainSeq: null,
         opId: null,
-        memberId: o.member_id,
-        message: `ops moved ${o.deltas} points for member ${o.member_id}, who is not in the members table.`,
+        memberId: o.memberId,
+        message: `ops moved ${o.deltas} points for member ${o.memberId}, who is not in the members table.`,
       },
     };
   return { members, problem: null };

@@ -121,32 +121,8 @@ export function createEventsFeed(opts: EventsFeedOptions): EventsFeed {
 }
 
 /** The last seq of the page: the `limit`-th event after `after`, or the newest one (or `after` when none). */
-export async function pageEnd(
-  store: LedgerStore,
-  after: number,
-  limit: number,
-): Promise<{ end: number; more: boolean }> {
-  const db = store.kysely();
-  const row = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('events')
-        .select('event_seq')
-        .where('event_seq', '>', after)
-        .orderBy('event_seq')
-        .limit(limit)
-        .as('p'),
-    )
-    .select((eb) => eb.fn.max('p.event_seq').as('last'))
-    .executeTakeFirst();
-  const end = row?.last == null ? after : Number(row.last);
-  const next = await db
-    .selectFrom('events')
-    .select('event_seq')
-    .where('event_seq', '>', end)
-    .limit(1)
-    .executeTakeFirst();
-  return { end, more: next !== undefined };
+export function pageEnd(store: LedgerStore, after: number, limit: number): Promise<{ end: number; more: boolean }> {
+  return store.eventsFeed.pageEnd(after, limit);
 }
 
 async function streamEvents(store: LedgerStore, q: EventsQuery, req: IncomingMessage, res: ServerResponse) {

@@ -6,7 +6,6 @@
  */
 import type { NewEvent } from '../loyalty/events.ts';
 import { statusAt } from '../loyalty/lifecycle.ts';
-import type { Op } from '../loyalty/ops.ts';
 import { tierAt, type TierActivity } from '../loyalty/tiers.ts';
 import type { MemberId } from '../loyalty/units.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
@@ -34,7 +33,6 @@ export async function runLifecycle(
 ): Promise<LifecycleRun> {
   const program = await store.latestProgram();
   if (!program) throw new Error('no program is set: run `ledger program set FILE` first');
-  const db = store.kysely();
   const day = monthDay(asOf - 1);
   const year = new Date(asOf - 1).getUTCFullYear();
   const leap = new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 1;
@@ -49,44 +47,27 @@ export async function runLifecycle(
 
     // Birthdays already told this year (a rerun must not tell them twice).
     const withBirthday = page.filter((m) => birthdayToday(m.birthday)).map((m) => m.memberId);
-    const told = new Set<string>();
-    if (withBirthday.length > 0) {
-      const rows = await db
-        .selectFrom('events')
-        .select('member_id')
-        .where('type', '=', 'birthday')
-        .where('member_id', 'in', withBirthday)
-        .where('at', '>=', Date.UTC(year, 0, 1))
-        .execute();
-      for (const r of rows) if (r.member_id) told.add(r.member_id);
-    }
+    const told = await store.lifecycle.birthdaysToldSince(withBirthday, Date.UTC(year, 0, 1));
 
     // Rolling tiers need each member's dated earns; only under a policy, and only for members who ever earned.
     const history = new Map<MemberId, TierActivity[]>();
     if (program.tierPolicy) {
       const ids = page.filter((m) => m.lifetimePoints !== 0).map((m) => m.memberId);
       if (ids.length > 0) {
-        const ops = await db
-          .selectFrom('ops')
-          .select(['member_id', 'op', 'delta', 'kind'])
-          .where('member_id', 'in', ids)
-          .where('kind', 'in', ['earn', 'void'])
-          .where('delta', 'is not', null)
-          .execute();
+        const parsed = await store.lifecycle.tierOps(ids);
         const earns = new Map<string, { at: number; spend: number }>();
-        const parsed = ops.map((r) => ({ ...r, op: JSON.parse(r.op) as Op }));
         for (const r of parsed)
           if (r.op.kind === 'earn')
             earns.set(r.op.opId, { at: r.op.at, spend: r.op.lines.reduce((s, l) => s + l.amountCents, 0) });
         for (const r of parsed) {
-          const list = history.get(r.member_id) ?? [];
+          const list = history.get(r.memberId) ?? [];
           if (r.op.kind === 'earn')
             list.push({ at: r.op.at, points: r.delta ?? 0, spendCents: earns.get(r.op.opId)?.spend ?? 0 });
           else if (r.op.kind === 'void' && (r.delta ?? 0) < 0) {
             // A voided earn stops counting from the void, with its spend.
             list.push({ at: r.op.at, points: r.delta ?? 0, spendCents: -(earns.get(r.op.targetOpId)?.spend ?? 0) });
           }
-          history.set(r.member_id, list);
+          history.set(r.memberId, list);
         }
       }
     }

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import type { LoyaltyEvent } from '../loyalty/events.ts';
 import { CodedError } from '../protocol/errors.ts';
 import type { Logger } from './log.ts';
-import type { WebhooksTable } from './store/schema.ts';
+import type { StoredWebhook } from './store/interfaces/webhooks.ts';
 import type { LedgerStore } from './store/types.ts';
 
 export const SIGNATURE_HEADER = 'x-loyalty-signature';
@@ -158,9 +158,8 @@ export function parseWebhookUrl(value: string): string {
 }
 
 /** The newest event's seq (0 before the first). */
-export async function eventHead(store: LedgerStore): Promise<number> {
-  const row = await store.kysely().selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirst();
-  return Number(row?.event_seq ?? 0);
+export function eventHead(store: LedgerStore): Promise<number> {
+  return store.eventsFeed.head();
 }
 
 export const newWebhookSecret = (): string => randomBytes(32).toString('hex');
@@ -176,75 +175,73 @@ export async function addWebhook(
   const url = parseWebhookUrl(input.url);
   const head = await eventHead(store);
   const cursor = input.after ?? head;
-  const row: WebhooksTable = {
-    webhook_id: uuidv7(),
+  const row: StoredWebhook = {
+    webhookId: uuidv7(),
     url,
     secret: input.secret,
-    created_at: input.now ?? Date.now(),
+    createdAt: input.now ?? Date.now(),
     cursor,
     attempts: 0,
-    next_attempt_at: null,
-    last_error: null,
-    disabled_at: null,
+    nextAttemptAt: null,
+    lastError: null,
+    disabledAt: null,
   };
-  await store.kysely().insertInto('webhooks').values(row).execute();
+  await store.webhooks.add(row);
   return toRecord(row, head);
 }
 
 export async function listWebhooks(store: LedgerStore): Promise<WebhookRecord[]> {
   const head = await eventHead(store);
-  const rows = await store
-    .kysely()
-    .selectFrom('webhooks')
-    .selectAll()
-    .orderBy('created_at')
-    .orderBy('webhook_id')
-    .execute();
-  return rows.map((r) => toRecord(r, head));
+  return (await store.webhooks.list()).map((r) => toRecord(r, head));
 }
 
 /** Deletes a webhook; false when there is none with this id. */
-export async function removeWebhook(store: LedgerStore, webhookId: string): Promise<boolean> {
-  const r = await store.kysely().deleteFrom('webhooks').where('webhook_id', '=', webhookId).executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
+export function removeWebhook(store: LedgerStore, webhookId: string): Promise<boolean> {
+  return store.webhooks.remove(webhookId);
 }
 
 /**
  * Pauses deliveries to a webhook (`at`), or resumes them (null) from its cursor, at once and with a clean backoff.
  * Answers false when there is no webhook with this id.
  */
-export async function setWebhookDisabled(store: LedgerStore, webhookId: string, at: number | null): Promise<boolean> {
-  const r = await store
-    .kysely()
-    .updateTable('webhooks')
-    .set(at === null ? { disabled_at: null, attempts: 0, next_attempt_at: null } : { disabled_at: at })
-    .where('webhook_id', '=', webhookId)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+export function setWebhookDisabled(store: LedgerStore, webhookId: string, at: number | null): Promise<boolean> {
+  return store.webhooks.setDisabled(webhookId, at);
 }
 
-function toRecord(r: WebhooksTable, head: number): WebhookRecord {
-  const cursor = Number(r.cursor);
-  return {
-    webhookId: r.webhook_id,
-    url: r.url,
-    createdAt: Number(r.created_at),
-    cursor,
-    attempts: Number(r.attempts),
-    nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
-    lastError: r.last_error,
-    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
-    lag: Math.max(0, head - cursor),
-  };
+function toRecord(r: StoredWebhook, head: number): WebhookRecord {
+  const { secret: _secret, ...shown } = r;
+  return { ...shown, lag: Math.max(0, head - r.cursor) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The worker
 
+/**
+ * The worker's time: the wall clock and its timers (polls, retries, a POST's deadline). Injected so that tests run it
+ * on fake timers; the default reads the globals at each call, so vitest's fake timers drive it too.
+ */
+export interface WebhookClock {
+  /** Epoch ms (schedules and signature timestamps). */
+  now(): number;
+  /** Calls `fn` after `ms` without keeping the process alive; the function returned cancels it. */
+  schedule(fn: () => void, ms: number): () => void;
+}
+
+export const systemWebhookClock: WebhookClock = {
+  now: () => Date.now(),
+  schedule(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
 export interface WebhookWorkerOptions extends Partial<WebhookSettings> {
   store: LedgerStore;
   logger: Logger;
-  /** Wall clock, epoch ms (schedules and signature timestamps). */
+  /** Default: the system's clock and timers. */
+  clock?: WebhookClock;
+  /** Wall clock, epoch ms, over the clock's. */
   now?: () => number;
   /** In [0, 1), for the backoff's jitter. */
   random?: () => number;
@@ -285,15 +282,16 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     backoffBaseMs: opts.backoffBaseMs ?? DEFAULT_WEBHOOK_SETTINGS.backoffBaseMs,
     backoffMaxMs: opts.backoffMaxMs ?? DEFAULT_WEBHOOK_SETTINGS.backoffMaxMs,
   };
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemWebhookClock;
+  const now = opts.now ?? (() => clock.now());
   const random = opts.random ?? Math.random;
   const doFetch = opts.fetch ?? fetch;
-  const db = () => store.kysely();
+  const hooks = store.webhooks;
   const log = logger.child({ component: 'webhooks' });
 
   let started = false;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer: (() => void) | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let scanning: Promise<void> | undefined;
   let rescan = false;
@@ -304,18 +302,17 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
   function schedule(delayMs: number): void {
     if (stopped) return;
     const at = now() + Math.max(0, delayMs);
-    if (timer !== undefined && timerAt <= at) return;
-    clearTimeout(timer);
+    if (cancelTimer !== undefined && timerAt <= at) return;
+    cancelTimer?.();
     timerAt = at;
-    timer = setTimeout(
+    cancelTimer = clock.schedule(
       () => {
-        timer = undefined;
+        cancelTimer = undefined;
         timerAt = Number.POSITIVE_INFINITY;
         tick();
       },
       Math.max(0, delayMs),
     );
-    timer.unref();
   }
 
   function tick(): void {
@@ -340,54 +337,36 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
   /** Starts a delivery run for every enabled webhook behind the feed whose retry is due. */
   async function scan(): Promise<void> {
     const head = await eventHead(store);
-    const rows = await db()
-      .selectFrom('webhooks')
-      .selectAll()
-      .where('disabled_at', 'is', null)
-      .where('cursor', '<', head)
-      .execute();
+    const rows = await hooks.behind(head);
     const t = now();
     for (const w of rows) {
       if (stopped) return;
-      if (inFlight.has(w.webhook_id)) continue;
-      const due = w.next_attempt_at === null ? t : Number(w.next_attempt_at);
+      if (inFlight.has(w.webhookId)) continue;
+      const due = w.nextAttemptAt ?? t;
       if (due > t) {
         schedule(due - t);
         continue;
       }
       const run = deliver(w)
         .catch((err: unknown) => {
-          log.error({ err, webhookId: w.webhook_id }, 'webhook delivery run failed');
+          log.error({ err, webhookId: w.webhookId }, 'webhook delivery run failed');
         })
-        .finally(() => inFlight.delete(w.webhook_id));
-      inFlight.set(w.webhook_id, run);
+        .finally(() => inFlight.delete(w.webhookId));
+      inFlight.set(w.webhookId, run);
     }
   }
 
   /** Sends batches to one webhook until it has everything, a POST fails, or another process holds its lease. */
-  async function deliver(w: WebhooksTable): Promise<void> {
-    const id = w.webhook_id;
-    let cursor = Number(w.cursor);
-    let attempts = Number(w.attempts);
+  async function deliver(w: StoredWebhook): Promise<void> {
+    const id = w.webhookId;
+    let cursor = w.cursor;
+    let attempts = w.attempts;
     while (!stopped) {
       const t = now();
       const lease = t + 2 * s.timeoutMs;
-      const claimed = await db()
-        .updateTable('webhooks')
-        .set({ next_attempt_at: lease })
-        .where('webhook_id', '=', id)
-        .where('cursor', '=', cursor)
-        .where('disabled_at', 'is', null)
-        .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', t)]))
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) return; // removed, disabled, or another process has it
-      const release = () =>
-        db()
-          .updateTable('webhooks')
-          .set({ next_attempt_at: null })
-          .where('webhook_id', '=', id)
-          .where('next_attempt_at', '=', lease)
-          .execute();
+      // False when removed, disabled, or another process has it.
+      if (!(await hooks.claim(id, cursor, t, lease))) return;
+      const release = () => hooks.release(id, lease);
 
       const events = await store.listEvents(cursor, s.batchSize);
       const last = events[events.length - 1];
@@ -397,12 +376,7 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
       }
       const result = await post(w, events);
       if (result.ok) {
-        await db()
-          .updateTable('webhooks')
-          .set({ cursor: last.seq, attempts: 0, next_attempt_at: null, last_error: null })
-          .where('webhook_id', '=', id)
-          .where('cursor', '=', cursor)
-          .execute();
+        await hooks.delivered(id, cursor, last.seq);
         log.debug({ webhookId: id, from: cursor, to: last.seq }, 'webhook delivered');
         cursor = last.seq;
         attempts = 0;
@@ -414,24 +388,29 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
       }
       attempts++;
       const delayMs = backoffDelay(attempts, s.backoffBaseMs, s.backoffMaxMs, random);
-      await db()
-        .updateTable('webhooks')
-        .set({ attempts, next_attempt_at: now() + delayMs, last_error: result.error.slice(0, MAX_ERROR_LENGTH) })
-        .where('webhook_id', '=', id)
-        .where('cursor', '=', cursor)
-        .execute();
+      await hooks.failed(id, cursor, {
+        attempts,
+        nextAttemptAt: now() + delayMs,
+        error: result.error.slice(0, MAX_ERROR_LENGTH),
+      });
       log.warn({ webhookId: id, url: w.url, attempts, delayMs, error: result.error }, 'webhook delivery failed');
       schedule(delayMs);
       return;
     }
   }
 
-  async function post(w: WebhooksTable, events: LoyaltyEvent[]): Promise<PostResult> {
+  async function post(w: StoredWebhook, events: LoyaltyEvent[]): Promise<PostResult> {
     const body = JSON.stringify({ events });
     const timestamp = String(Math.floor(now() / 1000));
     const stop = new AbortController();
     aborts.add(stop);
-    const deadline = AbortSignal.timeout(s.timeoutMs);
+    // On the clock's timers rather than AbortSignal.timeout, so that fake timers reach it.
+    const timeout = new AbortController();
+    const deadline = timeout.signal;
+    const cancelDeadline = clock.schedule(
+      () => timeout.abort(new DOMException('deadline', 'TimeoutError')),
+      s.timeoutMs,
+    );
     try {
       const res = await doFetch(w.url, {
         method: 'POST',
@@ -459,6 +438,7 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
       if (deadline.aborted) return { ok: false, error: `no answer within ${s.timeoutMs} ms`, stopped: false };
       return { ok: false, error: describeFetchError(err), stopped: false };
     } finally {
+      cancelDeadline();
       aborts.delete(stop);
     }
   }
@@ -474,7 +454,7 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
     },
     async close() {
       stopped = true;
-      clearTimeout(timer);
+      cancelTimer?.();
       for (const a of aborts) a.abort();
       await scanning;
       await Promise.allSettled([...inFlight.values()]);

@@ -6,7 +6,6 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { v7 as uuidv7 } from 'uuid';
 import { CodedError } from '../../protocol/errors.ts';
 import { parsePositiveInt, withStore } from './support.ts';
 
@@ -78,18 +77,13 @@ export function registerActionLog(program: Command): void {
     const opts = Object.fromEntries(Object.entries(action.opts()).filter(([k]) => !SECRET.test(k)));
     const why = root.opts<{ why?: string }>().why;
     await withStore(action, async (store) => {
-      await store
-        .kysely()
-        .insertInto('actions')
-        .values({
-          action_id: uuidv7(),
-          at: Date.now(),
-          actor: actorOf(root).trim(),
-          action: path,
-          reason: why?.trim() ?? null,
-          details: JSON.stringify({ args: action.args, options: opts, ...extraDetails.get(action) }),
-        })
-        .execute();
+      await store.actionLog.append({
+        at: Date.now(),
+        actor: actorOf(root).trim(),
+        action: path,
+        reason: why?.trim() ?? null,
+        details: { args: action.args, options: opts, ...extraDetails.get(action) },
+      });
     });
   });
 
@@ -101,15 +95,9 @@ export function registerActionLog(program: Command): void {
     .action(async (o: { limit: string }, cmd: Command) => {
       const limit = parsePositiveInt(o.limit, '--limit');
       await withStore(cmd, async (store) => {
-        const rows = await store
-          .kysely()
-          .selectFrom('actions')
-          .selectAll()
-          .orderBy('action_id', 'desc')
-          .limit(limit)
-          .execute();
+        const rows = await store.actionLog.last(limit);
         console.log('at\tactor\taction\treason\tdetails');
-        for (const r of rows.reverse())
+        for (const r of rows)
           console.log(
             `${new Date(Number(r.at)).toISOString()}\t${r.actor}\t${r.action}\t${r.reason ?? '-'}\t${r.details}`,
           );

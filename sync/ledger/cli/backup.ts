@@ -511,26 +511,25 @@ async function afterRestore(
   at: number,
   backupSeq: number,
 ): Promise<{ newEpoch: string; carried: number; undone: RestoreInfo['undone'] }> {
-  const db = store.kysely();
-  const present = new Set((await db.selectFrom('actions').select('action_id').execute()).map((r) => r.action_id));
+  const present = await store.actionLog.ids();
   const undone = before.filter((a) => !present.has(a.action_id));
-  for (let i = 0; i < undone.length; i += 100)
-    await db
-      .insertInto('actions')
-      .values(undone.slice(i, i + 100))
-      .onConflict((oc) => oc.column('action_id').doNothing())
-      .execute();
+  await store.actionLog.carry(
+    undone.map((a) => ({
+      actionId: a.action_id,
+      at: a.at,
+      actor: a.actor,
+      action: a.action,
+      reason: a.reason,
+      details: a.details,
+    })),
+  );
   const newEpoch = uuidv7();
   await store.setLedgerEpoch(newEpoch);
   for (const [key, value] of [
     ['restored_at', String(at)],
     ['restored_seq', String(backupSeq)],
   ] as const)
-    await db
-      .insertInto('ledger_meta')
-      .values({ key, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
+    await store.backupAdmin.writeMeta(key, value);
   return {
     newEpoch,
     carried: undone.length,
@@ -609,10 +608,7 @@ export async function restorePostgres(
     );
   const store = await openStore({ databaseUrl: url });
   try {
-    const backupSeq = Number(
-      (await store.kysely().selectFrom('counter').select('ledger_seq').where('id', '=', 1).executeTakeFirstOrThrow())
-        .ledger_seq,
-    );
+    const backupSeq = await store.ledgerHead();
     const after = await afterRestore(store, before.actions, at, backupSeq);
     return { file, backupSeq, oldEpoch: before.epoch, restoredAt: at, keptAs, ...after };
   } finally {
@@ -649,9 +645,7 @@ export interface RecoveryState {
 
 export async function recoveryState(store: LedgerStore): Promise<RecoveryState> {
   const epoch = await store.ledgerEpoch();
-  const meta = new Map(
-    (await store.kysely().selectFrom('ledger_meta').selectAll().execute()).map((r) => [r.key, r.value]),
-  );
+  const meta = await store.backupAdmin.readMeta();
   const num = (k: string) => (meta.has(k) ? Number(meta.get(k)) : null);
   const restoredAt = num('restored_at');
   const tills = new Map((await store.listTills()).map((t) => [t.tillId, t]));

@@ -117,27 +117,19 @@ export async function runConversion(
     );
   }
   const run: ConversionRun = { converted: 0, points: 0, valueCents: 0, refused: 0, rejected: {}, vouchers: [] };
-  const db = store.kysely();
   let after = '';
   for (;;) {
-    const rows = await db
-      .selectFrom('members')
-      .select(['member_id', 'balance', 'terms_version', 'terms_answer'])
-      .where('balance', '>', 0 as Points)
-      .where('member_id', '>', after as MemberId)
-      .orderBy('member_id')
-      .limit(HEAD_OFFICE_BATCH)
-      .execute();
+    const rows = await store.reports.membersWithPoints(after, HEAD_OFFICE_BATCH);
     if (rows.length === 0) break;
-    after = rows.at(-1)?.member_id ?? after;
+    after = rows.at(-1)?.memberId ?? after;
     const terms = program.closing.termsVersion;
     const drafts: HeadOfficeDraft[] = [];
     for (const r of rows) {
-      if (terms !== undefined && r.terms_version === terms && r.terms_answer === 'refused') {
+      if (terms !== undefined && r.termsVersion === terms && r.termsAnswer === 'refused') {
         run.refused++;
         continue;
       }
-      drafts.push(conversionDraft(program, r.member_id, r.balance));
+      drafts.push(conversionDraft(program, r.memberId, r.balance));
     }
     const results = await applyHeadOfficeOps(store, drafts, now);
     results.forEach((r, i) => {

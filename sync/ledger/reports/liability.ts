@@ -12,7 +12,6 @@
  * Outstanding by expiry comes from the lots table as it stands when the report runs (lots keep no history), plus the
  * never-expiring pool Σ max(balance, 0) − Σ lots; negative balances are a receivable, not part of the liability.
  */
-import { sql, type Expression, type RawBuilder } from 'kysely';
 import { tenderValue } from '../../loyalty/burn.ts';
 import { monthKeyUtc, startOfNextMonthUtc } from '../../loyalty/calendar.ts';
 import {
@@ -81,15 +80,6 @@ export function monthStarts(from: number, to: number): number[] {
   return starts;
 }
 
-/**
- * The bucket of an instant: −1 before the period, then 0 for the period's first month, 1 for the next, … The
- * bucket numbers are literals (not parameters) so PostgreSQL types the CASE as an integer.
- */
-function bucketOf(column: Expression<number>, from: number, starts: readonly number[]): RawBuilder<number> {
-  const whens = starts.map((s, i) => sql`when ${column} < ${s} then ${sql.lit(i)}`);
-  return sql<number>`case when ${column} < ${from} then -1 ${sql.join(whens, sql` `)} else ${sql.lit(starts.length)} end`;
-}
-
 /** The liability movement of an op's summed deltas; `sign` is that of the deltas (it tells a void's target). */
 function movementOf(kind: string, sign: number, delta: number): { kind: MovementKind; points: number } {
   // A kind this code does not know still moves balances: `adjusted`, so the report still reconciles to them.
@@ -97,7 +87,6 @@ function movementOf(kind: string, sign: number, delta: number): { kind: Movement
 }
 
 const zeroTotals = (): PointTotals => ({ issued: 0, redeemed: 0, expired: 0, converted: 0, adjusted: 0 });
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /**
  * The movements up to `to`, aggregated: one movement per kind before the period (dated `from − 1`) and per kind and
@@ -109,56 +98,10 @@ export async function readMovements(
   from: number,
   to: number,
 ): Promise<{ movements: Movement[]; byMonth: MonthMovements[]; lastMovementAt: number | null }> {
-  const db = store.kysely();
-  // Rows from before migration 0003 have no `at`: the migration filled it from applied_at, coalesce is a safeguard.
-  const effectiveAt = sql<number>`coalesce(at, applied_at)`;
   const starts = monthStarts(from, to);
   const bucketAt = [from, ...starts];
-
-  const ops = await db
-    .selectFrom((q) =>
-      q
-        .selectFrom('ops')
-        .select([
-          bucketOf(effectiveAt, from, starts).as('bucket'),
-          'kind',
-          sql<number>`case when delta < 0 then -1 else 1 end`.as('sign'),
-          'delta',
-        ])
-        .where('delta', 'is not', null)
-        .where('delta', '<>', 0 as Points)
-        .where(effectiveAt, '<', to)
-        .as('t'),
-    )
-    .select((eb) => ['t.bucket', 't.kind', 't.sign', eb.fn.sum<number>('t.delta').as('points')])
-    .groupBy(['t.bucket', 't.kind', 't.sign'])
-    .execute();
-
-  const openings = await db
-    .selectFrom((q) =>
-      q
-        .selectFrom('members')
-        .select((eb) => [bucketOf(eb.ref('created_at'), from, starts).as('bucket'), 'opening_balance'])
-        .where('opening_balance', '<>', 0 as Points)
-        .where('created_at', '<', to)
-        .as('m'),
-    )
-    .select((eb) => ['m.bucket', eb.fn.sum<number>('m.opening_balance').as('points')])
-    .groupBy('m.bucket')
-    .execute();
-
-  const last = await db
-    .selectFrom('ops')
-    .select(sql<number | null>`max(coalesce(at, applied_at))`.as('at'))
-    .where('delta', 'is not', null)
-    .where('delta', '<>', 0 as Points)
-    .executeTakeFirst();
-  const lastImport = await db
-    .selectFrom('members')
-    .select((eb) => eb.fn.max('created_at').as('at'))
-    .where('opening_balance', '<>', 0 as Points)
-    .executeTakeFirst();
-  const lastAts = [last?.at, lastImport?.at].filter((v) => v !== null && v !== undefined).map(Number);
+  const sums = await store.reports.movementSums(from, starts, to);
+  const lastAts = [sums.lastOpAt, sums.lastImportAt].filter((v) => v !== null);
 
   const movements: Movement[] = [];
   const months = starts.length + 1;
@@ -174,11 +117,11 @@ export async function readMovements(
     m.totals[kind] += points;
     movements.push({ at: bucketAt[bucket] ?? from, kind, points });
   };
-  for (const r of ops) {
-    const mv = movementOf(r.kind, num(r.sign), num(r.points));
-    add(num(r.bucket), mv.kind, mv.points);
+  for (const r of sums.ops) {
+    const mv = movementOf(r.kind, r.sign, r.points);
+    add(r.bucket, mv.kind, mv.points);
   }
-  for (const r of openings) add(num(r.bucket), 'issued', num(r.points));
+  for (const r of sums.openings) add(r.bucket, 'issued', r.points);
   return { movements, byMonth, lastMovementAt: lastAts.length > 0 ? Math.max(...lastAts) : null };
 }
 
@@ -191,43 +134,22 @@ export async function readOutstanding(store: LedgerStore): Promise<{
   balances: number;
   receivable: { points: number; members: number };
 }> {
-  const db = store.kysely();
-  // The lot's last usable day: (expires_at − 1) in whole days, integer division on both dialects.
-  const lotDays = await db
-    .selectFrom((q) =>
-      q
-        .selectFrom('lots')
-        .select([sql<number | null>`(expires_at - 1) / ${sql.lit(DAY)}`.as('day'), 'points'])
-        .where('points', '>', 0 as Points)
-        .as('l'),
-    )
-    .select((eb) => ['l.day', eb.fn.sum<number>('l.points').as('points')])
-    .groupBy('l.day')
-    .execute();
-  const sums = await db
-    .selectFrom('members')
-    .select((eb) => [
-      eb.fn.sum<number>('balance').as('balances'),
-      eb.fn.sum<number>(sql`case when balance > 0 then balance else 0 end`).as('positive'),
-      eb.fn.sum<number>(sql`case when balance < 0 then balance else 0 end`).as('negative'),
-      eb.fn.sum<number>(sql`case when balance < 0 then 1 else 0 end`).as('overdrawn'),
-    ])
-    .executeTakeFirst();
+  const sums = await store.reports.outstandingSums();
 
   const lots: { expiresAt: number | null; points: Points }[] = [];
   let inLots = 0;
-  for (const r of lotDays) {
-    const points = num(r.points);
+  for (const r of sums.lotDays) {
+    const points = r.points;
     inLots += points;
     // Back to an instant within the last usable day, which liability.ts buckets by `expiresAt − 1`.
-    lots.push({ expiresAt: r.day === null ? null : num(r.day) * DAY + 1, points: points as Points });
+    lots.push({ expiresAt: r.day === null ? null : r.day * DAY + 1, points: points as Points });
   }
-  const pool = num(sums?.positive) - inLots;
+  const pool = sums.positive - inLots;
   if (pool !== 0) lots.push({ expiresAt: null, points: pool as Points });
   return {
     lots,
-    balances: num(sums?.balances),
-    receivable: { points: -num(sums?.negative), members: num(sums?.overdrawn) },
+    balances: sums.balances,
+    receivable: { points: -sums.negative, members: sums.overdrawn },
   };
 }
 

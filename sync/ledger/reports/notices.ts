@@ -15,7 +15,6 @@ import { open, rename, rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Kysely } from 'kysely';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,12 +24,10 @@ import { deadlineMessage, voucherValue, type Closing } from '../../loyalty/closi
 import type { Program } from '../../loyalty/program.ts';
 import type { Cents, MemberId, Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
-import type { Database } from '../store/schema.ts';
 import type { LedgerStore } from '../store/types.ts';
 
 /** Members read per query. */
 export const NOTICE_PAGE_SIZE = 1_000;
-const PENDING = 'pending:';
 
 export type NoticeFormat = 'csv' | 'pdf';
 export const NOTICE_FORMATS: readonly NoticeFormat[] = ['csv', 'pdf'];
@@ -88,43 +85,24 @@ export async function* memberPages(
   program: ClosingProgram,
   options: PageOptions = {},
 ): AsyncGenerator<Notice[]> {
-  const db = store.kysely();
   const pageSize = options.pageSize ?? NOTICE_PAGE_SIZE;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`a page of ${pageSize} members`);
   const terms = program.closing.termsVersion;
   let after = '';
   for (;;) {
-    let q = db
-      .selectFrom('members')
-      .select(['member_id', 'name', 'postal_address', 'email', 'balance', 'terms_version', 'terms_answer'])
-      .where('balance', '>', 0 as Points)
-      .where('member_id', '>', after as MemberId);
-    if (options.notTold)
-      q = q.where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('notices')
-              .select('notices.member_id')
-              .whereRef('notices.member_id', '=', 'members.member_id')
-              .where('notices.program_version', '=', program.version)
-              .where('notices.run_id', 'not like', `${PENDING}%`),
-          ),
-        ),
-      );
-    const rows = await q.orderBy('member_id').limit(pageSize).execute();
+    const rows = await store.notices.membersToTell(after, pageSize, options.notTold ? program.version : undefined);
     options.onPage?.(rows.length);
     if (rows.length === 0) return;
-    after = rows.at(-1)?.member_id ?? after;
+    after = rows.at(-1)?.memberId ?? after;
     yield rows.map((r) => ({
-      memberId: r.member_id,
+      memberId: r.memberId,
       name: r.name,
-      postalAddress: r.postal_address,
+      postalAddress: r.postalAddress,
       email: r.email,
       balance: r.balance,
       valueCents: tenderValue(program, r.balance),
       voucherCents: voucherValue(program, r.balance),
-      termsAnswer: terms !== undefined && r.terms_version === terms ? r.terms_answer : null,
+      termsAnswer: terms !== undefined && r.termsVersion === terms ? r.termsAnswer : null,
     }));
     if (rows.length < pageSize) return;
   }
@@ -277,37 +255,6 @@ export interface IssueResult {
   points: number;
 }
 
-/** Records a page's notices as pending for the run; answers how many were not issued before. */
-async function recordPending(
-  db: Kysely<Database>,
-  page: readonly Notice[],
-  version: number,
-  channel: NoticeFormat,
-  runId: string,
-  now: number,
-): Promise<number> {
-  if (page.length === 0) return 0;
-  const pending = `${PENDING}${runId}`;
-  const rows = await db
-    .insertInto('notices')
-    .values(
-      page.map((n) => ({ member_id: n.memberId, program_version: version, issued_at: now, channel, run_id: pending })),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(['member_id', 'program_version'])
-        .doUpdateSet((eb) => ({
-          issued_at: eb.ref('excluded.issued_at'),
-          channel: eb.ref('excluded.channel'),
-          run_id: eb.ref('excluded.run_id'),
-        }))
-        .where('notices.run_id', 'like', `${PENDING}%`),
-    )
-    .returning('member_id')
-    .execute();
-  return rows.length;
-}
-
 /**
  * Writes the notices of every member who must be told (or only those not yet told) to `out`, and records them. The
  * file is written under a temporary name beside `out` (mode 600: it holds addresses) and renamed at the end.
@@ -318,7 +265,6 @@ export async function issueNotices(
   now: number = Date.now(),
 ): Promise<IssueResult> {
   const program = await closingProgram(store);
-  const db = store.kysely();
   const runId = uuidv7();
   const result: IssueResult = {
     runId,
@@ -338,7 +284,13 @@ export async function issueNotices(
       notTold: options.skipTold,
       onPage: options.onPage,
     })) {
-      const fresh = await recordPending(db, page, program.version, options.format, runId, now);
+      const fresh = await store.notices.recordPending(
+        page.map((n) => n.memberId),
+        program.version,
+        options.format,
+        runId,
+        now,
+      );
       result.recorded += fresh;
       result.alreadyTold += page.length - fresh;
       yield page;
@@ -373,14 +325,10 @@ export async function issueNotices(
   } catch (err) {
     file.destroy();
     await rm(tmp, { force: true });
-    await db
-      .deleteFrom('notices')
-      .where('run_id', '=', `${PENDING}${runId}`)
-      .execute()
-      .catch(() => undefined);
+    await store.notices.abandonRun(runId).catch(() => undefined);
     throw err;
   }
-  await db.updateTable('notices').set({ run_id: runId }).where('run_id', '=', `${PENDING}${runId}`).execute();
+  await store.notices.completeRun(runId);
   progress(result.members);
   return result;
 }
@@ -468,13 +416,6 @@ export async function listNotTold(
 }
 
 /** Notices issued (not pending) for a program version. */
-export async function countIssued(store: LedgerStore, version: number): Promise<number> {
-  const r = await store
-    .kysely()
-    .selectFrom('notices')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('program_version', '=', version)
-    .where('run_id', 'not like', `${PENDING}%`)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
+export function countIssued(store: LedgerStore, version: number): Promise<number> {
+  return store.notices.countIssued(version);
 }

@@ -27,6 +27,24 @@ import { migrationProvider } from './migrations.ts';
 import { KyselyPrograms } from './programs.ts';
 import type { Database } from './schema.ts';
 import { KyselyTillAdmin } from './till-admin.ts';
+// --- per-concern stores (store-ifaces) ---
+import { actionLog } from './action-log.ts';
+import { auditReads } from './audit-reads.ts';
+import { backupAdmin } from './backup-admin.ts';
+import { eventsFeedStore } from './events-feed.ts';
+import type { ActionLog } from './interfaces/action-log.ts';
+import type { AuditReads } from './interfaces/audit.ts';
+import type { BackupAdmin } from './interfaces/backup-admin.ts';
+import type { EventsFeedStore } from './interfaces/events-feed.ts';
+import type { LifecycleReads } from './interfaces/lifecycle.ts';
+import type { NoticeStore } from './interfaces/notices.ts';
+import type { ReportQueries } from './interfaces/reports.ts';
+import type { WebhookStore } from './interfaces/webhooks.ts';
+import { lifecycleReads } from './lifecycle.ts';
+import { noticeStore } from './notices.ts';
+import { reportQueries } from './reports.ts';
+import { webhookStore } from './webhooks.ts';
+// --- end per-concern stores ---
 import type {
   ConflictRecord,
   GroupTx,
@@ -275,4 +293,15 @@ export class KyselyLedgerStore implements LedgerStore {
   }): Promise<void> {
     return this.#life.logAction(entry);
   }
+
+  // --- per-concern stores (store-ifaces) ---
+  // Each takes the handle through #plain() on every query, so that they too refuse to run inside a transaction.
+  readonly webhooks: WebhookStore = webhookStore(() => this.#plain());
+  readonly notices: NoticeStore = noticeStore(() => this.#plain());
+  readonly actionLog: ActionLog = actionLog(() => this.#plain());
+  readonly reports: ReportQueries = reportQueries(() => this.#plain());
+  readonly eventsFeed: EventsFeedStore = eventsFeedStore(() => this.#plain());
+  readonly lifecycle: LifecycleReads = lifecycleReads(() => this.#plain());
+  readonly auditReads: AuditReads = auditReads(() => this.#plain());
+  readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
 }

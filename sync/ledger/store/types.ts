@@ -15,6 +15,14 @@ import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalt
 import type { PinHash } from '../../protocol/pin.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import type { ActionLog } from './interfaces/action-log.ts';
+import type { AuditReads } from './interfaces/audit.ts';
+import type { BackupAdmin } from './interfaces/backup-admin.ts';
+import type { EventsFeedStore } from './interfaces/events-feed.ts';
+import type { LifecycleReads } from './interfaces/lifecycle.ts';
+import type { NoticeStore } from './interfaces/notices.ts';
+import type { ReportQueries } from './interfaces/reports.ts';
+import type { WebhookStore } from './interfaces/webhooks.ts';
 
 export interface StoreRecord {
   storeId: StoreId;
@@ -288,8 +296,8 @@ export interface LedgerStore {
   close(): Promise<void>;
   transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T>;
   /**
-   * The Kysely handle, for reports and head-office jobs with queries of their own (liability, notices, webhooks).
-   * Never for op writes: those go through `transaction` and `GroupTx.write`.
+   * The Kysely handle, for tests only (to set up or inspect rows directly): lint forbids it outside
+   * sync/ledger/store/ and test/; production code uses the per-concern stores at the end of this interface.
    */
   kysely(): Kysely<Database>;
 
@@ -386,6 +394,18 @@ export interface LedgerStore {
     details: unknown;
     at: number;
   }): Promise<void>;
+
+  // --- per-concern stores (store-ifaces) ---
+  // Each table or read that head-office modules need has its own small interface (store/interfaces/), so that no
+  // module outside sync/ledger/store/ holds the query handle. Calls on them are refused inside `transaction(fn)` too.
+  readonly webhooks: WebhookStore;
+  readonly notices: NoticeStore;
+  readonly actionLog: ActionLog;
+  readonly reports: ReportQueries;
+  readonly eventsFeed: EventsFeedStore;
+  readonly lifecycle: LifecycleReads;
+  readonly auditReads: AuditReads;
+  readonly backupAdmin: BackupAdmin;
 }
 
 /** The key of an incarnation in maps. */

@@ -1,7 +1,7 @@
 /** Webhook delivery: signatures, backoff, and the worker against a real receiver and a real store. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyHeadOfficeOps, type HeadOfficeDraft } from '../../../sync/ledger/head-office.ts';
 import { createLogger } from '../../../sync/ledger/log.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
@@ -16,8 +16,10 @@ import {
   verifySignature,
   webhookSettingsFromEnv,
   setWebhookDisabled,
+  type WebhookClock,
   type WebhookWorker,
 } from '../../../sync/ledger/webhooks.ts';
+import type { StoredWebhook, WebhookStore } from '../../../sync/ledger/store/interfaces/webhooks.ts';
 import { LoyaltyEventSchema, type LoyaltyEvent } from '../../../sync/loyalty/events.ts';
 import type { MemberId, Points } from '../../../sync/loyalty/units.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -57,6 +59,110 @@ describe('backoffDelay (full jitter)', () => {
     expect(backoffDelay(4, 1000, 600_000, () => 0.5)).toBe(4000);
     expect(backoffDelay(30, 1000, 600_000, () => 0.5)).toBe(300_000);
     expect(backoffDelay(10_000, 1000, 600_000, () => 0.999999)).toBeLessThan(600_000);
+  });
+});
+
+describe('webhook worker on an injected clock', () => {
+  /** A clock whose time moves only when told, running the timers that fall due. */
+  function manualClock(start: number) {
+    let t = start;
+    let timers: { at: number; fn: () => void }[] = [];
+    const clock: WebhookClock = {
+      now: () => t,
+      schedule(fn, ms) {
+        const timer = { at: t + ms, fn };
+        timers.push(timer);
+        return () => void (timers = timers.filter((x) => x !== timer));
+      },
+    };
+    return {
+      clock,
+      pending: () => timers.map((x) => x.at - t).sort((a, b) => a - b),
+      advance(ms: number) {
+        t += ms;
+        const due = timers.filter((x) => x.at <= t);
+        timers = timers.filter((x) => x.at > t);
+        for (const x of due) x.fn();
+      },
+    };
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+
+  it('schedules its polls, its backoff and the POST deadline on the clock it is given', async () => {
+    const t0 = 1_750_000_000_000;
+    const time = manualClock(t0);
+    let hook: StoredWebhook = {
+      webhookId: 'w1',
+      url: 'http://receiver.invalid/hook',
+      secret: 's',
+      createdAt: t0,
+      cursor: 0,
+      attempts: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      disabledAt: null,
+    };
+    const webhooks: Partial<WebhookStore> = {
+      behind: (head) => Promise.resolve(hook.cursor < head && hook.disabledAt === null ? [hook] : []),
+      claim: (_id, cursor, now, lease) => {
+        const free = hook.cursor === cursor && (hook.nextAttemptAt === null || hook.nextAttemptAt <= now);
+        if (free) hook = { ...hook, nextAttemptAt: lease };
+        return Promise.resolve(free);
+      },
+      release: () => Promise.resolve(void (hook = { ...hook, nextAttemptAt: null })),
+      delivered: (_id, _from, to) =>
+        Promise.resolve(void (hook = { ...hook, cursor: to, attempts: 0, nextAttemptAt: null, lastError: null })),
+      failed: (_id, _cursor, f) => Promise.resolve(void (hook = { ...hook, ...f, lastError: f.error })),
+    };
+    const event = { seq: 1, type: 'birthday', memberId: 'm', opId: null, at: t0, data: { balance: 1, year: 2025 } };
+    const store = {
+      webhooks,
+      eventsFeed: { head: () => Promise.resolve(1) },
+      listEvents: (cursor: number) => Promise.resolve(cursor < 1 ? [event] : []),
+    } as unknown as LedgerStore;
+    const answers: ('hang' | number)[] = ['hang', 200];
+    const sent: number[] = [];
+    const fakeFetch = ((_url: string, init: RequestInit) => {
+      sent.push(time.clock.now());
+      const answer = answers.shift();
+      if (answer === 'hang')
+        return new Promise((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        });
+      return Promise.resolve(new Response(null, { status: answer ?? 500 }));
+    }) as typeof fetch;
+    const w = createWebhookWorker({
+      store,
+      logger: createLogger('silent'),
+      clock: time.clock,
+      fetch: fakeFetch,
+      pollMs: 1_000,
+      timeoutMs: 300,
+      backoffBaseMs: 2_000,
+      backoffMaxMs: 2_000,
+      random: () => 0.5,
+    });
+    w.start();
+    await settle();
+    expect(sent).toEqual([t0]);
+    expect(time.pending()).toEqual([300, 1_000]); // the POST's deadline and the next poll
+
+    time.advance(300); // the receiver does not answer in time
+    await settle();
+    expect(hook).toMatchObject({ attempts: 1, lastError: 'no answer within 300 ms', nextAttemptAt: t0 + 300 + 1_000 });
+
+    time.advance(700); // a poll: the retry is not due yet
+    await settle();
+    expect(sent).toEqual([t0]);
+
+    time.advance(300); // due
+    await settle();
+    expect(sent).toEqual([t0, t0 + 1_300]);
+    expect(hook).toMatchObject({ cursor: 1, attempts: 0, nextAttemptAt: null, lastError: null });
+    await w.close();
+    expect(time.pending()).toEqual([]);
   });
 });
 
@@ -139,12 +245,29 @@ async function startReceiver(secret: string, answer: (n: number) => number | 'ha
   };
 }
 
+// The worker runs on fake timers (its clock reads the faked globals); the receiver and the database are real I/O,
+// so time moves on in small steps with a real pause between them for that I/O to run.
+const realSetTimeout = globalThis.setTimeout;
+const FAKE_STEP_MS = 10;
+
+/** A real pause for the I/O in flight, then `FAKE_STEP_MS` of fake time. */
+async function step(): Promise<void> {
+  await new Promise((r) => realSetTimeout(r, 2));
+  await vi.advanceTimersByTimeAsync(FAKE_STEP_MS);
+}
+
+/** Steps time on until `cond` holds; fails after `timeoutMs` of real time. */
 async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = performance.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
+    if (performance.now() > end) throw new Error('timed out waiting');
+    await step();
   }
+}
+
+/** Lets `ms` of fake time pass, in steps. */
+async function elapse(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += FAKE_STEP_MS) await step();
 }
 
 async function makeEvents(store: LedgerStore, seeded: Seeded, count: number): Promise<void> {
@@ -185,8 +308,12 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     seeded = await seedLedger(db, { members: 10 });
     store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
   });
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
+    vi.useRealTimers();
     await store.kysely().deleteFrom('webhooks').execute();
   });
   afterAll(async () => {
@@ -237,7 +364,7 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     const w = worker();
     w.start();
     w.wake();
-    await new Promise((r) => setTimeout(r, 300)); // several polls
+    await elapse(300); // several polls
     expect(rx.requests()).toBe(0);
     expect((await row(hook.webhookId))?.disabledAt).not.toBeNull();
 
@@ -287,9 +414,11 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     const rx = await startReceiver(secret, () => 200);
     cleanups.push(rx.close);
     const hook = await addWebhook(store, { url: rx.url, secret });
+    const scans = vi.spyOn(store.webhooks, 'behind');
+    cleanups.push(() => Promise.resolve(scans.mockRestore()));
     const w = worker({ pollMs: 60_000 });
     w.start();
-    await new Promise((r) => setTimeout(r, 50)); // the first scan found nothing to send
+    await until(() => scans.mock.settledResults.length >= 1); // the first scan found nothing to send
     await makeEvents(store, seeded, 1);
     const head = await eventHead(store);
     w.wake();

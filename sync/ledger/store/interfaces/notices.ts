@@ -1,0 +1,42 @@
+import type { MemberId, Points } from '../../../loyalty/units.ts';
+
+/** A member who must be told of the closing (balance above 0), as the notice needs them. */
+export interface NoticeMemberRow {
+  memberId: MemberId;
+  name: string;
+  postalAddress: string | null;
+  email: string | null;
+  balance: Points;
+  termsVersion: string | null;
+  termsAnswer: 'accepted' | 'refused' | null;
+}
+
+/**
+ * The `notices` table: per (member, program version), the first notice issued. A run records its page as pending
+ * first and marks the rows issued once its file is complete (sync/ledger/reports/notices.ts), so pending rows count
+ * as not told.
+ */
+export interface NoticeStore {
+  /**
+   * Members with a balance above 0 and an id after `after`, by id, at most `limit`; with `notToldOf`, only those with
+   * no issued notice for that program version.
+   */
+  membersToTell(after: string, limit: number, notToldOf?: number): Promise<NoticeMemberRow[]>;
+  /**
+   * Records the members as pending for the run (a pending row of another run is taken over, an issued one kept);
+   * answers how many were not issued before.
+   */
+  recordPending(
+    memberIds: readonly MemberId[],
+    version: number,
+    channel: string,
+    runId: string,
+    at: number,
+  ): Promise<number>;
+  /** The run's pending rows become issued. */
+  completeRun(runId: string): Promise<void>;
+  /** The run's pending rows go (its file was not written). */
+  abandonRun(runId: string): Promise<void>;
+  /** Notices issued (not pending) for a program version. */
+  countIssued(version: number): Promise<number>;
+}

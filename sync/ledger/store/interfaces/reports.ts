@@ -1,0 +1,44 @@
+import type { MemberId, Points } from '../../../loyalty/units.ts';
+
+/** Sums of op deltas by month bucket (−1 before the period, 0 its first month, …), kind and sign of the delta. */
+export interface MovementSums {
+  ops: { bucket: number; kind: string; sign: number; points: number }[];
+  /** Opening balances of members imported, by the bucket of their import. */
+  openings: { bucket: number; points: number }[];
+  /** When the last op that moved a balance took effect, and the last member with an opening balance came. */
+  lastOpAt: number | null;
+  lastImportAt: number | null;
+}
+
+/** Points in lots by their last usable day (days since the epoch; null: never expires), and balance sums. */
+export interface OutstandingSums {
+  lotDays: { day: number | null; points: number }[];
+  balances: number;
+  /** Σ max(balance, 0). */
+  positive: number;
+  /** Σ min(balance, 0). */
+  negative: number;
+  /** Members with a balance below 0. */
+  overdrawn: number;
+}
+
+/** A member holding points, with their answer to the terms (the bulk conversion reads these). */
+export interface MemberWithPoints {
+  memberId: MemberId;
+  balance: Points;
+  termsVersion: string | null;
+  termsAnswer: 'accepted' | 'refused' | null;
+}
+
+/** Aggregate reads for head office's reports and jobs, bounded by months, days or pages rather than by ops. */
+export interface ReportQueries {
+  /**
+   * Movements up to `to` (exclusive), dated by `coalesce(at, applied_at)` for ops and `created_at` for imports, summed
+   * per bucket: −1 before `from`, then i for the month starting at `monthStarts[i - 1]` (0: from `from`).
+   */
+  movementSums(from: number, monthStarts: readonly number[], to: number): Promise<MovementSums>;
+  /** The lots with points and the balances as they stand now. */
+  outstandingSums(): Promise<OutstandingSums>;
+  /** Members with a balance above 0 and an id after `after`, by id, at most `limit`. */
+  membersWithPoints(after: string, limit: number): Promise<MemberWithPoints[]>;
+}
