@@ -69,8 +69,8 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     const back = results.filter((r) => sent.has(r.opId) && !r.duplicate);
     if (back.length === 0) return;
     log.info({ incarnation, ops: back.length, epoch }, 'ops recovered from the till after a restore');
-    store
-      .logAction({
+    store.actionLog
+      .append({
         actor: 'ledger',
         action: 'till recovery',
         reason: null,

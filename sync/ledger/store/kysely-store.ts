@@ -284,15 +284,6 @@ export class KyselyLedgerStore implements LedgerStore {
   completeTillMove(tillId: TillId): Promise<boolean> {
     return this.#life.completeTillMove(tillId);
   }
-  logAction(entry: {
-    actor: string;
-    action: string;
-    reason: string | null;
-    details: unknown;
-    at: number;
-  }): Promise<void> {
-    return this.#life.logAction(entry);
-  }
 
   // --- per-concern stores (store-ifaces) ---
   // Each takes the handle through #plain() on every query, so that they too refuse to run inside a transaction.

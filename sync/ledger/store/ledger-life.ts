@@ -2,7 +2,6 @@
  * A till's and a ledger's life (migration 0007): the ledger's epoch and head, till incarnations, a till's history,
  * recovery after a restore, moves between stores, and the ledger's own action log. The queries are in till-life.ts.
  */
-import { v7 as uuidv7 } from 'uuid';
 import type { StoreId, TillId } from '../../loyalty/units.ts';
 import type { StoreCtx } from './context.ts';
 import { toOp } from './rows.ts';
@@ -28,7 +27,6 @@ export type LedgerLife = Pick<
   | 'recoveryReport'
   | 'setTillMove'
   | 'completeTillMove'
-  | 'logAction'
 >;
 
 export class KyselyLedgerLife implements LedgerLife {
@@ -96,26 +94,5 @@ export class KyselyLedgerLife implements LedgerLife {
 
   completeTillMove(tillId: TillId): Promise<boolean> {
     return this.#ctx.atomic((db) => completeTillMove(db, tillId));
-  }
-
-  async logAction(entry: {
-    actor: string;
-    action: string;
-    reason: string | null;
-    details: unknown;
-    at: number;
-  }): Promise<void> {
-    await this.#ctx
-      .plain()
-      .insertInto('actions')
-      .values({
-        action_id: uuidv7(),
-        at: entry.at,
-        actor: entry.actor,
-        action: entry.action,
-        reason: entry.reason,
-        details: JSON.stringify(entry.details),
-      })
-      .execute();
   }
 }

@@ -386,14 +386,6 @@ export interface LedgerStore {
   setTillMove(tillId: TillId, storeId: StoreId | null): Promise<boolean>;
   /** Moves the till to its pending store; false when no move was pending. */
   completeTillMove(tillId: TillId): Promise<boolean>;
-  /** Appends an entry to the action log (the ledger's own, e.g. ops a till sent back after a restore). */
-  logAction(entry: {
-    actor: string;
-    action: string;
-    reason: string | null;
-    details: unknown;
-    at: number;
-  }): Promise<void>;
 
   // --- per-concern stores (store-ifaces) ---
   // Each table or read that head-office modules need has its own small interface (store/interfaces/), so that no
