@@ -4,10 +4,13 @@
  * after that they may be pruned. An op the ledger has not answered is never pruned. Runs in the renderer (the
  * replicator calls it); under Node tests on a fake IndexedDB.
  */
+import { journalRetentionDays } from '../loyalty/program.ts';
 import type { MemberId } from '../loyalty/units.ts';
+import { getMeta } from './db.ts';
 import type { OpRow, OpStatus, TillDb } from './db.ts';
 
 const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 const ANSWERED: readonly OpStatus[] = ['applied', 'conflict', 'rejected'];
 
 /**
@@ -53,4 +56,34 @@ export async function pruneJournal(db: TillDb, now: number, retentionDays: numbe
     await db.ops.bulkDelete(doomed.map((r) => r.opId));
     return doomed.length;
   });
+}
+
+/**
+ * Prunes the journal by the program's retention at most once an hour (the replicator asks after each pull): a ledger
+ * restored from a backup of that age still gets every op back from this till.
+ */
+export class JournalPruner {
+  /** When the journal was last pruned (this till's clock). */
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly db: TillDb,
+    /** Runs the prune after the replicator's writes of ledger answers already under way. */
+    private readonly serialize: <T>(fn: () => Promise<T>) => Promise<T>,
+    /** Told of a failed prune (the sync goes on). */
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  /** Prunes at `now` unless it did less than an hour ago, or no program is known yet. */
+  async maybePrune(now: number): Promise<void> {
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    const program = await getMeta(this.db, 'program');
+    if (!program) return;
+    try {
+      await this.serialize(() => pruneJournal(this.db, now, journalRetentionDays(program)));
+    } catch (e) {
+      this.onError(e);
+    }
+  }
 }

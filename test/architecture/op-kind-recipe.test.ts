@@ -25,7 +25,7 @@ const MUST_HANDLE = [
   // The till's estimate of lifetime points while it is unconfirmed.
   'sync/till/view.ts',
   // The manager's queue: its place in the kind filter and its detail.
-  'renderer/Manager.tsx',
+  'renderer/ManagerQueues.tsx',
 ].sort();
 
 function withReferralKind(source: string): string {
