@@ -3,7 +3,8 @@
  * `chain_seq` (gap-free from 1), and `row_hash` = sha256(the previous row's hash + '\n' + the row's immutable fields
  * as one canonical JSON array), the first row chaining from `GENESIS_HASH`. The counter row keeps the chain's head
  * (last chain_seq and hash), written in the same transaction as the rows, so concurrent groups chain in commit order
- * (store/kysely-store.ts writes the chain, migration 0004 chained the rows already there).
+ * (store/group-tx.ts writes the chain with the hash of store/op-chain.ts, migration 0004 chained the rows already
+ * there).
  *
  * `reversed_by` is the one column a later void sets, so it is outside the row hash; instead every reversed_by must
  * name a chained, not rejected, void of that op, and every such void's target must name it back.
@@ -16,47 +17,10 @@ import { createHash } from 'node:crypto';
 import type { MemberId, OpId } from '../loyalty/units.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { AuditReads } from './store/interfaces/audit.ts';
+import { GENESIS_HASH, chainRowHash, type ChainedFields } from './store/op-chain.ts';
 import type { LedgerStore } from './store/types.ts';
 
-/** The hash the first row chains from (the counter's chain_hash before any op). */
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** The op row's columns under the row hash: all but reversed_by (set later by a void) and the chain's own two. */
-export interface ChainedFields {
-  op_id: string;
-  till_id: string;
-  seq: number;
-  member_id: string;
-  kind: string;
-  content_hash: string;
-  op: string;
-  outcome: string;
-  delta: number | null;
-  ledger_seq: number | null;
-  applied_at: number;
-  draws: string | null;
-  at: number | null;
-}
-
-/** The hash of a row chained after a row of hash `prev`: one sha256 over `prev`, a newline and the fields' JSON. */
-export function chainRowHash(prev: string, r: ChainedFields): string {
-  const fields = JSON.stringify([
-    r.op_id,
-    r.till_id,
-    r.seq,
-    r.member_id,
-    r.kind,
-    r.content_hash,
-    r.op,
-    r.outcome,
-    r.delta,
-    r.ledger_seq,
-    r.applied_at,
-    r.draws,
-    r.at,
-  ]);
-  return createHash('sha256').update(`${prev}\n${fields}`).digest('hex');
-}
+export { GENESIS_HASH, chainRowHash, type ChainedFields } from './store/op-chain.ts';
 
 export type AuditProblemKind =
   'EDITED' | 'REMOVED' | 'REORDERED' | 'INSERTED' | 'COUNTER_MISMATCH' | 'REVERSAL_MISMATCH' | 'BALANCE_MISMATCH';

@@ -5,7 +5,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { chainRowHash, GENESIS_HASH, type ChainedFields } from '../audit.ts';
+import { chainRowHash, GENESIS_HASH, type ChainedFields } from './op-chain.ts';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {

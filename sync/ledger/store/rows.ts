@@ -7,7 +7,7 @@ import type { LoyaltyEvent, NewEvent } from '../../loyalty/events.ts';
 import type { Draw } from '../../loyalty/lots.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { PinHash } from '../../protocol/pin.ts';
-import { chainRowHash, type ChainedFields } from '../audit.ts';
+import { chainRowHash, type ChainedFields } from './op-chain.ts';
 import { opJson } from '../canonical-json.ts';
 import type {
   ConflictsTable,

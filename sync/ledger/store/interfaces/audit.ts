@@ -1,4 +1,4 @@
-import type { ChainedFields } from '../../audit.ts';
+import type { ChainedFields } from '../op-chain.ts';
 import type { MemberId, OpId } from '../../../loyalty/units.ts';
 
 /** An op row as the audit reads it: the chained fields, its place and hash, and the one column set later. */
