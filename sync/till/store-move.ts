@@ -5,7 +5,7 @@
  * journaled name the old store, and the ledger takes a till's ops only for the store it presents, so the move waits
  * until the outbox is empty. Then, in one transaction, the database becomes the new store's till: its identity names
  * the new store, the old store's members, its name and manager PIN are dropped and the pull starts again from 0. The
- * link then handshakes again presenting the new store, which completes the move at the ledger (server.ts), and the
+ * link then handshakes again presenting the new store, which completes the move at the ledger (server/handshake.ts), and the
  * pull brings the new store's members, name and PIN. From then on the database is authoritative about the till's
  * store: a restart presents the moved store whatever the till's settings still say (`sessionFor`).
  *

@@ -1,7 +1,7 @@
 /**
  * `ledger till rotate|revoke|move` and the TLS flags of `ledger serve|demo`. A running ledger (another process) notices
- * a rotation or revocation within seconds (server.ts re-reads the tills) and disconnects the till's sockets. A move
- * waits for the till: it comes back under the new store once its outbox is drained (server.ts's handshake).
+ * a rotation or revocation within seconds (server/watchers.ts re-reads the tills) and disconnects the till's sockets. A move
+ * waits for the till: it comes back under the new store once its outbox is drained (server/handshake.ts).
  */
 import type { Command } from 'commander';
 import { StoreIdSchema, TillIdSchema, type StoreId, type TillId } from '../../loyalty/units.ts';
@@ -47,7 +47,7 @@ export type TillMove =
 /**
  * Announces a till's move to store `to` (or with null cancels the pending one). Nothing moves now: the till learns of
  * it at its next hello, drains its outbox under its present store, then comes back under the new one, which completes
- * the move (server.ts); its members are the new store's from then on.
+ * the move (server/handshake.ts); its members are the new store's from then on.
  */
 export async function moveTill(store: LedgerStore, tillId: TillId, to: StoreId | null): Promise<TillMove> {
   const till = await store.getTill(tillId);
