@@ -1,9 +1,10 @@
 /** Head-office actions shared by the CLI, the demo and the tests. */
+import { migratedTier } from '../loyalty/migrated-member.ts';
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
 import { hashPin } from '../protocol/pin.ts';
 import { demoMembers, demoProgram } from './demo-data.ts';
-import type { LedgerStore } from './store/types.ts';
+import type { ImportMember, LedgerStore } from './store/types.ts';
 import { hashToken, newToken } from './tokens.ts';
 
 /** Registers a till of an existing store and returns its token, which is not stored (only its hash). */
@@ -33,6 +34,22 @@ export async function seedDemo(store: LedgerStore, opts: { members: number; now:
     const tillId = id as TillId;
     tills.push({ tillId, storeId, token: await addTill(store, tillId, storeId) });
   }
-  await store.importMembers(demoMembers(opts.members, 42), storeId);
+  await importMembers(store, demoMembers(opts.members, 42), { holdAt: storeId, now: opts.now });
   return { storeId, tills };
+}
+
+/**
+ * Imports members (all or nothing), each in the tier its lifetime points give under the current program, so that the
+ * stored tier is the one its first earn computes; without a program yet, the first earn sets it.
+ */
+export async function importMembers(
+  store: LedgerStore,
+  rows: readonly ImportMember[],
+  opts: { holdAt?: StoreId | undefined; now: number },
+): Promise<number> {
+  const program = await store.latestProgram();
+  const placed = program
+    ? rows.map((r) => ({ ...r, tier: migratedTier(program, r.lifetimePoints ?? 0, opts.now) }))
+    : rows;
+  return store.importMembers(placed, opts.holdAt);
 }

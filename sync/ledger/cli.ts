@@ -11,7 +11,7 @@ import { StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
 import { describeIssues } from '../protocol/messages.ts';
 import { PinSchema, hashPin } from '../protocol/pin.ts';
-import { DEMO_MANAGER_PIN, addTill, seedDemo } from './admin.ts';
+import { DEMO_MANAGER_PIN, addTill, importMembers, seedDemo } from './admin.ts';
 import { createLogger } from './log.ts';
 import { parseMembersCsv } from './members-csv.ts';
 import { startLedgerServer, type LedgerServerOptions } from './server.ts';
@@ -147,7 +147,7 @@ export function buildCli(): Command {
   members
     .command('import <file>')
     .description(
-      'import members from a CSV file (card,name,email,postal_address,home_store,opening_balance); all or nothing',
+      'import members from a CSV file (card,name,email,postal_address,home_store,opening_balance,birthday,lifetime_points,welcome_given,joined); all or nothing',
     )
     .option('--store <storeId>', 'hold the imported members at this store (sent to its tills)')
     .action(async (file: string, o: { store?: string }, cmd: Command) => {
@@ -168,7 +168,7 @@ export function buildCli(): Command {
           throw new CodedError('UNKNOWN_STORE', `store ${holdAt} does not exist.`);
         let n: number;
         try {
-          n = await store.importMembers(parsed.rows, holdAt);
+          n = await importMembers(store, parsed.rows, { holdAt, now: Date.now() });
         } catch (err) {
           // The store refuses the whole file when a card or id is already held (nothing is imported).
           if (err instanceof Error && err.message.startsWith('import refused:'))

@@ -3,6 +3,7 @@
  * Deterministic from a seed so that a demo, a failing test or a benchmark can be reproduced exactly.
  */
 import { withLuhn } from '../loyalty/card.ts';
+import { migratedStanding } from '../loyalty/migrated-member.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { Card, MemberId, Points, StoreId } from '../loyalty/units.ts';
 import type { ImportMember } from './store/types.ts';
@@ -104,7 +105,8 @@ const MAIL_DOMAINS = ['example.com', 'example.org', 'example.net'];
  * `count` members, the same for the same `seed`: UK names, cards `6280` + 11 digits + a Luhn check digit (16 digits),
  * e-mails on reserved example domains (about one in ten has none), postal addresses as lines separated by `\n`,
  * opening balances from 0 to 5,000 points, member ids as lower-case UUIDs (version 4 layout, derived from the seed).
- * Home stores are drawn from `storeIds` when given, else null.
+ * Home stores are drawn from `storeIds` when given, else null. They come over from an earlier program as an import
+ * file would bring them: lifetime points equal to the balance, and the welcome bonus given to those holding points.
  */
 export function demoMembers(count: number, seed: number, storeIds: readonly StoreId[] = []): ImportMember[] {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer: ${count}`);
@@ -151,6 +153,7 @@ export function demoMembers(count: number, seed: number, storeIds: readonly Stor
     // Many members hold little, a few hold a lot: squaring skews the draw towards small balances.
     const r = rand();
     const openingBalance = (rand() < 0.15 ? 0 : Math.floor(r * r * 5_001)) as Points;
+    const standing = migratedStanding({ openingBalance, lifetimePoints: null, welcomeGiven: null, joined: null });
 
     out.push({
       memberId: uuid(),
@@ -161,6 +164,8 @@ export function demoMembers(count: number, seed: number, storeIds: readonly Stor
       homeStoreId: storeIds.length > 0 ? pick(storeIds) : null,
       openingBalance,
       birthday: new Date(Date.UTC(2024, 0, 1 + Math.floor(birthdays() * 366))).toISOString().slice(5, 10),
+      lifetimePoints: standing.lifetimePoints as Points,
+      welcomeGiven: standing.welcomeGiven,
     });
   }
   return out;

@@ -7,11 +7,15 @@ import { parse } from 'csv-parse/sync';
 import type { CsvError } from 'csv-parse/sync';
 import { z } from 'zod';
 import { luhnValid } from '../loyalty/card.ts';
+import { migratedStanding } from '../loyalty/migrated-member.ts';
 import { MemberIdSchema, StoreIdSchema } from '../loyalty/units.ts';
 import type { Card, Points, StoreId } from '../loyalty/units.ts';
 import type { ImportMember } from './store/types.ts';
 
-/** The columns a file may have, in the order an export writes them; `card` and `name` are required. */
+/**
+ * The columns a file may have, in the order an export writes them; `card` and `name` are required. The last three
+ * carry a migrated member's past (sync/loyalty/migrated-member.ts decides what they mean together).
+ */
 export const MEMBER_CSV_COLUMNS = [
   'card',
   'name',
@@ -20,6 +24,9 @@ export const MEMBER_CSV_COLUMNS = [
   'home_store',
   'opening_balance',
   'birthday',
+  'lifetime_points',
+  'welcome_given',
+  'joined',
 ] as const;
 export type MemberCsvColumn = (typeof MEMBER_CSV_COLUMNS)[number];
 const REQUIRED: readonly MemberCsvColumn[] = ['card', 'name'];
@@ -56,6 +63,29 @@ const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_NEWLINE = /[^\P{Cc}\n]/u;
 const blankToNull = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? null : v);
 const noControl = (re: RegExp) => (v: string) => !re.test(v);
+
+/** A whole number of points, as opening_balance and lifetime_points take them. */
+const pointsField = (what: string, is = 'is') =>
+  z.preprocess(
+    blankToNull,
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9]{1,10}$/, `the ${what} must be a whole number of points, without separators`)
+      .transform(Number)
+      .pipe(z.number().max(MEMBER_CSV_MAX_OPENING_BALANCE, `the ${what} ${is} larger than 1,000,000,000 points`))
+      .nullable()
+      .default(null),
+  );
+
+const YES = new Set(['true', '1', 'yes']);
+const NO = new Set(['false', '0', 'no']);
+
+/** A calendar date written YYYY-MM-DD. */
+const isIsoDate = (v: string): boolean => {
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+};
 
 /** One row, as the strings the file holds; absent columns arrive as undefined. */
 const RowSchema = z.object({
@@ -103,17 +133,7 @@ const RowSchema = z.object({
       .nullable()
       .default(null),
   ),
-  opening_balance: z.preprocess(
-    blankToNull,
-    z
-      .string()
-      .trim()
-      .regex(/^[0-9]{1,10}$/, 'the opening balance must be a whole number of points, without separators')
-      .transform(Number)
-      .pipe(z.number().max(MEMBER_CSV_MAX_OPENING_BALANCE, 'the opening balance is larger than 1,000,000,000 points'))
-      .nullable()
-      .default(null),
-  ),
+  opening_balance: pointsField('opening balance'),
   // Only month and day are kept: the birthday event needs no more, and the year is personal data we do not need.
   birthday: z.preprocess(
     blankToNull,
@@ -135,6 +155,23 @@ const RowSchema = z.object({
       }, 'the birthday is not a date')
       .nullable()
       .default(null),
+  ),
+  lifetime_points: pointsField('lifetime points', 'are'),
+  welcome_given: z.preprocess(
+    blankToNull,
+    z
+      .string()
+      .trim()
+      .transform((v) => v.toLowerCase())
+      .refine((v) => YES.has(v) || NO.has(v), 'the welcome flag must be true or false (or 1/0, yes/no)')
+      .transform((v) => YES.has(v))
+      .nullable()
+      .default(null),
+  ),
+  // Only evidence that the member belonged to the old program (see migratedWelcomeGiven); the date is not stored.
+  joined: z.preprocess(
+    blankToNull,
+    z.string().trim().refine(isIsoDate, 'the join date must be a date written YYYY-MM-DD').nullable().default(null),
   ),
 });
 
@@ -312,6 +349,12 @@ export function parseMembersCsv(text: string, opts: MemberCsvOptions): MemberCsv
       continue;
     }
     cardLines.set(r.card, line);
+    const standing = migratedStanding({
+      openingBalance: r.opening_balance ?? 0,
+      lifetimePoints: r.lifetime_points,
+      welcomeGiven: r.welcome_given,
+      joined: r.joined,
+    });
     valid.push({
       card: r.card as Card,
       name: r.name,
@@ -320,6 +363,8 @@ export function parseMembersCsv(text: string, opts: MemberCsvOptions): MemberCsv
       homeStoreId: r.home_store as StoreId | null,
       openingBalance: (r.opening_balance ?? 0) as Points,
       birthday: r.birthday,
+      lifetimePoints: standing.lifetimePoints as Points,
+      welcomeGiven: standing.welcomeGiven,
     });
   }
 

@@ -45,6 +45,8 @@ function expectWellFormed(r: MemberCsvResult): void {
       expect(row.name.length).toBeLessThanOrEqual(200);
       expect(row.name).not.toMatch(/\p{Cc}/u);
       expect(Number.isSafeInteger(row.openingBalance) && row.openingBalance >= 0).toBe(true);
+      expect(Number.isSafeInteger(row.lifetimePoints) && (row.lifetimePoints ?? -1) >= 0).toBe(true);
+      expect(typeof row.welcomeGiven).toBe('boolean');
       if (row.homeStoreId !== null) expect(StoreIdSchema.safeParse(row.homeStoreId).success).toBe(true);
     }
     return;
@@ -77,6 +79,28 @@ const row = fc.record({
     fc.constantFrom('-1', '1e3', '1,000', '1000000001', '99999999999', 'NaN', '0x10', '١٢'),
   ),
   birthday: fc.oneof(fc.constant(''), fc.constantFrom('02-29', '1990-12-31', '13-01', '00-00', '2024-02-30', '12-32')),
+  lifetime_points: fc.oneof(
+    fc.constant(''),
+    fc.nat({ max: 1_000_000_000 }).map(String),
+    fc.constantFrom('-5', '2.5', '1 000', '1000000001', 'lots'),
+  ),
+  welcome_given: fc.oneof(
+    fc.constant(''),
+    fc.constantFrom('true', 'FALSE', '1', '0', 'yes', 'No', 'y', 'maybe', '2'),
+    weirdString,
+  ),
+  joined: fc.oneof(
+    fc.constant(''),
+    fc.constantFrom(
+      '2019-03-14',
+      '2024-02-29',
+      '2023-02-29',
+      '2020-13-01',
+      '14/03/2019',
+      '2019-3-4',
+      '2019-03-14T10:00',
+    ),
+  ),
 });
 const quote = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
 const file = fc
@@ -253,6 +277,11 @@ describe('member CSV fuzzing', () => {
             }
             expect(imported).toBe(r.rows.length);
             expect((await store.listMembers()).length).toBe(count + r.rows.length);
+            // A migrated member's standing is stored as parsed.
+            for (const row of r.rows) {
+              const m = await store.getMember(row.memberId);
+              expect([m?.lifetimePoints, m?.welcomeGiven]).toEqual([row.lifetimePoints, row.welcomeGiven]);
+            }
           }),
           { numRuns: runs(60) },
         );

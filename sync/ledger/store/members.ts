@@ -30,8 +30,9 @@ export class KyselyMembers implements MemberStore {
   }
 
   /**
-   * Imported members start with balance = openingBalance, no lifetime points and no welcome bonus given: lifetime
-   * points count what was earned on this ledger.
+   * Imported members start with balance = openingBalance and the lifetime points, welcome flag and tier the rows
+   * bring (migrated members, decided by the caller); a row without them is a new member: no lifetime points, no
+   * welcome bonus given, no tier until its first earn.
    */
   async importMembers(rows: readonly ImportMember[], holdAt?: StoreId): Promise<number> {
     const ids = new Set<string>();
@@ -71,8 +72,8 @@ export class KyselyMembers implements MemberStore {
         card: r.card,
         name: r.name,
         balance: r.openingBalance,
-        lifetime_points: 0 as Points,
-        welcome_given: 0,
+        lifetime_points: r.lifetimePoints ?? (0 as Points),
+        welcome_given: r.welcomeGiven === true ? 1 : 0,
         ledger_seq: first + i,
         opening_balance: r.openingBalance,
         home_store_id: r.homeStoreId,
@@ -80,6 +81,7 @@ export class KyselyMembers implements MemberStore {
         postal_address: r.postalAddress,
         created_at: createdAt,
         ...NEW_MEMBER_COLUMNS,
+        tier: r.tier ?? null,
         birthday: r.birthday ?? null,
       }));
       for (const part of chunks(members, rowsPerStatement(maxParams, MEMBERS))) {

@@ -273,6 +273,12 @@ export interface ImportMember {
   homeStoreId: StoreId | null;
   openingBalance: Points;
   birthday?: string | null | undefined;
+  /** Points ever earned in an earlier program (sync/loyalty/migrated-member.ts); 0 when absent. */
+  lifetimePoints?: Points | undefined;
+  /** Whether that program already gave the welcome bonus; false when absent. */
+  welcomeGiven?: boolean | undefined;
+  /** The tier those lifetime points give under the current program; null when absent (the first earn sets it). */
+  tier?: string | null | undefined;
 }
 
 /** One page of a store's pull. */

@@ -101,6 +101,27 @@ describe('demoMembers', () => {
     expect(demoMembers(3, 1).map((m) => m.homeStoreId)).toEqual([null, null, null]);
   });
 
+  it('brings members over as an import file would: welcome given to those holding points, lifetime = balance', () => {
+    for (const m of members) {
+      expect(m.lifetimePoints).toBe(m.openingBalance);
+      expect(m.welcomeGiven).toBe(m.openingBalance > 0);
+    }
+    expect(members.filter((m) => m.welcomeGiven).length).toBeGreaterThan(0);
+    expect(members.filter((m) => !m.welcomeGiven).length).toBeGreaterThan(0);
+    // The demo till's case: a member holding points is quoted no welcome bonus on a £20 basket.
+    const p = demoProgram(NOW);
+    const holder = members.find((m) => m.openingBalance > 1_000);
+    if (!holder) throw new Error('no member holds over 1,000 points');
+    const basket = [{ amountCents: 2_000 as Cents, category: 'general' }];
+    const kinds = quoteEarn(
+      p,
+      { lifetimePoints: holder.lifetimePoints ?? 0, welcomeGiven: holder.welcomeGiven ?? false },
+      basket,
+      NOW,
+    ).breakdown.map((l) => l.kind);
+    expect(kinds).not.toContain('welcome');
+  });
+
   it('round-trips through the member CSV import', () => {
     const field = (v: string | number | null) => `"${String(v ?? '').replace(/"/g, '""')}"`;
     const text = [

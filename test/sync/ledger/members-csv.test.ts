@@ -51,6 +51,9 @@ describe('parseMembersCsv: accepted files', () => {
           homeStoreId: 'leeds-01',
           openingBalance: 1250,
           birthday: null,
+          // Points held: a member of the old program, whose welcome bonus was given there.
+          lifetimePoints: 1250,
+          welcomeGiven: true,
         },
       ],
     });
@@ -70,6 +73,8 @@ describe('parseMembersCsv: accepted files', () => {
           homeStoreId: null,
           openingBalance: 0,
           birthday: null,
+          lifetimePoints: 0,
+          welcomeGiven: false,
         },
       ],
     });
@@ -102,6 +107,32 @@ describe('parseMembersCsv: accepted files', () => {
   it('keeps CRLF inside a quoted address as a plain line break', () => {
     const r = parse(`card,name,postal_address\r\n${CARD_A},Ada,"1 High Street\r\nYork"\r\n`);
     expect(r.ok && r.rows[0]?.postalAddress).toBe('1 High Street\nYork');
+  });
+
+  it("reads a migrated member's lifetime points, welcome flag and join date, and decides the welcome from them", () => {
+    const header = 'card,name,opening_balance,lifetime_points,welcome_given,joined';
+    const standing = (fields: string) => {
+      const r = parse(`${header}\n${CARD_A},Ada,${fields}\n`);
+      if (!r.ok) throw new Error(JSON.stringify(r.errors));
+      return [r.rows[0]?.lifetimePoints, r.rows[0]?.welcomeGiven];
+    };
+    expect(standing('1777,2500,,')).toEqual([2500, true]); // points held: welcomed in the old program
+    expect(standing('1777,,,')).toEqual([1777, true]); // lifetime points default to the balance
+    expect(standing('0,300,,')).toEqual([300, true]); // points ever earned
+    expect(standing(',,,2019-03-14')).toEqual([0, true]); // a join date
+    expect(standing(',,,')).toEqual([0, false]); // nothing: new to the program
+    expect(standing('1777,2500,no,2019-03-14')).toEqual([2500, false]); // the file says otherwise
+    expect(standing(',,Yes,')).toEqual([0, true]);
+    for (const [v, given] of [
+      ['true', true],
+      ['TRUE', true],
+      ['1', true],
+      ['yes', true],
+      ['false', false],
+      ['0', false],
+      ['No', false],
+    ] as const)
+      expect(standing(`500,,${v},`)).toEqual([500, given]);
   });
 
   it('accepts a header and no rows as an empty import', () => {
@@ -165,11 +196,36 @@ describe('parseMembersCsv: refused files', () => {
     ['opening_balance', '12.5', 'the opening balance must be a whole number of points, without separators'],
     ['opening_balance', '1,000', 'the opening balance must be a whole number of points, without separators'],
     ['opening_balance', '1000000001', 'the opening balance is larger than 1,000,000,000 points'],
+    ['lifetime_points', '-5', 'the lifetime points must be a whole number of points, without separators'],
+    ['lifetime_points', '2 500', 'the lifetime points must be a whole number of points, without separators'],
+    ['lifetime_points', '1000000001', 'the lifetime points are larger than 1,000,000,000 points'],
+    ['welcome_given', 'y', 'the welcome flag must be true or false (or 1/0, yes/no)'],
+    ['welcome_given', '2', 'the welcome flag must be true or false (or 1/0, yes/no)'],
+    ['joined', '14/03/2019', 'the join date must be a date written YYYY-MM-DD'],
+    ['joined', '2023-02-29', 'the join date must be a date written YYYY-MM-DD'],
+    ['joined', '2019-03-14T10:00', 'the join date must be a date written YYYY-MM-DD'],
   ])('refuses %s %j: %s', (column, value, message) => {
     const row: Record<string, string> = { card: CARD_A, name: 'Ada', [column]: value };
     const text = `${Object.keys(row).join(',')}\n${Object.values(row).map(csvField).join(',')}\n`;
     expect(errorsOf(parse(text))).toEqual([
       { line: 2, code: 'CSV_ROW_INVALID', message: `Line 2, ${column}: ${message}.` },
+    ]);
+  });
+
+  it('reports every invalid migration field of a row at once, and imports nothing', () => {
+    const text = `card,name,lifetime_points,welcome_given,joined\n${CARD_A},Ada,10,yes,\n${CARD_B},Bo,1.5,perhaps,2019-02-30\n`;
+    expect(errorsOf(parse(text))).toEqual([
+      {
+        line: 3,
+        code: 'CSV_ROW_INVALID',
+        message: 'Line 3, lifetime_points: the lifetime points must be a whole number of points, without separators.',
+      },
+      {
+        line: 3,
+        code: 'CSV_ROW_INVALID',
+        message: 'Line 3, welcome_given: the welcome flag must be true or false (or 1/0, yes/no).',
+      },
+      { line: 3, code: 'CSV_ROW_INVALID', message: 'Line 3, joined: the join date must be a date written YYYY-MM-DD.' },
     ]);
   });
 
@@ -316,6 +372,8 @@ describe('parseMembersCsv: properties', () => {
             homeStoreId: orNull(r.homeStore),
             openingBalance: Number(orNull(r.openingBalance) ?? 0),
             birthday: null,
+            lifetimePoints: Number(orNull(r.openingBalance) ?? 0),
+            welcomeGiven: Number(orNull(r.openingBalance) ?? 0) > 0,
           })),
         );
         expect(parse(toCsv(first.rows, eol))).toEqual(first);
