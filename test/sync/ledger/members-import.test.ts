@@ -4,10 +4,11 @@
  * the next earn computes; on SQLite and PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { importMembers } from '../../../sync/ledger/admin.ts';
+import { importMembers, seedDemo } from '../../../sync/ledger/admin.ts';
 import { demoProgram } from '../../../sync/ledger/demo-data.ts';
 import { parseMembersCsv } from '../../../sync/ledger/members-csv.ts';
 import { withLuhn } from '../../../sync/loyalty/card.ts';
+import { tierFor } from '../../../sync/loyalty/earn.ts';
 import type { MemberId } from '../../../sync/loyalty/units.ts';
 import { backends } from '../../support/databases.ts';
 import { freshStore, STORE, T0, TestTill, type Fresh } from './reports/ledger-builder.ts';
@@ -93,6 +94,20 @@ describe.each(backends)('members import, migrated standing (%s)', (backend) => {
     ]);
     // The stored tiers were the ones an earn computes: no tier changed on these earns.
     expect((await store.listEvents(0, 100)).filter((e) => e.type === 'tier-changed')).toEqual([]);
+  });
+
+  it('seeds the demo with members migrated by the same rule, each in its lifetime tier', async () => {
+    f = await freshStore(backend, () => T0);
+    await seedDemo(f.store, { members: 60, now: T0 });
+    const program = await f.store.latestProgram();
+    if (!program) throw new Error('no program');
+    const members = await f.store.listMembers();
+    for (const m of members) {
+      expect(m.lifetimePoints).toBe(m.balance);
+      expect(m.welcomeGiven).toBe(m.balance > 0);
+      expect(m.tier).toBe(tierFor(program, m.lifetimePoints).name);
+    }
+    expect(new Set(members.map((m) => m.tier))).toEqual(new Set(['bronze', 'silver']));
   });
 
   it('moves a migrated member up from the imported tier, with its event', async () => {
