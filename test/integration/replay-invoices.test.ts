@@ -231,6 +231,8 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     expect(year.byMonth[0]?.month).toBe('2010-12');
     expect(year.byMonth[0]?.totals.issued).toBeGreaterThan(0);
     expect(Number(lots.p)).toBe(byKind['earn']);
+    // No voucher yet: none owed, and the (empty) vouchers table agrees.
+    expect(year.vouchers).toEqual({ byCurrency: [], table: [], reconciled: true });
   }, 300_000);
 
   it('expires the points earned in December 2010 at the end of December 2011, once', async () => {
@@ -371,5 +373,27 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     });
     expect(all.report.closed).toBe(true);
     expect(all.report.provision.closing).toBe(0);
+
+    // The points left the provision as vouchers, now owed at face value: every voucher issued on the conversion
+    // day, none redeemed or expired yet, all due in July 2012 (valid 180 days); the premium over the points' tender
+    // value (1p a point) is what the closing cost, and the report reconciles with the vouchers table.
+    const figures = { count: run.converted, faceCents: run.valueCents };
+    const none = { count: 0, faceCents: 0 };
+    expect(all.vouchers.reconciled).toBe(true);
+    expect(all.vouchers.table).toEqual([{ currency: 'GBP', ...figures }]);
+    const [owed] = all.vouchers.byCurrency;
+    expect(owed?.closing).toEqual({ issued: figures, redeemed: none, expired: none, outstanding: figures });
+    expect(owed?.premium.total).toEqual({
+      points: run.points,
+      pointsValueCents: run.points,
+      premiumCents: run.valueCents - run.points,
+    });
+    expect(owed?.premium.total.premiumCents).toBeGreaterThan(run.points / 5); // 25%, less the rounding down
+    expect(owed?.outstandingByExpiry).toEqual([{ month: '2012-07', ...figures }]);
+    // After the vouchers' validity, every one never redeemed is breakage and nothing is outstanding.
+    const august = await buildLiabilityReport(store, { from: Date.UTC(2012, 6, 1), to: Date.UTC(2012, 7, 1) });
+    expect(august.vouchers.reconciled).toBe(true);
+    expect(august.vouchers.byCurrency[0]?.period).toEqual({ issued: none, redeemed: none, expired: figures });
+    expect(august.vouchers.byCurrency[0]?.closing.outstanding).toEqual(none);
   }, 300_000);
 });

@@ -52,7 +52,10 @@ async function writableTarget(file: string, flag: string): Promise<string> {
 export function registerReportCommands(program: Command): void {
   program
     .command('liability')
-    .description('IFRS 15 liability for unused points over a period: movements, outstanding by expiry, provision')
+    .description(
+      'IFRS 15 liability for unused points over a period: movements, outstanding by expiry, provision; ' +
+        'and the gift vouchers owed (issued with the conversion premium, redeemed, expired, outstanding by expiry)',
+    )
     .requiredOption('--from <date>', 'start: YYYY-MM-DD (the start of that UTC day) or an ISO instant')
     .requiredOption('--to <date>', 'end: YYYY-MM-DD (the end of that UTC day, included), an ISO instant, or "now"')
     .option('--csv <file>', 'also write the report as CSV')
@@ -76,6 +79,8 @@ export function registerReportCommands(program: Command): void {
         if (csv !== undefined) console.error(`liability report written to ${csv}`);
         if (r.reconciled === false)
           throw new CodedError('NOT_RECONCILED', 'the closing outstanding is not the sum of the balances.');
+        if (!r.vouchers.reconciled)
+          throw new CodedError('NOT_RECONCILED', 'the vouchers reported are not the vouchers in the vouchers table.');
       });
     });
 

@@ -1,8 +1,11 @@
 /**
  * The liability report as people read it: an aligned table for the terminal, and CSV records (one line per figure,
- * amounts in minor units) for a spreadsheet. Pure formatting of `LedgerLiabilityReport`.
+ * amounts in minor units) for a spreadsheet. Pure formatting of `LedgerLiabilityReport`. The gift vouchers come
+ * last in both, per currency, so the points' figures keep their place.
  */
 import type { PointTotals, RedemptionRate } from '../../loyalty/liability.ts';
+import type { Cents } from '../../loyalty/units.ts';
+import type { VoucherFigures, VoucherLiability } from '../../loyalty/voucher-liability.ts';
 import type { LedgerLiabilityReport } from './liability.ts';
 
 const KINDS = ['issued', 'redeemed', 'expired', 'converted', 'adjusted'] as const satisfies (keyof PointTotals)[];
@@ -109,7 +112,58 @@ export function liabilityTable(r: LedgerLiabilityReport): string {
   out.push(
     `Reconciliation: opening ${count(p.opening)} ${moved < 0 ? '-' : '+'} movements ${count(Math.abs(moved))} = closing ${count(p.closing)} ${check}`,
   );
+  out.push(...voucherTable(r));
   return `${out.join('\n')}\n`;
+}
+
+/** The gift vouchers owed, per currency: the period's movements, the premium, outstanding by expiry, the check. */
+function voucherTable(r: LedgerLiabilityReport): string[] {
+  const out: string[] = [''];
+  if (r.vouchers.byCurrency.length === 0 && r.vouchers.reconciled) {
+    out.push('Gift vouchers: none issued by the end of the period.');
+    return out;
+  }
+  for (const c of r.vouchers.byCurrency) {
+    const m = (cents: number) => money(cents, c.currency);
+    const f = (x: VoucherFigures) => `${count(x.count)} (${m(x.faceCents)})`;
+    const { opening: o, closing: e, period: d, premium } = c;
+    out.push(
+      ...alignColumns([
+        [`Gift vouchers owed (${c.currency})`, 'vouchers', 'face value'],
+        ['Outstanding at the start', count(o.outstanding.count), m(o.outstanding.faceCents)],
+        ['Issued', signed(d.issued.count), m(d.issued.faceCents)],
+        ['Redeemed', signed(0 - d.redeemed.count), m(0 - d.redeemed.faceCents)],
+        ['Expired unredeemed (breakage)', signed(0 - d.expired.count), m(0 - d.expired.faceCents)],
+        ['Outstanding at the end', count(e.outstanding.count), m(e.outstanding.faceCents)],
+      ]),
+    );
+    out.push(
+      `Conversion premium (cost of the closing): ${m(premium.period.premiumCents)} on the vouchers issued in the period ` +
+        `(${count(premium.period.points)} points worth ${m(premium.period.pointsValueCents)} as tender), ` +
+        `${m(premium.total.premiumCents)} on all issued by its end`,
+    );
+    if (c.outstandingByExpiry.length > 0) {
+      out.push('');
+      out.push(
+        ...alignColumns([
+          ['Vouchers outstanding by expiry', 'vouchers', 'face value'],
+          ...c.outstandingByExpiry.map((b) => [b.month, count(b.count), m(b.faceCents)]),
+          ['total', count(e.outstanding.count), m(e.outstanding.faceCents)],
+        ]),
+      );
+    }
+    const t = r.vouchers.table.find((x) => x.currency === c.currency);
+    out.push(
+      `Vouchers reconciliation: issued ${f(e.issued)} = redeemed ${f(e.redeemed)} + expired ${f(e.expired)} + ` +
+        `outstanding ${f(e.outstanding)}; the vouchers table holds ${t ? f({ count: t.count, faceCents: t.faceCents as Cents }) : 'none'}: ` +
+        (r.vouchers.reconciled ? 'reconciled' : 'NOT RECONCILED'),
+    );
+    out.push('');
+  }
+  out.pop();
+  if (!r.vouchers.reconciled)
+    out.push('Vouchers reconciliation: the report and the vouchers table differ: NOT RECONCILED');
+  return out;
 }
 
 export const LIABILITY_CSV_COLUMNS = ['section', 'key', 'kind', 'points', 'amount_minor', 'currency', 'note'];
@@ -168,5 +222,51 @@ export function liabilityCsvRecords(r: LedgerLiabilityReport): string[][] {
       '',
       r.reconciled === undefined ? 'not compared' : r.reconciled ? 'reconciled' : 'NOT RECONCILED',
     ),
+    ...r.vouchers.byCurrency.flatMap(voucherCsvRecords),
+    [
+      'check',
+      'vouchers_table',
+      '',
+      '',
+      '',
+      '',
+      `${r.vouchers.table.map((t) => `${t.currency} ${t.count} vouchers ${t.faceCents}`).join('; ') || 'none'}: ${r.vouchers.reconciled ? 'reconciled' : 'NOT RECONCILED'}`,
+    ],
+  ];
+}
+
+/**
+ * One currency's vouchers as CSV records: `voucher` for the period (keys as the table's lines, note: the count),
+ * `voucher_position` for the states at the period's end, `voucher_premium` (points: those converted; amount: the
+ * points at tender value, then the premium), `voucher_expiry` for outstanding by month.
+ */
+function voucherCsvRecords(c: VoucherLiability): string[][] {
+  const row = (section: string, key: string, points: number | '', amount: number, note: string) => [
+    section,
+    key,
+    '',
+    points === '' ? '' : String(points),
+    String(amount),
+    c.currency,
+    note,
+  ];
+  const fig = (section: string, key: string, f: VoucherFigures) =>
+    row(section, key, '', f.faceCents, `${f.count} vouchers`);
+  const { opening: o, closing: e, period: d, premium: p } = c;
+  return [
+    fig('voucher', 'opening_outstanding', o.outstanding),
+    fig('voucher', 'issued', d.issued),
+    fig('voucher', 'redeemed', d.redeemed),
+    fig('voucher', 'expired', d.expired),
+    fig('voucher', 'closing_outstanding', e.outstanding),
+    fig('voucher_position', 'issued', e.issued),
+    fig('voucher_position', 'redeemed', e.redeemed),
+    fig('voucher_position', 'expired', e.expired),
+    fig('voucher_position', 'outstanding', e.outstanding),
+    row('voucher_premium', 'period_points_value', p.period.points, p.period.pointsValueCents, ''),
+    row('voucher_premium', 'period_premium', p.period.points, p.period.premiumCents, ''),
+    row('voucher_premium', 'total_points_value', p.total.points, p.total.pointsValueCents, ''),
+    row('voucher_premium', 'total_premium', p.total.points, p.total.premiumCents, ''),
+    ...c.outstandingByExpiry.map((b) => fig('voucher_expiry', b.month, b)),
   ];
 }

@@ -11,6 +11,10 @@
  *
  * Outstanding by expiry comes from the lots table as it stands when the report runs (lots keep no history), plus the
  * never-expiring pool Σ max(balance, 0) − Σ lots; negative balances are a receivable, not part of the liability.
+ *
+ * The vouchers a closing converted points into are owed at face value: read grouped from the vouchers table as they
+ * stand at the period's end (issued, redeemed, expired unredeemed, outstanding by expiry month; the premium valued at
+ * the newest program's tender value), reconciled with the table's own totals.
  */
 import { tenderValue } from '../../loyalty/burn.ts';
 import { monthKeyUtc, startOfNextMonthUtc } from '../../loyalty/calendar.ts';
@@ -23,6 +27,12 @@ import {
   type PointTotals,
 } from '../../loyalty/liability.ts';
 import { isOpKind } from '../../loyalty/ops.ts';
+import {
+  voucherLiability,
+  voucherLiabilityReconciles,
+  type VoucherLiability,
+  type VoucherTableTotal,
+} from '../../loyalty/voucher-liability.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Cents, Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
@@ -62,6 +72,11 @@ export interface LedgerLiabilityReport {
     /** When the lots behind `report.outstandingByExpiry` were read. */
     lotsReadAt: number;
   };
+  /**
+   * The gift vouchers owed instead of points (sync/loyalty/voucher-liability.ts), per currency, with the vouchers
+   * table's own totals and whether the two agree (always known: vouchers carry their whole history).
+   */
+  vouchers: { byCurrency: VoucherLiability[]; table: VoucherTableTotal[]; reconciled: boolean };
   /**
    * Whether closing outstanding = Σ balances, known only when the period ends after the last movement (otherwise
    * later movements separate the two and nothing can be checked).
@@ -172,6 +187,8 @@ export async function buildLiabilityReport(
     to,
     ...(query.redemptionRateBp !== undefined ? { redemptionRateBp: query.redemptionRateBp } : {}),
   });
+  const vouchers = await store.reports.voucherSums(from, to, program.tenderCentsPer100Points);
+  const byCurrency = voucherLiability(vouchers.groups, from, to);
   const settled = lastMovementAt === null || to > lastMovementAt;
   return {
     program: { version: program.version, name: program.name, currency: program.currency },
@@ -182,6 +199,11 @@ export async function buildLiabilityReport(
       tenderCents: tenderValue(program, outstanding.receivable.points as Points),
     },
     ledger: { balances: outstanding.balances, lastMovementAt, lotsReadAt: now },
+    vouchers: {
+      byCurrency,
+      table: vouchers.table,
+      reconciled: voucherLiabilityReconciles(byCurrency, vouchers.table),
+    },
     reconciled: settled ? report.points.closing === outstanding.balances : undefined,
   };
 }

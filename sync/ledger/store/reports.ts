@@ -1,6 +1,7 @@
 /** `ReportQueries` on a Kysely handle: aggregates in SQL, the same queries on SQLite and PostgreSQL. */
 import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import type { MemberId, Points } from '../../loyalty/units.ts';
+import { sortGroups, type PeriodBucket } from '../../loyalty/voucher-liability.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { Database } from './schema.ts';
 
@@ -105,6 +106,67 @@ export function reportQueries(db: () => Kysely<Database>): ReportQueries {
         positive: num(sums?.positive),
         negative: num(sums?.negative),
         overdrawn: num(sums?.overdrawn),
+      };
+    },
+
+    async voucherSums(from, to, tender) {
+      const q = db();
+      if (!Number.isSafeInteger(tender) || tender < 1) throw new RangeError(`a tender value of ${tender}`);
+      // Buckets and the tender value are literals, so PostgreSQL types them as integers; (points × tender) / 100 is
+      // integer division on both dialects (bigint columns), the per-voucher rounding down of `voucherPointsValue`.
+      const redeemed = sql<
+        number | null
+      >`case when redeemed_at is null or redeemed_at >= ${to} then null when redeemed_at < ${from} then ${sql.lit(-1)} else ${sql.lit(0)} end`;
+      const groups = await q
+        .selectFrom((s) =>
+          s
+            .selectFrom('vouchers')
+            .select([
+              'currency',
+              'valid_until',
+              sql<number>`case when issued_at < ${from} then ${sql.lit(-1)} else ${sql.lit(0)} end`.as('issued'),
+              redeemed.as('redeemed'),
+              'value_cents',
+              'points',
+              sql<number>`(points * ${sql.lit(tender)}) / ${sql.lit(100)}`.as('points_value'),
+            ])
+            .where('issued_at', '<', to)
+            .as('v'),
+        )
+        .select((eb) => [
+          'v.currency',
+          'v.valid_until',
+          'v.issued',
+          'v.redeemed',
+          eb.fn.countAll<number>().as('count'),
+          eb.fn.sum<number>('v.value_cents').as('face'),
+          eb.fn.sum<number>('v.points').as('points'),
+          eb.fn.sum<number>('v.points_value').as('points_value'),
+        ])
+        .groupBy(['v.currency', 'v.valid_until', 'v.issued', 'v.redeemed'])
+        .execute();
+      const table = await q
+        .selectFrom('vouchers')
+        .select((eb) => ['currency', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('value_cents').as('face')])
+        .where('issued_at', '<', to)
+        .groupBy('currency')
+        .orderBy('currency')
+        .execute();
+      const bucket = (v: unknown): PeriodBucket => (num(v) < 0 ? -1 : 0);
+      return {
+        groups: sortGroups(
+          groups.map((r) => ({
+            currency: r.currency,
+            validUntil: num(r.valid_until),
+            issued: bucket(r.issued),
+            redeemed: r.redeemed === null ? null : bucket(r.redeemed),
+            count: num(r.count),
+            faceCents: num(r.face),
+            points: num(r.points),
+            pointsValueCents: num(r.points_value),
+          })),
+        ),
+        table: table.map((r) => ({ currency: r.currency, count: num(r.count), faceCents: num(r.face) })),
       };
     },
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLedger } from '../../support/ledger-cli.ts';
+import { runConversion } from '../../../sync/ledger/cli/transition.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
 import type { Points } from '../../../sync/loyalty/units.ts';
@@ -87,6 +88,8 @@ describe.each(backends)('ledger liability and notices on %s', (backend) => {
     expect(r.stdout).toMatch(/^Closing outstanding +3,250 +£13\.00$/m);
     expect(r.stdout).toContain('Expected redemption rate: 80.00% at the start, 80.00% at the end (configured)');
     expect(r.stdout).toContain('= sum of balances 3,250: reconciled');
+    // Before the conversion no voucher is owed, and the vouchers table agrees.
+    expect(r.stdout).toContain('Gift vouchers: none issued by the end of the period.');
     const csv = parse<Record<string, string>>(await readFile(out('liability.csv'), 'utf8'), { columns: true });
     expect(csv).toContainEqual({
       section: 'movement',
@@ -101,6 +104,8 @@ describe.each(backends)('ledger liability and notices on %s', (backend) => {
       ['2025-03', '250'],
       ['never', '3000'],
     ]);
+    expect(csv.filter((x) => x['section']?.startsWith('voucher'))).toEqual([]);
+    expect(csv.find((x) => x['key'] === 'vouchers_table')?.['note']).toBe('none: reconciled');
   });
 
   it.each([
@@ -165,5 +170,57 @@ describe.each(backends)('ledger liability and notices on %s', (backend) => {
     ]);
     const channels = await withStore((s) => s.kysely().selectFrom('notices').select('channel').distinct().execute());
     expect(channels).toEqual([{ channel: 'pdf' }]);
+  });
+
+  it('converts the balances at the closing: the liability shows the vouchers owed, a redemption, then the breakage', async () => {
+    // Head office converts every balance on 10 May 2025 (the closing's window), at 120% of 50p per 100 points.
+    const conversion = Date.UTC(2025, 4, 10);
+    const run = await withStore((s) => runConversion(s, undefined, conversion));
+    expect(run.converted).toBe(3);
+    const voucherLines = (stdout: string) => stdout.slice(stdout.indexOf('Gift vouchers owed'));
+
+    const after = await ledger('liability', '--from', '2025-05-01', '--to', '2025-05-31', '--csv', out('after.csv'));
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/^Converted to vouchers +-3,250 +/m);
+    const owed = voucherLines(after.stdout);
+    expect(owed).toMatch(/^Gift vouchers owed \(GBP\) +vouchers +face value$/m);
+    expect(owed).toMatch(/^Outstanding at the start +0 +£0\.00$/m);
+    expect(owed).toMatch(/^Issued +\+3 +£19\.50$/m); // £6.00 + £12.00 + £1.50
+    expect(owed).toMatch(/^Redeemed +0 +£0\.00$/m);
+    expect(owed).toMatch(/^Expired unredeemed \(breakage\) +0 +£0\.00$/m);
+    expect(owed).toMatch(/^Outstanding at the end +3 +£19\.50$/m);
+    // The points were worth £16.25 as tender: the closing cost £3.25 more.
+    expect(owed).toContain('Conversion premium (cost of the closing): £3.25 on the vouchers issued in the period');
+    expect(owed).toContain('(3,250 points worth £16.25 as tender)');
+    expect(owed).toMatch(/^2026-05 +3 +£19\.50$/m); // valid 365 days: until 9 May 2026
+    expect(owed).toContain('the vouchers table holds 3 (£19.50): reconciled');
+    const csv = parse<Record<string, string>>(await readFile(out('after.csv'), 'utf8'), { columns: true });
+    const cell = (section: string, key: string) => {
+      const x = csv.find((c) => c['section'] === section && c['key'] === key);
+      return [x?.['points'], x?.['amount_minor'], x?.['currency'], x?.['note']];
+    };
+    expect(cell('voucher', 'issued')).toEqual(['', '1950', 'GBP', '3 vouchers']);
+    expect(cell('voucher_premium', 'period_premium')).toEqual(['3250', '325', 'GBP', '']);
+    expect(cell('voucher_expiry', '2026-05')).toEqual(['', '1950', 'GBP', '3 vouchers']);
+
+    // Member 2's £12.00 voucher is redeemed on 20 May 2025.
+    const code = run.vouchers.find((v) => v.memberId === memberId(2))?.code ?? '';
+    const redeemed = await withStore((s) =>
+      s.redeemVoucher({ code, by: 'head-office', ref: 'R-1', redemptionId: null, at: Date.UTC(2025, 4, 20) }),
+    );
+    expect(redeemed.outcome).toBe('redeemed');
+    const later = voucherLines((await ledger('liability', '--from', '2025-05-01', '--to', '2025-05-31')).stdout);
+    expect(later).toMatch(/^Redeemed +-1 +-£12\.00$/m);
+    expect(later).toMatch(/^Outstanding at the end +2 +£7\.50$/m);
+    expect(later).toContain('issued 3 (£19.50) = redeemed 1 (£12.00) + expired 0 (£0.00) + outstanding 2 (£7.50)');
+
+    // A year on, the two never redeemed have expired: breakage, nothing outstanding.
+    const year = await ledger('liability', '--from', '2026-01-01', '--to', '2026-05-31');
+    expect(year.code).toBe(0);
+    const broken = voucherLines(year.stdout);
+    expect(broken).toMatch(/^Outstanding at the start +2 +£7\.50$/m);
+    expect(broken).toMatch(/^Expired unredeemed \(breakage\) +-2 +-£7\.50$/m);
+    expect(broken).toMatch(/^Outstanding at the end +0 +£0\.00$/m);
+    expect(broken).toContain('= redeemed 1 (£12.00) + expired 2 (£7.50) + outstanding 0 (£0.00)');
   });
 });

@@ -1,4 +1,5 @@
 import type { MemberId, Points } from '../../../loyalty/units.ts';
+import type { VoucherGroup, VoucherTableTotal } from '../../../loyalty/voucher-liability.ts';
 
 /** Sums of op deltas by month bucket (−1 before the period, 0 its first month, …), kind and sign of the delta. */
 export interface MovementSums {
@@ -22,6 +23,12 @@ export interface OutstandingSums {
   overdrawn: number;
 }
 
+/** The vouchers issued before the report's end, grouped as `voucherGroups` does, and the table's plain totals. */
+export interface VoucherSums {
+  groups: VoucherGroup[];
+  table: VoucherTableTotal[];
+}
+
 /** A member holding points, with their answer to the terms (the bulk conversion reads these). */
 export interface MemberWithPoints {
   memberId: MemberId;
@@ -39,6 +46,11 @@ export interface ReportQueries {
   movementSums(from: number, monthStarts: readonly number[], to: number): Promise<MovementSums>;
   /** The lots with points and the balances as they stand now. */
   outstandingSums(): Promise<OutstandingSums>;
+  /**
+   * The vouchers issued before `to`, grouped exactly as `voucherGroups` (sync/loyalty/voucher-liability.ts) groups
+   * them, each voucher's points valued at `tenderCentsPer100Points`; and per currency their count and face value.
+   */
+  voucherSums(from: number, to: number, tenderCentsPer100Points: number): Promise<VoucherSums>;
   /** Members with a balance above 0 and an id after `after`, by id, at most `limit`. */
   membersWithPoints(after: string, limit: number): Promise<MemberWithPoints[]>;
 }
