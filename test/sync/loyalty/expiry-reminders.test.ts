@@ -10,7 +10,8 @@ import {
 } from '../../../sync/loyalty/expiry-reminders.ts';
 import { addLot, type Lot } from '../../../sync/loyalty/lots.ts';
 import { ProgramSchema } from '../../../sync/loyalty/program.ts';
-import { baseProgram } from './fixtures.ts';
+import { receiptMessages, receiptText } from '../../../sync/loyalty/receipt.ts';
+import { baseProgram, burnOp } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const lot = (lotId: string, expiresAt: number | null, points: number): Lot => {
@@ -140,5 +141,41 @@ describe('expiryNotice', () => {
     expect(expiryNotice({ points: 100, at }, undefined, at - DAY_MS)).toBeUndefined();
     expect(expiryNotice(null, [30], at - DAY_MS)).toBeUndefined();
     expect(expiryNotice({ points: 100, at }, [30], at - DAY_MS, 0)).toBeUndefined();
+  });
+});
+
+describe('the expiry notice on the receipt and in the member messages', () => {
+  const at = Date.UTC(2026, 3, 1);
+  const member = {
+    name: 'Ada Lovelace',
+    card: '6280000000000008',
+    confirmed: 380,
+    pending: 0,
+    displayed: 380,
+    lifetimePoints: 380,
+    nextExpiry: { points: 300, at },
+  };
+  const program = { ...baseProgram(), expiryReminderDays: [30, 7] };
+
+  it('comes right after the deadline, within the largest window, and is printed on the receipt', () => {
+    expect(receiptMessages(program, member, at - 10 * DAY_MS)[0]).toBe('300 points expire on 31 March 2026.');
+    const text = receiptText({
+      program,
+      op: burnOp(3, { type: 'points', points: 80 as never }, 80),
+      view: member,
+      at: at - 10 * DAY_MS,
+    });
+    expect(text).toContain('300 points expire on 31 March 2026.');
+    for (const l of text.split('\n')) expect(l.length).toBeLessThanOrEqual(40);
+  });
+
+  it('is absent too early, without reminders, without a time, or without a next expiry (older ledgers)', () => {
+    const messages = [
+      receiptMessages(program, member, at - 31 * DAY_MS),
+      receiptMessages(baseProgram(), member, at - DAY_MS),
+      receiptMessages(program, member),
+      receiptMessages(program, { ...member, nextExpiry: null }, at - DAY_MS),
+    ];
+    for (const m of messages) expect(m.join(' ')).not.toContain('expire');
   });
 });
