@@ -3,7 +3,7 @@
  * per lot and reminder day, once, none for emptied or expired lots.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyGroup } from '../../../sync/ledger/apply-group.ts';
+import { applyGroup, snapshotsWithExpiry } from '../../../sync/ledger/apply-group.ts';
 import { runLifecycle } from '../../../sync/ledger/lifecycle-job.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
@@ -53,10 +53,10 @@ describe.each(backends)('expiry reminders from the daily job (%s)', (backend) =>
     return m.memberId;
   };
 
-  async function push(ops: Op[]): Promise<void> {
+  async function push(ops: Op[]) {
     const first = ops[0];
-    if (!first) return;
-    await store.transaction((tx) =>
+    if (!first) throw new Error('no ops');
+    return store.transaction((tx) =>
       applyGroup(tx, [{ tillId: first.tillId, storeId: first.storeId, ops, sentAt: T0, receivedAt: T0 }], {
         now: T0,
         clockToleranceMs: () => 120_000,
@@ -105,4 +105,24 @@ describe.each(backends)('expiry reminders from the daily job (%s)', (backend) =>
     expect((await runLifecycle(store, EXPIRES - DAY)).expiryReminders).toBe(0);
     expect(await reminders()).toEqual([]);
   });
+
+  it("gives the till the member's soonest expiring points in the push answer, the changes and a pull", async () => {
+    const a = member(0);
+    const g = await push([till.earn(a, 10_000)]);
+    const expected = { points: 200, at: EXPIRES };
+    expect(g.outcomes[0]?.balances[0]?.nextExpiry).toEqual(expected);
+    expect(g.nextExpiries.get(a)).toEqual(expected);
+    const members = [(await store.getMember(a)) ?? fail(), (await store.getMember(member(1))) ?? fail()];
+    const snaps = await snapshotsWithExpiry(store, members, T0);
+    expect(snaps.map((s) => s.nextExpiry)).toEqual([expected, undefined]);
+    // Once the lot has expired it is no longer the next expiry.
+    expect((await snapshotsWithExpiry(store, members, EXPIRES)).map((s) => s.nextExpiry)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
 });
+
+function fail(): never {
+  throw new Error('no member');
+}
