@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
 import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
 import { activityOf, recordActivity, statusAt } from '../loyalty/lifecycle.ts';
+import { nextExpiry, type Lot } from '../loyalty/lots.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
@@ -20,6 +21,7 @@ import {
   incarnationKey,
   type GroupTx,
   type GroupWrites,
+  type LedgerStore,
   type LotRecord,
   type MemberRecord,
   type StoredOp,
@@ -73,6 +75,8 @@ export interface GroupOutcome {
   outcomes: BatchOutcome[];
   /** Members whose balance changed, for live `changes`. */
   changed: MemberRecord[];
+  /** Their soonest expiring points after the group, for the snapshots of `changes` (absent: none expire). */
+  nextExpiries: Map<MemberId, MemberSnapshot['nextExpiry']>;
   opsApplied: number;
 }
 
@@ -81,8 +85,10 @@ export function contentHash(op: Op): string {
   return createHash('sha256').update(opJson(op)).digest('hex');
 }
 
-/** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. */
-export function snapshotOf(m: MemberRecord): MemberSnapshot {
+/** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. With the member's lots (those
+ * holding expiring points at least) and the time, it says when the soonest points expire, if any do. */
+export function snapshotOf(m: MemberRecord, lots?: readonly Lot[], at?: number): MemberSnapshot {
+  const next = lots && at !== undefined ? nextExpiry(lots, at) : undefined;
   return {
     memberId: m.memberId,
     card: m.card,
@@ -93,7 +99,19 @@ export function snapshotOf(m: MemberRecord): MemberSnapshot {
     ledgerSeq: m.ledgerSeq,
     terms: m.terms,
     tier: m.tier,
+    // Only when points do expire: a snapshot without it reads as "nothing known to expire", as from older ledgers.
+    ...(next ? { nextExpiry: { points: next.points, at: next.expiresAt } } : {}),
   };
+}
+
+/** The snapshots of `members` with their next expiry, read from the store. */
+export async function snapshotsWithExpiry(
+  store: Pick<LedgerStore, 'expiringLotsOf'>,
+  members: readonly MemberRecord[],
+  at: number,
+): Promise<MemberSnapshot[]> {
+  const lots = await store.expiringLotsOf(members.map((m) => m.memberId));
+  return members.map((m) => snapshotOf(m, lots.get(m.memberId) ?? [], at));
 }
 
 export interface GroupContext {
@@ -392,10 +410,15 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     tillSeq: tillState.get(incarnationKey(batch.tillId, incarnationOf(batch)))?.lastSeq ?? 0,
     balances: [...memberIds].flatMap((id) => {
       const m = members.get(id);
-      return m ? [snapshotOf(m)] : [];
+      return m ? [snapshotOf(m, lots.get(id) ?? [], ctx.now)] : [];
     }),
   }));
-  return { outcomes, changed: [...changed.values()], opsApplied };
+  const nextExpiries = new Map<MemberId, MemberSnapshot['nextExpiry']>();
+  for (const [id, m] of changed) {
+    const next = snapshotOf(m, lots.get(id) ?? [], ctx.now).nextExpiry;
+    if (next) nextExpiries.set(id, next);
+  }
+  return { outcomes, changed: [...changed.values()], nextExpiries, opsApplied };
 }
 
 function eventMember(m: MemberRecord): EventMember {

@@ -1,11 +1,14 @@
 /**
  * The daily job for what the passing of time changes without an op: member status (active → dormant → inactive),
- * tiers under a rolling policy (points or spend leaving the window, grace ending) and birthdays. It writes the
- * changes and their events in one transaction per page of members, and is idempotent: a rerun for the same date finds
- * nothing more to change (a birthday is told once a year).
+ * tiers under a rolling policy (points or spend leaving the window, grace ending), birthdays and expiry reminders. It
+ * writes the changes and their events in one transaction per page of members, and is idempotent: a rerun for the same
+ * date finds nothing more to change (a birthday is told once a year, an expiry reminder once per lot and reminder day:
+ * the `points-expiring` events written before say which were sent).
  */
 import type { NewEvent } from '../loyalty/events.ts';
+import { DAY_MS, groupReminders, lastUsableDay, remindersDue, type SentReminder } from '../loyalty/expiry-reminders.ts';
 import { statusAt } from '../loyalty/lifecycle.ts';
+import type { Lot } from '../loyalty/lots.ts';
 import { tierAt, type TierActivity } from '../loyalty/tiers.ts';
 import type { MemberId } from '../loyalty/units.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
@@ -17,6 +20,8 @@ export interface LifecycleRun {
   statusChanges: number;
   tierChanges: number;
   birthdays: number;
+  /** `points-expiring` events written. */
+  expiryReminders: number;
 }
 
 /** `MM-DD` of the UTC day holding `at`. */
@@ -37,7 +42,9 @@ export async function runLifecycle(
   const year = new Date(asOf - 1).getUTCFullYear();
   const leap = new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 1;
   const birthdayToday = (b: string | null) => b === day || (!leap && day === '02-28' && b === '02-29');
-  const run: LifecycleRun = { members: 0, statusChanges: 0, tierChanges: 0, birthdays: 0 };
+  const run: LifecycleRun = { members: 0, statusChanges: 0, tierChanges: 0, birthdays: 0, expiryReminders: 0 };
+  const reminderDays = program.expiryReminderDays ?? [];
+  const window = Math.max(0, ...reminderDays) * DAY_MS;
   let after = '';
   for (;;) {
     const page = await store.listMembersPage(after, PAGE);
@@ -48,6 +55,16 @@ export async function runLifecycle(
     // Birthdays already told this year (a rerun must not tell them twice).
     const withBirthday = page.filter((m) => birthdayToday(m.birthday)).map((m) => m.memberId);
     const told = await store.lifecycle.birthdaysToldSince(withBirthday, Date.UTC(year, 0, 1));
+
+    // Lots inside the largest reminder window, and the reminders sent for them: a reminder for a lot not yet expired
+    // was sent after its window opened, so within `window` of now.
+    const ids = page.map((m) => m.memberId);
+    const expiring =
+      window > 0 ? await store.lifecycle.lotsExpiringWithin(ids, asOf, asOf + window) : new Map<MemberId, Lot[]>();
+    const sent =
+      expiring.size > 0
+        ? await store.lifecycle.remindersSentSince([...expiring.keys()], asOf - window)
+        : new Map<MemberId, SentReminder[]>();
 
     // Rolling tiers need each member's dated earns; only under a policy, and only for members who ever earned.
     const history = new Map<MemberId, TierActivity[]>();
@@ -121,6 +138,23 @@ export async function runLifecycle(
             data: { balance: m.balance, year },
           });
           run.birthdays++;
+        }
+        const due = remindersDue(expiring.get(m.memberId) ?? [], reminderDays, asOf, sent.get(m.memberId) ?? []);
+        for (const g of groupReminders(due)) {
+          events.push({
+            type: 'points-expiring',
+            memberId: m.memberId,
+            opId: null,
+            at: asOf,
+            data: {
+              points: g.points,
+              expiresAt: g.expiresAt,
+              lastDay: lastUsableDay(g.expiresAt),
+              daysBefore: g.daysBefore,
+              lotIds: g.lotIds,
+            },
+          });
+          run.expiryReminders++;
         }
         if (next !== m) changed.push(next);
       }

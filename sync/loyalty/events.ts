@@ -1,7 +1,7 @@
 /**
  * The program's animation feed: what happened to a member, in ledger order, for marketing tools and webhooks. The
  * ledger writes the events of an op in the op's own transaction (so the feed never misses one and never shows one
- * that did not commit); time-driven events (status, birthday) come from the daily job. Pure: this module decides
+ * that did not commit); time-driven events (status, birthday, points-expiring) come from the daily job. Pure: this module decides
  * which events an op makes.
  */
 import { z } from 'zod';
@@ -25,6 +25,7 @@ export const EventTypeSchema = z.enum([
   'terms-accepted',
   'terms-refused',
   'points-expired',
+  'points-expiring',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ClosingSchema } from './closing-schema.ts';
+import { ExpiryReminderDaysSchema } from './expiry-reminders.ts';
 import { LifecycleRulesSchema } from './lifecycle.ts';
 import { ExpiryRuleSchema } from './lots.ts';
 import { TierPolicySchema } from './tier-policy.ts';
@@ -90,6 +91,8 @@ export const ProgramSchema = z
     // Optional, so that every program stored before them still parses (absent = the behaviour before them).
     /** When earned points expire (lots.ts); absent or null: never. */
     expiry: ExpiryRuleSchema.nullable().optional(),
+    /** Days before a lot expires on which the member is reminded (expiry-reminders.ts), e.g. [30, 7]; absent: none. */
+    expiryReminderDays: ExpiryReminderDaysSchema.optional(),
     /** Tiers by rolling points or spend with a downgrade policy (tiers.ts); absent: lifetime points. */
     tierPolicy: TierPolicySchema.optional(),
     /** Dormant and inactive thresholds (lifecycle.ts); absent: 6 and 12 months. */

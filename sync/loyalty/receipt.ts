@@ -8,6 +8,7 @@ import { tenderValue } from './burn.ts';
 import { deadlineMessage, earnAllowed, rewardsAt } from './closing.ts';
 import type { EarnQuote } from './earn.ts';
 import { tierFor } from './earn.ts';
+import { expiryNotice, type UpcomingExpiry } from './expiry-reminders.ts';
 import type { ConvertOp, Op } from './ops.ts';
 import type { Program, Reward, Tier } from './program.ts';
 import type { Points } from './units.ts';
@@ -30,6 +31,8 @@ export interface ReceiptMember {
    * for. Absent: `lifetimePoints`.
    */
   lifetimeEstimate?: number;
+  /** The soonest expiring points as the ledger last said (the till's MemberView has it); absent or null: none known. */
+  nextExpiry?: UpcomingExpiry | null;
 }
 
 /** The lifetime points that place the member in a tier, as the till best knows them. */
@@ -61,7 +64,8 @@ const n = (x: number): string => x.toLocaleString('en-GB');
 const plural = (x: number, one: string, many = `${one}s`): string => `${n(x)} ${Math.abs(x) === 1 ? one : many}`;
 
 /**
- * Messages for the member, most useful first: the closing's deadline (with `at`), a tier reached by the op (when
+ * Messages for the member, most useful first: the closing's deadline (with `at`), points about to expire (with `at`,
+ * within the program's largest expiry reminder window), a tier reached by the op (when
  * `before` is the member before it and the tier rose), what can be redeemed now or what is missing for the next
  * reward, the next tier, campaigns running at `at`, and points still waiting for the ledger's confirmation.
  * With `at`, the closing applies: the burn window's rewards count while it runs, nothing is redeemable after the
@@ -77,6 +81,10 @@ export function receiptMessages(
   const deadline = at === undefined ? undefined : deadlineMessage(program, at);
   if (deadline) out.push(deadline);
   const balance = member.displayed;
+  // Within the largest reminder window: "N points expire on D", N at most the balance the cashier sees.
+  const expiring =
+    at === undefined ? undefined : expiryNotice(member.nextExpiry, program.expiryReminderDays, at, balance);
+  if (expiring) out.push(`${expiring}.`);
   if (balance < 0) out.push(`Balance overdrawn by ${plural(-balance, 'point')}: see the store manager.`);
   const tier = tierFor(program, tierPoints(member));
   if (before && tierRank(program, tier) > tierRank(program, tierFor(program, tierPoints(before))))

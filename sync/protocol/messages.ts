@@ -69,6 +69,9 @@ export const MemberSnapshotSchema = z.object({
     .optional(),
   /** The tier the ledger holds the member in, by name. */
   tier: z.string().max(40).nullable().optional(),
+  /** The soonest expiring points when the snapshot was made: how many, and the instant they stop being usable (null:
+   * none expire; absent from ledgers before expiry reminders). For "N points expire on D". */
+  nextExpiry: z.object({ points: PointsSchema, at: epochMs }).nullable().optional(),
 });
 export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
 

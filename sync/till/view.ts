@@ -38,6 +38,8 @@ export interface MemberView {
   termsToAnswer: boolean;
   /** Whether the member refused the terms the program asks for now: no conversion into the new program. */
   termsRefused: boolean;
+  /** The soonest expiring points as the ledger last said (null: none; absent from older ledgers). */
+  nextExpiry?: { points: number; at: number } | null;
 }
 
 export interface TermsView {
@@ -150,6 +152,7 @@ export function viewOf(member: MemberRow, memberOps: readonly OpRow[], program: 
     terms,
     termsToAnswer: program ? termsToAnswer(program, terms?.version) : false,
     termsRefused: asked !== undefined && terms?.version === asked && terms.answer === 'refused',
+    nextExpiry: member.nextExpiry ?? null,
   };
 }
 
@@ -263,5 +266,6 @@ function pickSnapshot(s: MemberSnapshot): MemberSnapshot {
     // Ledgers before the closing kit send neither; a row then holds neither.
     ...(s.terms !== undefined ? { terms: s.terms } : {}),
     ...(s.tier !== undefined ? { tier: s.tier } : {}),
+    ...(s.nextExpiry !== undefined ? { nextExpiry: s.nextExpiry } : {}),
   };
 }

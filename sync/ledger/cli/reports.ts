@@ -13,6 +13,7 @@ import { stringify } from 'csv-stringify';
 import { CodedError } from '../../protocol/errors.ts';
 import { buildLiabilityReport } from '../reports/liability.ts';
 import { LIABILITY_CSV_COLUMNS, liabilityCsvRecords, liabilityTable } from '../reports/liability-output.ts';
+import { issueExpiryNotices } from '../reports/expiry-notices.ts';
 import { issueNotices, listNotTold, NOTICE_FORMATS, type NoticeFormat } from '../reports/notices.ts';
 import { withStore } from './support.ts';
 import { parseAsOf } from './transition.ts';
@@ -25,6 +26,15 @@ const PROGRESS_EVERY = 10_000;
 export function parseFrom(value: string): number {
   const end = parseAsOf(value);
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? end - DAY : end;
+}
+
+/** `--expiring-before`: a date means the start of that UTC day (points whose last day is before it), an ISO instant
+ * that instant; it must be in the future, or no points could be told about. */
+export function parseExpiringBefore(value: string, now: number = Date.now()): number {
+  const before = parseFrom(value);
+  if (!(before > now))
+    throw new CodedError('BAD_ARGUMENT', `--expiring-before ${value} has passed: give a date in the future.`);
+  return before;
 }
 
 /** `--redemption-rate`: a percentage from 0 to 100 with at most two decimals, as basis points. */
@@ -88,15 +98,20 @@ export function registerReportCommands(program: Command): void {
     .command('notices')
     .description(
       'tell every member with points of the closing: CSV or PDF letters (one page each), recorded per member; ' +
-        'or --not-told: list who has not been told yet',
+        'or --not-told: list who has not been told yet; or --expiring-before DATE: tell members whose points expire',
     )
     .option('--format <format>', 'csv or pdf (letters)')
     .option('--out <file>', 'file to write (with --not-told: default standard output)')
     .option('--skip-told', 'only members not yet told of this program version')
     .option('--not-told', 'list, as CSV, the members who must be told and have no notice yet (records nothing)')
-    .action(async (o: { format?: string; out?: string; skipTold?: boolean; notTold?: boolean }, cmd: Command) => {
+    .option(
+      '--expiring-before <date>',
+      'instead: members with points expiring before YYYY-MM-DD (or an ISO instant), CSV or PDF letters (records nothing)',
+    )
+    .action(async (o: NoticesOptions, cmd: Command) => {
       if (o.format !== undefined && !NOTICE_FORMATS.includes(o.format as NoticeFormat))
         throw new CodedError('BAD_ARGUMENT', `--format "${o.format}" is not one of: ${NOTICE_FORMATS.join(', ')}.`);
+      if (o.expiringBefore !== undefined) return expiryNotices(o, o.expiringBefore, cmd);
       if (o.notTold) {
         if (o.format === 'pdf')
           throw new CodedError(
@@ -142,4 +157,43 @@ export function registerReportCommands(program: Command): void {
         );
       });
     });
+}
+
+interface NoticesOptions {
+  format?: string;
+  out?: string;
+  skipTold?: boolean;
+  notTold?: boolean;
+  expiringBefore?: string;
+}
+
+/** `ledger notices --expiring-before DATE --format csv|pdf --out FILE`: expiry letters, not recorded. */
+async function expiryNotices(o: NoticesOptions, expiringBefore: string, cmd: Command): Promise<void> {
+  if (o.notTold || o.skipTold)
+    throw new CodedError(
+      'BAD_ARGUMENT',
+      '--expiring-before lists members whose points expire; --not-told and --skip-told are about the closing.',
+    );
+  const before = parseExpiringBefore(expiringBefore);
+  if (o.format === undefined) throw new CodedError('BAD_ARGUMENT', 'give --format csv or --format pdf.');
+  if (o.out === undefined) throw new CodedError('BAD_ARGUMENT', 'give the file to write with --out FILE.');
+  const format = o.format as NoticeFormat;
+  const out = await writableTarget(o.out, '--out');
+  await withStore(cmd, async (store) => {
+    let next = PROGRESS_EVERY;
+    const r = await issueExpiryNotices(store, {
+      format,
+      out,
+      before,
+      onProgress: (members) => {
+        if (members < next) return;
+        next = (Math.floor(members / PROGRESS_EVERY) + 1) * PROGRESS_EVERY;
+        console.error(`notices: ${members.toLocaleString('en-GB')} members written`);
+      },
+    });
+    console.log(
+      `${r.members.toLocaleString('en-GB')} expiry notices (${format}) written to ${out}: ` +
+        `${r.points.toLocaleString('en-GB')} points expire before ${new Date(before).toISOString()}`,
+    );
+  });
 }

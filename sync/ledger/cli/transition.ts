@@ -235,7 +235,9 @@ export function registerTransitionCommands(program: Command): void {
 
   program
     .command('lifecycle')
-    .description('daily job: member status (dormant, inactive), rolling tiers and birthdays, with their events')
+    .description(
+      'daily job: member status (dormant, inactive), rolling tiers, birthdays and expiry reminders, with their events',
+    )
     .requiredOption('--as-of <date>', 'YYYY-MM-DD (the end of that UTC day), an ISO instant, or "now"')
     .action(async (o: { asOf: string }, cmd: Command) => {
       const asOf = parsePastAsOf(o.asOf);
@@ -243,7 +245,7 @@ export function registerTransitionCommands(program: Command): void {
         const r = await runLifecycle(store, asOf, (n) => progress('members checked', n, undefined));
         if (process.stderr.isTTY) process.stderr.write('\n');
         console.log(
-          `checked ${r.members.toLocaleString('en-GB')} members: ${r.statusChanges} status changes, ${r.tierChanges} tier changes, ${r.birthdays} birthdays`,
+          `checked ${r.members.toLocaleString('en-GB')} members: ${r.statusChanges} status changes, ${r.tierChanges} tier changes, ${r.birthdays} birthdays, ${r.expiryReminders} expiry reminders`,
         );
       });
     });

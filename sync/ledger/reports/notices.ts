@@ -127,7 +127,7 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** A text cell that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection). */
-const safeText = (s: string | null): string => (s === null ? '' : /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+export const safeText = (s: string | null): string => (s === null ? '' : /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 function csvRecord(program: ClosingProgram, n: Notice, now: number): string[] {
   const c = program.closing;
@@ -169,7 +169,7 @@ const MARGIN = 72;
  * a page, 1 GB for a million letters. Once written (`addPage` ends the page before), only their object numbers are
  * needed (the tree prints references as `id gen R`), so their contents are dropped.
  */
-function releaseWritten(page: PDFKit.PDFPage): void {
+export function releaseWritten(page: PDFKit.PDFPage): void {
   const refs = [page.dictionary, page.content, (page as { resources?: PDFKit.PDFKitReference }).resources];
   for (const ref of refs) if (ref) ref.data = {} as PDFKit.PDFKitReference['data'];
 }

@@ -54,7 +54,10 @@ export function createFanOut(store: LedgerStore, tills: TillNamespace, logger: L
         >;
         for (let i = 0; i < members.length; i += CHANGES_PER_EVENT) {
           room.emit('changes', {
-            members: members.slice(i, i + CHANGES_PER_EVENT).map(snapshotOf),
+            members: members.slice(i, i + CHANGES_PER_EVENT).map((m) => {
+              const next = group.nextExpiries.get(m.memberId);
+              return next === undefined ? snapshotOf(m) : { ...snapshotOf(m), nextExpiry: next };
+            }),
             tillSeqs,
             tillIncarnations,
           });

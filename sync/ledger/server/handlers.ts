@@ -16,7 +16,7 @@ import {
   type PushResponse,
   type VoucherResponse,
 } from '../../protocol/messages.ts';
-import { snapshotOf } from '../apply-group.ts';
+import { snapshotOf, snapshotsWithExpiry } from '../apply-group.ts';
 import { OverloadedError } from '../intake.ts';
 import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
 import { checkVoucher, redeemVoucherForTill } from '../voucher-requests.ts';
@@ -126,7 +126,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
         const current = deps.latestProgram();
         return {
           ok: true,
-          members: page.members.map(snapshotOf),
+          members: await snapshotsWithExpiry(store, page.members, now()),
           cursor: page.cursor,
           more: page.more,
           tillSeq,
@@ -143,7 +143,8 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
         const member = await store.findMemberByCard(req.card);
         if (!member) throw new WireFailure(wireError('NOT_FOUND'));
         await store.holdMember(till.storeId, member.memberId);
-        return { ok: true, member: snapshotOf(member), tillSeq: await incarnationSeq(store, till) };
+        const [snapshot = snapshotOf(member)] = await snapshotsWithExpiry(store, [member], now());
+        return { ok: true, member: snapshot, tillSeq: await incarnationSeq(store, till) };
       });
     },
 

@@ -246,6 +246,9 @@ export class KyselyLedgerStore implements LedgerStore {
   lotsOf(memberId: MemberId): Promise<LotRecord[]> {
     return this.#reads.lotsOf(memberId);
   }
+  expiringLotsOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, LotRecord[]>> {
+    return this.#reads.expiringLotsOf(memberIds);
+  }
   totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }> {
     return this.#reads.totals();
   }

@@ -13,7 +13,14 @@ import type { ConflictRecord, LedgerStore, LotRecord, StoredOp } from './types.t
 /** The store's reads of ops and their effects. */
 export type LedgerReads = Pick<
   LedgerStore,
-  'getOp' | 'listOps' | 'listConflicts' | 'listEvents' | 'membersWithExpiringLots' | 'lotsOf' | 'totals'
+  | 'getOp'
+  | 'listOps'
+  | 'listConflicts'
+  | 'listEvents'
+  | 'membersWithExpiringLots'
+  | 'lotsOf'
+  | 'expiringLotsOf'
+  | 'totals'
 >;
 
 export class KyselyLedgerReads implements LedgerReads {
@@ -70,6 +77,21 @@ export class KyselyLedgerReads implements LedgerReads {
   async lotsOf(memberId: MemberId): Promise<LotRecord[]> {
     const rows = await this.#ctx.plain().selectFrom('lots').selectAll().where('member_id', '=', memberId).execute();
     return rows.map(toLot).sort(fefoCompare);
+  }
+
+  async expiringLotsOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, LotRecord[]>> {
+    const out = new Map<MemberId, LotRecord[]>();
+    if (memberIds.length === 0) return out;
+    const rows = await this.#ctx
+      .plain()
+      .selectFrom('lots')
+      .selectAll()
+      .where('member_id', 'in', [...memberIds])
+      .where('points', '>', 0 as Points)
+      .where('expires_at', 'is not', null)
+      .execute();
+    for (const r of rows) out.set(r.member_id, [...(out.get(r.member_id) ?? []), toLot(r)]);
+    return out;
   }
 
   /** One statement, so one snapshot on both dialects even while groups commit. Deltas of rejected ops are null. */

@@ -87,5 +87,57 @@ export function noticeStore(db: () => Kysely<Database>): NoticeStore {
         .executeTakeFirst();
       return Number(r?.n ?? 0);
     },
+
+    async membersWithPointsExpiring(after, limit, from, until) {
+      const lotsWithin = () =>
+        db()
+          .selectFrom('lots')
+          .where('points', '>', 0 as Points)
+          .where('expires_at', '>', from)
+          .where('expires_at', '<=', until);
+      const ids = await lotsWithin()
+        .select('member_id')
+        .distinct()
+        .where('member_id', '>', after as MemberId)
+        .orderBy('member_id')
+        .limit(limit)
+        .execute();
+      if (ids.length === 0) return [];
+      const memberIds = ids.map((r) => r.member_id);
+      const members = await db()
+        .selectFrom('members')
+        .select(['member_id', 'name', 'postal_address', 'email', 'balance'])
+        .where('member_id', 'in', memberIds)
+        .execute();
+      const lots = await lotsWithin()
+        .select(['member_id', 'points', 'expires_at'])
+        .where('member_id', 'in', memberIds)
+        .execute();
+      const byId = new Map(members.map((m) => [m.member_id, m]));
+      const expiring = new Map<MemberId, { points: number; first: number }>();
+      for (const l of lots) {
+        const e = expiring.get(l.member_id) ?? { points: 0, first: Number.POSITIVE_INFINITY };
+        expiring.set(l.member_id, {
+          points: e.points + Number(l.points),
+          first: Math.min(e.first, Number(l.expires_at)),
+        });
+      }
+      return memberIds.flatMap((id) => {
+        const m = byId.get(id);
+        const e = expiring.get(id);
+        if (!m || !e) return [];
+        return [
+          {
+            memberId: id,
+            name: m.name,
+            postalAddress: m.postal_address,
+            email: m.email,
+            balance: m.balance,
+            points: e.points as Points,
+            firstExpiresAt: e.first,
+          },
+        ];
+      });
+    },
   };
 }

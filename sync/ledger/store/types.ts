@@ -357,6 +357,8 @@ export interface LedgerStore {
   membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]>;
   /** Every lot of a member, FEFO order. */
   lotsOf(memberId: MemberId): Promise<LotRecord[]>;
+  /** The members' lots holding points that expire, by member (for the snapshots' next expiry). */
+  expiringLotsOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, LotRecord[]>>;
   /** sum(balance), sum(openingBalance) and sum of applied deltas, for the audit that nothing was created or lost. */
   totals(): Promise<{ balances: number; opening: number; deltas: number; ops: number }>;
 

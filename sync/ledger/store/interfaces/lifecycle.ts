@@ -1,3 +1,5 @@
+import type { SentReminder } from '../../../loyalty/expiry-reminders.ts';
+import type { Lot } from '../../../loyalty/lots.ts';
 import type { Op } from '../../../loyalty/ops.ts';
 import type { MemberId } from '../../../loyalty/units.ts';
 
@@ -14,4 +16,8 @@ export interface LifecycleReads {
   birthdaysToldSince(memberIds: readonly MemberId[], since: number): Promise<Set<MemberId>>;
   /** The members' earns and voids with a delta, in no particular order. */
   tierOps(memberIds: readonly MemberId[]): Promise<TierOpRow[]>;
+  /** The members' lots holding points that expire in (`after`, `until`], by member. */
+  lotsExpiringWithin(memberIds: readonly MemberId[], after: number, until: number): Promise<Map<MemberId, Lot[]>>;
+  /** The expiry reminders told to these members at or after `since` (read from their `points-expiring` events). */
+  remindersSentSince(memberIds: readonly MemberId[], since: number): Promise<Map<MemberId, SentReminder[]>>;
 }

@@ -11,6 +11,19 @@ export interface NoticeMemberRow {
   termsAnswer: 'accepted' | 'refused' | null;
 }
 
+/** A member holding points that expire within a period, for the expiry letters (reports/expiry-notices.ts). */
+export interface ExpiringMemberRow {
+  memberId: MemberId;
+  name: string;
+  postalAddress: string | null;
+  email: string | null;
+  balance: Points;
+  /** Points in the member's lots that expire within the period. */
+  points: Points;
+  /** The first of those lots' expiry (exclusive instant). */
+  firstExpiresAt: number;
+}
+
 /**
  * The `notices` table: per (member, program version), the first notice issued. A run records its page as pending
  * first and marks the rows issued once its file is complete (sync/ledger/reports/notices.ts), so pending rows count
@@ -39,4 +52,9 @@ export interface NoticeStore {
   abandonRun(runId: string): Promise<void>;
   /** Notices issued (not pending) for a program version. */
   countIssued(version: number): Promise<number>;
+  /**
+   * Members with an id after `after` holding points in lots that expire in (`from`, `until`], by id, at most `limit`.
+   * Reads only; expiry letters are not recorded.
+   */
+  membersWithPointsExpiring(after: string, limit: number, from: number, until: number): Promise<ExpiringMemberRow[]>;
 }

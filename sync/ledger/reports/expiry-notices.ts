@@ -1,0 +1,204 @@
+/**
+ * Expiry letters: every member holding points that expire before a date, told how many and by when, as a CSV for
+ * mail merge or as printable PDF letters, one page per member (`ledger notices --expiring-before DATE`). Members are
+ * read by keyset pages over member_id and written as they come, so memory stays bounded by one page. Nothing is
+ * recorded: the daily job's `points-expiring` events are what the program remembers telling; these letters are a
+ * listing head office may send as often as it likes. The file is written under a temporary name (mode 600: it holds
+ * addresses) and renamed into place once complete.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import PDFDocument from 'pdfkit';
+import { tenderValue } from '../../loyalty/burn.ts';
+import { dayLabelUtc } from '../../loyalty/calendar.ts';
+import type { Program } from '../../loyalty/program.ts';
+import { CodedError } from '../../protocol/errors.ts';
+import type { ExpiringMemberRow } from '../store/interfaces/notices.ts';
+import type { LedgerStore } from '../store/types.ts';
+import {
+  fontFile,
+  forgetWordLayouts,
+  money,
+  NOTICE_PAGE_SIZE,
+  releaseWritten,
+  safeText,
+  type NoticeFormat,
+} from './notices.ts';
+
+const EXPIRY_CSV_COLUMNS = [
+  'member_id',
+  'name',
+  'postal_address',
+  'email',
+  'expiring_points',
+  'value_cents',
+  'currency',
+  'first_last_day',
+  'expiring_before_utc',
+  'balance_points',
+  'message',
+] as const;
+
+export interface ExpiryNoticeOptions {
+  format: NoticeFormat;
+  out: string;
+  /** Lots expiring at or before this instant (exclusive expiry: their last usable day is before it). */
+  before: number;
+  pageSize?: number | undefined;
+  onProgress?: ((members: number) => void) | undefined;
+}
+
+export interface ExpiryNoticeResult {
+  members: number;
+  points: number;
+}
+
+/** What one letter says, in a sentence. */
+export function expiryMessage(program: Program, row: ExpiringMemberRow): string {
+  const n = row.points.toLocaleString('en-GB');
+  return (
+    `${n} of your ${program.name} points ${row.points === 1 ? 'expires' : 'expire'} soon: ` +
+    `the first on ${dayLabelUtc(row.firstExpiresAt - 1)}. Use them in any of our stores before then.`
+  );
+}
+
+async function* pages(store: LedgerStore, now: number, before: number, pageSize: number) {
+  let after = '';
+  for (;;) {
+    const rows = await store.notices.membersWithPointsExpiring(after, pageSize, now, before);
+    if (rows.length === 0) return;
+    after = rows.at(-1)?.memberId ?? after;
+    yield rows;
+    if (rows.length < pageSize) return;
+  }
+}
+
+function csvRecord(program: Program, r: ExpiringMemberRow, before: number): string[] {
+  return [
+    r.memberId,
+    safeText(r.name),
+    safeText(r.postalAddress),
+    safeText(r.email),
+    String(r.points),
+    String(tenderValue(program, r.points)),
+    program.currency,
+    dayLabelUtc(r.firstExpiresAt - 1),
+    new Date(before).toISOString(),
+    String(r.balance),
+    expiryMessage(program, r),
+  ];
+}
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = 72;
+
+function drawLetter(doc: PDFKit.PDFDocument, program: Program, r: ExpiringMemberRow, now: number): void {
+  const width = A4.width - 2 * MARGIN;
+  const box = (text: string, y: number, height: number, size = 11, font = 'body') => {
+    doc.font(font).fontSize(size).text(text, MARGIN, y, { width, height, ellipsis: true });
+  };
+  const previous = doc.page as PDFKit.PDFPage | undefined;
+  doc.addPage({ size: 'A4', margin: MARGIN });
+  if (previous) releaseWritten(previous);
+  doc
+    .font('bold')
+    .fontSize(14)
+    .text(program.name, MARGIN, MARGIN, { width, height: 20, ellipsis: true, align: 'right' });
+  doc
+    .font('body')
+    .fontSize(10)
+    .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
+  const address = [r.name, ...(r.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
+  box(address.join('\n'), 150, 110);
+  box(`Your points expire soon: use them by ${dayLabelUtc(r.firstExpiresAt - 1)}`, 290, 36, 13, 'bold');
+  box(
+    [
+      `Dear ${r.name},`,
+      expiryMessage(program, r),
+      `They are worth ${money(tenderValue(program, r.points), program.currency)} when you pay with them. ` +
+        `Your balance is ${r.balance.toLocaleString('en-GB')} points.`,
+    ].join('\n\n'),
+    340,
+    360,
+  );
+  box(`Member reference: ${r.memberId}${r.email ? ` · ${r.email}` : ''}`, A4.height - MARGIN - 24, 24, 8);
+}
+
+async function writeLetters(
+  program: Program,
+  rows: AsyncIterable<ExpiringMemberRow[]>,
+  file: Writable,
+  now: number,
+): Promise<void> {
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    size: 'A4',
+    info: { Title: `${program.name}: points expiring`, Author: program.name },
+  });
+  doc.registerFont('body', fontFile('DejaVuSans.ttf'));
+  doc.registerFont('bold', fontFile('DejaVuSans-Bold.ttf'));
+  let failed: Error | undefined;
+  file.on('error', (e: Error) => (failed = e));
+  // As in notices.ts: the document stays paused and is read after every letter, so memory stays bounded.
+  const flush = async () => {
+    for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) {
+      if (failed) throw failed;
+      if (!file.write(chunk)) await once(file, 'drain');
+    }
+  };
+  for await (const page of rows) {
+    for (const r of page) {
+      drawLetter(doc, program, r, now);
+      await flush();
+    }
+    forgetWordLayouts(doc);
+  }
+  doc.end();
+  await flush();
+  file.end();
+  await once(file, 'finish');
+  if (failed) throw failed;
+}
+
+/** Writes the expiry letters or CSV of every member holding points that expire after `now` and by `before`. */
+export async function issueExpiryNotices(
+  store: LedgerStore,
+  options: ExpiryNoticeOptions,
+  now: number = Date.now(),
+): Promise<ExpiryNoticeResult> {
+  const latest = await store.latestProgram();
+  if (!latest) throw new CodedError('BAD_ARGUMENT', 'no program yet, so no points expire.');
+  const program: Program = latest;
+  const result: ExpiryNoticeResult = { members: 0, points: 0 };
+  const pageSize = options.pageSize ?? NOTICE_PAGE_SIZE;
+  async function* counted(): AsyncGenerator<ExpiringMemberRow[]> {
+    for await (const page of pages(store, now, options.before, pageSize)) {
+      yield page;
+      result.members += page.length;
+      for (const r of page) result.points += r.points;
+      options.onProgress?.(result.members);
+    }
+  }
+  const tmp = `${options.out}.partial-${process.pid}-${now}`;
+  const file = createWriteStream(tmp, { mode: 0o600 });
+  try {
+    if (options.format === 'csv') {
+      async function* records(): AsyncGenerator<string[]> {
+        for await (const page of counted()) for (const r of page) yield csvRecord(program, r, options.before);
+      }
+      await pipeline(Readable.from(records()), stringify({ header: true, columns: [...EXPIRY_CSV_COLUMNS] }), file);
+    } else {
+      await writeLetters(program, counted(), file, now);
+    }
+    await rename(tmp, options.out);
+  } catch (err) {
+    file.destroy();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return result;
+}
