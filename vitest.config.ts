@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Most test files wait on real processes, sockets and databases rather than compute: two at a time on a
+    // 2-core machine halves the suite's time (vitest's default would be one worker there).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     setupFiles: ['test/setup/fast-check.ts'],
   },
 });
