@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCursor } from '../../sync/ledger/cli/events.ts';
-import { parseFrom, parseRatePct } from '../../sync/ledger/cli/reports.ts';
+import { parseExpiringBefore, parseFrom, parseRatePct } from '../../sync/ledger/cli/reports.ts';
 import { parseId, parsePort, parsePositiveInt } from '../../sync/ledger/cli/support.ts';
 import { parseAsOf, parsePastAsOf } from '../../sync/ledger/cli/transition.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
@@ -72,6 +72,7 @@ const parsers: Parser[] = [
   ['parseAsOf', (v) => parseAsOf(v, NOW), (t) => Number.isFinite(t)],
   ['parsePastAsOf', (v) => parsePastAsOf(v, NOW), (t) => Number.isFinite(t) && (t as number) <= NOW],
   ['parseFrom', (v) => parseFrom(v), (t) => Number.isFinite(t)],
+  ['parseExpiringBefore', (v) => parseExpiringBefore(v, NOW), (t) => Number.isFinite(t) && (t as number) > NOW],
   [
     'parsePositiveInt',
     (v) => parsePositiveInt(v, '--max-group-ops'),
@@ -138,7 +139,7 @@ describe('CLI processes with bad arguments', () => {
     });
 
   it(
-    'exits 2 with a stable error line and changes nothing (a sample of 7 processes)',
+    'exits 2 with a stable error line and changes nothing (a sample of 9 processes)',
     async () => {
       // Bad values only: each filtered through the parser the command uses, so that no sample is accidentally valid.
       const bad = (parse: (v: string) => unknown) =>
@@ -153,6 +154,7 @@ describe('CLI processes with bad arguments', () => {
       const [sample] = fc.sample(
         fc.tuple(
           bad((v) => parsePastAsOf(v)),
+          bad((v) => parseExpiringBefore(v)),
           bad((v) => parsePositiveInt(v, '--max-group-ops')),
           bad((v) => parseId(TillIdSchema, v, 'till id')),
           fc.stringMatching(/^[a-z]{1,8}$/),
@@ -160,17 +162,28 @@ describe('CLI processes with bad arguments', () => {
         { numRuns: 1 },
       );
       if (!sample) throw new Error('no sample');
-      const [asOf, groupOps, tillId, word] = sample;
+      const [asOf, expiringBefore, groupOps, tillId, word] = sample;
       // A member file whose one row takes a card another store's member already holds.
       const csv = join(db.dataDir, 'clash.csv');
       await writeFile(csv, `card,name\n${seeded.members[0]!.card},Someone Else\n`);
+      // A migrated member whose lifetime points are a word: the whole file is refused, line by line.
+      const badLifetime = join(db.dataDir, 'lifetime.csv');
+      await writeFile(
+        badLifetime,
+        `card,name,opening_balance,lifetime_points,welcome_given\n6280000000009999,Old Member,10,${word},yes\n`,
+      );
       const cases: { args: string[]; code: RegExp }[] = [
         { args: ['expire', '--as-of', asOf], code: /BAD_ARGUMENT/ },
+        {
+          args: ['notices', '--expiring-before', expiringBefore, '--format', 'csv', '--out', join(db.dataDir, 'x.csv')],
+          code: /BAD_ARGUMENT/,
+        },
         { args: ['serve', '--port', '0', '--max-group-ops', groupOps], code: /BAD_ARGUMENT/ },
         { args: ['till', 'add', tillId, '--store', 'store-a'], code: /BAD_ARGUMENT/ },
         { args: ['adjust', `not-a-uuid-${word}`, '10', '--reason', 'x', '--by', 'y'], code: /BAD_ARGUMENT/ },
         // A card another member holds refuses the whole file, with a code (it used to print `error INTERNAL`, exit 1).
         { args: ['members', 'import', csv, '--store', 'store-b'], code: /^CARD_TAKEN$/ },
+        { args: ['members', 'import', badLifetime, '--store', 'store-b'], code: /^CSV_INVALID$/ },
         // A file that is not a ledger backup is refused before anything is touched; so is a backup into no folder.
         { args: ['restore', csv], code: /^NOT_A_BACKUP$/ },
         { args: ['backup', join(db.dataDir, `no-folder-${word}`, 'ledger.backup')], code: /^BAD_ARGUMENT$/ },
