@@ -384,6 +384,25 @@ const tillLife: Migration = {
   },
 };
 
+/**
+ * Refunds (issue 12): one row per refund op, against the sale or burn it refunds, with the amount and the points it
+ * moved; a sale's refunds are summed to refuse one that would pass the sale, and to work out the rounding.
+ */
+const refunds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('refunds')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('target_op_id', 'text', (c) => c.notNull())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('cents', 'bigint', (c) => c.notNull())
+      .addColumn('points', 'bigint', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('refunds_target').on('refunds').column('target_op_id').execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -395,5 +414,6 @@ export const migrationProvider: MigrationProvider = {
       '0005_action_log': actionLog,
       '0006_voucher_redemption': voucherRedemption,
       '0007_till_life': tillLife,
+      '0011_refunds': refunds,
     }),
 };

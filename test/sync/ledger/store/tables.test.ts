@@ -32,6 +32,7 @@ const specs: readonly AnySpec[] = [
   tables.TILL_INCARNATIONS,
   tables.RECOVERED_OPS,
   tables.REFUSED_OPS,
+  tables.REFUNDS,
 ];
 
 /** Each described table's columns and types as the database has them. */
