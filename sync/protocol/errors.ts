@@ -20,6 +20,7 @@ const protocolMessages = {
   VOUCHER_UNKNOWN: 'No gift voucher has this code.',
   VOUCHER_EXPIRED: 'This gift voucher has expired.',
   VOUCHER_REDEEMED: 'This gift voucher has already been redeemed.',
+  SALE_NOT_FOUND: 'The ledger has no applied sale or reward with this receipt reference or op id.',
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {

@@ -41,6 +41,7 @@ import {
   PARAMS_PER_REVERSAL,
   REFUNDS,
   rowsPerStatement,
+  SALE_RECEIPTS,
   TILL_MARK_COLUMNS,
   TILLS,
   VOUCHERS,
@@ -291,6 +292,15 @@ export class KyselyGroupTx implements GroupTx {
     }));
     for (const part of chunks(refunds, rowsPerStatement(this.#maxParams, REFUNDS))) {
       await db.insertInto('refunds').values(part).execute();
+    }
+    // Receipts of applied sales and burns, so a till of any store finds them for a refund.
+    const receipts = w.ops.flatMap((o) =>
+      (o.op.kind === 'earn' || o.op.kind === 'burn') && o.op.receiptRef && o.outcome.status !== 'rejected'
+        ? [{ op_id: o.opId, receipt_ref: o.op.receiptRef, store_id: o.op.storeId }]
+        : [],
+    );
+    for (const part of chunks(receipts, rowsPerStatement(this.#maxParams, SALE_RECEIPTS))) {
+      await db.insertInto('sale_receipts').values(part).execute();
     }
     if (w.events && w.events.length > 0) {
       const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())

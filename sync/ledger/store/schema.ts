@@ -247,6 +247,14 @@ export interface Database {
   recovered_ops: RecoveredOpsTable;
   refused_ops: RefusedOpsTable;
   refunds: RefundsTable;
+  sale_receipts: SaleReceiptsTable;
+}
+
+/** The receipt reference of a sale or burn, to find it from any store (migration 0011). */
+export interface SaleReceiptsTable {
+  op_id: OpId;
+  receipt_ref: string;
+  store_id: StoreId;
 }
 
 /** A refund op's part of the sale or burn it refunds (migration 0011). */

@@ -214,3 +214,9 @@ export const REFUNDS = table('refunds', ['op_id'], {
   points: 'bigint',
   at: 'bigint',
 });
+
+export const SALE_RECEIPTS = table('sale_receipts', ['op_id'], {
+  op_id: 'text',
+  receipt_ref: 'text',
+  store_id: 'text',
+});

@@ -22,6 +22,7 @@ import type { BackupAdmin } from './interfaces/backup-admin.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
+import type { SaleReads } from './interfaces/sales.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
 
@@ -421,6 +422,7 @@ export interface LedgerStore {
   readonly lifecycle: LifecycleReads;
   readonly auditReads: AuditReads;
   readonly backupAdmin: BackupAdmin;
+  readonly sales: SaleReads;
 }
 
 /** The key of an incarnation in maps. */

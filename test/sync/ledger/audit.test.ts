@@ -302,6 +302,7 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
     // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0007 must run again after 0004.
     await sql`drop table refunds`.execute(q());
+    await sql`drop table sale_receipts`.execute(q());
     await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q());
     await sql`drop table actions`.execute(q());
     await sql`alter table vouchers drop column redemption_id`.execute(q());

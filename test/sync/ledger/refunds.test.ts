@@ -3,13 +3,15 @@
  * the refunds summed from the database (never beyond the sale, the rounding cumulative), the sale's lot drained, a
  * returned reward's points put back into its lots, an overdrawing refund raised as a conflict; on each backend.
  */
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyGroup } from '../../../sync/ledger/apply-group.ts';
+import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
 import type { BasketLine, Op, OpOutcome, RefundWhat } from '../../../sync/loyalty/ops.ts';
 import type { Cents, MemberId, OpId, Points, StoreId, TillId } from '../../../sync/loyalty/units.ts';
-import { backends } from '../../support/databases.ts';
+import { backends, makeTestDatabase } from '../../support/databases.ts';
 import { DAY, freshStore, reportProgram, T0, type Fresh } from './reports/ledger-builder.ts';
 import { importRow, memberId } from './store/fixtures.ts';
 
@@ -63,9 +65,14 @@ class Till {
     return { op, outcome };
   }
 
-  earn(member: MemberId, cents: number, at: number) {
+  earn(member: MemberId, cents: number, at: number, receiptRef?: string) {
     const lines = [{ amountCents: cents as Cents, category: 'general' }];
-    return this.apply(member, at, { kind: 'earn', lines, quotedPoints: 0 as Points });
+    return this.apply(member, at, {
+      kind: 'earn',
+      lines,
+      quotedPoints: 0 as Points,
+      ...(receiptRef ? { receiptRef } : {}),
+    });
   }
 
   burn(member: MemberId, points: number, at: number) {
@@ -175,5 +182,33 @@ describe.each(backends)('refunds on %s', (backend) => {
     const over = await b.refund(sale.op, amount(10_000), at(6));
     expect(over.outcome).toMatchObject({ status: 'conflict', delta: -125, shortfall: 125 });
     expect((await store.getMember(m))?.balance).toBe(-125);
+  });
+
+  it('finds sales by receipt reference, those applied before migration 0011 too', async () => {
+    const db = await makeTestDatabase(backend);
+    const open = () => openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
+    let store = await open();
+    try {
+      await store.putProgram(reportProgram(1));
+      await store.importMembers([importRow(1, 0)]);
+      const a = await Till.add(store, 'a');
+      const sale = await a.earn(memberId(1), 10_000, T0 + DAY, 'R-7');
+      await a.earn(memberId(1), 500, T0 + DAY, undefined);
+      const expected = [{ op: { opId: sale.op.opId }, storeId: 'store-a', refunded: { cents: 0, points: 0 } }];
+      expect(await store.sales.byReceipt('R-7', 10)).toMatchObject(expected);
+      // Back to a ledger before 0011: the migration fills the receipts from the ops already there.
+      const q = store.kysely();
+      await sql`drop table sale_receipts`.execute(q);
+      await sql`drop table refunds`.execute(q);
+      await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q);
+      await store.close();
+      store = await open();
+      expect(await store.sales.byReceipt('R-7', 10)).toMatchObject(expected);
+      expect(await store.sales.byReceipt('R-8', 10)).toEqual([]);
+      expect(await store.sales.byOpId(sale.op.opId)).toMatchObject(expected[0] ?? {});
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });

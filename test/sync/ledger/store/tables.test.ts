@@ -33,6 +33,7 @@ const specs: readonly AnySpec[] = [
   tables.RECOVERED_OPS,
   tables.REFUSED_OPS,
   tables.REFUNDS,
+  tables.SALE_RECEIPTS,
 ];
 
 /** Each described table's columns and types as the database has them. */
