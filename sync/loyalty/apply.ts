@@ -263,6 +263,8 @@ export function applyOp(input: ApplyInput): ApplyResult {
       const refunded = target.refunded ?? NOTHING_REFUNDED;
       if (target.op.kind === 'earn' && refunded.cents > 0 && refunded.cents >= saleAmount(target.op))
         return reject('ALREADY_REVERSED');
+      // A returned reward gave the burn's points back already.
+      if (target.op.kind === 'burn' && refunded.points > 0) return reject('ALREADY_REVERSED');
       // `0 -` rather than unary minus: reversing a 0-point earn gives 0, not -0.
       const delta = (0 - (target.outcome.delta - refunded.points)) as Points;
       const lifetime = target.op.kind === 'earn' ? member.lifetimePoints + delta : member.lifetimePoints;
@@ -295,12 +297,12 @@ export function applyOp(input: ApplyInput): ApplyResult {
         points: decided.points,
       };
       if (target.op.kind === 'burn') {
-        // A returned reward: the burn is undone (a void after it finds it reversed), its points given back.
-        const reverse: Effect = { type: 'reverse', targetOpId: op.targetOpId };
+        // A returned reward: its points given back, recorded against the burn (a void or refund after it is refused
+        // ALREADY_REVERSED). Not a `reverse`: the audit holds reversed_by to voids.
         return {
           outcome: { status: 'applied', delta: decided.points },
           member: { ...member, balance: (member.balance + decided.points) as Points },
-          effects: [reverse, recorded],
+          effects: [recorded],
         };
       }
       const delta = (0 - decided.points) as Points;

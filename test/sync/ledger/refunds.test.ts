@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyGroup } from '../../../sync/ledger/apply-group.ts';
+import { verifyAuditChain } from '../../../sync/ledger/audit.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
 import type { BasketLine, Op, OpOutcome, RefundWhat } from '../../../sync/loyalty/ops.ts';
@@ -144,6 +145,7 @@ describe.each(backends)('refunds on %s', (backend) => {
     });
     const after = await store.getMember(m);
     expect(after).toMatchObject({ balance: 0, lifetimePoints: 0 });
+    expect((await verifyAuditChain(store)).problem).toBeNull();
   });
 
   it('refunds of one sale in one push add up against each other', async () => {
@@ -182,6 +184,8 @@ describe.each(backends)('refunds on %s', (backend) => {
     const over = await b.refund(sale.op, amount(10_000), at(6));
     expect(over.outcome).toMatchObject({ status: 'conflict', delta: -125, shortfall: 125 });
     expect((await store.getMember(m))?.balance).toBe(-125);
+    // Refunds leave the audit intact: balances = Σ deltas, reversal links only to voids.
+    expect((await verifyAuditChain(store)).problem).toBeNull();
   });
 
   it('finds sales by receipt reference, those applied before migration 0011 too', async () => {

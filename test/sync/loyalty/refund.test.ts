@@ -180,17 +180,20 @@ describe('applyOp: refund', () => {
     });
   });
 
-  it('gives a returned reward its points back once, and the burn counts as reversed', () => {
+  it('gives a returned reward its points back once; a void or refund after it finds nothing left', () => {
     const burn = burnOp(1, { type: 'points', points: 40 as Points }, 40);
     const target: AppliedOp = { op: burn, outcome: { status: 'applied', delta: -40 as Points }, reversedBy: null };
     const m = member({ balance: 10 as Points, lifetimePoints: 50 as Points });
     const r = applyOp({ ...base, op: refundOp(2, burn.opId, { by: 'reward' }), member: m, target });
     expect(r.outcome).toEqual({ status: 'applied', delta: 40 });
     expect(r.member).toMatchObject({ balance: 50, lifetimePoints: 50 });
-    expect(r.effects).toEqual([
-      { type: 'reverse', targetOpId: burn.opId },
-      { type: 'refund', targetOpId: burn.opId, cents: 0, points: 40 },
-    ]);
+    expect(r.effects).toEqual([{ type: 'refund', targetOpId: burn.opId, cents: 0, points: 40 }]);
+    const refunded = { ...target, refunded: { cents: 0 as Cents, points: 40 as Points } };
+    const again = applyOp({ ...base, op: refundOp(3, burn.opId, { by: 'reward' }), member: m, target: refunded });
+    expect(again.outcome).toMatchObject({ code: 'ALREADY_REVERSED' });
+    expect(applyOp({ ...base, op: voidOp(3, burn.opId), member: m, target: refunded }).outcome).toMatchObject({
+      code: 'ALREADY_REVERSED',
+    });
   });
 });
 
