@@ -23,6 +23,7 @@ const KIND_FILTER_ORDER: Record<TillOpKind, number> = {
   resolve: 4,
   terms: 5,
   convert: 6,
+  refund: 7,
 };
 const KINDS: readonly TillOpKind[] = [...TILL_OP_KINDS].sort((a, b) => KIND_FILTER_ORDER[a] - KIND_FILTER_ORDER[b]);
 
@@ -58,6 +59,8 @@ function whatOf(op: Op): string {
   switch (op.kind) {
     case 'void':
       return `void: ${op.reason}`;
+    case 'refund':
+      return `refund: ${op.reason}`;
     case 'enrol':
       return `enrol ${op.name}`;
     case 'resolve':

@@ -11,6 +11,7 @@ import { nextExpiry, type Lot } from '../loyalty/lots.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
+import type { Refunded } from '../loyalty/refund.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
@@ -141,7 +142,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   );
   const wantedOps = new Set<OpId>(allOps.map((o) => o.opId));
   for (const o of allOps) {
-    if (o.kind === 'void') wantedOps.add(o.targetOpId);
+    if (o.kind === 'void' || o.kind === 'refund') wantedOps.add(o.targetOpId);
     // A conflict is named after the op that raised it: a resolve whose conflict is gone needs that op.
     if (o.kind === 'resolve') wantedOps.add(o.conflictId as OpId);
   }
@@ -154,9 +155,14 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   const conflicts = await tx.getConflicts([
     ...new Set(allOps.flatMap((o) => (o.kind === 'resolve' ? [o.conflictId] : []))),
   ]);
-  // Lots: the members' non-empty lots, plus the lots a void's target earned or drew from (maybe emptied since).
+  // A void or refund needs what its target's refunds added up to (a refund may come from any till of any store).
+  const refunds = await tx.getRefunds(
+    allOps.flatMap((o) => (o.kind === 'void' || o.kind === 'refund' ? [o.targetOpId] : [])),
+  );
+  // Lots: the members' non-empty lots, plus the lots a void's or refund's target earned or drew from (maybe emptied
+  // since).
   const namedLots = allOps.flatMap((o) => {
-    if (o.kind !== 'void') return [];
+    if (o.kind !== 'void' && o.kind !== 'refund') return [];
     const t = ops.get(o.targetOpId);
     return [o.targetOpId, ...(t?.draws ?? []).map((d) => d.lotId)];
   });
@@ -295,7 +301,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       const program = programs.get(op.programVersion);
       const tolerance = ctx.clockToleranceMs(op.programVersion);
       const at = Math.abs(state.skewMs) > tolerance ? op.at + state.skewMs : op.at;
-      const target = op.kind === 'void' ? ops.get(op.targetOpId) : undefined;
+      const target = op.kind === 'void' || op.kind === 'refund' ? ops.get(op.targetOpId) : undefined;
       const member = members.get(op.memberId);
       const conflict = op.kind === 'resolve' ? conflicts.get(op.conflictId) : undefined;
       const memberLots = lots.get(op.memberId) ?? [];
@@ -316,11 +322,11 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               latest,
               member,
               cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
-              target: appliedOp(target),
+              target: appliedOp(target, refunds),
               targetDraws: target?.draws ?? undefined,
               conflict,
               conflictRaiser:
-                op.kind === 'resolve' && !conflict ? appliedOp(ops.get(op.conflictId as OpId)) : undefined,
+                op.kind === 'resolve' && !conflict ? appliedOp(ops.get(op.conflictId as OpId), refunds) : undefined,
               at,
               // A conflict is named after the op that raised it: an op sent again to a restored ledger raises the same
               // conflict, so the manager's resolution sent again after it still finds it.
@@ -335,6 +341,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         cardHolders,
         taken,
         vouchers,
+        refunds,
         writes,
       });
       let opLedgerSeq: number | null = null;
@@ -473,5 +480,7 @@ function nextMember(
   return base;
 }
 
-const appliedOp = (stored: StoredOp | undefined): AppliedOp | undefined =>
-  stored ? { op: stored.op, outcome: stored.outcome, reversedBy: stored.reversedBy } : undefined;
+const appliedOp = (stored: StoredOp | undefined, refunds: ReadonlyMap<OpId, Refunded>): AppliedOp | undefined =>
+  stored
+    ? { op: stored.op, outcome: stored.outcome, reversedBy: stored.reversedBy, refunded: refunds.get(stored.opId) }
+    : undefined;

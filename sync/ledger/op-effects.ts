@@ -5,7 +5,8 @@
 import type { Effect } from '../loyalty/apply.ts';
 import { assertNever } from '../loyalty/assert-never.ts';
 import type { Op } from '../loyalty/ops.ts';
-import type { Card, MemberId, OpId, StoreId } from '../loyalty/units.ts';
+import type { Refunded } from '../loyalty/refund.ts';
+import type { Card, Cents, MemberId, OpId, Points, StoreId } from '../loyalty/units.ts';
 import type { ConflictRecord, GroupWrites, StoredOp, VoucherRecord } from './store/types.ts';
 
 /** The group's state the effects change, and the writes they add to. */
@@ -16,6 +17,8 @@ export interface EffectTargets {
   /** Voucher codes in use. */
   taken: Set<string>;
   vouchers: VoucherRecord[];
+  /** What the refunds of each target op read or applied so far added up to. */
+  refunds: Map<OpId, Refunded>;
   writes: GroupWrites;
 }
 
@@ -25,7 +28,7 @@ export function carryOutEffects(
   op: Op,
   storeId: StoreId,
   now: number,
-  { ops, conflicts, cardHolders, taken, vouchers, writes }: EffectTargets,
+  { ops, conflicts, cardHolders, taken, vouchers, refunds, writes }: EffectTargets,
 ): VoucherRecord | undefined {
   let voucher: VoucherRecord | undefined;
   for (const effect of effects) {
@@ -39,6 +42,22 @@ export function carryOutEffects(
         if (!reversed) throw new Error(`op ${op.opId} reverses ${effect.targetOpId}, which the group did not read`);
         reversed.reversedBy = op.opId;
         writes.reversals.push({ opId: reversed.opId, reversedBy: op.opId });
+        break;
+      }
+      case 'refund': {
+        const before = refunds.get(effect.targetOpId);
+        refunds.set(effect.targetOpId, {
+          cents: ((before?.cents ?? 0) + effect.cents) as Cents,
+          points: ((before?.points ?? 0) + effect.points) as Points,
+        });
+        (writes.refunds ??= []).push({
+          opId: op.opId,
+          targetOpId: effect.targetOpId,
+          memberId: op.memberId,
+          cents: effect.cents,
+          points: effect.points,
+          at: now,
+        });
         break;
       }
       case 'raise-conflict': {

@@ -7,6 +7,7 @@ import { quoteEarn } from './earn.ts';
 import { burnAllowed, checkVoucherCode, conversionAllowed, earnAllowed, priceBurnAt, voucherValue } from './closing.ts';
 import type { Op, OpOutcome, RejectCode, ResolveOp } from './ops.ts';
 import type { Program } from './program.ts';
+import { NOTHING_REFUNDED, refundOfBurn, refundOfSale, saleAmount, type Refunded } from './refund.ts';
 import type { Card, Cents, MemberId, OpId, Points } from './units.ts';
 import { validUntilOfVoucher } from './voucher-validity.ts';
 
@@ -33,6 +34,8 @@ export interface AppliedOp {
   op: Op;
   outcome: OpOutcome;
   reversedBy: OpId | null;
+  /** What its refunds added up to so far; absent: none. */
+  refunded?: Refunded | undefined;
 }
 
 /** A conflict as a resolution needs it. */
@@ -66,7 +69,7 @@ export interface ApplyInput {
    * the burn or void that raised it), if the ledger has that op.
    */
   conflictRaiser?: AppliedOp | undefined;
-  /** For a void: the op it targets, if the ledger has it. */
+  /** For a void or a refund: the op it targets, if the ledger has it. */
   target?: AppliedOp | undefined;
   /** Effective time of the op on the ledger's clock (the till's time corrected for skew). */
   at: number;
@@ -83,7 +86,9 @@ export type Effect =
   | { type: 'hold'; card: Card }
   /** A void: its target is reversed (it cannot be reversed again). */
   | { type: 'reverse'; targetOpId: OpId }
-  /** An overdrawn burn, or a void of spent points: a conflict for the manager, named `conflictId`. */
+  /** A refund: `cents` of the target's amount and `points` refunded by this op, recorded against the target. */
+  | { type: 'refund'; targetOpId: OpId; cents: Cents; points: Points }
+  /** An overdrawn burn, or a void or refund of spent points: a conflict for the manager, named `conflictId`. */
   | { type: 'raise-conflict'; conflictId: string; shortfall: Points }
   /** A resolve: the conflict is resolved or escalated, with the manager's action and reason. */
   | {
@@ -254,8 +259,14 @@ export function applyOp(input: ApplyInput): ApplyResult {
       if (target.op.kind !== 'earn' && target.op.kind !== 'burn') return reject('NOT_REVERSIBLE');
       if (target.op.memberId !== op.memberId) return reject('MEMBER_MISMATCH');
       if (target.reversedBy) return reject('ALREADY_REVERSED');
+      // A sale refunded in part is voided for the rest: the refunds took their points back already.
+      const refunded = target.refunded ?? NOTHING_REFUNDED;
+      if (target.op.kind === 'earn' && refunded.cents > 0 && refunded.cents >= saleAmount(target.op))
+        return reject('ALREADY_REVERSED');
+      // A returned reward gave the burn's points back already.
+      if (target.op.kind === 'burn' && refunded.points > 0) return reject('ALREADY_REVERSED');
       // `0 -` rather than unary minus: reversing a 0-point earn gives 0, not -0.
-      const delta = (0 - target.outcome.delta) as Points;
+      const delta = (0 - (target.outcome.delta - refunded.points)) as Points;
       const lifetime = target.op.kind === 'earn' ? member.lifetimePoints + delta : member.lifetimePoints;
       const after = member.balance + delta;
       const next = { ...member, balance: after as Points, lifetimePoints: lifetime as Points };
@@ -266,6 +277,47 @@ export function applyOp(input: ApplyInput): ApplyResult {
         return { ...raised, effects: [reverse, ...raised.effects] };
       }
       return { outcome: { status: 'applied', delta }, member: next, effects: [reverse] };
+    }
+    case 'refund': {
+      const target = input.target;
+      if (!target || target.outcome.status === 'rejected') return reject('NOTHING_TO_REVERSE');
+      if (target.op.kind !== 'earn' && target.op.kind !== 'burn') return reject('NOT_REVERSIBLE');
+      if (target.op.memberId !== op.memberId) return reject('MEMBER_MISMATCH');
+      if (target.reversedBy) return reject('ALREADY_REVERSED');
+      const before = target.refunded ?? NOTHING_REFUNDED;
+      const decided =
+        target.op.kind === 'earn'
+          ? refundOfSale(target.op, target.outcome.delta, before, op.what)
+          : refundOfBurn(target.op, before, op.what);
+      if (!decided.ok) return reject(decided.code);
+      const recorded: Effect = {
+        type: 'refund',
+        targetOpId: op.targetOpId,
+        cents: decided.cents,
+        points: decided.points,
+      };
+      if (target.op.kind === 'burn') {
+        // A returned reward: its points given back, recorded against the burn (a void or refund after it is refused
+        // ALREADY_REVERSED). Not a `reverse`: the audit holds reversed_by to voids.
+        return {
+          outcome: { status: 'applied', delta: decided.points },
+          member: { ...member, balance: (member.balance + decided.points) as Points },
+          effects: [recorded],
+        };
+      }
+      const delta = (0 - decided.points) as Points;
+      const after = member.balance + delta;
+      const next = {
+        ...member,
+        balance: after as Points,
+        lifetimePoints: (member.lifetimePoints + delta) as Points,
+      };
+      // As a void: points of the returned goods already spent are still taken back, and raised.
+      if (delta < 0 && after < 0) {
+        const raised = raiseConflict(delta, Math.min(0 - delta, -after) as Points, next, input.newConflictId());
+        return { ...raised, effects: [recorded, ...raised.effects] };
+      }
+      return { outcome: { status: 'applied', delta }, member: next, effects: [recorded] };
     }
     default:
       return assertNever(op, 'op kind');
@@ -281,10 +333,12 @@ function raiseConflict(delta: Points, shortfall: Points, member: MemberState, co
   };
 }
 
-/** Whether `raiser` is a burn or void of `memberId` that the ledger decided without raising a conflict. */
+/** Whether `raiser` is a burn, void or refund of `memberId` that the ledger decided without raising a conflict. */
 function dissolvedConflict(raiser: AppliedOp, memberId: MemberId): boolean {
   const kind = raiser.op.kind;
   return (
-    (kind === 'burn' || kind === 'void') && raiser.op.memberId === memberId && raiser.outcome.status !== 'conflict'
+    (kind === 'burn' || kind === 'void' || kind === 'refund') &&
+    raiser.op.memberId === memberId &&
+    raiser.outcome.status !== 'conflict'
   );
 }

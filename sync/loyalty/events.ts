@@ -98,6 +98,26 @@ export function eventsForOp(input: OpEventsInput): NewEvent[] {
     case 'void':
       out.push(ev('reversed', { points: delta, balance: after.balance, targetOpId: op.targetOpId }));
       break;
+    case 'refund': {
+      // A 'reversed' event too (consumers know it), saying it was a refund and of how much.
+      const what = op.what;
+      const refundedCents =
+        what.by === 'amount'
+          ? what.amountCents
+          : what.by === 'lines'
+            ? what.lines.reduce((s, l) => s + l.amountCents, 0)
+            : 0;
+      out.push(
+        ev('reversed', {
+          points: delta,
+          balance: after.balance,
+          targetOpId: op.targetOpId,
+          refund: what.by,
+          refundedCents,
+        }),
+      );
+      break;
+    }
     case 'adjust':
       out.push(ev('adjusted', { points: delta, balance: after.balance, reason: op.reason, by: op.by }));
       break;

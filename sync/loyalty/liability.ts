@@ -42,6 +42,7 @@ export function movementOfOp(kind: OpKind, sign: number, delta: number): { kind:
     case 'burn':
       return { kind: 'redeemed', points: -delta };
     case 'void':
+    case 'refund': // a refund of a sale takes issued points back; a returned reward undoes a redemption
       return sign < 0 ? { kind: 'issued', points: delta } : { kind: 'redeemed', points: -delta };
     case 'expire':
       return { kind: 'expired', points: -delta };

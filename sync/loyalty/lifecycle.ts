@@ -48,6 +48,7 @@ export function activityOf(kind: OpKind): Activity | undefined {
       return 'burn';
     case 'enrol':
     case 'void':
+    case 'refund':
     case 'resolve':
     case 'terms':
     case 'expire':

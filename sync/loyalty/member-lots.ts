@@ -26,7 +26,7 @@ import type { Points } from './units.ts';
 export interface LedgerApplyInput extends ApplyInput {
   /** The member's lots (at least every non-empty one, and any a void's target drew from or earned). */
   lots: readonly Lot[];
-  /** For a void of a burn: the lots the burn drew from. */
+  /** For a void or refund of a burn: the lots the burn drew from. */
   targetDraws?: readonly Draw[] | undefined;
 }
 
@@ -90,7 +90,7 @@ export function applyOpWithLots(input: LedgerApplyInput): LedgerApplyResult {
     if (rest > 0 && op.kind === 'earn') {
       const expiresAt = expiresAtFor(input.program?.expiry, input.at);
       if (expiresAt !== null) next = addLot(next, { lotId: op.opId, earnedAt: input.at, expiresAt, points: rest });
-    } else if (rest > 0 && op.kind === 'void' && input.targetDraws) {
+    } else if (rest > 0 && (op.kind === 'void' || op.kind === 'refund') && input.targetDraws) {
       // A refund goes back to the lots it came from, longest-lived first; what they cannot take goes to the pool.
       const back = Math.min(rest, sum(input.targetDraws));
       if (back > 0) next = restore(next, refundDraws(input.targetDraws, back));
@@ -101,8 +101,8 @@ export function applyOpWithLots(input: LedgerApplyInput): LedgerApplyResult {
   if (delta < 0) {
     const amount = -delta;
     const pool = Math.max(0, before) - heldPoints(lots);
-    if (op.kind === 'void') {
-      // Voiding an earn takes back its own lot first, then the pool, then other lots; the rest is debt.
+    if (op.kind === 'void' || op.kind === 'refund') {
+      // Voiding or refunding an earn takes back its own lot first, then the pool, then other lots; the rest is debt.
       let next: Lot[] = [...lots];
       let left = amount;
       const i = next.findIndex((l) => l.lotId === op.targetOpId);

@@ -78,6 +78,36 @@ export const VoidOpSchema = OpCommonSchema.extend({
   reason: z.string().trim().min(1).max(200),
 });
 
+/**
+ * What a refund returns of its target. Of a sale (an earn): part of its amount, stated as a sum (`amount`) or as the
+ * returned basket lines (`lines`, whose amounts add up to the sum; the categories say what came back). Of a burn:
+ * the reward comes back whole (`reward`), and with it the burn's points.
+ */
+export const RefundWhatSchema = z.discriminatedUnion('by', [
+  z.object({
+    by: z.literal('amount'),
+    amountCents: CentsSchema.refine((c) => c > 0 && c <= 100_000_000, 'between 0.01 and 1,000,000.00'),
+  }),
+  z.object({ by: z.literal('lines'), lines: z.array(BasketLineSchema).min(1).max(500) }),
+  z.object({ by: z.literal('reward') }),
+]);
+export type RefundWhat = z.infer<typeof RefundWhatSchema>;
+
+/**
+ * A return: part of a sale refunded (its points taken back in proportion, sync/loyalty/refund.ts), or a reward
+ * handed back (its points given back). Unlike a void it may be made at any till of any store, and a sale may be
+ * refunded several times, never beyond its amount.
+ */
+export const RefundOpSchema = OpCommonSchema.extend({
+  kind: z.literal('refund'),
+  /** The earn or burn refunded, found by the till online (by receipt reference or op id). */
+  targetOpId: OpIdSchema,
+  what: RefundWhatSchema,
+  reason: z.string().trim().min(1).max(200),
+  /** The refund's own receipt. */
+  receiptRef: z.string().max(64).optional(),
+});
+
 /** A manager's resolution of a conflict (an overdrawn offline burn), with the reason; itself an op, synced. */
 export const ResolveOpSchema = OpCommonSchema.extend({
   kind: z.literal('resolve'),
@@ -128,6 +158,7 @@ export const OpSchema = z.discriminatedUnion('kind', [
   EarnOpSchema,
   BurnOpSchema,
   VoidOpSchema,
+  RefundOpSchema,
   ResolveOpSchema,
   TermsOpSchema,
   ConvertOpSchema,
@@ -139,6 +170,7 @@ export type EnrolOp = z.infer<typeof EnrolOpSchema>;
 export type EarnOp = z.infer<typeof EarnOpSchema>;
 export type BurnOp = z.infer<typeof BurnOpSchema>;
 export type VoidOp = z.infer<typeof VoidOpSchema>;
+export type RefundOp = z.infer<typeof RefundOpSchema>;
 export type ResolveOp = z.infer<typeof ResolveOpSchema>;
 export type TermsOp = z.infer<typeof TermsOpSchema>;
 export type ConvertOp = z.infer<typeof ConvertOpSchema>;
@@ -174,6 +206,8 @@ export const RejectCodeSchema = z.enum([
   'ALREADY_REVERSED',
   'NOT_REVERSIBLE',
   'MEMBER_MISMATCH',
+  'REFUND_EXCEEDS_SALE',
+  'REFUND_MISMATCH',
   'OP_ID_REUSED',
   'SEQ_REUSED',
   'UNKNOWN_CONFLICT',

@@ -216,6 +216,19 @@ export function receiptText(input: ReceiptInput): string {
       lines.push(row('Cancelled op', op.targetOpId.slice(-8)));
       lines.push(...wrap(`Reason: ${op.reason}`));
       break;
+    case 'refund': {
+      const what = op.what;
+      const cents =
+        what.by === 'amount'
+          ? what.amountCents
+          : what.by === 'lines'
+            ? what.lines.reduce((s, l) => s + l.amountCents, 0)
+            : 0;
+      lines.push(row(what.by === 'reward' ? 'Reward returned, op' : 'Refund of op', op.targetOpId.slice(-8)));
+      if (cents > 0) lines.push(row('  refunded', money(program, cents)));
+      lines.push(...wrap(`Reason: ${op.reason}`));
+      break;
+    }
     case 'enrol':
       lines.push('Welcome to the programme!');
       break;

@@ -20,6 +20,7 @@ const protocolMessages = {
   VOUCHER_UNKNOWN: 'No gift voucher has this code.',
   VOUCHER_EXPIRED: 'This gift voucher has expired.',
   VOUCHER_REDEEMED: 'This gift voucher has already been redeemed.',
+  SALE_NOT_FOUND: 'The ledger has no applied sale or reward with this receipt reference or op id.',
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {
@@ -34,6 +35,9 @@ const rejectMessages: Record<RejectCode, string> = {
   ALREADY_REVERSED: 'This op has already been reversed.',
   NOT_REVERSIBLE: 'Only earns and burns can be reversed.',
   MEMBER_MISMATCH: 'The op to reverse belongs to another member.',
+  REFUND_EXCEEDS_SALE: 'The refunds of this sale would add up to more than the sale.',
+  REFUND_MISMATCH:
+    'A sale is refunded by amount or by its own lines, and a reward is returned whole: this refund does not fit the op.',
   OP_ID_REUSED: 'This op id was already used for an op with different content.',
   SEQ_REUSED: 'This sequence number was already used by another op of this till.',
   UNKNOWN_CONFLICT: 'The ledger has no such conflict for this member.',

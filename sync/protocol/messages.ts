@@ -4,8 +4,16 @@
  */
 import { z } from 'zod';
 import { ProgramSchema } from '../loyalty/program.ts';
-import { OpSchema, OpOutcomeSchema, type Op } from '../loyalty/ops.ts';
-import { CardSchema, MemberIdSchema, OpIdSchema, PointsSchema, StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
+import { BurnOpSchema, EarnOpSchema, OpSchema, OpOutcomeSchema, type Op } from '../loyalty/ops.ts';
+import {
+  CardSchema,
+  CentsSchema,
+  MemberIdSchema,
+  OpIdSchema,
+  PointsSchema,
+  StoreIdSchema,
+  TillIdSchema,
+} from '../loyalty/units.ts';
 import { errorCodes } from './errors.ts';
 import { PinHashSchema } from './pin.ts';
 
@@ -254,6 +262,35 @@ export const LookupResponseSchema = z.discriminatedUnion('ok', [
 ]);
 export type LookupResponse = z.infer<typeof LookupResponseSchema>;
 
+/**
+ * A sale (or a reward's burn) that a customer brings back, looked up online by a till of any store before it makes a
+ * `refund` op: by the receipt reference printed on it, or by op id.
+ */
+export const FindSaleRequestSchema = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('receipt'), receiptRef: z.string().min(1).max(64) }),
+  z.object({ by: z.literal('op'), opId: OpIdSchema }),
+]);
+export type FindSaleRequest = z.infer<typeof FindSaleRequestSchema>;
+
+/** A sale as a refund needs it: what it was, what the ledger decided, and what its refunds took so far. */
+export const SaleViewSchema = z.object({
+  op: z.discriminatedUnion('kind', [EarnOpSchema, BurnOpSchema]),
+  outcome: OpOutcomeSchema,
+  reversedBy: OpIdSchema.nullable(),
+  appliedAt: epochMs,
+  storeId: StoreIdSchema,
+  refundedCents: CentsSchema,
+  refundedPoints: PointsSchema,
+});
+export type SaleView = z.infer<typeof SaleViewSchema>;
+
+/** Several stores may print one receipt reference: every match, newest first (SALE_NOT_FOUND when none). */
+export const FindSaleResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), sales: z.array(SaleViewSchema).min(1) }),
+  failure,
+]);
+export type FindSaleResponse = z.infer<typeof FindSaleResponseSchema>;
+
 /** A gift voucher code as typed or scanned; the ledger checks its form and check character. */
 const VoucherCodeInputSchema = z.string().min(1).max(40);
 
@@ -321,6 +358,7 @@ export interface ClientToServerEvents {
   voucherRedeem: (req: VoucherRedeemRequest, ack: (res: VoucherResponse) => void) => void;
   hello: (req: HelloRequest, ack: (res: HelloResponse) => void) => void;
   history: (req: HistoryRequest, ack: (res: HistoryResponse) => void) => void;
+  findSale: (req: FindSaleRequest, ack: (res: FindSaleResponse) => void) => void;
 }
 export interface ServerToClientEvents {
   changes: (ev: ChangesEvent) => void;

@@ -117,6 +117,12 @@ function lifetimeEffect(row: OpRow, byId: ReadonlyMap<string, OpRow>): number {
       const target = byId.get(op.targetOpId);
       return target?.op.kind === 'earn' ? effectiveDelta(row, target) : 0;
     }
+    case 'refund': {
+      // A refund of a sale takes points back (delta < 0) and lowers lifetime points as its void would; a returned
+      // reward gives points back (delta > 0) and earns nothing.
+      const d = effectiveDelta(row);
+      return d < 0 ? d : 0;
+    }
     case 'enrol':
     case 'burn':
     case 'resolve':

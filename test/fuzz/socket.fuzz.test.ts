@@ -40,13 +40,16 @@ import {
   VoucherRedeemRequestSchema,
   VoucherResponseSchema,
   WireErrorSchema,
+  FindSaleRequestSchema,
+  FindSaleResponseSchema,
 } from '../../sync/protocol/messages.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { connectTill, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 import { ledgerState, mutate, mutation, runs, throughJson, timeoutFor, weirdString, weirdValue } from './support.ts';
 
-type Event = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem' | 'hello' | 'history';
+type Event =
+  'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem' | 'hello' | 'history' | 'findSale';
 const EVENTS: readonly Event[] = [
   'push',
   'authorize',
@@ -56,6 +59,7 @@ const EVENTS: readonly Event[] = [
   'voucherRedeem',
   'hello',
   'history',
+  'findSale',
 ];
 /** How the ledger reads each message: a push's ops one by one (see `acceptable`). */
 const requestSchemas: Record<Event, z.ZodType> = {
@@ -67,6 +71,7 @@ const requestSchemas: Record<Event, z.ZodType> = {
   lookup: LookupRequestSchema,
   voucherCheck: VoucherCheckRequestSchema,
   voucherRedeem: VoucherRedeemRequestSchema,
+  findSale: FindSaleRequestSchema,
 };
 const responseSchemas: Record<Event, z.ZodType> = {
   push: PushResponseSchema,
@@ -77,6 +82,7 @@ const responseSchemas: Record<Event, z.ZodType> = {
   voucherRedeem: VoucherResponseSchema,
   hello: HelloResponseSchema,
   history: HistoryResponseSchema,
+  findSale: FindSaleResponseSchema,
 };
 const CODES: ReadonlySet<string> = new Set<string>(errorCodes);
 /** Names socket.io-client refuses to emit. */
@@ -220,6 +226,8 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         return { journaledSeq: seq - 1, pending: 0 };
       case 'history':
         return { limit: 20 };
+      case 'findSale':
+        return { by: 'receipt', receiptRef: `R-${seq}` };
     }
   };
 
@@ -238,10 +246,16 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         expect(code).toBe('MESSAGE_TOO_LARGE');
       expect(await ledgerState(store)).toBe(before);
     } else if ((answer as { ok: boolean }).ok === false) {
-      // A well-formed message may still be refused (an unknown card or voucher, a busy ledger), with a listed code.
-      expect(['NOT_FOUND', 'OVERLOADED', 'SHUTTING_DOWN', 'VOUCHER_CODE_INVALID', 'VOUCHER_UNKNOWN']).toContain(
-        expectRefusal(answer),
-      );
+      // A well-formed message may still be refused (an unknown card, voucher or sale, a busy ledger), with a listed
+      // code.
+      expect([
+        'NOT_FOUND',
+        'OVERLOADED',
+        'SHUTTING_DOWN',
+        'VOUCHER_CODE_INVALID',
+        'VOUCHER_UNKNOWN',
+        'SALE_NOT_FOUND',
+      ]).toContain(expectRefusal(answer));
       expect(await ledgerState(store)).toBe(before);
     }
   };

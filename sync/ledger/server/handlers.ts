@@ -6,6 +6,7 @@
 import { wireError } from '../../protocol/errors.ts';
 import {
   AuthorizeEnvelopeSchema,
+  FindSaleRequestSchema,
   HistoryRequestSchema,
   LookupRequestSchema,
   PullRequestSchema,
@@ -14,6 +15,7 @@ import {
   VoucherRedeemRequestSchema,
   type OpResult,
   type PushResponse,
+  type SaleView,
   type VoucherResponse,
 } from '../../protocol/messages.ts';
 import { snapshotOf, snapshotsWithExpiry } from '../apply-group.ts';
@@ -26,6 +28,8 @@ import { parse, type HandlerDeps, type TillHandlers, type TillSession } from './
 
 /** Most ops a till database made anew gets back with `history`. */
 const HISTORY_MAX = 200;
+/** Most sales one receipt reference answers with. */
+const FIND_SALE_MAX = 20;
 
 /** The handler of every till request, sharing `deps`. */
 export function createTillHandlers(deps: HandlerDeps): TillHandlers {
@@ -146,6 +150,29 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
         const [snapshot = snapshotOf(member)] = await snapshotsWithExpiry(store, [member], now());
         return { ok: true, member: snapshot, tillSeq: await incarnationSeq(store, till) };
       });
+    },
+
+    // A refund may be made at any till of any store: the sale is looked up across the ledger, read-only.
+    findSale: async (p, till) => {
+      const req = parse(FindSaleRequestSchema, p);
+      // A customer waits at the counter: the authorization's rate limit, as vouchers.
+      const wait = limiter.take(till.tillId, 'authorize');
+      if (wait > 0) throw new OverloadedError(wait, 'rate');
+      const found =
+        req.by === 'receipt'
+          ? await store.sales.byReceipt(req.receiptRef, FIND_SALE_MAX)
+          : [await store.sales.byOpId(req.opId)].flatMap((s) => (s ? [s] : []));
+      const [first, ...rest] = found.map((s): SaleView => ({
+        op: s.op,
+        outcome: s.outcome,
+        reversedBy: s.reversedBy,
+        appliedAt: s.appliedAt,
+        storeId: s.storeId,
+        refundedCents: s.refunded.cents,
+        refundedPoints: s.refunded.points,
+      }));
+      if (!first) throw new WireFailure(wireError('SALE_NOT_FOUND'));
+      return { ok: true, sales: [first, ...rest] };
     },
 
     voucherCheck: (p, till) => {

@@ -10,7 +10,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Lot } from '../../loyalty/lots.ts';
 import type { Program } from '../../loyalty/program.ts';
-import type { Card, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
+import type { Refunded } from '../../loyalty/refund.ts';
+import type { Card, Cents, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
 import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
 import type { DialectWriter } from './dialect-writer.ts';
 import {
@@ -38,7 +39,9 @@ import {
   MEMBERS,
   OPS,
   PARAMS_PER_REVERSAL,
+  REFUNDS,
   rowsPerStatement,
+  SALE_RECEIPTS,
   TILL_MARK_COLUMNS,
   TILLS,
   VOUCHERS,
@@ -162,6 +165,27 @@ export class KyselyGroupTx implements GroupTx {
     return out;
   }
 
+  async getRefunds(targetOpIds: readonly OpId[]): Promise<Map<OpId, Refunded>> {
+    await this.#begin();
+    const out = new Map<OpId, Refunded>();
+    for (const part of chunks(unique(targetOpIds), this.#maxParams)) {
+      const rows = await this.#db
+        .selectFrom('refunds')
+        .select((eb) => [
+          'target_op_id',
+          eb.fn.sum<number>('cents').as('cents'),
+          eb.fn.sum<number>('points').as('points'),
+        ])
+        .where('target_op_id', 'in', part)
+        .groupBy('target_op_id')
+        .execute();
+      // Sums come back as strings from PostgreSQL.
+      for (const r of rows)
+        out.set(r.target_op_id, { cents: Number(r.cents) as Cents, points: Number(r.points) as Points });
+    }
+    return out;
+  }
+
   async getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>> {
     await this.#begin();
     const out = new Map<MemberId, Lot[]>();
@@ -257,6 +281,26 @@ export class KyselyGroupTx implements GroupTx {
     }
     for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(this.#maxParams, VOUCHERS))) {
       await db.insertInto('vouchers').values(part).execute();
+    }
+    const refunds = (w.refunds ?? []).map((r) => ({
+      op_id: r.opId,
+      target_op_id: r.targetOpId,
+      member_id: r.memberId,
+      cents: r.cents,
+      points: r.points,
+      at: r.at,
+    }));
+    for (const part of chunks(refunds, rowsPerStatement(this.#maxParams, REFUNDS))) {
+      await db.insertInto('refunds').values(part).execute();
+    }
+    // Receipts of applied sales and burns, so a till of any store finds them for a refund.
+    const receipts = w.ops.flatMap((o) =>
+      (o.op.kind === 'earn' || o.op.kind === 'burn') && o.op.receiptRef && o.outcome.status !== 'rejected'
+        ? [{ op_id: o.opId, receipt_ref: o.op.receiptRef, store_id: o.op.storeId }]
+        : [],
+    );
+    for (const part of chunks(receipts, rowsPerStatement(this.#maxParams, SALE_RECEIPTS))) {
+      await db.insertInto('sale_receipts').values(part).execute();
     }
     if (w.events && w.events.length > 0) {
       const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())

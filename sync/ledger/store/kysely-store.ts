@@ -42,6 +42,8 @@ import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
 import { lifecycleReads } from './lifecycle.ts';
 import { noticeStore } from './notices.ts';
+import type { SaleReads } from './interfaces/sales.ts';
+import { saleReads } from './sales.ts';
 import { reportQueries } from './reports.ts';
 import { webhookStore } from './webhooks.ts';
 // --- end per-concern stores ---
@@ -298,4 +300,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly lifecycle: LifecycleReads = lifecycleReads(() => this.#plain());
   readonly auditReads: AuditReads = auditReads(() => this.#plain());
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
+  readonly sales: SaleReads = saleReads(() => this.#plain());
 }

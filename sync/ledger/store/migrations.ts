@@ -384,6 +384,40 @@ const tillLife: Migration = {
   },
 };
 
+/**
+ * Refunds (issue 12): one row per refund op, against the sale or burn it refunds, with the amount and the points it
+ * moved; a sale's refunds are summed to refuse one that would pass the sale, and to work out the rounding. And the
+ * receipt references of sales and burns, so that a till of any store finds the sale a customer brings back (filled
+ * from the ops already there).
+ */
+const refunds: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('refunds')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('target_op_id', 'text', (c) => c.notNull())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('cents', 'bigint', (c) => c.notNull())
+      .addColumn('points', 'bigint', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('refunds_target').on('refunds').column('target_op_id').execute();
+    await db.schema
+      .createTable('sale_receipts')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('receipt_ref', 'text', (c) => c.notNull())
+      .addColumn('store_id', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sale_receipts_ref').on('sale_receipts').column('receipt_ref').execute();
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const field = (name: string) =>
+      postgres ? sql`(op::jsonb ->> ${sql.lit(name)})` : sql`json_extract(op, ${sql.lit(`$.${name}`)})`;
+    await sql`insert into sale_receipts (op_id, receipt_ref, store_id)
+      select op_id, ${field('receiptRef')}, ${field('storeId')} from ops
+      where kind in ('earn', 'burn') and delta is not null and ${field('receiptRef')} is not null`.execute(db);
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -395,5 +429,6 @@ export const migrationProvider: MigrationProvider = {
       '0005_action_log': actionLog,
       '0006_voucher_redemption': voucherRedemption,
       '0007_till_life': tillLife,
+      '0011_refunds': refunds,
     }),
 };

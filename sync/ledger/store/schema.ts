@@ -5,7 +5,7 @@
  */
 import type { MemberStatus } from '../../loyalty/lifecycle.ts';
 import type { OpKind } from '../../loyalty/ops.ts';
-import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 
 export interface StoresTable {
   store_id: StoreId;
@@ -246,6 +246,25 @@ export interface Database {
   till_incarnations: TillIncarnationsTable;
   recovered_ops: RecoveredOpsTable;
   refused_ops: RefusedOpsTable;
+  refunds: RefundsTable;
+  sale_receipts: SaleReceiptsTable;
+}
+
+/** The receipt reference of a sale or burn, to find it from any store (migration 0011). */
+export interface SaleReceiptsTable {
+  op_id: OpId;
+  receipt_ref: string;
+  store_id: StoreId;
+}
+
+/** A refund op's part of the sale or burn it refunds (migration 0011). */
+export interface RefundsTable {
+  op_id: OpId;
+  target_op_id: OpId;
+  member_id: MemberId;
+  cents: Cents;
+  points: Points;
+  at: number;
 }
 
 /** A head-office action that is not an op (migration 0005). */

@@ -205,3 +205,18 @@ export const REFUSED_OPS = table('refused_ops', ['op_id'], {
 
 /** Parameters per reversal in the bulk `case` update: `when ? then ?` and one in the `in` list. */
 export const PARAMS_PER_REVERSAL = 3;
+
+export const REFUNDS = table('refunds', ['op_id'], {
+  op_id: 'text',
+  target_op_id: 'text',
+  member_id: 'text',
+  cents: 'bigint',
+  points: 'bigint',
+  at: 'bigint',
+});
+
+export const SALE_RECEIPTS = table('sale_receipts', ['op_id'], {
+  op_id: 'text',
+  receipt_ref: 'text',
+  store_id: 'text',
+});

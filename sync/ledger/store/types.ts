@@ -11,7 +11,8 @@ import type { MemberStatus } from '../../loyalty/lifecycle.ts';
 import type { Draw, Lot } from '../../loyalty/lots.ts';
 import type { Op, OpOutcome } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
-import type { Card, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
+import type { Refunded } from '../../loyalty/refund.ts';
+import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import type { PinHash } from '../../protocol/pin.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
@@ -21,6 +22,7 @@ import type { BackupAdmin } from './interfaces/backup-admin.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
+import type { SaleReads } from './interfaces/sales.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
 
@@ -236,6 +238,20 @@ export interface GroupWrites {
   recovered?: { opId: OpId; tillId: TillId; epoch: string }[];
   /** Ops refused on their own in this group. */
   refused?: RefusedOpRecord[];
+  /** Refunds applied in this group, each against its target op. */
+  refunds?: RefundRecord[];
+}
+
+/** One refund op's part of its target (a sale or a burn): the amount and the points it refunded. */
+export interface RefundRecord {
+  /** The refund op. */
+  opId: OpId;
+  targetOpId: OpId;
+  memberId: MemberId;
+  cents: Cents;
+  points: Points;
+  /** The ledger's clock when it was applied. */
+  at: number;
 }
 
 /**
@@ -256,6 +272,8 @@ export interface GroupTx {
   ledgerSeq(): Promise<number>;
   getPrograms(versions: readonly number[]): Promise<Map<number, Program>>;
   getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>>;
+  /** What the refunds of each of these ops add up to (ops never refunded are left out). */
+  getRefunds(targetOpIds: readonly OpId[]): Promise<Map<OpId, Refunded>>;
   /** Every lot of the members holding points, and the lots named (a void's target lots, even when empty). */
   getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>>;
   /** Which of these voucher codes exist already. */
@@ -406,6 +424,7 @@ export interface LedgerStore {
   readonly lifecycle: LifecycleReads;
   readonly auditReads: AuditReads;
   readonly backupAdmin: BackupAdmin;
+  readonly sales: SaleReads;
 }
 
 /** The key of an incarnation in maps. */

@@ -5,7 +5,18 @@ import { validUntilOfVoucher, voucherExpired } from '../../../sync/loyalty/vouch
 
 describe('op kinds from OpSchema', () => {
   it('lists every kind of the schema once, in its order; a till makes all but the head-office ones', () => {
-    expect(OP_KINDS).toEqual(['enrol', 'earn', 'burn', 'void', 'resolve', 'terms', 'convert', 'expire', 'adjust']);
+    expect(OP_KINDS).toEqual([
+      'enrol',
+      'earn',
+      'burn',
+      'void',
+      'refund',
+      'resolve',
+      'terms',
+      'convert',
+      'expire',
+      'adjust',
+    ]);
     expect(new Set(OP_KINDS).size).toBe(OpSchema.options.length);
     expect([...HEAD_OFFICE_KINDS]).toEqual(['expire', 'adjust']);
     expect(TILL_OP_KINDS).toEqual(OP_KINDS.filter((k) => k !== 'expire' && k !== 'adjust'));

@@ -104,6 +104,7 @@ describe.each(backends)('per-concern stores on %s', (backend) => {
     await expect(store.transaction(() => store.lifecycle.tierOps([memberId(1)]))).rejects.toThrow(/inside transaction/);
     await expect(store.transaction(() => store.auditReads.chainHead())).rejects.toThrow(/inside transaction/);
     await expect(store.transaction(() => store.backupAdmin.readMeta())).rejects.toThrow(/inside transaction/);
+    await expect(store.transaction(() => store.sales.byReceipt('R-1', 1))).rejects.toThrow(/inside transaction/);
   });
 
   describe('WebhookStore', () => {

@@ -32,6 +32,8 @@ const specs: readonly AnySpec[] = [
   tables.TILL_INCARNATIONS,
   tables.RECOVERED_OPS,
   tables.REFUSED_OPS,
+  tables.REFUNDS,
+  tables.SALE_RECEIPTS,
 ];
 
 /** Each described table's columns and types as the database has them. */
