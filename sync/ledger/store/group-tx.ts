@@ -12,6 +12,7 @@ import type { Lot } from '../../loyalty/lots.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Card, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
 import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
+import { insertConsents } from './consents.ts';
 import type { DialectWriter } from './dialect-writer.ts';
 import {
   eventRow,
@@ -258,6 +259,7 @@ export class KyselyGroupTx implements GroupTx {
     for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(this.#maxParams, VOUCHERS))) {
       await db.insertInto('vouchers').values(part).execute();
     }
+    if (w.consents && w.consents.length > 0) await insertConsents(db, w.consents, this.#now(), this.#maxParams);
     if (w.events && w.events.length > 0) {
       const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
         .event_seq;
