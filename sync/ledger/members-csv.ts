@@ -202,7 +202,9 @@ function importedConsent(r: z.infer<typeof RowSchema>): Pick<ImportMember, 'cons
   if (r.consent_sms !== null) change.sms = r.consent_sms;
   if (r.consent_post !== null) change.post = r.consent_post;
   if (Object.keys(change).length === 0) return {};
-  return r.consent_date === null ? { consent: change } : { consent: change, consentAt: Date.parse(`${r.consent_date}T00:00:00Z`) };
+  return r.consent_date === null
+    ? { consent: change }
+    : { consent: change, consentAt: Date.parse(`${r.consent_date}T00:00:00Z`) };
 }
 
 /** Errors, kept in line order and bounded, with a count of those dropped. */

@@ -163,8 +163,7 @@ export function parseWebhookUrl(value: string): string {
 /** A webhook's consent channel as head office types it. */
 export function parseConsentChannel(value: string): ConsentChannel {
   const r = ConsentChannelSchema.safeParse(value);
-  if (!r.success)
-    throw new CodedError('BAD_ARGUMENT', `"${value}" is not a consent channel: give email, sms or post.`);
+  if (!r.success) throw new CodedError('BAD_ARGUMENT', `"${value}" is not a consent channel: give email, sms or post.`);
   return r.data;
 }
 

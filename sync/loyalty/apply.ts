@@ -110,7 +110,12 @@ export type Effect =
 function enrolConsent(op: Extract<Op, { kind: 'enrol' }>, at: number): Effect[] {
   if (!op.consent) return [];
   const { method, ...change } = op.consent;
-  const records = consentRecords(op.memberId, change, { at, place: `${op.storeId}/${op.tillId}`, method, opId: op.opId });
+  const records = consentRecords(op.memberId, change, {
+    at,
+    place: `${op.storeId}/${op.tillId}`,
+    method,
+    opId: op.opId,
+  });
   return records.length > 0 ? [{ type: 'record-consent', records }] : [];
 }
 

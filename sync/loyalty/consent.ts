@@ -58,7 +58,17 @@ export function consentRecords(
     const given = change[channel];
     return given === undefined
       ? []
-      : [{ memberId, channel, given, at: where.at, place: where.place, method: where.method, opId: where.opId ?? null }];
+      : [
+          {
+            memberId,
+            channel,
+            given,
+            at: where.at,
+            place: where.place,
+            method: where.method,
+            opId: where.opId ?? null,
+          },
+        ];
   });
 }
 

@@ -69,8 +69,9 @@ export function consentStore(ctx: StoreCtx): ConsentStore {
     },
 
     async history(memberId) {
-      const rows = await ordered(db().selectFrom('member_consents').selectAll().where('member_id', '=', memberId))
-        .execute();
+      const rows = await ordered(
+        db().selectFrom('member_consents').selectAll().where('member_id', '=', memberId),
+      ).execute();
       return rows.map(toConsent);
     },
 
@@ -80,8 +81,9 @@ export function consentStore(ctx: StoreCtx): ConsentStore {
       const byMember = new Map<MemberId, ConsentRecord[]>();
       for (const part of chunks(ids, maxParams)) {
         if (part.length === 0) continue;
-        const rows = await ordered(db().selectFrom('member_consents').selectAll().where('member_id', 'in', part))
-          .execute();
+        const rows = await ordered(
+          db().selectFrom('member_consents').selectAll().where('member_id', 'in', part),
+        ).execute();
         for (const r of rows.map(toConsent)) {
           const list = byMember.get(r.memberId) ?? [];
           list.push(r);
