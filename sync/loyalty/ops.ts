@@ -46,6 +46,7 @@ export const EnrolOpSchema = OpCommonSchema.extend({
   /** Marketing consent given at enrolment (absent: none asked); how: at the till's panel or through the POS API. */
   consent: ConsentChangeSchema.extend({ method: z.enum(['till-enrolment', 'pos-api']) }).optional(),
 });
+export type EnrolConsent = NonNullable<z.infer<typeof EnrolOpSchema>['consent']>;
 
 export const EarnOpSchema = OpCommonSchema.extend({
   kind: z.literal('earn'),
