@@ -1,7 +1,13 @@
 /** `ConsentStore` on a Kysely handle, and the rows of consent records, the same on SQLite and PostgreSQL. */
 import type { Kysely, Selectable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import { consentState, type ConsentRecord, type ConsentState } from '../../loyalty/consent.ts';
+import {
+  CONSENT_CHANNELS,
+  consentState,
+  type ConsentChannel,
+  type ConsentRecord,
+  type ConsentState,
+} from '../../loyalty/consent.ts';
 import type { MemberId } from '../../loyalty/units.ts';
 import { chunks, type StoreCtx } from './context.ts';
 import type { ConsentStore } from './interfaces/consents.ts';
@@ -48,9 +54,15 @@ export async function insertConsents(
   }
 }
 
-/** Records in the order they were recorded: by time, then by the ledger's recording time. */
-const ordered = <T extends { orderBy: (c: 'at' | 'recorded_at' | 'consent_id') => T }>(q: T): T =>
-  q.orderBy('at').orderBy('recorded_at').orderBy('consent_id');
+/** Rows in the order they were recorded: by time, then by the ledger's recording time, then in channel order. */
+function ordered(rows: Selectable<MemberConsentsTable>[]): ConsentRecord[] {
+  const key = (r: Selectable<MemberConsentsTable>) =>
+    [Number(r.at), Number(r.recorded_at), CONSENT_CHANNELS.indexOf(r.channel as ConsentChannel)] as const;
+  return rows
+    .map((r) => ({ r, k: key(r) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2])
+    .map(({ r }) => toConsent(r));
+}
 
 /** The consent store on the store's context (its handle refuses calls from inside a transaction). */
 export function consentStore(ctx: StoreCtx): ConsentStore {
@@ -69,10 +81,7 @@ export function consentStore(ctx: StoreCtx): ConsentStore {
     },
 
     async history(memberId) {
-      const rows = await ordered(
-        db().selectFrom('member_consents').selectAll().where('member_id', '=', memberId),
-      ).execute();
-      return rows.map(toConsent);
+      return ordered(await db().selectFrom('member_consents').selectAll().where('member_id', '=', memberId).execute());
     },
 
     async states(memberIds) {
@@ -81,10 +90,8 @@ export function consentStore(ctx: StoreCtx): ConsentStore {
       const byMember = new Map<MemberId, ConsentRecord[]>();
       for (const part of chunks(ids, maxParams)) {
         if (part.length === 0) continue;
-        const rows = await ordered(
-          db().selectFrom('member_consents').selectAll().where('member_id', 'in', part),
-        ).execute();
-        for (const r of rows.map(toConsent)) {
+        const rows = await db().selectFrom('member_consents').selectAll().where('member_id', 'in', part).execute();
+        for (const r of ordered(rows)) {
           const list = byMember.get(r.memberId) ?? [];
           list.push(r);
           byMember.set(r.memberId, list);
