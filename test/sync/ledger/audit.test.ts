@@ -300,7 +300,7 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     ] as const)
       await sql`alter table ${sql.table(table)} drop column ${sql.ref(column)}`.execute(q());
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
-    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0007 must run again after 0004.
+    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0008 must run again after 0004.
     await sql`drop table actions`.execute(q());
     await sql`alter table vouchers drop column redemption_id`.execute(q());
     for (const table of ['ledger_meta', 'till_incarnations', 'recovered_ops', 'refused_ops'])
@@ -310,6 +310,9 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life')`.execute(
       q(),
     );
+    await sql`drop table member_consents`.execute(q());
+    await sql`alter table webhooks drop column consent_channel`.execute(q());
+    await sql`delete from kysely_migration where name = '0008_consent'`.execute(q());
     await ledger.reopen();
 
     intact(await verify());
