@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyGroup } from '../../../sync/ledger/apply-group.ts';
 import { applyHeadOfficeOps } from '../../../sync/ledger/head-office.ts';
 import { createLogger } from '../../../sync/ledger/log.ts';
+import { recordMemberConsent } from '../../../sync/ledger/member-consent.ts';
 import { parseMembersCsv } from '../../../sync/ledger/members-csv.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
@@ -148,6 +149,29 @@ describe.each(backends)('consent on %s', (backend) => {
         consentRecords(uuidv7() as MemberId, { email: true }, { at: T0, place: 'member', method: 'member-channel' }),
       ),
     ).rejects.toThrow(/no member/);
+  });
+
+  it('takes a member’s own change through the members’ channel request, refusing a bad one with a code', async () => {
+    const e = enrol({ email: true, sms: true, method: 'till-enrolment' });
+    await group([e]);
+    await expect(
+      recordMemberConsent(store, { memberId: e.memberId, consent: { sms: false } }, T0 + 5),
+    ).resolves.toEqual({ email: true, sms: false, post: false });
+    expect((await store.consents.history(e.memberId)).at(-1)).toMatchObject({
+      channel: 'sms',
+      given: false,
+      at: T0 + 5,
+      place: 'member',
+      method: 'member-channel',
+      opId: null,
+    });
+    for (const [request, code] of [
+      [{ memberId: e.memberId, consent: {} }, 'BAD_REQUEST'],
+      [{ memberId: e.memberId, consent: { fax: true } }, 'BAD_REQUEST'],
+      [{ memberId: uuidv7(), consent: { email: false } }, 'UNKNOWN_MEMBER'],
+    ] as const)
+      await expect(recordMemberConsent(store, request, T0 + 6)).rejects.toMatchObject({ code });
+    expect(await store.consents.history(e.memberId)).toHaveLength(3);
   });
 
   it('imports the consent columns: per channel, at the file’s date or the import’s, where and how "import"', async () => {
