@@ -74,6 +74,7 @@ export interface TillEngineOptions {
 const cryptoBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 
 const EnrolInput = EnrolOpSchema.pick({ card: true, name: true, consent: true });
+type EnrolRequest = { card: string; name: string; consent?: EnrolConsent | undefined };
 const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true });
 const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
@@ -129,28 +130,16 @@ export class TillEngine {
     this.link = link;
   }
 
-  /**
-   * Enrols a new member at this till; the member can earn at once, offline too. Marketing consent asked at enrolment
-   * travels with the op (the ledger records it with this till and the op's time); absent: none was asked.
-   */
-  async enrol(input: {
-    card: string;
-    name: string;
-    consent?: EnrolConsent | undefined;
-  }): Promise<{ op: OpRow; view: MemberView }> {
+  /** Enrols a new member at this till, with the consent asked (it travels with the op); can earn at once, offline too. */
+  async enrol(input: EnrolRequest): Promise<{ op: OpRow; view: MemberView }> {
     const { card, name, consent } = parse(EnrolInput, input, 'enrolment');
     const memberId = this.newId() as MemberId;
     return this.write(async () => {
       const program = await this.program();
       if (await this.db.members.where('card').equals(card).first()) throw new TillError('CARD_TAKEN');
       const now = this.clock.now();
-      const op = await this.journal(
-        program,
-        memberId,
-        { kind: 'enrol', card, name, ...(consent ? { consent } : {}) },
-        0,
-        'local',
-      );
+      const body: OpBody = { kind: 'enrol', card, name, ...(consent ? { consent } : {}) };
+      const op = await this.journal(program, memberId, body, 0, 'local');
       const member: MemberRow = {
         memberId,
         card,
