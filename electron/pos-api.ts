@@ -76,6 +76,7 @@ export const POS_PATHS: Readonly<Record<PosKind, string>> = {
   convert: '/v1/convert',
   voucherCheck: '/v1/voucher/check',
   voucherRedeem: '/v1/voucher/redeem',
+  enrol: '/v1/enrol',
 };
 
 type Route = { method: 'GET'; kind: 'health' } | { method: 'POST'; kind: PosKind };

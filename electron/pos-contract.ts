@@ -4,7 +4,15 @@
  * exactly what the engine would journal. Pure: shared by the POS server (main) and the IPC bridge.
  */
 import { z } from 'zod';
-import { BurnOpSchema, ConvertOpSchema, EarnOpSchema, TermsOpSchema, VoidOpSchema } from '../sync/loyalty/ops.ts';
+import { ConsentChangeSchema } from '../sync/loyalty/consent.ts';
+import {
+  BurnOpSchema,
+  ConvertOpSchema,
+  EarnOpSchema,
+  EnrolOpSchema,
+  TermsOpSchema,
+  VoidOpSchema,
+} from '../sync/loyalty/ops.ts';
 import { OpIdSchema } from '../sync/loyalty/units.ts';
 import { LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
 
@@ -20,6 +28,8 @@ export const posPayloadSchemas = {
   convert: ConvertOpSchema.pick({ memberId: true, points: true }).strict(),
   voucherCheck: VoucherRedeemRequestSchema.pick({ code: true }).strict(),
   voucherRedeem: VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict(),
+  /** A new member; `consent` is the marketing consent the customer gave at the POS (absent: none asked). */
+  enrol: EnrolOpSchema.pick({ card: true, name: true }).extend({ consent: ConsentChangeSchema.optional() }).strict(),
 } as const;
 
 export type PosKind = keyof typeof posPayloadSchemas;
@@ -75,6 +85,7 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('convert'), payload: posPayloadSchemas.convert }),
   z.object({ id: requestId, kind: z.literal('voucherCheck'), payload: posPayloadSchemas.voucherCheck }),
   z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
+  z.object({ id: requestId, kind: z.literal('enrol'), payload: posPayloadSchemas.enrol }),
 ]);
 export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
 

@@ -1,14 +1,21 @@
-/** Enrolling a new member at the till (card and name); the member can earn at once, offline too. */
+/**
+ * Enrolling a new member at the till (card, name, and the marketing consent the customer gives: three boxes, unticked
+ * until the customer says yes); the member can earn at once, offline too.
+ */
 import { useEffect, useRef, useState } from 'react';
 import { luhnValid } from '../sync/loyalty/card.ts';
+import { CONSENT_CHANNELS, NO_CONSENT, type ConsentState } from '../sync/loyalty/consent.ts';
 import { useAction } from './hooks.ts';
 import type { PanelProps } from './panel-props.ts';
+
+const CHANNEL_LABELS = { email: 'E-mail', sms: 'SMS', post: 'Post' } as const;
 
 export function EnrolPanel(props: PanelProps) {
   const { engine, focus, onReport } = props;
   const [card, setCard] = useState('');
   const [name, setName] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
+  const [consent, setConsent] = useState<ConsentState>(NO_CONSENT);
   const action = useAction(onReport);
   const cardRef = useRef<HTMLInputElement>(null);
   useEffect(() => cardRef.current?.focus(), [focus]);
@@ -23,9 +30,11 @@ export function EnrolPanel(props: PanelProps) {
     }
     await action.run(async () => {
       setFieldError(null);
-      const r = await engine.enrol({ card: c, name });
+      // The answer on every channel is recorded, a no as much as a yes: the customer was asked.
+      const r = await engine.enrol({ card: c, name, consent: { ...consent, method: 'till-enrolment' } });
       setCard('');
       setName('');
+      setConsent(NO_CONSENT);
       action.report({
         notice: { tone: 'ok', text: `${r.view.name} is enrolled with card ${r.view.card}.` },
         printed: { op: r.op, view: r.view },
@@ -72,6 +81,20 @@ export function EnrolPanel(props: PanelProps) {
           maxLength={200}
         />
       </div>
+      <fieldset className="field consent">
+        <legend>Marketing the customer agrees to</legend>
+        {CONSENT_CHANNELS.map((channel) => (
+          <label key={channel}>
+            <input
+              type="checkbox"
+              id={`enrol-consent-${channel}`}
+              checked={consent[channel]}
+              onChange={(e) => setConsent({ ...consent, [channel]: e.target.checked })}
+            />{' '}
+            {CHANNEL_LABELS[channel]}
+          </label>
+        ))}
+      </fieldset>
       <button type="submit" disabled={card.trim() === '' || name.trim() === ''}>
         Enrol <kbd>Enter</kbd>
       </button>

@@ -9,7 +9,7 @@
  * receipt run one after the other, so a retry that arrives while the first is still running (a burn waiting for
  * the ledger's authorization) waits for it and then replays it.
  */
-import type { BasketLine, BurnWhat } from '../sync/loyalty/ops.ts';
+import type { BasketLine, BurnWhat, EnrolConsent } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
 import { TillError } from '../sync/till/engine-core.ts';
 import { ENGINE_UNAVAILABLE_CODE } from '../electron/pos-contract.ts';
@@ -32,6 +32,8 @@ export interface PosEngine {
   checkVoucher(code: string): Promise<unknown>;
   /** Redeems once; the same code and receipt again is recognised as the same redemption. */
   redeemVoucher(input: { code: string; receiptRef?: string }): Promise<unknown>;
+  /** Enrols a new member; consent given through the POS is recorded as given at this till, how `pos-api`. */
+  enrol(input: { card: string; name: string; consent?: EnrolConsent }): Promise<unknown>;
   /** The member as the cashier sees it (for a replayed answer), or undefined when not held. */
   memberView(memberId: string): Promise<unknown>;
   /**
@@ -89,6 +91,12 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
     case 'voucherRedeem': {
       const { code, receiptRef } = r.payload;
       return engine.redeemVoucher(receiptRef === undefined ? { code } : { code, receiptRef });
+    }
+    case 'enrol': {
+      const { card, name, consent } = r.payload;
+      return engine.enrol(
+        consent === undefined ? { card, name } : { card, name, consent: { ...consent, method: 'pos-api' } },
+      );
     }
   }
 }

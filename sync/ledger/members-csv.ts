@@ -7,14 +7,17 @@ import { parse } from 'csv-parse/sync';
 import type { CsvError } from 'csv-parse/sync';
 import { z } from 'zod';
 import { luhnValid } from '../loyalty/card.ts';
+import type { ConsentChange } from '../loyalty/consent.ts';
 import { migratedStanding } from '../loyalty/migrated-member.ts';
 import { MemberIdSchema, StoreIdSchema } from '../loyalty/units.ts';
 import type { Card, Points, StoreId } from '../loyalty/units.ts';
 import type { ImportMember } from './store/types.ts';
 
 /**
- * The columns a file may have, in the order an export writes them; `card` and `name` are required. The last three
- * carry a migrated member's past (sync/loyalty/migrated-member.ts decides what they mean together).
+ * The columns a file may have, in the order an export writes them; `card` and `name` are required. `lifetime_points`,
+ * `welcome_given` and `joined` carry a migrated member's past (sync/loyalty/migrated-member.ts decides what they mean
+ * together); the `consent_*` columns the marketing consent the old program recorded (yes/no per channel, blank: not
+ * recorded) and when (`consent_date`, default: the import).
  */
 export const MEMBER_CSV_COLUMNS = [
   'card',
@@ -27,6 +30,10 @@ export const MEMBER_CSV_COLUMNS = [
   'lifetime_points',
   'welcome_given',
   'joined',
+  'consent_email',
+  'consent_sms',
+  'consent_post',
+  'consent_date',
 ] as const;
 export type MemberCsvColumn = (typeof MEMBER_CSV_COLUMNS)[number];
 const REQUIRED: readonly MemberCsvColumn[] = ['card', 'name'];
@@ -86,6 +93,20 @@ const isIsoDate = (v: string): boolean => {
   const d = new Date(`${v}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 };
+
+/** A yes/no column (true/false, 1/0 too); blank or absent: null. */
+const yesNo = (what: string) =>
+  z.preprocess(
+    blankToNull,
+    z
+      .string()
+      .trim()
+      .transform((v) => v.toLowerCase())
+      .refine((v) => YES.has(v) || NO.has(v), `${what} must be true or false (or 1/0, yes/no)`)
+      .transform((v) => YES.has(v))
+      .nullable()
+      .default(null),
+  );
 
 /** One row, as the strings the file holds; absent columns arrive as undefined. */
 const RowSchema = z.object({
@@ -157,25 +178,34 @@ const RowSchema = z.object({
       .default(null),
   ),
   lifetime_points: pointsField('lifetime points', 'are'),
-  welcome_given: z.preprocess(
-    blankToNull,
-    z
-      .string()
-      .trim()
-      .transform((v) => v.toLowerCase())
-      .refine((v) => YES.has(v) || NO.has(v), 'the welcome flag must be true or false (or 1/0, yes/no)')
-      .transform((v) => YES.has(v))
-      .nullable()
-      .default(null),
-  ),
+  welcome_given: yesNo('the welcome flag'),
   // Only evidence that the member belonged to the old program (see migratedWelcomeGiven); the date is not stored.
   joined: z.preprocess(
     blankToNull,
     z.string().trim().refine(isIsoDate, 'the join date must be a date written YYYY-MM-DD').nullable().default(null),
   ),
+  consent_email: yesNo('the e-mail consent'),
+  consent_sms: yesNo('the SMS consent'),
+  consent_post: yesNo('the post consent'),
+  consent_date: z.preprocess(
+    blankToNull,
+    z.string().trim().refine(isIsoDate, 'the consent date must be a date written YYYY-MM-DD').nullable().default(null),
+  ),
 });
 
 const isKnownColumn = (c: string): c is MemberCsvColumn => (MEMBER_CSV_COLUMNS as readonly string[]).includes(c);
+
+/** The consent a row records, if any: only the channels it fills in, at its date (midnight UTC) or the import's. */
+function importedConsent(r: z.infer<typeof RowSchema>): Pick<ImportMember, 'consent' | 'consentAt'> {
+  const change: ConsentChange = {};
+  if (r.consent_email !== null) change.email = r.consent_email;
+  if (r.consent_sms !== null) change.sms = r.consent_sms;
+  if (r.consent_post !== null) change.post = r.consent_post;
+  if (Object.keys(change).length === 0) return {};
+  return r.consent_date === null
+    ? { consent: change }
+    : { consent: change, consentAt: Date.parse(`${r.consent_date}T00:00:00Z`) };
+}
 
 /** Errors, kept in line order and bounded, with a count of those dropped. */
 class ErrorList {
@@ -365,6 +395,7 @@ export function parseMembersCsv(text: string, opts: MemberCsvOptions): MemberCsv
       birthday: r.birthday,
       lifetimePoints: standing.lifetimePoints as Points,
       welcomeGiven: standing.welcomeGiven,
+      ...importedConsent(r),
     });
   }
 

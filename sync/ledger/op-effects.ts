@@ -103,6 +103,9 @@ export function carryOutEffects(
         vouchers.push(voucher);
         taken.add(effect.code);
         break;
+      case 'record-consent':
+        (writes.consents ??= []).push(...effect.records);
+        break;
       default:
         assertNever(effect, 'effect');
     }

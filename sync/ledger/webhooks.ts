@@ -20,6 +20,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { ConsentChannelSchema, type ConsentChannel } from '../loyalty/consent.ts';
 import type { LoyaltyEvent } from '../loyalty/events.ts';
 import { CodedError } from '../protocol/errors.ts';
 import type { Logger } from './log.ts';
@@ -140,6 +141,8 @@ export interface WebhookRecord {
   disabledAt: number | null;
   /** Events after the cursor. */
   lag: number;
+  /** Member events go only for members who consented to this channel; null: every event. */
+  consentChannel: ConsentChannel | null;
 }
 
 /** A receiver's URL: absolute http(s), without credentials (they would be sent in clear with every event). */
@@ -157,6 +160,13 @@ export function parseWebhookUrl(value: string): string {
   return u.toString();
 }
 
+/** A webhook's consent channel as head office types it. */
+export function parseConsentChannel(value: string): ConsentChannel {
+  const r = ConsentChannelSchema.safeParse(value);
+  if (!r.success) throw new CodedError('BAD_ARGUMENT', `"${value}" is not a consent channel: give email, sms or post.`);
+  return r.data;
+}
+
 /** The newest event's seq (0 before the first). */
 export function eventHead(store: LedgerStore): Promise<number> {
   return store.eventsFeed.head();
@@ -166,11 +176,17 @@ export const newWebhookSecret = (): string => randomBytes(32).toString('hex');
 
 /**
  * Registers a receiver. It gets the events after `after` (default: the newest now, so only new events; 0 replays
- * the whole feed).
+ * the whole feed); with `consent`, only the member events of members who consented to that marketing channel.
  */
 export async function addWebhook(
   store: LedgerStore,
-  input: { url: string; secret: string; after?: number | undefined; now?: number | undefined },
+  input: {
+    url: string;
+    secret: string;
+    after?: number | undefined;
+    now?: number | undefined;
+    consent?: ConsentChannel | undefined;
+  },
 ): Promise<WebhookRecord> {
   const url = parseWebhookUrl(input.url);
   const head = await eventHead(store);
@@ -185,6 +201,7 @@ export async function addWebhook(
     nextAttemptAt: null,
     lastError: null,
     disabledAt: null,
+    consentChannel: input.consent ?? null,
   };
   await store.webhooks.add(row);
   return toRecord(row, head);
@@ -374,7 +391,9 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
         await release();
         return;
       }
-      const result = await post(w, events);
+      const sent = w.consentChannel === null ? events : events.filter((e) => consents(e, w.consentChannel));
+      // A batch the filter empties is delivered without a POST: the cursor moves past it.
+      const result = sent.length === 0 ? ({ ok: true } as const) : await post(w, sent);
       if (result.ok) {
         await hooks.delivered(id, cursor, last.seq);
         log.debug({ webhookId: id, from: cursor, to: last.seq }, 'webhook delivered');
@@ -460,6 +479,11 @@ export function createWebhookWorker(opts: WebhookWorkerOptions): WebhookWorker {
       await Promise.allSettled([...inFlight.values()]);
     },
   };
+}
+
+/** Whether a consent-limited webhook gets the event: events about no member go to all; a member's need consent. */
+export function consents(e: LoyaltyEvent, channel: ConsentChannel | null): boolean {
+  return channel === null || e.memberId === null || e.consent?.[channel] === true;
 }
 
 function describeFetchError(err: unknown): string {

@@ -3,6 +3,7 @@
  * per-till order and writes the results. The till uses the same functions to estimate its unconfirmed ops.
  */
 import { assertNever } from './assert-never.ts';
+import { consentRecords, type ConsentRecord } from './consent.ts';
 import { quoteEarn } from './earn.ts';
 import { burnAllowed, checkVoucherCode, conversionAllowed, earnAllowed, priceBurnAt, voucherValue } from './closing.ts';
 import type { Op, OpOutcome, RejectCode, ResolveOp } from './ops.ts';
@@ -97,6 +98,8 @@ export type Effect =
       status: 'resolved' | 'escalated';
       resolution: Pick<ResolveOp, 'action' | 'manager' | 'reason'>;
     }
+  /** An enrol with consent: the consent records to append to the member's history. */
+  | { type: 'record-consent'; records: ConsentRecord[] }
   /** A convert: the gift voucher issued. */
   | {
       type: 'issue-voucher';
@@ -107,6 +110,19 @@ export type Effect =
       issuedAt: number;
       validUntil: number;
     };
+
+/** The consent an enrol carries, recorded at its till at the op's effective time. */
+function enrolConsent(op: Extract<Op, { kind: 'enrol' }>, at: number): Effect[] {
+  if (!op.consent) return [];
+  const { method, ...change } = op.consent;
+  const records = consentRecords(op.memberId, change, {
+    at,
+    place: `${op.storeId}/${op.tillId}`,
+    method,
+    opId: op.opId,
+  });
+  return records.length > 0 ? [{ type: 'record-consent', records }] : [];
+}
 
 export interface ApplyResult {
   outcome: OpOutcome;
@@ -138,7 +154,7 @@ export function applyOp(input: ApplyInput): ApplyResult {
         lifetimePoints: 0 as Points,
         welcomeGiven: false,
       },
-      effects: [{ type: 'hold', card: op.card }],
+      effects: [{ type: 'hold', card: op.card }, ...enrolConsent(op, input.at)],
     };
   }
   if (!member) return reject('UNKNOWN_MEMBER');

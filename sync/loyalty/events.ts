@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { assertNever } from './assert-never.ts';
+import { ConsentStateSchema } from './consent.ts';
 import { tierFor } from './earn.ts';
 import type { MemberStatus } from './lifecycle.ts';
 import type { Op, OpOutcome } from './ops.ts';
@@ -38,9 +39,14 @@ export const LoyaltyEventSchema = z.object({
   /** When it happened (the op's time, corrected for till skew), epoch ms. */
   at: z.number().int(),
   data: z.record(z.string(), z.unknown()),
+  /**
+   * An event about a member: the member's marketing consent when the feed is read (not when the event was made), so
+   * that a withdrawal holds back marketing at once. Absent on events about no member.
+   */
+  consent: ConsentStateSchema.optional(),
 });
 export type LoyaltyEvent = z.infer<typeof LoyaltyEventSchema>;
-export type NewEvent = Omit<LoyaltyEvent, 'seq'>;
+export type NewEvent = Omit<LoyaltyEvent, 'seq' | 'consent'>;
 
 /** The member as events compare it before and after an op. */
 export interface EventMember {

@@ -12,6 +12,7 @@ import {
   StoreIdSchema,
   TillIdSchema,
 } from './units.ts';
+import { ConsentChangeSchema } from './consent.ts';
 
 const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000);
 const category = z
@@ -42,7 +43,10 @@ export const EnrolOpSchema = OpCommonSchema.extend({
   kind: z.literal('enrol'),
   card: CardSchema,
   name: z.string().trim().min(1).max(200),
+  /** Marketing consent given at enrolment (absent: none asked); how: at the till's panel or through the POS API. */
+  consent: ConsentChangeSchema.extend({ method: z.enum(['till-enrolment', 'pos-api']) }).optional(),
 });
+export type EnrolConsent = NonNullable<z.infer<typeof EnrolOpSchema>['consent']>;
 
 export const EarnOpSchema = OpCommonSchema.extend({
   kind: z.literal('earn'),

@@ -77,7 +77,7 @@ export function live<T>(fn: () => Promise<T>): Observable<T> {
 
 /** The part of an op a caller of `journal` gives; the envelope (ids, seq, time, versions) is the journal's. */
 export type OpBody =
-  | Pick<Extract<Op, { kind: 'enrol' }>, 'kind' | 'card' | 'name'>
+  | Pick<Extract<Op, { kind: 'enrol' }>, 'kind' | 'card' | 'name' | 'consent'>
   | Pick<Extract<Op, { kind: 'earn' }>, 'kind' | 'lines' | 'quotedPoints' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'burn' }>, 'kind' | 'what' | 'points' | 'onOverdraw' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>

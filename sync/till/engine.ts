@@ -13,7 +13,7 @@ import { earnAllowed, rewardsAt } from '../loyalty/closing.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
 import { EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
-import type { BasketLine, BurnWhat } from '../loyalty/ops.ts';
+import type { BasketLine, BurnWhat, EnrolConsent } from '../loyalty/ops.ts';
 import type { Program, Reward } from '../loyalty/program.ts';
 import { CardSchema } from '../loyalty/units.ts';
 import type { MemberId, Points, StoreId, TillId } from '../loyalty/units.ts';
@@ -73,7 +73,8 @@ export interface TillEngineOptions {
 
 const cryptoBytes = (n: number): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n));
 
-const EnrolInput = EnrolOpSchema.pick({ card: true, name: true });
+const EnrolInput = EnrolOpSchema.pick({ card: true, name: true, consent: true });
+type EnrolRequest = { card: string; name: string; consent?: EnrolConsent | undefined };
 const EarnInput = EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true });
 const QuoteInput = EarnOpSchema.pick({ memberId: true, lines: true });
 const VoidInput = VoidOpSchema.pick({ targetOpId: true, reason: true });
@@ -129,15 +130,16 @@ export class TillEngine {
     this.link = link;
   }
 
-  /** Enrols a new member at this till; the member can earn at once, offline too. */
-  async enrol(input: { card: string; name: string }): Promise<{ op: OpRow; view: MemberView }> {
-    const { card, name } = parse(EnrolInput, input, 'enrolment');
+  /** Enrols a new member at this till, with the consent asked (it travels with the op); can earn at once, offline too. */
+  async enrol(input: EnrolRequest): Promise<{ op: OpRow; view: MemberView }> {
+    const { card, name, consent } = parse(EnrolInput, input, 'enrolment');
     const memberId = this.newId() as MemberId;
     return this.write(async () => {
       const program = await this.program();
       if (await this.db.members.where('card').equals(card).first()) throw new TillError('CARD_TAKEN');
       const now = this.clock.now();
-      const op = await this.journal(program, memberId, { kind: 'enrol', card, name }, 0, 'local');
+      const body: OpBody = { kind: 'enrol', card, name, ...(consent ? { consent } : {}) };
+      const op = await this.journal(program, memberId, body, 0, 'local');
       const member: MemberRow = {
         memberId,
         card,

@@ -1,6 +1,8 @@
 /** A cashier serving members by keyboard alone in Chromium, online and with the ledger stopped. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withLuhn } from '../../sync/loyalty/card.ts';
+import type { Card } from '../../sync/loyalty/units.ts';
+import { withLedgerStore } from '../support/audit.ts';
 import {
   earnByKeyboard,
   figure,
@@ -132,6 +134,37 @@ describe('cashier screen in Chromium', () => {
     await expect.poll(() => textOf(page, 'balance-pending')).toBe('0');
     expect(figure(await textOf(page, 'balance-confirmed'))).toBe(earned);
     await shot(page, 'e2e-cashier-enrol');
+    expect(a1.errors).toEqual([]);
+  });
+
+  it('records the marketing consent ticked at enrolment on the ledger, with this till and how', async () => {
+    const { page } = a1;
+    const card = withLuhn('628077700002');
+    await page.keyboard.press('F8');
+    await page.keyboard.type(card);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Ada Lovelace');
+    await page.keyboard.press('Tab'); // the e-mail box, unticked
+    expect(await page.locator('#enrol-consent-email').isChecked()).toBe(false);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab'); // SMS, left unticked
+    await page.keyboard.press('Tab'); // post, left unticked
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await noticeStartingWith(page, 'Ada Lovelace is enrolled');
+    await waitSynced(page, { since: Date.now() });
+    const historyOf = () =>
+      withLedgerStore(env.db, async (s) => {
+        const m = await s.findMemberByCard(card as Card);
+        return m ? s.consents.history(m.memberId) : [];
+      });
+    await expect.poll(async () => (await historyOf()).length).toBe(3);
+    const history = await historyOf();
+    expect(history.map((r) => [r.channel, r.given, r.place, r.method])).toEqual([
+      ['email', true, 'store-a/a1', 'till-enrolment'],
+      ['sms', false, 'store-a/a1', 'till-enrolment'],
+      ['post', false, 'store-a/a1', 'till-enrolment'],
+    ]);
     expect(a1.errors).toEqual([]);
   });
 });

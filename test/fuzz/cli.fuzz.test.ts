@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCursor } from '../../sync/ledger/cli/events.ts';
+import { parseConsentChannel } from '../../sync/ledger/webhooks.ts';
 import { parseExpiringBefore, parseFrom, parseRatePct } from '../../sync/ledger/cli/reports.ts';
 import { parseId, parsePort, parsePositiveInt } from '../../sync/ledger/cli/support.ts';
 import { parseAsOf, parsePastAsOf } from '../../sync/ledger/cli/transition.ts';
@@ -83,6 +84,7 @@ const parsers: Parser[] = [
   ['parseRatePct', parseRatePct, (n) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 10_000],
   ['parseId(store)', (v) => parseId(StoreIdSchema, v, 'store id'), (id) => StoreIdSchema.safeParse(id).success],
   ['parseId(till)', (v) => parseId(TillIdSchema, v, 'till id'), (id) => TillIdSchema.safeParse(id).success],
+  ['parseConsentChannel', parseConsentChannel, (c) => c === 'email' || c === 'sms' || c === 'post'],
 ];
 
 describe('CLI argument fuzzing', () => {

@@ -47,6 +47,8 @@ function expectWellFormed(r: MemberCsvResult): void {
       expect(Number.isSafeInteger(row.openingBalance) && row.openingBalance >= 0).toBe(true);
       expect(Number.isSafeInteger(row.lifetimePoints) && (row.lifetimePoints ?? -1) >= 0).toBe(true);
       expect(typeof row.welcomeGiven).toBe('boolean');
+      for (const v of Object.values(row.consent ?? {})) expect(typeof v).toBe('boolean');
+      if (row.consentAt !== undefined) expect(Number.isSafeInteger(row.consentAt)).toBe(true);
       if (row.homeStoreId !== null) expect(StoreIdSchema.safeParse(row.homeStoreId).success).toBe(true);
     }
     return;
@@ -67,6 +69,7 @@ const field = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z .'-]{0,30}$/) },
   { weight: 1, arbitrary: weirdString },
 );
+const consentFlag = fc.oneof(fc.constant(''), fc.constantFrom('yes', 'NO', '1', 'false', 'y', 'opt-in'), weirdString);
 const row = fc.record({
   card,
   name: field,
@@ -101,6 +104,10 @@ const row = fc.record({
       '2019-03-14T10:00',
     ),
   ),
+  consent_email: consentFlag,
+  consent_sms: consentFlag,
+  consent_post: consentFlag,
+  consent_date: fc.oneof(fc.constant(''), fc.constantFrom('2018-05-25', '2023-02-29', '25/05/2018', 'soon')),
 });
 const quote = (v: string) => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
 const file = fc

@@ -26,6 +26,7 @@ const VALID: Record<PosKind, unknown> = {
   convert: { memberId: MEMBER, points: 1200 },
   voucherCheck: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX' },
   voucherRedeem: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX', receiptRef: 'R-3' },
+  enrol: { card: '4000123400000007', name: 'Ann Example', consent: { email: true, sms: false } },
 };
 /** Each code's status: the same code always comes with the same status. */
 const STATUS: Record<string, number> = {

@@ -97,6 +97,7 @@ const engine: PosEngine = {
   convert: () => Promise.resolve({}),
   checkVoucher: () => Promise.resolve({}),
   redeemVoucher: () => Promise.resolve({}),
+  enrol: () => Promise.resolve({}),
   memberView: () => Promise.resolve(undefined),
   findByReceipt: () => Promise.resolve(undefined),
 };

@@ -26,6 +26,7 @@ function fakeEngine(overrides: Partial<PosEngine> = {}) {
     convert: (...a) => (calls.push(['convert', ...a]), Promise.resolve({ ok: true })),
     checkVoucher: (...a) => (calls.push(['checkVoucher', ...a]), Promise.resolve({ ok: true })),
     redeemVoucher: (...a) => (calls.push(['redeemVoucher', ...a]), Promise.resolve({ ok: true, duplicate: false })),
+    enrol: (...a) => (calls.push(['enrol', ...a]), Promise.resolve({ op: 4 })),
     memberView: () => Promise.resolve({ displayed: 10 }),
     findByReceipt: () => Promise.resolve(undefined),
     ...overrides,
@@ -42,6 +43,23 @@ describe('answerPosRequest', () => {
     const earn = { id: ID, kind: 'earn', payload: { memberId: MEMBER, lines } } as PosRequestMessage;
     await answerPosRequest(engine, earn);
     expect(calls.at(-1)).toEqual(['earn', { memberId: MEMBER, lines }]);
+  });
+
+  it('passes an enrolment to the engine, its consent marked as given through the POS API', async () => {
+    const { engine, calls } = fakeEngine();
+    const card = '4000123400000007';
+    const withConsent = {
+      id: ID,
+      kind: 'enrol',
+      payload: { card, name: 'Ann', consent: { email: true, post: false } },
+    } as PosRequestMessage;
+    await expect(answerPosRequest(engine, withConsent)).resolves.toEqual({ id: ID, ok: true, result: { op: 4 } });
+    expect(calls.at(-1)).toEqual([
+      'enrol',
+      { card, name: 'Ann', consent: { email: true, post: false, method: 'pos-api' } },
+    ]);
+    await answerPosRequest(engine, { id: ID2, kind: 'enrol', payload: { card, name: 'Ann' } } as PosRequestMessage);
+    expect(calls.at(-1)).toEqual(['enrol', { card, name: 'Ann' }]);
   });
 
   it('passes terms answers, conversion quotes and conversions to the engine', async () => {

@@ -10,6 +10,7 @@ import {
   addWebhook,
   listWebhooks,
   newWebhookSecret,
+  parseConsentChannel,
   parseWebhookUrl,
   removeWebhook,
   setWebhookDisabled,
@@ -118,8 +119,10 @@ export function registerEventCommands(program: Command): void {
     .description('register a receiver; its HMAC secret is printed once (or read with --secret-stdin)')
     .option('--secret-stdin', 'read the secret from standard input (16 to 256 characters) instead of making one')
     .option('--after <seq>', 'deliver the events after this seq (default: only events written from now on; 0: all)')
-    .action(async (url: string, o: { secretStdin?: boolean; after?: string }, cmd: Command) => {
+    .option('--consent <channel>', 'member events only for members who consented to this channel: email, sms, post')
+    .action(async (url: string, o: { secretStdin?: boolean; after?: string; consent?: string }, cmd: Command) => {
       const clean = parseWebhookUrl(url);
+      const consent = o.consent === undefined ? undefined : parseConsentChannel(o.consent);
       const after = o.after === undefined ? undefined : parseCursor(o.after, '--after');
       let secret: string;
       if (o.secretStdin) {
@@ -133,8 +136,11 @@ export function registerEventCommands(program: Command): void {
         secret = newWebhookSecret();
       }
       await withStore(cmd, async (store) => {
-        const w = await addWebhook(store, { url: clean, secret, after });
-        console.log(`webhook ${w.webhookId} added: ${w.url}, from event ${w.cursor}`);
+        const w = await addWebhook(store, { url: clean, secret, after, consent });
+        console.log(
+          `webhook ${w.webhookId} added: ${w.url}, from event ${w.cursor}` +
+            (consent ? `, member events only for members who consented to ${consent}` : ''),
+        );
         if (!o.secretStdin) {
           console.log(`secret: ${secret}`);
           console.log('Keep this secret: it is shown only now. The receiver checks X-Loyalty-Signature with it.');

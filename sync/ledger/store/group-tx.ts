@@ -13,6 +13,7 @@ import type { Program } from '../../loyalty/program.ts';
 import type { Refunded } from '../../loyalty/refund.ts';
 import type { Card, Cents, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
 import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
+import { insertConsents } from './consents.ts';
 import type { DialectWriter } from './dialect-writer.ts';
 import {
   eventRow,
@@ -302,6 +303,7 @@ export class KyselyGroupTx implements GroupTx {
     for (const part of chunks(receipts, rowsPerStatement(this.#maxParams, SALE_RECEIPTS))) {
       await db.insertInto('sale_receipts').values(part).execute();
     }
+    if (w.consents && w.consents.length > 0) await insertConsents(db, w.consents, this.#now(), this.#maxParams);
     if (w.events && w.events.length > 0) {
       const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
         .event_seq;

@@ -31,7 +31,9 @@ import { KyselyTillAdmin } from './till-admin.ts';
 import { actionLog } from './action-log.ts';
 import { auditReads } from './audit-reads.ts';
 import { backupAdmin } from './backup-admin.ts';
+import { consentStore } from './consents.ts';
 import { eventsFeedStore } from './events-feed.ts';
+import type { ConsentStore } from './interfaces/consents.ts';
 import type { ActionLog } from './interfaces/action-log.ts';
 import type { AuditReads } from './interfaces/audit.ts';
 import type { BackupAdmin } from './interfaces/backup-admin.ts';
@@ -112,6 +114,7 @@ export class KyselyLedgerStore implements LedgerStore {
     this.#tills = new KyselyTillAdmin(ctx);
     this.#life = new KyselyLedgerLife(ctx);
     this.#reads = new KyselyLedgerReads(ctx);
+    this.consents = consentStore(ctx);
   }
 
   async migrate(): Promise<void> {
@@ -301,4 +304,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly auditReads: AuditReads = auditReads(() => this.#plain());
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
   readonly sales: SaleReads = saleReads(() => this.#plain());
+  readonly consents: ConsentStore;
 }

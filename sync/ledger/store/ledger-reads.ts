@@ -3,6 +3,7 @@
  * group's transaction.
  */
 import { sql } from 'kysely';
+import { consentStore } from './consents.ts';
 import type { LoyaltyEvent } from '../../loyalty/events.ts';
 import { fefoCompare } from '../../loyalty/lots.ts';
 import type { MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
@@ -57,7 +58,14 @@ export class KyselyLedgerReads implements LedgerReads {
       .orderBy('event_seq')
       .limit(limit)
       .execute();
-    return rows.map(toEvent);
+    const events = rows.map(toEvent);
+    const members = events.flatMap((e) => (e.memberId === null ? [] : [e.memberId as MemberId]));
+    if (members.length === 0) return events;
+    const consent = await consentStore(this.#ctx).states(members);
+    return events.map((e) => {
+      const state = e.memberId === null ? undefined : consent.get(e.memberId as MemberId);
+      return state ? { ...e, consent: state } : e;
+    });
   }
 
   async membersWithExpiringLots(asOf: number, limit: number, after?: MemberId): Promise<MemberId[]> {

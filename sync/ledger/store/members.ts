@@ -3,6 +3,8 @@
  */
 import { sql, type Insertable } from 'kysely';
 import type { Card, MemberId, Points, StoreId } from '../../loyalty/units.ts';
+import { consentRecords } from '../../loyalty/consent.ts';
+import { insertConsents } from './consents.ts';
 import { chunks, lockCounter, setLedgerSeq, unique, type StoreCtx } from './context.ts';
 import { NEW_MEMBER_COLUMNS, toMember } from './rows.ts';
 import type { MembersTable } from './schema.ts';
@@ -94,6 +96,12 @@ export class KyselyMembers implements MemberStore {
           await db.insertInto('holds').values(part).execute();
         }
       }
+      const consents = rows.flatMap((r) =>
+        r.consent
+          ? consentRecords(r.memberId, r.consent, { at: r.consentAt ?? createdAt, place: 'import', method: 'import' })
+          : [],
+      );
+      await insertConsents(db, consents, createdAt, maxParams);
       await setLedgerSeq(db, first + rows.length - 1);
       return rows.length;
     });

@@ -418,6 +418,33 @@ const refunds: Migration = {
   },
 };
 
+/**
+ * Marketing consent: the per-channel history (a change appends a row, none is updated) and a webhook's consent
+ * filter (deliver member events only for members who consented to that channel).
+ */
+const consent: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('member_consents')
+      .addColumn('consent_id', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('given', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('place', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('op_id', 'text')
+      .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('member_consents_member')
+      .on('member_consents')
+      .columns(['member_id', 'channel', 'at'])
+      .execute();
+    await db.schema.alterTable('webhooks').addColumn('consent_channel', 'text').execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -429,6 +456,7 @@ export const migrationProvider: MigrationProvider = {
       '0005_action_log': actionLog,
       '0006_voucher_redemption': voucherRedemption,
       '0007_till_life': tillLife,
+      '0008_consent': consent,
       '0011_refunds': refunds,
     }),
 };

@@ -217,6 +217,26 @@ export interface WebhooksTable {
   next_attempt_at: number | null;
   last_error: string | null;
   disabled_at: number | null;
+  /** Migration 0008: only member events of members who consented to this channel are delivered; null: all. */
+  consent_channel: string | null;
+}
+
+/** Marketing consent history (migration 0008): one row per channel per change, never updated. */
+export interface MemberConsentsTable {
+  /** `<opId>:<channel>` for a till's change, a UUIDv7 otherwise. */
+  consent_id: string;
+  member_id: string;
+  channel: string;
+  /** 1 given, 0 withdrawn. */
+  given: number;
+  at: number;
+  /** Where: store/till, import, head-office or member. */
+  place: string;
+  /** How: till-enrolment, pos-api, import, member-channel, head-office. */
+  method: string;
+  op_id: string | null;
+  /** When the ledger recorded it, epoch ms; orders records of the same `at`. */
+  recorded_at: number;
 }
 
 export interface NoticesTable {
@@ -240,6 +260,7 @@ export interface Database {
   vouchers: VouchersTable;
   events: EventsTable;
   webhooks: WebhooksTable;
+  member_consents: MemberConsentsTable;
   notices: NoticesTable;
   actions: ActionsTable;
   ledger_meta: LedgerMetaTable;

@@ -137,6 +137,18 @@ export const VOUCHERS = table('vouchers', ['code'], {
   redemption_id: 'text',
 });
 
+export const MEMBER_CONSENTS = table('member_consents', ['consent_id'], {
+  consent_id: 'text',
+  member_id: 'text',
+  channel: 'text',
+  given: 'integer',
+  at: 'bigint',
+  place: 'text',
+  method: 'text',
+  op_id: 'text',
+  recorded_at: 'bigint',
+});
+
 export const EVENTS = table('events', ['event_seq'], {
   event_seq: 'bigint',
   type: 'text',

@@ -6,6 +6,7 @@
  * every op with the pure `sync/loyalty` code, then writes everything back in one `write` call, in one commit.
  */
 import type { MemberState, MemberTerms } from '../../loyalty/apply.ts';
+import type { ConsentChange, ConsentRecord } from '../../loyalty/consent.ts';
 import type { LoyaltyEvent, NewEvent } from '../../loyalty/events.ts';
 import type { MemberStatus } from '../../loyalty/lifecycle.ts';
 import type { Draw, Lot } from '../../loyalty/lots.ts';
@@ -25,6 +26,7 @@ import type { NoticeStore } from './interfaces/notices.ts';
 import type { SaleReads } from './interfaces/sales.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
+import type { ConsentStore } from './interfaces/consents.ts';
 
 export interface StoreRecord {
   storeId: StoreId;
@@ -232,6 +234,8 @@ export interface GroupWrites {
   /** Lots created or changed (upsert by lotId). */
   lots?: LotRecord[];
   vouchers?: VoucherRecord[];
+  /** Consent records of the group's ops (enrolments with consent), appended to the members' histories. */
+  consents?: ConsentRecord[];
   /** Events of the group's ops, in order; the store numbers them after the last event. */
   events?: NewEvent[];
   /** Ops a till sent again after a restore, applied in this group (marked recovered, with the ledger's epoch). */
@@ -297,6 +301,10 @@ export interface ImportMember {
   welcomeGiven?: boolean | undefined;
   /** The tier those lifetime points give under the current program; null when absent (the first earn sets it). */
   tier?: string | null | undefined;
+  /** Marketing consent the file records (recorded as given at `import`, how `import`); absent: none. */
+  consent?: ConsentChange | undefined;
+  /** When that consent was given, epoch ms; absent: the import's time. */
+  consentAt?: number | undefined;
 }
 
 /** One page of a store's pull. */
@@ -425,6 +433,7 @@ export interface LedgerStore {
   readonly auditReads: AuditReads;
   readonly backupAdmin: BackupAdmin;
   readonly sales: SaleReads;
+  readonly consents: ConsentStore;
 }
 
 /** The key of an incarnation in maps. */

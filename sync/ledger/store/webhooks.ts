@@ -1,5 +1,6 @@
 /** `WebhookStore` on a Kysely handle, the same queries on SQLite and PostgreSQL. */
 import type { Kysely, Selectable } from 'kysely';
+import { ConsentChannelSchema } from '../../loyalty/consent.ts';
 import type { StoredWebhook, WebhookStore } from './interfaces/webhooks.ts';
 import type { Database, WebhooksTable } from './schema.ts';
 
@@ -14,6 +15,7 @@ function toWebhook(r: Selectable<WebhooksTable>): StoredWebhook {
     nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
     lastError: r.last_error,
     disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+    consentChannel: r.consent_channel === null ? null : ConsentChannelSchema.parse(r.consent_channel),
   };
 }
 
@@ -33,6 +35,7 @@ export function webhookStore(db: () => Kysely<Database>): WebhookStore {
           next_attempt_at: w.nextAttemptAt,
           last_error: w.lastError,
           disabled_at: w.disabledAt,
+          consent_channel: w.consentChannel,
         })
         .execute();
     },

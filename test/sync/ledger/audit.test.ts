@@ -300,7 +300,7 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     ] as const)
       await sql`alter table ${sql.table(table)} drop column ${sql.ref(column)}`.execute(q());
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
-    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0007 must run again after 0004.
+    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0011 must run again after 0004.
     await sql`drop table refunds`.execute(q());
     await sql`drop table sale_receipts`.execute(q());
     await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q());
@@ -313,6 +313,9 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life')`.execute(
       q(),
     );
+    await sql`drop table member_consents`.execute(q());
+    await sql`alter table webhooks drop column consent_channel`.execute(q());
+    await sql`delete from kysely_migration where name = '0008_consent'`.execute(q());
     await ledger.reopen();
 
     intact(await verify());

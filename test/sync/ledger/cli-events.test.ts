@@ -219,4 +219,17 @@ describe.each(backends)('ledger events and webhook commands on %s', (backend) =>
     }
     expect(await store.kysely().selectFrom('webhooks').selectAll().execute()).toEqual([]);
   });
+
+  it('limits a webhook to members who consented to a channel with --consent, and refuses an unknown channel', async () => {
+    const bad = await cli('webhook', 'add', 'https://hooks.example.com/mail', '--consent', 'fax');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error BAD_ARGUMENT');
+    expect(await store.kysely().selectFrom('webhooks').selectAll().execute()).toEqual([]);
+    const add = await cli('webhook', 'add', 'https://hooks.example.com/mail', '--consent', 'email');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain('member events only for members who consented to email');
+    const row = await store.kysely().selectFrom('webhooks').selectAll().executeTakeFirstOrThrow();
+    expect(row.consent_channel).toBe('email');
+    await store.kysely().deleteFrom('webhooks').execute();
+  });
 });

@@ -103,6 +103,7 @@ describe('webhook worker on an injected clock', () => {
       nextAttemptAt: null,
       lastError: null,
       disabledAt: null,
+      consentChannel: null,
     };
     const webhooks: Partial<WebhookStore> = {
       behind: (head) => Promise.resolve(hook.cursor < head && hook.disabledAt === null ? [hook] : []),

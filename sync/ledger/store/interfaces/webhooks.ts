@@ -1,3 +1,5 @@
+import type { ConsentChannel } from '../../../loyalty/consent.ts';
+
 /**
  * The `webhooks` table: receivers of the event feed and each one's delivery state (sync/ledger/webhooks.ts is the
  * state machine; this is only its storage). Every change is conditional on the state the caller read, so that several
@@ -18,6 +20,8 @@ export interface StoredWebhook {
   nextAttemptAt: number | null;
   lastError: string | null;
   disabledAt: number | null;
+  /** Only member events of members who consented to this channel are delivered (others are skipped); null: all. */
+  consentChannel: ConsentChannel | null;
 }
 
 export interface WebhookStore {

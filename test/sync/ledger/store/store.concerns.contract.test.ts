@@ -38,6 +38,7 @@ const webhook = (n: number, over: Partial<StoredWebhook> = {}): StoredWebhook =>
   nextAttemptAt: null,
   lastError: null,
   disabledAt: null,
+  consentChannel: null,
   ...over,
 });
 

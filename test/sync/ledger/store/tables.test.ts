@@ -26,6 +26,7 @@ const specs: readonly AnySpec[] = [
   tables.CONFLICTS,
   tables.LOTS,
   tables.VOUCHERS,
+  tables.MEMBER_CONSENTS,
   tables.EVENTS,
   tables.TILLS,
   tables.COUNTER,
