@@ -93,6 +93,7 @@ export function snapshotOf(m: MemberRecord): MemberSnapshot {
     ledgerSeq: m.ledgerSeq,
     terms: m.terms,
     tier: m.tier,
+    ...(m.erased === true ? { erased: true } : {}),
   };
 }
 

@@ -69,6 +69,8 @@ export const MemberSnapshotSchema = z.object({
     .optional(),
   /** The tier the ledger holds the member in, by name. */
   tier: z.string().max(40).nullable().optional(),
+  /** The member was erased (`ledger member erase`): the till drops it. Absent from older ledgers. */
+  erased: z.literal(true).optional(),
 });
 export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
 

@@ -46,9 +46,12 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-/** Who acts: --actor, else $LEDGER_ACTOR, else the operating system's user. */
-function actorOf(root: Command): string {
-  const given = root.opts<{ actor?: string }>().actor ?? process.env['LEDGER_ACTOR'];
+/** Commands whose --by names who acts, for the action log, when --actor does not. */
+const BY_IS_ACTOR = new Set(['member export', 'member erase']);
+
+/** Who acts: --actor, else the command's --by (see BY_IS_ACTOR), else $LEDGER_ACTOR, else the operating system's user. */
+function actorOf(root: Command, by?: string): string {
+  const given = root.opts<{ actor?: string }>().actor ?? by ?? process.env['LEDGER_ACTOR'];
   if (given !== undefined) return given;
   try {
     return `os:${userInfo().username}`;
@@ -79,7 +82,7 @@ export function registerActionLog(program: Command): void {
     await withStore(action, async (store) => {
       await store.actionLog.append({
         at: Date.now(),
-        actor: actorOf(root).trim(),
+        actor: actorOf(root, BY_IS_ACTOR.has(path) ? action.opts<{ by?: string }>().by : undefined).trim(),
         action: path,
         reason: why?.trim() ?? null,
         details: { args: action.args, options: opts, ...extraDetails.get(action) },

@@ -41,6 +41,8 @@ import type { NoticeStore } from './interfaces/notices.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
 import { lifecycleReads } from './lifecycle.ts';
+import type { MemberPrivacy } from './interfaces/member-privacy.ts';
+import { memberPrivacy } from './member-privacy.ts';
 import { noticeStore } from './notices.ts';
 import { reportQueries } from './reports.ts';
 import { webhookStore } from './webhooks.ts';
@@ -110,6 +112,7 @@ export class KyselyLedgerStore implements LedgerStore {
     this.#tills = new KyselyTillAdmin(ctx);
     this.#life = new KyselyLedgerLife(ctx);
     this.#reads = new KyselyLedgerReads(ctx);
+    this.memberPrivacy = memberPrivacy(ctx, this.#schema);
   }
 
   async migrate(): Promise<void> {
@@ -295,4 +298,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly lifecycle: LifecycleReads = lifecycleReads(() => this.#plain());
   readonly auditReads: AuditReads = auditReads(() => this.#plain());
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
+  readonly memberPrivacy: MemberPrivacy;
 }

@@ -246,6 +246,8 @@ export interface Database {
   till_incarnations: TillIncarnationsTable;
   recovered_ops: RecoveredOpsTable;
   refused_ops: RefusedOpsTable;
+  erased_members: ErasedMembersTable;
+  erased_ops: ErasedOpsTable;
 }
 
 /** A head-office action that is not an op (migration 0005). */
@@ -259,4 +261,22 @@ export interface ActionsTable {
   reason: string | null;
   /** Its arguments and options as JSON, secrets left out. */
   details: string;
+}
+
+/** A member whose personal data was erased (migration 0009): refused from then on, a tombstone to the tills. */
+export interface ErasedMembersTable {
+  member_id: MemberId;
+  erased_at: number;
+}
+
+/**
+ * An op row whose personal fields erasure replaced (migration 0009). `seal` stands in for the row hash the audit can
+ * no longer recompute: sha256 over the previous row's hash, the row's own hash and its fields as they are now
+ * (op-chain.ts `erasureSeal`).
+ */
+export interface ErasedOpsTable {
+  op_id: OpId;
+  member_id: MemberId;
+  seal: string;
+  erased_at: number;
 }

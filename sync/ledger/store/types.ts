@@ -18,6 +18,7 @@ import type { Database } from './schema.ts';
 import type { ActionLog } from './interfaces/action-log.ts';
 import type { AuditReads } from './interfaces/audit.ts';
 import type { BackupAdmin } from './interfaces/backup-admin.ts';
+import type { MemberPrivacy } from './interfaces/member-privacy.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
@@ -112,6 +113,8 @@ export interface MemberRecord extends MemberState {
   lastActivityAt: number | null;
   /** Month and day, `MM-DD`, when the import gave one. */
   birthday: string | null;
+  /** Set on a pull page's erased members (member-privacy.ts): the tills drop them. */
+  erased?: true | undefined;
 }
 
 /** Head office's own store and till (migration 0003): the ops it makes (expire, adjust, bulk convert) are its. */
@@ -404,6 +407,7 @@ export interface LedgerStore {
   readonly lifecycle: LifecycleReads;
   readonly auditReads: AuditReads;
   readonly backupAdmin: BackupAdmin;
+  readonly memberPrivacy: MemberPrivacy;
 }
 
 /** The key of an incarnation in maps. */
