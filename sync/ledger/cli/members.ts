@@ -1,10 +1,10 @@
 /**
- * `ledger member export|erase`: a member's rights of access and erasure (GDPR articles 15 and 17). Both land in the
- * action log with `--by` as the actor (unless --actor says otherwise) and `--why` as the reason; what erasure keeps
+ * `ledger member export|erase|replace-card`: a member's rights of access and erasure (GDPR articles 15 and 17), and a
+ * lost card replaced. Each lands in the action log with `--by` as the actor (unless --actor says otherwise) and `--why` as the reason; what erasure keeps
  * and what it proves to the audit is in sync/ledger/store/member-privacy.ts.
  */
 import type { Command } from 'commander';
-import { MemberIdSchema, type MemberId } from '../../loyalty/units.ts';
+import { CardSchema, MemberIdSchema, type MemberId } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import { noteActionDetails } from './actions.ts';
 import { withStore } from './support.ts';
@@ -69,6 +69,37 @@ export function registerMemberCommands(program: Command): void {
             console.log(
               `member ${memberId} erased: ${r.opsSealed} op(s) sealed; the stores drop it on their next pull`,
             );
+            return;
+        }
+      });
+    });
+
+  member
+    .command('replace-card <memberId> <card>')
+    .description('give the member a new card (a lost one): the old card is refused from then on and never given again')
+    .requiredOption('--by <name>', 'who decided, for the action log')
+    .action(async (memberArg: string, cardArg: string, o: { by: string }, cmd: Command) => {
+      const memberId = parseMember(memberArg);
+      parseBy(o.by);
+      const card = CardSchema.safeParse(cardArg);
+      if (!card.success)
+        throw new CodedError('BAD_ARGUMENT', `card "${cardArg}" is not valid: 4 to 32 digits, letters and dashes.`);
+      await withStore(cmd, async (store) => {
+        const r = await store.memberCards.replaceCard(memberId, card.data, Date.now());
+        switch (r.status) {
+          case 'unknown-member':
+            throw new CodedError('UNKNOWN_MEMBER', `no member has the id ${memberArg}.`);
+          case 'erased':
+            throw new CodedError('MEMBER_ERASED', `member ${memberArg} was erased; nothing was changed.`);
+          case 'same-card':
+            throw new CodedError('BAD_ARGUMENT', `member ${memberArg} holds card ${cardArg} already.`);
+          case 'card-taken':
+            throw new CodedError(
+              'CARD_TAKEN',
+              `card ${cardArg} is held, or was held, by a member; nothing was changed.`,
+            );
+          case 'replaced':
+            console.log(`member ${memberId} now holds card ${card.data}; the old card is refused from now on`);
             return;
         }
       });

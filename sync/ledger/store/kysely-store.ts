@@ -43,6 +43,8 @@ import type { WebhookStore } from './interfaces/webhooks.ts';
 import { lifecycleReads } from './lifecycle.ts';
 import type { MemberPrivacy } from './interfaces/member-privacy.ts';
 import { memberPrivacy } from './member-privacy.ts';
+import type { MemberCards } from './interfaces/member-cards.ts';
+import { memberCards } from './member-cards.ts';
 import { noticeStore } from './notices.ts';
 import { reportQueries } from './reports.ts';
 import { webhookStore } from './webhooks.ts';
@@ -113,6 +115,7 @@ export class KyselyLedgerStore implements LedgerStore {
     this.#life = new KyselyLedgerLife(ctx);
     this.#reads = new KyselyLedgerReads(ctx);
     this.memberPrivacy = memberPrivacy(ctx, this.#schema);
+    this.memberCards = memberCards(ctx);
   }
 
   async migrate(): Promise<void> {
@@ -299,4 +302,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly auditReads: AuditReads = auditReads(() => this.#plain());
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
   readonly memberPrivacy: MemberPrivacy;
+  readonly memberCards: MemberCards;
 }

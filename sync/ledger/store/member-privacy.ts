@@ -42,7 +42,7 @@ export function erasedCard(memberId: MemberId): Card {
 const JSON_COLUMNS = new Set(['op', 'outcome', 'draws', 'data', 'details', 'raw', 'json']);
 
 /** The tables erasure writes, scrubbed after it. */
-const ERASED_TABLES = ['members', 'ops', 'events', 'refused_ops'] as const;
+const ERASED_TABLES = ['members', 'ops', 'events', 'refused_ops', 'retired_cards'] as const;
 
 /** Replaces personal fields, at any depth, by their tombstones; the other keys keep their order. */
 function redact(value: unknown, card: Card): unknown {
@@ -198,6 +198,8 @@ async function eraseIn(db: Kysely<Database>, ctx: StoreCtx, memberId: MemberId, 
     .set({ name: ERASED_NAME, card, email: null, postal_address: null, birthday: null, ledger_seq: seq })
     .where('member_id', '=', memberId)
     .execute();
+  // Cards it held before (replace-card) are its personal data too; they are free again, like its last one.
+  await db.deleteFrom('retired_cards').where('member_id', '=', memberId).execute();
   await db.insertInto('erased_members').values({ member_id: memberId, erased_at: at }).execute();
   return { status: 'erased', erasedAt: at, opsSealed };
 }

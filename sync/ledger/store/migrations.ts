@@ -405,6 +405,20 @@ const erasure: Migration = {
   },
 };
 
+/**
+ * Cards (`ledger member replace-card`): the cards a member held before, refused from then on (member-cards.ts).
+ */
+const cards: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('retired_cards')
+      .addColumn('card', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('retired_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -417,5 +431,6 @@ export const migrationProvider: MigrationProvider = {
       '0006_voucher_redemption': voucherRedemption,
       '0007_till_life': tillLife,
       '0009_erasure': erasure,
+      '0010_cards': cards,
     }),
 };

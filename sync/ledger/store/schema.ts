@@ -248,6 +248,7 @@ export interface Database {
   refused_ops: RefusedOpsTable;
   erased_members: ErasedMembersTable;
   erased_ops: ErasedOpsTable;
+  retired_cards: RetiredCardsTable;
 }
 
 /** A head-office action that is not an op (migration 0005). */
@@ -279,4 +280,11 @@ export interface ErasedOpsTable {
   member_id: MemberId;
   seal: string;
   erased_at: number;
+}
+
+/** A card its member no longer holds (migration 0010): lost or replaced, refused from then on. */
+export interface RetiredCardsTable {
+  card: Card;
+  member_id: MemberId;
+  retired_at: number;
 }

@@ -19,6 +19,7 @@ import type { ActionLog } from './interfaces/action-log.ts';
 import type { AuditReads } from './interfaces/audit.ts';
 import type { BackupAdmin } from './interfaces/backup-admin.ts';
 import type { MemberPrivacy } from './interfaces/member-privacy.ts';
+import type { MemberCards } from './interfaces/member-cards.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
@@ -408,6 +409,7 @@ export interface LedgerStore {
   readonly auditReads: AuditReads;
   readonly backupAdmin: BackupAdmin;
   readonly memberPrivacy: MemberPrivacy;
+  readonly memberCards: MemberCards;
 }
 
 /** The key of an incarnation in maps. */

@@ -300,15 +300,15 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     ] as const)
       await sql`alter table ${sql.table(table)} drop column ${sql.ref(column)}`.execute(q());
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
-    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0009 must run again after 0004.
+    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0010 must run again after 0004.
     await sql`drop table actions`.execute(q());
     await sql`alter table vouchers drop column redemption_id`.execute(q());
     for (const table of ['ledger_meta', 'till_incarnations', 'recovered_ops', 'refused_ops'])
       await sql`drop table ${sql.table(table)}`.execute(q());
     for (const column of ['incarnation', 'moving_to', 'row_seq'])
       await sql`alter table tills drop column ${sql.ref(column)}`.execute(q());
-    for (const table of ['erased_members', 'erased_ops']) await sql`drop table ${sql.table(table)}`.execute(q());
-    await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life', '0009_erasure')`.execute(
+    for (const table of ['erased_members', 'erased_ops', 'retired_cards']) await sql`drop table ${sql.table(table)}`.execute(q());
+    await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life', '0009_erasure', '0010_cards')`.execute(
       q(),
     );
     await ledger.reopen();

@@ -25,6 +25,7 @@ const NAME = 'Zebedee Quillfeather';
 const CARD = 'ZQ-77441-ERASE' as Card;
 const EMAIL = 'zebedee.quillfeather@example.org';
 const ADDRESS = '12 Quillfeather Lane';
+const NEW_CARD = 'ZQ-88552-NEWCARD' as Card;
 
 describe.each(backends)('ledger member export and erase on %s', (backend) => {
   let db: TestDatabase;
@@ -118,6 +119,24 @@ describe.each(backends)('ledger member export and erase on %s', (backend) => {
     expect(unknown.stderr).toContain('UNKNOWN_MEMBER');
   });
 
+  it('replaces a lost card: the old one finds nobody and is never given again, the pull brings the new one', async () => {
+    const r = await ledger('member', 'replace-card', memberId, NEW_CARD, '--by', 'desk');
+    expect(r.stdout).toContain(`member ${memberId} now holds card ${NEW_CARD}`);
+    expect(r.code).toBe(0);
+    await withStore(async (s) => {
+      expect(await s.findMemberByCard(CARD)).toBeUndefined();
+      expect((await s.findMemberByCard(NEW_CARD))?.memberId).toBe(memberId);
+      const page = await s.pullMembers('store-a' as StoreId, 0, 100);
+      expect(page.members.find((m) => m.memberId === memberId)?.card).toBe(NEW_CARD);
+    });
+    const other = (await withStore((s) => s.listMembers())).find((m) => m.memberId !== memberId)!;
+    const back = await ledger('member', 'replace-card', other.memberId, CARD, '--by', 'desk');
+    expect(back.stderr).toContain('CARD_TAKEN');
+    expect(back.code).toBe(2);
+    const log = await ledger('audit', 'log', '--limit', '1');
+    expect(log.stdout).toContain('\tdesk\tmember replace-card\t');
+  });
+
   it('erases the personal data everywhere, keeps balances and the audit chain, and the tills drop the member', async () => {
     const audited = await ledger('audit', 'verify');
     expect(audited.code).toBe(0);
@@ -132,7 +151,7 @@ describe.each(backends)('ledger member export and erase on %s', (backend) => {
     expect(r.code).toBe(0);
 
     const text = await everything();
-    for (const secret of [NAME, EMAIL, CARD, ADDRESS]) expect(text, secret).not.toContain(secret);
+    for (const secret of [NAME, EMAIL, CARD, NEW_CARD, ADDRESS]) expect(text, secret).not.toContain(secret);
 
     const again = await ledger('audit', 'verify');
     expect(again.stdout).toContain(`chain head ${head}`);
