@@ -255,6 +255,7 @@ export interface GroupTx {
   getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>>;
   getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>>;
   getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>>;
+  /** The member holding each card, or that held it before it was retired (replace-card): an enrol with it is refused. */
   getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>>;
   /** The last ledger sequence used; locks the counter on PostgreSQL. */
   ledgerSeq(): Promise<number>;

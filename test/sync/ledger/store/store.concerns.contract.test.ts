@@ -10,6 +10,7 @@ import type { StoredWebhook } from '../../../../sync/ledger/store/interfaces/web
 import { openStore } from '../../../../sync/ledger/store/open.ts';
 import { LEGACY_INCARNATION, type GroupWrites, type LedgerStore } from '../../../../sync/ledger/store/types.ts';
 import type { NewEvent } from '../../../../sync/loyalty/events.ts';
+import type { Card } from '../../../../sync/loyalty/units.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../../../support/databases.ts';
 import {
   T0,
@@ -435,6 +436,33 @@ describe.each(backends)('per-concern stores on %s', (backend) => {
         ]),
       );
       expect(await store.auditReads.erasureSeals([opId(1)])).toEqual(new Map());
+    });
+  });
+
+  describe('MemberCards', () => {
+    it('replaces a card once, retires the old one for good, and refuses what it must', async () => {
+      await seedOps();
+      const cards = store.memberCards;
+      const NEW = 'NEW-CARD-0001' as Card;
+      expect(await cards.replaceCard(memberId(9), NEW, T0)).toEqual({ status: 'unknown-member' });
+      expect(await cards.replaceCard(memberId(1), card(1), T0)).toEqual({ status: 'same-card' });
+      expect(await cards.replaceCard(memberId(1), card(2), T0)).toEqual({ status: 'card-taken' });
+      const before = await store.ledgerHead();
+      const r = await cards.replaceCard(memberId(1), NEW, T0);
+      expect(r).toEqual({ status: 'replaced', oldCard: card(1), ledgerSeq: before + 1 });
+      expect(await store.findMemberByCard(card(1))).toBeUndefined();
+      expect((await store.findMemberByCard(NEW))?.ledgerSeq).toBe(before + 1);
+      // The old card is given to no one again: not by replace-card, not by an enrol.
+      expect(await cards.replaceCard(memberId(2), card(1), T0)).toEqual({ status: 'card-taken' });
+      const holders = await store.transaction((tx) => tx.getCardHolders([card(1), card(2)]));
+      expect(holders).toEqual(
+        new Map([
+          [card(1), memberId(1)],
+          [card(2), memberId(2)],
+        ]),
+      );
+      expect(await store.memberPrivacy.erase(memberId(1), T0)).toMatchObject({ status: 'erased' });
+      expect(await cards.replaceCard(memberId(1), 'OTHER-0002' as Card, T0)).toEqual({ status: 'erased' });
     });
   });
 });
