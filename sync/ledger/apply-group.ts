@@ -102,6 +102,7 @@ export function snapshotOf(m: MemberRecord, lots?: readonly Lot[], at?: number):
     tier: m.tier,
     // Only when points do expire: a snapshot without it reads as "nothing known to expire", as from older ledgers.
     ...(next ? { nextExpiry: { points: next.points, at: next.expiresAt } } : {}),
+    ...(m.erased === true ? { erased: true } : {}),
   };
 }
 

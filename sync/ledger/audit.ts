@@ -9,6 +9,9 @@
  * `reversed_by` is the one column a later void sets, so it is outside the row hash; instead every reversed_by must
  * name a chained, not rejected, void of that op, and every such void's target must name it back.
  *
+ * An erased member's op rows whose personal fields were replaced are checked by their erasure seal instead of their
+ * row hash (store/member-privacy.ts says what that proves); the chain goes on from their unchanged row hash.
+ *
  * `verifyAuditChain` reads the chain in pages (bounded memory), recomputes every hash and reports the first problem
  * found in chain order. What it cannot see: a rewrite of the whole chain from some row to the head, counter included,
  * by someone who knows this scheme; the head it prints, kept elsewhere, shows that (compare it with a later run).
@@ -17,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { MemberId, OpId } from '../loyalty/units.ts';
 import { canonicalJson } from './canonical-json.ts';
 import type { AuditReads } from './store/interfaces/audit.ts';
-import { GENESIS_HASH, chainRowHash, type ChainedFields } from './store/op-chain.ts';
+import { GENESIS_HASH, chainRowHash, erasureSeal, type ChainedFields } from './store/op-chain.ts';
 import type { LedgerStore } from './store/types.ts';
 
 export { GENESIS_HASH, chainRowHash, type ChainedFields } from './store/op-chain.ts';
@@ -88,6 +91,7 @@ export async function verifyAuditChain(
       if (rows.length === 0) break;
       progressed = true;
       const links = await readLinks(db, rows);
+      const seals = await db.erasureSeals(rows.map((r) => r.op_id));
       for (const [i, row] of rows.entries()) {
         const expected = last + 1;
         if (row.chain_seq < expected)
@@ -104,11 +108,22 @@ export async function verifyAuditChain(
             message: `chain place ${missing} is missing: the op row there was removed (the chain resumes with op ${row.op_id} at ${row.chain_seq}).`,
           });
         }
-        if (chainRowHash(prev, row) !== row.row_hash) {
+        const seal = seals.get(row.op_id);
+        if (seal !== undefined) {
+          // An erased row (store/member-privacy.ts): its row hash cannot be recomputed, its seal can.
+          if (row.row_hash === null || erasureSeal(prev, row.row_hash, row) !== seal)
+            return report(
+              problem(
+                'EDITED',
+                row,
+                `op ${row.op_id} at chain place ${row.chain_seq} was erased, but it no longer matches its erasure seal: it was edited or moved since.`,
+              ),
+            );
+        } else if (chainRowHash(prev, row) !== row.row_hash) {
           counter = await readHead(db);
           return report(await classifyBreak(db, prev, row, rows[i + 1], counter));
         }
-        if (!contentHashMatches(row))
+        if (seal === undefined && !contentHashMatches(row))
           return report(
             problem(
               'EDITED',

@@ -25,6 +25,7 @@ import { registerAuditCommands } from './cli/audit.ts';
 import { registerTillSecurityCommands } from './cli/tills.ts';
 import { registerActionLog } from './cli/actions.ts';
 import { registerBackupCommands } from './cli/backup.ts';
+import { registerMemberCommands } from './cli/members.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -298,6 +299,7 @@ export function buildCli(): Command {
   registerAuditCommands(program);
   registerTillSecurityCommands(program);
   registerBackupCommands(program);
+  registerMemberCommands(program);
   registerActionLog(program);
   return program;
 }

@@ -80,6 +80,8 @@ export const MemberSnapshotSchema = z.object({
   /** The soonest expiring points when the snapshot was made: how many, and the instant they stop being usable (null:
    * none expire; absent from ledgers before expiry reminders). For "N points expire on D". */
   nextExpiry: z.object({ points: PointsSchema, at: epochMs }).nullable().optional(),
+  /** The member was erased (`ledger member erase`): the till drops it. Absent from older ledgers. */
+  erased: z.literal(true).optional(),
 });
 export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
 

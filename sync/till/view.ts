@@ -220,6 +220,15 @@ export async function applySnapshots(
   let changed = 0;
   for (const snap of snaps) {
     const current = state.get(snap.memberId);
+    if (snap.erased === true) {
+      // An erased member: the till keeps nothing of it.
+      if (current) {
+        if (cardOwner.get(current.card) === snap.memberId) cardOwner.delete(current.card);
+        state.set(snap.memberId, undefined);
+        changed++;
+      }
+      continue;
+    }
     if (!current || snap.ledgerSeq > current.ledgerSeq) {
       // The ledger owns card numbers: a local row holding this card for another member (an enrol the ledger will
       // refuse with CARD_TAKEN) gives way, else the unique card index would abort the whole sync transaction.

@@ -141,7 +141,7 @@ describe('CLI processes with bad arguments', () => {
     });
 
   it(
-    'exits 2 with a stable error line and changes nothing (a sample of 9 processes)',
+    'exits 2 with a stable error line and changes nothing (a sample of 12 processes)',
     async () => {
       // Bad values only: each filtered through the parser the command uses, so that no sample is accidentally valid.
       const bad = (parse: (v: string) => unknown) =>
@@ -189,6 +189,10 @@ describe('CLI processes with bad arguments', () => {
         // A file that is not a ledger backup is refused before anything is touched; so is a backup into no folder.
         { args: ['restore', csv], code: /^NOT_A_BACKUP$/ },
         { args: ['backup', join(db.dataDir, `no-folder-${word}`, 'ledger.backup')], code: /^BAD_ARGUMENT$/ },
+        // A member's data: a bad id, an unknown member, an erasure without its reason.
+        { args: ['member', 'erase', `not-a-uuid-${word}`, '--why', 'x', '--by', 'y'], code: /^BAD_ARGUMENT$/ },
+        { args: ['member', 'export', '01890000-0000-7000-8000-000000000000', '--by', 'y'], code: /^UNKNOWN_MEMBER$/ },
+        { args: ['member', 'erase', seeded.members[0]!.memberId, '--by', word], code: /^BAD_ARGUMENT$/ },
       ];
       const store = await openStore({ dataDir: db.dataDir });
       try {

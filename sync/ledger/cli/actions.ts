@@ -37,6 +37,17 @@ export function noteActionDetails(cmd: Command, details: Record<string, unknown>
   extraDetails.set(cmd, { ...extraDetails.get(cmd), ...details });
 }
 
+/**
+ * Arguments that are a member's personal data (a card number), by command and position: not written to the log,
+ * which erasure does not rewrite (the member's rows hold them, and erasure reaches those).
+ */
+const PERSONAL_ARGS: Readonly<Record<string, readonly number[]>> = { 'member replace-card': [1] };
+
+function withheld(path: string, args: readonly string[]): string[] {
+  const personal = PERSONAL_ARGS[path] ?? [];
+  return args.map((a, i) => (personal.includes(i) ? '(personal data, not logged)' : a));
+}
+
 /** Option names whose values are never written to the log. */
 const SECRET = /secret|token|pin|password/i;
 
@@ -46,9 +57,12 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-/** Who acts: --actor, else $LEDGER_ACTOR, else the operating system's user. */
-function actorOf(root: Command): string {
-  const given = root.opts<{ actor?: string }>().actor ?? process.env['LEDGER_ACTOR'];
+/** Commands whose --by names who acts, for the action log, when --actor does not. */
+const BY_IS_ACTOR = new Set(['member export', 'member erase', 'member replace-card']);
+
+/** Who acts: --actor, else the command's --by (see BY_IS_ACTOR), else $LEDGER_ACTOR, else the operating system's user. */
+function actorOf(root: Command, by?: string): string {
+  const given = root.opts<{ actor?: string }>().actor ?? by ?? process.env['LEDGER_ACTOR'];
   if (given !== undefined) return given;
   try {
     return `os:${userInfo().username}`;
@@ -79,10 +93,10 @@ export function registerActionLog(program: Command): void {
     await withStore(action, async (store) => {
       await store.actionLog.append({
         at: Date.now(),
-        actor: actorOf(root).trim(),
+        actor: actorOf(root, BY_IS_ACTOR.has(path) ? action.opts<{ by?: string }>().by : undefined).trim(),
         action: path,
         reason: why?.trim() ?? null,
-        details: { args: action.args, options: opts, ...extraDetails.get(action) },
+        details: { args: withheld(path, action.args), options: opts, ...extraDetails.get(action) },
       });
     });
   });

@@ -75,6 +75,18 @@ export function auditReads(db: () => Kysely<Database>): AuditReads {
         .executeTakeFirst();
     },
 
+    async erasureSeals(opIds) {
+      if (opIds.length === 0) return new Map<string, string>();
+      const rows = await db()
+        .selectFrom('erased_ops as e')
+        .innerJoin('ops as o', (j) => j.onRef('o.op_id', '=', 'e.op_id').onRef('o.member_id', '=', 'e.member_id'))
+        .innerJoin('erased_members as m', 'm.member_id', 'e.member_id')
+        .select(['e.op_id', 'e.seal'])
+        .where('e.op_id', 'in', [...opIds] as OpId[])
+        .execute();
+      return new Map(rows.map((r) => [r.op_id as string, r.seal]));
+    },
+
     async memberCount() {
       const { rows } = await sql<{ n: number }>`select count(*) as n from members`.execute(db());
       return Number(rows[0]?.n ?? 0);

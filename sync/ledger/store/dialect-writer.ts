@@ -50,6 +50,12 @@ export interface DialectWriter {
     columns: readonly ColumnOf<T>[],
     rows: readonly RowOf<T>[],
   ): Promise<void>;
+  /**
+   * After an erasure: rewrites the storage of `tables` so that the values erased leave no copy the database's files
+   * still hold (SQLite: VACUUM and a truncating WAL checkpoint; PostgreSQL: VACUUM of the dead row versions).
+   * Outside any transaction.
+   */
+  scrub(db: Kysely<Database>, tables: readonly TableName[]): Promise<void>;
 }
 
 /** `c1 = excluded.c1, ...` for every column of `spec` but its key. */

@@ -138,6 +138,13 @@ export class KyselyGroupTx implements GroupTx {
         .where('card', 'in', part)
         .execute();
       for (const r of rows) out.set(r.card, r.member_id);
+      // A retired card (replace-card, migration 0010) counts as its former member's: an enrol with it is refused.
+      const retired = await this.#db
+        .selectFrom('retired_cards')
+        .select(['card', 'member_id'])
+        .where('card', 'in', part)
+        .execute();
+      for (const r of retired) if (!out.has(r.card)) out.set(r.card, r.member_id);
     }
     return out;
   }

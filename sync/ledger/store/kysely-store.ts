@@ -43,6 +43,10 @@ import type { NoticeStore } from './interfaces/notices.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
 import { lifecycleReads } from './lifecycle.ts';
+import type { MemberPrivacy } from './interfaces/member-privacy.ts';
+import { memberPrivacy } from './member-privacy.ts';
+import type { MemberCards } from './interfaces/member-cards.ts';
+import { memberCards } from './member-cards.ts';
 import { noticeStore } from './notices.ts';
 import type { SaleReads } from './interfaces/sales.ts';
 import { saleReads } from './sales.ts';
@@ -115,6 +119,8 @@ export class KyselyLedgerStore implements LedgerStore {
     this.#life = new KyselyLedgerLife(ctx);
     this.#reads = new KyselyLedgerReads(ctx);
     this.consents = consentStore(ctx);
+    this.memberPrivacy = memberPrivacy(ctx, this.#schema);
+    this.memberCards = memberCards(ctx);
   }
 
   async migrate(): Promise<void> {
@@ -305,4 +311,6 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
   readonly sales: SaleReads = saleReads(() => this.#plain());
   readonly consents: ConsentStore;
+  readonly memberPrivacy: MemberPrivacy;
+  readonly memberCards: MemberCards;
 }

@@ -118,7 +118,23 @@ export class KyselyMembers implements MemberStore {
   }
 
   async findMemberByCard(card: Card): Promise<MemberRecord | undefined> {
-    const row = await this.#ctx.plain().selectFrom('members').selectAll().where('card', '=', card).executeTakeFirst();
+    // An erased member is found by no card, the placeholder it carries included.
+    const row = await this.#ctx
+      .plain()
+      .selectFrom('members')
+      .selectAll()
+      .where('card', '=', card)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('erased_members as e')
+              .select('e.member_id')
+              .whereRef('e.member_id', '=', 'members.member_id'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
     return row && toMember(row);
   }
 
@@ -156,7 +172,11 @@ export class KyselyMembers implements MemberStore {
       .limit(limit + 1)
       .execute();
     if (rows.length <= limit)
-      return { members: rows.map(toMember), cursor: rows.at(-1)?.pull_seq ?? cursor, more: false };
+      return {
+        members: await this.#markErased(rows.map(toMember)),
+        cursor: rows.at(-1)?.pull_seq ?? cursor,
+        more: false,
+      };
     const page = rows.slice(0, limit);
     const last = page[limit - 1];
     const next = rows[limit];
@@ -168,7 +188,27 @@ export class KyselyMembers implements MemberStore {
         .execute();
       page.push(...rest);
     }
-    return { members: page.map(toMember), cursor: page.at(-1)?.pull_seq ?? cursor, more: true };
+    return { members: await this.#markErased(page.map(toMember)), cursor: page.at(-1)?.pull_seq ?? cursor, more: true };
+  }
+
+  /** Marks the erased members of a pull page, which the tills then drop (member-privacy.ts). */
+  async #markErased(members: MemberRecord[]): Promise<MemberRecord[]> {
+    if (members.length === 0) return members;
+    const erased = new Set<string>();
+    for (const part of chunks(members, this.#ctx.writer.maxParams)) {
+      const rows = await this.#ctx
+        .plain()
+        .selectFrom('erased_members')
+        .select('member_id')
+        .where(
+          'member_id',
+          'in',
+          part.map((m) => m.memberId),
+        )
+        .execute();
+      for (const r of rows) erased.add(r.member_id);
+    }
+    return erased.size === 0 ? members : members.map((m) => (erased.has(m.memberId) ? { ...m, erased: true } : m));
   }
 
   /**

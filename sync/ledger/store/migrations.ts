@@ -445,6 +445,41 @@ const consent: Migration = {
   },
 };
 
+/**
+ * Erasure (`ledger member erase`, sync/ledger/store/member-privacy.ts): which members were erased, and for each op
+ * row whose personal fields were replaced by tombstones, the seal the audit checks it by instead of its row hash.
+ */
+const erasure: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('erased_members')
+      .addColumn('member_id', 'text', (c) => c.primaryKey())
+      .addColumn('erased_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('erased_ops')
+      .addColumn('op_id', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('seal', 'text', (c) => c.notNull())
+      .addColumn('erased_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/**
+ * Cards (`ledger member replace-card`): the cards a member held before, refused from then on (member-cards.ts).
+ */
+const cards: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('retired_cards')
+      .addColumn('card', 'text', (c) => c.primaryKey())
+      .addColumn('member_id', 'text', (c) => c.notNull())
+      .addColumn('retired_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; used by `Migrator` on both dialects. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: () =>
@@ -457,6 +492,8 @@ export const migrationProvider: MigrationProvider = {
       '0006_voucher_redemption': voucherRedemption,
       '0007_till_life': tillLife,
       '0008_consent': consent,
+      '0009_erasure': erasure,
+      '0010_cards': cards,
       '0011_refunds': refunds,
     }),
 };

@@ -43,3 +43,12 @@ export function chainRowHash(prev: string, r: ChainedFields): string {
   ]);
   return createHash('sha256').update(`${prev}\n${fields}`).digest('hex');
 }
+
+/**
+ * The seal of an op row whose personal fields were erased (see member-privacy.ts): one sha256 over the previous row's
+ * hash, the row's own (unchanged) hash and its fields as erasure left them. It ties the erased row to its place
+ * between its neighbours and to what it says now; the audit checks it where it can no longer recompute the row hash.
+ */
+export function erasureSeal(prev: string, rowHash: string, r: ChainedFields): string {
+  return chainRowHash(`${prev}\n${rowHash}`, r);
+}

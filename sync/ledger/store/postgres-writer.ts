@@ -27,6 +27,11 @@ export class PostgresWriter implements DialectWriter {
     // Nothing queued here: each transaction holds a pooled connection of its own.
   }
 
+  async scrub(db: Kysely<Database>, tables: readonly TableName[]): Promise<void> {
+    // A dump never holds dead row versions; VACUUM frees them for reuse (not FULL: that would lock the ops for long).
+    for (const t of tables) await sql`vacuum ${sql.table(t)}`.execute(db);
+  }
+
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {
     return q.forUpdate();
   }

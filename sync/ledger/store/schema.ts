@@ -269,6 +269,9 @@ export interface Database {
   refused_ops: RefusedOpsTable;
   refunds: RefundsTable;
   sale_receipts: SaleReceiptsTable;
+  erased_members: ErasedMembersTable;
+  erased_ops: ErasedOpsTable;
+  retired_cards: RetiredCardsTable;
 }
 
 /** The receipt reference of a sale or burn, to find it from any store (migration 0011). */
@@ -299,4 +302,29 @@ export interface ActionsTable {
   reason: string | null;
   /** Its arguments and options as JSON, secrets left out. */
   details: string;
+}
+
+/** A member whose personal data was erased (migration 0009): refused from then on, a tombstone to the tills. */
+export interface ErasedMembersTable {
+  member_id: MemberId;
+  erased_at: number;
+}
+
+/**
+ * An op row whose personal fields erasure replaced (migration 0009). `seal` stands in for the row hash the audit can
+ * no longer recompute: sha256 over the previous row's hash, the row's own hash and its fields as they are now
+ * (op-chain.ts `erasureSeal`).
+ */
+export interface ErasedOpsTable {
+  op_id: OpId;
+  member_id: MemberId;
+  seal: string;
+  erased_at: number;
+}
+
+/** A card its member no longer holds (migration 0010): lost or replaced, refused from then on. */
+export interface RetiredCardsTable {
+  card: Card;
+  member_id: MemberId;
+  retired_at: number;
 }

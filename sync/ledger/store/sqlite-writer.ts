@@ -50,6 +50,15 @@ export class SqliteWriter implements DialectWriter {
     await this.#tail.catch(() => undefined);
   }
 
+  async scrub(): Promise<void> {
+    await this.idle();
+    // VACUUM rewrites the file without the freed pages; in WAL mode it writes through the WAL, which the checkpoint
+    // then copies back and truncates, so neither file keeps the old values.
+    this.#conn.pragma('wal_checkpoint(TRUNCATE)');
+    this.#conn.exec('VACUUM');
+    this.#conn.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /** Transactions run one at a time: what a transaction reads stays as it is until it ends. */
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {
     return q;

@@ -20,6 +20,8 @@ import type { Database } from './schema.ts';
 import type { ActionLog } from './interfaces/action-log.ts';
 import type { AuditReads } from './interfaces/audit.ts';
 import type { BackupAdmin } from './interfaces/backup-admin.ts';
+import type { MemberPrivacy } from './interfaces/member-privacy.ts';
+import type { MemberCards } from './interfaces/member-cards.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
@@ -116,6 +118,8 @@ export interface MemberRecord extends MemberState {
   lastActivityAt: number | null;
   /** Month and day, `MM-DD`, when the import gave one. */
   birthday: string | null;
+  /** Set on a pull page's erased members (member-privacy.ts): the tills drop them. */
+  erased?: true | undefined;
 }
 
 /** Head office's own store and till (migration 0003): the ops it makes (expire, adjust, bulk convert) are its. */
@@ -271,6 +275,7 @@ export interface GroupTx {
   getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>>;
   getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>>;
   getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>>;
+  /** The member holding each card, or that held it before it was retired (replace-card): an enrol with it is refused. */
   getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>>;
   /** The last ledger sequence used; locks the counter on PostgreSQL. */
   ledgerSeq(): Promise<number>;
@@ -434,6 +439,8 @@ export interface LedgerStore {
   readonly backupAdmin: BackupAdmin;
   readonly sales: SaleReads;
   readonly consents: ConsentStore;
+  readonly memberPrivacy: MemberPrivacy;
+  readonly memberCards: MemberCards;
 }
 
 /** The key of an incarnation in maps. */

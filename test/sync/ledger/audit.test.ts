@@ -310,7 +310,9 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
       await sql`drop table ${sql.table(table)}`.execute(q());
     for (const column of ['incarnation', 'moving_to', 'row_seq'])
       await sql`alter table tills drop column ${sql.ref(column)}`.execute(q());
-    await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life')`.execute(
+    for (const table of ['erased_members', 'erased_ops', 'retired_cards'])
+      await sql`drop table ${sql.table(table)}`.execute(q());
+    await sql`delete from kysely_migration where name in ('0005_action_log', '0006_voucher_redemption', '0007_till_life', '0009_erasure', '0010_cards')`.execute(
       q(),
     );
     await sql`drop table member_consents`.execute(q());

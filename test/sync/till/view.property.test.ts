@@ -101,4 +101,39 @@ describe('applySnapshots', () => {
       { numRuns: 200 },
     );
   });
+
+  it('drops an erased member, whatever its ledger sequence, and frees its card', async () => {
+    const held: MemberRow = {
+      memberId: memberId(1),
+      card: '9000-0001' as Card,
+      name: 'M1',
+      balance: 10 as Points,
+      lifetimePoints: 10 as Points,
+      welcomeGiven: true,
+      ledgerSeq: 3,
+      tillSeq: 2,
+      heldAt: 1,
+    };
+    const db = await freshDb([held]);
+    try {
+      const erased: MemberSnapshot = {
+        memberId: held.memberId,
+        card: 'erased-0123456789abcdef01234567' as Card,
+        name: '(erased)',
+        balance: held.balance,
+        lifetimePoints: held.lifetimePoints,
+        welcomeGiven: true,
+        ledgerSeq: 0,
+        erased: true,
+      };
+      const unknown = { ...erased, memberId: memberId(99) };
+      const changed = await db.transaction('rw', db.members, () => applySnapshots(db, [erased, unknown], 9, 99));
+      expect(changed).toBe(1);
+      expect(await db.members.get(held.memberId)).toBeUndefined();
+      expect(await db.members.get(memberId(99))).toBeUndefined();
+      expect(await db.members.where('card').equals(held.card).count()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -26,6 +26,11 @@ export interface AuditReads {
   ): Promise<{ op_id: string; chain_seq: number | null; row_hash: string | null }[]>;
   /** An op row without a place in the chain, if any. */
   firstUnchained(): Promise<{ op_id: OpId; till_id: string; seq: number } | undefined>;
+  /**
+   * The erasure seals (member-privacy.ts) of the ops named, by op id: only those of a row of the member the seal
+   * names, and of a member recorded as erased.
+   */
+  erasureSeals(opIds: readonly string[]): Promise<Map<string, string>>;
   memberCount(): Promise<number>;
   /** The first member (by id) whose balance is not opening + Σ deltas. */
   firstBalanceMismatch(): Promise<{ memberId: MemberId; balance: number; opening: number; deltas: number } | undefined>;

@@ -1,6 +1,6 @@
 /**
  * The contract of the store's per-concern interfaces (webhooks, notices, action log, reports, events feed, lifecycle,
- * audit reads, backup meta), run against every backend: SQLite always, PostgreSQL when DATABASE_URL is set (a fresh
+ * audit reads, backup meta, member privacy), run against every backend: SQLite always, PostgreSQL when DATABASE_URL is set (a fresh
  * database per test). Head-office modules reach the database only through these, so a new backend passing this and
  * store.contract.test.ts serves them all.
  */
@@ -10,8 +10,22 @@ import type { StoredWebhook } from '../../../../sync/ledger/store/interfaces/web
 import { openStore } from '../../../../sync/ledger/store/open.ts';
 import { LEGACY_INCARNATION, type GroupWrites, type LedgerStore } from '../../../../sync/ledger/store/types.ts';
 import type { NewEvent } from '../../../../sync/loyalty/events.ts';
+import type { Card } from '../../../../sync/loyalty/units.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../../../support/databases.ts';
-import { T0, earn, importRow, member, memberId, opId, program, pts, storeId, tillId, voidOp } from './fixtures.ts';
+import {
+  T0,
+  card,
+  earn,
+  importRow,
+  member,
+  memberId,
+  opId,
+  program,
+  pts,
+  storeId,
+  tillId,
+  voidOp,
+} from './fixtures.ts';
 
 const S1 = storeId('s1');
 const T1 = tillId('s1-t1');
@@ -391,6 +405,66 @@ describe.each(backends)('per-concern stores on %s', (backend) => {
       await store.kysely().deleteFrom('members').where('member_id', '=', memberId(1)).execute();
       expect(await store.auditReads.firstOrphanDeltas()).toEqual({ memberId: memberId(1), deltas: 10 });
       expect(await store.auditReads.memberCount()).toBe(2);
+    });
+  });
+
+  describe('MemberPrivacy', () => {
+    it("gives a member's file, erases it once, and the card and pull follow", async () => {
+      await seedOps();
+      const privacy = store.memberPrivacy;
+      expect(await privacy.file(memberId(9))).toBeUndefined();
+      const file = await privacy.file(memberId(1));
+      expect(file?.erasedAt).toBeNull();
+      expect(file?.tables['members']).toEqual([
+        expect.objectContaining({ member_id: memberId(1), name: 'Member 1', card: card(1) }),
+      ]);
+      expect(file?.tables['ops']?.map((o) => [o['op_id'], typeof o['op']])).toEqual([[opId(1), 'object']]);
+      expect(file?.tables['lots']).toHaveLength(1);
+      expect(file?.tables['events']).toEqual([expect.objectContaining({ data: { balance: 100, year: 2023 } })]);
+
+      expect(await privacy.erase(memberId(9), T0)).toEqual({ status: 'unknown-member' });
+      expect(await privacy.erase(memberId(1), T0 + 1)).toEqual({ status: 'erased', erasedAt: T0 + 1, opsSealed: 0 });
+      expect(await privacy.erase(memberId(1), T0 + 2)).toEqual({ status: 'already-erased', erasedAt: T0 + 1 });
+      const erased = await store.getMember(memberId(1));
+      expect(erased).toMatchObject({ name: '(erased)', email: null, postalAddress: null, balance: 110 });
+      expect(await store.findMemberByCard(card(1))).toBeUndefined();
+      expect(await store.findMemberByCard(erased!.card)).toBeUndefined();
+      expect((await privacy.file(memberId(1)))?.erasedAt).toBe(T0 + 1);
+      const page = await store.pullMembers(S1, 0, 10);
+      expect(page.members.map((m) => [m.memberId, m.erased ?? false])).toEqual(
+        expect.arrayContaining([
+          [memberId(1), true],
+          [memberId(2), false],
+        ]),
+      );
+      expect(await store.auditReads.erasureSeals([opId(1)])).toEqual(new Map());
+    });
+  });
+
+  describe('MemberCards', () => {
+    it('replaces a card once, retires the old one for good, and refuses what it must', async () => {
+      await seedOps();
+      const cards = store.memberCards;
+      const NEW = 'NEW-CARD-0001' as Card;
+      expect(await cards.replaceCard(memberId(9), NEW, T0)).toEqual({ status: 'unknown-member' });
+      expect(await cards.replaceCard(memberId(1), card(1), T0)).toEqual({ status: 'same-card' });
+      expect(await cards.replaceCard(memberId(1), card(2), T0)).toEqual({ status: 'card-taken' });
+      const before = await store.ledgerHead();
+      const r = await cards.replaceCard(memberId(1), NEW, T0);
+      expect(r).toEqual({ status: 'replaced', oldCard: card(1), ledgerSeq: before + 1 });
+      expect(await store.findMemberByCard(card(1))).toBeUndefined();
+      expect((await store.findMemberByCard(NEW))?.ledgerSeq).toBe(before + 1);
+      // The old card is given to no one again: not by replace-card, not by an enrol.
+      expect(await cards.replaceCard(memberId(2), card(1), T0)).toEqual({ status: 'card-taken' });
+      const holders = await store.transaction((tx) => tx.getCardHolders([card(1), card(2)]));
+      expect(holders).toEqual(
+        new Map([
+          [card(1), memberId(1)],
+          [card(2), memberId(2)],
+        ]),
+      );
+      expect(await store.memberPrivacy.erase(memberId(1), T0)).toMatchObject({ status: 'erased' });
+      expect(await cards.replaceCard(memberId(1), 'OTHER-0002' as Card, T0)).toEqual({ status: 'erased' });
     });
   });
 });
