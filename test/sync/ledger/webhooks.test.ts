@@ -296,7 +296,10 @@ describe.each(backends)('webhook worker on %s', (backend) => {
       pollMs: 20,
       backoffBaseMs: 20,
       backoffMaxMs: 200,
-      timeoutMs: 2_000,
+      // Fake time runs several times faster than real time here (FAKE_STEP_MS per short real pause), so a short
+      // deadline would abort a POST that is merely slow on a loaded machine, and a receiver that had accepted it
+      // would see it twice. The deadline has tests of its own, which set it.
+      timeoutMs: 600_000,
       ...o,
     });
     cleanups.push(() => w.close());
@@ -329,7 +332,8 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     const rx = await startReceiver(secret, (n) => (n <= 3 ? 503 : 200));
     cleanups.push(rx.close);
     const hook = await addWebhook(store, { url: rx.url, secret, after: start });
-    worker().start();
+    const w = worker();
+    w.start();
 
     // Caught up, and the worker's claim on the receiver released (it claims once more to find nothing left).
     await until(async () => {
@@ -343,6 +347,8 @@ describe.each(backends)('webhook worker on %s', (backend) => {
     expect(rx.deliveries.every((d) => d.verified)).toBe(true);
     expect(rx.deliveries.every((d) => d.events.length <= 100)).toBe(true);
     expect(new Set(rx.deliveries.map((d) => d.id)).size).toBe(rx.deliveries.length);
+    // Stopped first: a poll still running claims the caught-up receiver for a moment (to find nothing left).
+    await w.close();
     const after = await row(hook.webhookId);
     expect(after).toMatchObject({ attempts: 0, lastError: null, nextAttemptAt: null, lag: 0 });
   });
