@@ -149,10 +149,12 @@ export function registerEventCommands(program: Command): void {
     });
   hooks
     .command('list')
-    .description('list receivers: id, url, cursor, lag (events not yet delivered), failed attempts, last error')
+    .description(
+      'list receivers: id, url, cursor, lag (events not yet delivered), failed attempts, last error, consent filter',
+    )
     .action(async (_o, cmd: Command) => {
       await withStore(cmd, async (store) => {
-        console.log(['id', 'url', 'cursor', 'lag', 'attempts', 'next_attempt', 'last_error'].join('\t'));
+        console.log(['id', 'url', 'cursor', 'lag', 'attempts', 'next_attempt', 'last_error', 'consent'].join('\t'));
         for (const w of await listWebhooks(store))
           console.log(
             [
@@ -163,6 +165,8 @@ export function registerEventCommands(program: Command): void {
               w.attempts,
               w.disabledAt === null ? when(w.nextAttemptAt) : `disabled ${when(w.disabledAt)}`,
               (w.lastError ?? '-').replace(/\s+/g, ' '),
+              // The channel whose consent a member event needs to be delivered ('-': every member event goes).
+              w.consentChannel ?? '-',
             ].join('\t'),
           );
       });

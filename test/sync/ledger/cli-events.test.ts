@@ -174,8 +174,8 @@ describe.each(backends)('ledger events and webhook commands on %s', (backend) =>
     const list = await cli('webhook', 'list');
     expect(list.code).toBe(0);
     const [header, line] = list.stdout.trim().split('\n');
-    expect(header).toBe('id\turl\tcursor\tlag\tattempts\tnext_attempt\tlast_error');
-    expect(line?.split('\t')).toEqual([id, 'https://hooks.example.com/loyalty', '0', String(head), '0', '-', '-']);
+    expect(header).toBe('id\turl\tcursor\tlag\tattempts\tnext_attempt\tlast_error\tconsent');
+    expect(line?.split('\t')).toEqual([id, 'https://hooks.example.com/loyalty', '0', String(head), '0', '-', '-', '-']);
 
     const disabled = await cli('webhook', 'disable', id ?? '');
     expect(disabled.code).toBe(0);
@@ -230,6 +230,8 @@ describe.each(backends)('ledger events and webhook commands on %s', (backend) =>
     expect(add.stdout).toContain('member events only for members who consented to email');
     const row = await store.kysely().selectFrom('webhooks').selectAll().executeTakeFirstOrThrow();
     expect(row.consent_channel).toBe('email');
+    // `webhook list` shows the filter in its last column.
+    expect((await cli('webhook', 'list')).stdout.trim().split('\n')[1]?.split('\t').at(-1)).toBe('email');
     await store.kysely().deleteFrom('webhooks').execute();
   });
 });
