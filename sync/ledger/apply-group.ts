@@ -89,7 +89,7 @@ export function contentHash(op: Op): string {
 /** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. With the member's lots (those
  * holding expiring points at least) and the time, it says when the soonest points expire, if any do. */
 export function snapshotOf(m: MemberRecord, lots?: readonly Lot[], at?: number): MemberSnapshot {
-  const next = lots && at !== undefined ? nextExpiry(lots, at) : undefined;
+  const next = lots && at !== undefined ? expiryOf(lots, at) : undefined;
   return {
     memberId: m.memberId,
     card: m.card,
@@ -101,9 +101,15 @@ export function snapshotOf(m: MemberRecord, lots?: readonly Lot[], at?: number):
     terms: m.terms,
     tier: m.tier,
     // Only when points do expire: a snapshot without it reads as "nothing known to expire", as from older ledgers.
-    ...(next ? { nextExpiry: { points: next.points, at: next.expiresAt } } : {}),
+    ...(next ? { nextExpiry: next } : {}),
     ...(m.erased === true ? { erased: true } : {}),
   };
+}
+
+/** The soonest expiring points of these lots at `at`, as a snapshot says it; undefined when none expire. */
+function expiryOf(lots: readonly Lot[], at: number): MemberSnapshot['nextExpiry'] {
+  const next = nextExpiry(lots, at);
+  return next ? { points: next.points, at: next.expiresAt } : undefined;
 }
 
 /** The snapshots of `members` with their next expiry, read from the store. */
@@ -422,8 +428,8 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     }),
   }));
   const nextExpiries = new Map<MemberId, MemberSnapshot['nextExpiry']>();
-  for (const [id, m] of changed) {
-    const next = snapshotOf(m, lots.get(id) ?? [], ctx.now).nextExpiry;
+  for (const id of changed.keys()) {
+    const next = expiryOf(lots.get(id) ?? [], ctx.now);
     if (next) nextExpiries.set(id, next);
   }
   return { outcomes, changed: [...changed.values()], nextExpiries, opsApplied };

@@ -6,28 +6,18 @@
  * listing head office may send as often as it likes. The file is written under a temporary name (mode 600: it holds
  * addresses) and renamed into place once complete.
  */
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import PDFDocument from 'pdfkit';
 import { tenderValue } from '../../loyalty/burn.ts';
 import { dayLabelUtc } from '../../loyalty/calendar.ts';
 import type { Program } from '../../loyalty/program.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import type { ExpiringMemberRow } from '../store/interfaces/notices.ts';
 import type { LedgerStore } from '../store/types.ts';
-import {
-  fontFile,
-  forgetWordLayouts,
-  money,
-  NOTICE_PAGE_SIZE,
-  releaseWritten,
-  safeText,
-  type NoticeFormat,
-} from './notices.ts';
+import { money, NOTICE_PAGE_SIZE, releaseWritten, safeText, writeLetters, type NoticeFormat } from './notices.ts';
 
 const EXPIRY_CSV_COLUMNS = [
   'member_id',
@@ -128,42 +118,6 @@ function drawLetter(doc: PDFKit.PDFDocument, program: Program, r: ExpiringMember
   box(`Member reference: ${r.memberId}${r.email ? ` · ${r.email}` : ''}`, A4.height - MARGIN - 24, 24, 8);
 }
 
-async function writeLetters(
-  program: Program,
-  rows: AsyncIterable<ExpiringMemberRow[]>,
-  file: Writable,
-  now: number,
-): Promise<void> {
-  const doc = new PDFDocument({
-    autoFirstPage: false,
-    size: 'A4',
-    info: { Title: `${program.name}: points expiring`, Author: program.name },
-  });
-  doc.registerFont('body', fontFile('DejaVuSans.ttf'));
-  doc.registerFont('bold', fontFile('DejaVuSans-Bold.ttf'));
-  let failed: Error | undefined;
-  file.on('error', (e: Error) => (failed = e));
-  // As in notices.ts: the document stays paused and is read after every letter, so memory stays bounded.
-  const flush = async () => {
-    for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) {
-      if (failed) throw failed;
-      if (!file.write(chunk)) await once(file, 'drain');
-    }
-  };
-  for await (const page of rows) {
-    for (const r of page) {
-      drawLetter(doc, program, r, now);
-      await flush();
-    }
-    forgetWordLayouts(doc);
-  }
-  doc.end();
-  await flush();
-  file.end();
-  await once(file, 'finish');
-  if (failed) throw failed;
-}
-
 /** Writes the expiry letters or CSV of every member holding points that expire after `now` and by `before`. */
 export async function issueExpiryNotices(
   store: LedgerStore,
@@ -192,7 +146,12 @@ export async function issueExpiryNotices(
       }
       await pipeline(Readable.from(records()), stringify({ header: true, columns: [...EXPIRY_CSV_COLUMNS] }), file);
     } else {
-      await writeLetters(program, counted(), file, now);
+      await writeLetters(
+        { Title: `${program.name}: points expiring`, Author: program.name },
+        counted(),
+        file,
+        (doc, r) => drawLetter(doc, program, r, now),
+      );
     }
     await rename(tmp, options.out);
   } catch (err) {

@@ -313,7 +313,13 @@ export async function issueNotices(
       }
       await pipeline(Readable.from(withProgress()), stringify({ header: true, columns: [...CSV_COLUMNS] }), file);
     } else {
-      await writeLetters(program, recorded(), file, now, progress);
+      await writeLetters(
+        { Title: `${program.name}: notices of closing`, Author: program.name },
+        recorded(),
+        file,
+        (doc, n) => drawLetter(doc, program, n, now),
+        progress,
+      );
     }
     const handle = await open(tmp, 'r+');
     try {
@@ -345,18 +351,18 @@ export function forgetWordLayouts(doc: PDFKit.PDFDocument): void {
 }
 
 /** Streams the letters, one page each, into `file`, waiting for it to drain whenever it is full. */
-async function writeLetters(
-  program: ClosingProgram,
-  pages: AsyncIterable<Notice[]>,
+/**
+ * Streams one letter per row into an A4 PDF on `file` (fonts `body` and `bold` registered), `draw` laying each out;
+ * `progress` hears the rows written after each page of rows.
+ */
+export async function writeLetters<R>(
+  info: { Title: string; Author: string },
+  pages: AsyncIterable<R[]>,
   file: Writable,
-  now: number,
-  progress: (members: number) => void,
+  draw: (doc: PDFKit.PDFDocument, row: R) => void,
+  progress: (rows: number) => void = () => undefined,
 ): Promise<void> {
-  const doc = new PDFDocument({
-    autoFirstPage: false,
-    size: 'A4',
-    info: { Title: `${program.name}: notices of closing`, Author: program.name },
-  });
+  const doc = new PDFDocument({ autoFirstPage: false, size: 'A4', info });
   doc.registerFont(BODY, fontFile('DejaVuSans.ttf'));
   doc.registerFont(BOLD, fontFile('DejaVuSans-Bold.ttf'));
   let failed: Error | undefined;
@@ -373,8 +379,8 @@ async function writeLetters(
   };
   let written = 0;
   for await (const page of pages) {
-    for (const n of page) {
-      drawLetter(doc, program, n, now);
+    for (const row of page) {
+      draw(doc, row);
       await flush();
     }
     written += page.length;
