@@ -15,6 +15,7 @@ import type { Refunded } from '../loyalty/refund.ts';
 import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
+import { readGroupMarks, type GroupMarks } from './group-marks.ts';
 import { carryOutEffects } from './op-effects.ts';
 import {
   HEAD_OFFICE_TILL,
@@ -72,7 +73,7 @@ export interface BatchOutcome {
   balances: MemberSnapshot[];
 }
 
-export interface GroupOutcome {
+export interface GroupOutcome extends GroupMarks {
   outcomes: BatchOutcome[];
   /** Members whose balance changed, for live `changes`. */
   changed: MemberRecord[];
@@ -176,7 +177,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   const lots = await tx.getLots([...members.keys()], namedLots);
   const taken = await tx.voucherCodesTaken(allOps.flatMap((o) => (o.kind === 'convert' ? [o.voucherCode] : [])));
   const latest = await tx.latestProgram();
-  let ledgerSeq = await tx.ledgerSeq();
+  // Numbered from the head as it stands, without the counter's lock: the store renumbers them as it commits.
+  const seqFrom = await tx.ledgerHead();
+  let ledgerSeq = seqFrom;
 
   const writes: GroupWrites = {
     ops: [],
@@ -187,6 +190,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     conflictUpdates: [],
     holds: [],
     ledgerSeq,
+    seqFrom,
     lots: [],
     vouchers: [],
     events: [],
@@ -417,7 +421,9 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   writes.lots = [...changedLots.values()];
   writes.vouchers = vouchers;
   writes.events = events;
-  await tx.write(writes);
+  const marks = await readGroupMarks(tx, [...changed.keys()], writes);
+  const shift = await tx.write(writes);
+  for (const m of changed.values()) m.ledgerSeq += shift;
 
   const outcomes = perBatch.map(({ batch, results, memberIds }) => ({
     results,
@@ -432,7 +438,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
     const next = expiryOf(lots.get(id) ?? [], ctx.now);
     if (next) nextExpiries.set(id, next);
   }
-  return { outcomes, changed: [...changed.values()], nextExpiries, opsApplied };
+  return { outcomes, changed: [...changed.values()], nextExpiries, opsApplied, ...marks };
 }
 
 function eventMember(m: MemberRecord): EventMember {

@@ -232,12 +232,15 @@ export class Intake {
   }
 
   private async commit(group: Pending[], started: number): Promise<void> {
-    const outcome = await this.store.transaction((tx) =>
-      applyGroup(
-        tx,
-        group.map((p) => p.batch),
-        this.opts.context(),
-      ),
+    const metrics = this.opts.metrics;
+    const outcome = await this.store.transaction(
+      (tx) =>
+        applyGroup(
+          tx,
+          group.map((p) => p.batch),
+          this.opts.context(),
+        ),
+      metrics && ((t) => metrics.groupTimed(t)),
     );
     // Committed ops leave the queue before their answers go out: an ack reports the queue depth (server/handlers.ts),
     // and the batch it answers is no longer waiting.

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
 import type { OpResult } from '../protocol/messages.ts';
+import type { GroupTimings } from './store/types.ts';
 
 /** Why a request was shed: the intake's bound (queue full or too long a wait), a till over its rate, or shutdown. */
 export type ShedReason = 'queue' | 'rate' | 'closing';
@@ -25,6 +26,9 @@ export class LedgerMetrics {
   readonly shed: Counter<'reason' | 'kind'>;
   readonly authorizeSeconds: Histogram;
   readonly voucherRequests: Counter<'kind' | 'outcome'>;
+  readonly groupTransactionSeconds: Histogram;
+  readonly sharedLockHoldSeconds: Histogram;
+  readonly sharedLockWaitSeconds: Histogram;
   /**
    * Requests answered OVERLOADED since start, all reasons: the sum of `ledger_shed_total`, kept as a plain number
    * because every push ack carries it and prom-client only reads its counters asynchronously.
@@ -75,6 +79,27 @@ export class LedgerMetrics {
       labelNames: ['kind', 'outcome'],
       registers,
     });
+    // The share of group time spent holding the shared counter lock (hold sum / transaction sum) says how far more
+    // ledger processes, or cores, could scale commits (docs/architecture.md, "Commits from several processes").
+    const lockBuckets = exponentialBuckets(0.0001, 2, 16);
+    this.groupTransactionSeconds = new Histogram({
+      name: 'ledger_group_transaction_seconds',
+      help: 'Group commit transactions, from their start to the commit done.',
+      buckets: lockBuckets,
+      registers,
+    });
+    this.sharedLockHoldSeconds = new Histogram({
+      name: 'ledger_group_shared_lock_hold_seconds',
+      help: 'Time a group holds the shared counter row lock (its final step, to the commit).',
+      buckets: lockBuckets,
+      registers,
+    });
+    this.sharedLockWaitSeconds = new Histogram({
+      name: 'ledger_group_shared_lock_wait_seconds',
+      help: 'Time a group waits for the shared counter row lock (other groups, of any process, in their final step).',
+      buckets: lockBuckets,
+      registers,
+    });
     new Gauge({
       name: 'ledger_intake_queue_ops',
       help: 'Ops waiting in the intake queue.',
@@ -102,6 +127,13 @@ export class LedgerMetrics {
   /** Requests answered OVERLOADED since the ledger started. */
   get shedTotal(): number {
     return this.sheds;
+  }
+
+  /** Records where one group transaction's time went. */
+  groupTimed(t: GroupTimings): void {
+    this.groupTransactionSeconds.observe(t.transactionSeconds);
+    this.sharedLockHoldSeconds.observe(t.sharedLockHoldSeconds);
+    this.sharedLockWaitSeconds.observe(t.sharedLockWaitSeconds);
   }
 
   /** Records one group commit: its size, its duration and each op's outcome. */

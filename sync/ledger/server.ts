@@ -87,7 +87,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     perMessageDeflate: false,
   });
   const tills = io.of('/till');
-  const fanOut = createFanOut(store, tills, logger);
+  const fanOut = createFanOut(tills, logger);
   const metrics = new LedgerMetrics({
     queueDepth: () => intake.depth,
     connectedTills: () => tills.sockets.size,

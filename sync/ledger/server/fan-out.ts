@@ -7,7 +7,7 @@ import type { StoreId, TillId } from '../../loyalty/units.ts';
 import type { ChangesEvent } from '../../protocol/messages.ts';
 import { snapshotOf, type GroupOutcome } from '../apply-group.ts';
 import type { Logger } from '../log.ts';
-import type { LedgerStore, MemberRecord } from '../store/types.ts';
+import type { MemberRecord } from '../store/types.ts';
 import type { TillNamespace } from './requests.ts';
 
 const CHANGES_PER_EVENT = 500;
@@ -22,28 +22,28 @@ export interface FanOut {
   program(program: Program): void;
 }
 
-export function createFanOut(store: LedgerStore, tills: TillNamespace, logger: Logger): FanOut {
+export function createFanOut(tills: TillNamespace, logger: Logger): FanOut {
   return {
-    async changes(group) {
-      if (group.changed.length === 0) return;
-      const holders = await store.holdersOf(group.changed.map((m) => m.memberId));
+    changes(group) {
+      if (group.changed.length === 0) return Promise.resolve();
+      // Holders and tills' seqs as the group read them inside its transaction (group-marks.ts): read here, after the
+      // commit, a till's seq could already count ops of a later group, from another process, that these snapshots miss.
       const byStore = new Map<StoreId, MemberRecord[]>();
       for (const m of group.changed) {
-        for (const s of holders.get(m.memberId) ?? []) {
+        for (const s of group.holders.get(m.memberId) ?? []) {
           const list = byStore.get(s) ?? [];
           list.push(m);
           byStore.set(s, list);
         }
       }
-      // One read of every till's seq rather than one per store: a group usually touches many stores.
       // Each till's seq counts in its current incarnation: the event says which, and a till ignores another's.
       const seqsByStore = new Map<StoreId, { seqs: [TillId, number][]; incarnations: [TillId, string][] }>();
-      for (const t of await store.listTills()) {
-        if (!byStore.has(t.storeId)) continue;
-        const entry = seqsByStore.get(t.storeId) ?? { seqs: [], incarnations: [] };
-        entry.seqs.push([t.tillId, t.lastSeq]);
-        entry.incarnations.push([t.tillId, t.incarnation]);
-        seqsByStore.set(t.storeId, entry);
+      for (const [storeId, marks] of group.tillMarks) {
+        if (!byStore.has(storeId)) continue;
+        seqsByStore.set(storeId, {
+          seqs: marks.map((t) => [t.tillId, t.lastSeq]),
+          incarnations: marks.map((t) => [t.tillId, t.incarnation]),
+        });
       }
       for (const [storeId, members] of byStore) {
         const room = tills.to(storeRoom(storeId));
@@ -63,6 +63,7 @@ export function createFanOut(store: LedgerStore, tills: TillNamespace, logger: L
           });
         }
       }
+      return Promise.resolve();
     },
     program(program) {
       tills.emit('config', { program });

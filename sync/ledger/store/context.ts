@@ -32,19 +32,25 @@ export function caseOf<V>(key: RawBuilder<unknown>, pairs: [string, RawBuilder<V
   )} end`;
 }
 
-/** The counter row: the last ledger sequence used and the audit chain's head. */
+/** The counter row: the last ledger sequence used, the audit chain's head, and the last event number. */
 export interface Counter {
   ledgerSeq: number;
+  eventSeq: number;
   chainSeq: number;
   chainHash: string;
 }
 
-/** Reads the counter and locks its row until the transaction ends (where the dialect needs it). */
+/**
+ * Reads the counter and locks its row until the transaction ends (where the dialect needs it). The counter is the
+ * last lock a transaction takes (see group-locks.ts): a transaction that locks keys locks them before.
+ */
 export async function lockCounter(db: Kysely<Database>, writer: DialectWriter): Promise<Counter> {
   const r = await writer
-    .forUpdate(db.selectFrom('counter').select(['ledger_seq', 'chain_seq', 'chain_hash']).where('id', '=', 1))
+    .forUpdate(
+      db.selectFrom('counter').select(['ledger_seq', 'event_seq', 'chain_seq', 'chain_hash']).where('id', '=', 1),
+    )
     .executeTakeFirstOrThrow();
-  return { ledgerSeq: r.ledger_seq, chainSeq: r.chain_seq, chainHash: r.chain_hash };
+  return { ledgerSeq: r.ledger_seq, eventSeq: Number(r.event_seq), chainSeq: r.chain_seq, chainHash: r.chain_hash };
 }
 
 /** Sets the last ledger sequence used (outside the group path, which also moves the chain's head). */

@@ -3,16 +3,23 @@
  * lookups, bulk inserts and upserts through the dialect's writer, `in` lists chunked under its parameter limit, one
  * CASE update per table), never one query per op.
  *
- * Every op row written joins the audit chain (sync/ledger/audit.ts): its place and hash are computed here, in the
- * pass that builds the rows, after the head kept in the counter row, which the group holds (locked where the dialect
- * needs it).
+ * Locks (docs/architecture.md, "Commits from several processes"): each read first locks the keys it reads by (tills,
+ * members, cards, conflicts, op targets, voucher codes: group-locks.ts), so what the group decides on stays as read
+ * until it commits; the counter row, which every writer shares, is locked only in `write`'s final step and held to
+ * the commit. Ledger (and event) sequences are taken there: they follow commit order, so a reader's cursor never
+ * passes a number that a transaction still open could commit below it.
+ *
+ * Every op row written joins the audit chain (sync/ledger/audit.ts): its place and hash are computed in that final
+ * step, after the head kept in the counter row.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Lot } from '../../loyalty/lots.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Refunded } from '../../loyalty/refund.ts';
-import type { Card, Cents, MemberId, OpId, Points, TillId } from '../../loyalty/units.ts';
+import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
+import { lockKeysOf } from './group-locks.ts';
+import { readHolders, readTillMarks } from './group-marks.ts';
 import { insertConsents } from './consents.ts';
 import type { DialectWriter } from './dialect-writer.ts';
 import {
@@ -50,12 +57,14 @@ import {
 import { readIncarnations, readRefusedOps, writeTillLife } from './till-life.ts';
 import type {
   ConflictRecord,
+  GroupTimings,
   GroupTx,
   GroupWrites,
   IncarnationRecord,
   MemberRecord,
   RefusedOpRecord,
   StoredOp,
+  TillMark,
   TillRecord,
 } from './types.ts';
 
@@ -65,6 +74,9 @@ export class KyselyGroupTx implements GroupTx {
   readonly #now: () => number;
   /** The counter as read (and locked) by this transaction, kept up to date by its writes. */
   #counter: Counter | undefined;
+  /** When the counter lock was asked for and when it came (performance.now() ms), for the group's timings. */
+  #counterAsked = 0;
+  #counterLockedAt: number | undefined;
   /** Members as read by this transaction: a write that changes none of their fixed columns updates only the rest. */
   readonly #read = new Map<MemberId, MemberRecord>();
 
@@ -79,14 +91,28 @@ export class KyselyGroupTx implements GroupTx {
     return this.#writer.maxParams;
   }
 
-  /** Locks the counter before anything else, so every group takes its locks in the same order. */
-  async #begin(): Promise<Counter> {
-    this.#counter ??= await lockCounter(this.#db, this.#writer);
+  /** The counter, locked to the end of the transaction: the last lock a transaction takes (see the file comment). */
+  async #lockCounter(): Promise<Counter> {
+    if (!this.#counter) {
+      this.#counterAsked = performance.now();
+      this.#counter = await lockCounter(this.#db, this.#writer);
+      this.#counterLockedAt = performance.now();
+    }
     return this.#counter;
   }
 
+  /** The group's times, from its start and end (commit done), performance.now() ms. */
+  timings(started: number, ended: number): GroupTimings {
+    const locked = this.#counterLockedAt;
+    return {
+      transactionSeconds: (ended - started) / 1000,
+      sharedLockWaitSeconds: locked === undefined ? 0 : (locked - this.#counterAsked) / 1000,
+      sharedLockHoldSeconds: locked === undefined ? 0 : (ended - locked) / 1000,
+    };
+  }
+
   async lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'till', ids);
     const out = new Map<TillId, TillRecord>();
     // Sorted, so two groups locking overlapping tills lock them in the same order.
     for (const part of chunks(unique(ids).sort(), this.#maxParams)) {
@@ -99,17 +125,14 @@ export class KyselyGroupTx implements GroupTx {
   async getIncarnations(
     keys: readonly { tillId: TillId; incarnation: string }[],
   ): Promise<Map<string, IncarnationRecord>> {
-    await this.#begin();
     return readIncarnations(this.#db, keys, this.#maxParams);
   }
 
   async getRefusedOps(ids: readonly string[]): Promise<Map<string, RefusedOpRecord>> {
-    await this.#begin();
     return readRefusedOps(this.#db, ids, this.#maxParams);
   }
 
   async getOps(ids: readonly OpId[]): Promise<Map<OpId, StoredOp>> {
-    await this.#begin();
     const out = new Map<OpId, StoredOp>();
     if (ids.length === 0) return out;
     for (const r of await this.#writer.selectIn(this.#db, OPS, ids)) out.set(r.op_id, toOp(r));
@@ -117,7 +140,7 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'member', ids);
     const out = new Map<MemberId, MemberRecord>();
     if (ids.length === 0) return out;
     for (const r of await this.#writer.selectIn(this.#db, MEMBERS, ids)) {
@@ -129,7 +152,7 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'card', cards);
     const out = new Map<Card, MemberId>();
     for (const part of chunks(unique(cards), this.#maxParams)) {
       const rows = await this.#db
@@ -150,11 +173,16 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async ledgerSeq(): Promise<number> {
-    return (await this.#begin()).ledgerSeq;
+    return (await this.#lockCounter()).ledgerSeq;
+  }
+
+  async ledgerHead(): Promise<number> {
+    if (this.#counter) return this.#counter.ledgerSeq;
+    const row = await this.#db.selectFrom('counter').select('ledger_seq').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(row.ledger_seq);
   }
 
   async getPrograms(versions: readonly number[]): Promise<Map<number, Program>> {
-    await this.#begin();
     const out = new Map<number, Program>();
     for (const part of chunks(unique(versions), this.#maxParams)) {
       const rows = await this.#db.selectFrom('programs').selectAll().where('version', 'in', part).execute();
@@ -164,7 +192,7 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'conflict', ids);
     const out = new Map<string, ConflictRecord>();
     for (const part of chunks(unique(ids), this.#maxParams)) {
       const rows = await this.#db.selectFrom('conflicts').selectAll().where('conflict_id', 'in', part).execute();
@@ -174,7 +202,7 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getRefunds(targetOpIds: readonly OpId[]): Promise<Map<OpId, Refunded>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'op', targetOpIds);
     const out = new Map<OpId, Refunded>();
     for (const part of chunks(unique(targetOpIds), this.#maxParams)) {
       const rows = await this.#db
@@ -195,7 +223,6 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getLots(memberIds: readonly MemberId[], lotIds: readonly string[]): Promise<Map<MemberId, Lot[]>> {
-    await this.#begin();
     const out = new Map<MemberId, Lot[]>();
     const seen = new Set<string>();
     const add = (r: Selectable<LotsTable>) => {
@@ -223,7 +250,7 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async voucherCodesTaken(codes: readonly string[]): Promise<Set<string>> {
-    await this.#begin();
+    await lockKeysOf(this.#db, this.#writer, 'voucher', codes);
     const out = new Set<string>();
     for (const part of chunks(unique(codes), this.#maxParams)) {
       const rows = await this.#db.selectFrom('vouchers').select('code').where('code', 'in', part).execute();
@@ -233,7 +260,6 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async latestProgram(): Promise<Program | undefined> {
-    await this.#begin();
     const row = await this.#db
       .selectFrom('programs')
       .select('json')
@@ -243,43 +269,19 @@ export class KyselyGroupTx implements GroupTx {
     return row && (JSON.parse(row.json) as Program);
   }
 
-  async write(w: GroupWrites): Promise<void> {
+  holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>> {
+    return readHolders(this.#db, memberIds, this.#maxParams);
+  }
+
+  tillMarks(storeIds: readonly StoreId[]): Promise<Map<StoreId, TillMark[]>> {
+    return readTillMarks(this.#db, storeIds, this.#maxParams);
+  }
+
+  async write(w: GroupWrites): Promise<number> {
     const db = this.#db;
     const writer = this.#writer;
-    const counter = await this.#begin();
-    const before = counter.ledgerSeq;
-    if (w.ledgerSeq < before) throw new Error(`ledger sequence would go back from ${before} to ${w.ledgerSeq}`);
 
-    // The group's op rows, chained after the head in write order: one sha256 per op.
-    let { chainSeq, chainHash } = counter;
-    const ops = w.ops.map((o) => {
-      const row = fromOp(o, ++chainSeq, chainHash);
-      chainHash = row.row_hash;
-      return row;
-    });
-    await writer.insert(db, OPS, ops);
-    await this.#writeMembers(w.members);
-
-    let after = w.ledgerSeq;
-    if (w.holds.length > 0) {
-      after = w.ledgerSeq + 1;
-      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
-        store_id: h.storeId,
-        member_id: h.memberId,
-        held_seq: after,
-      }));
-      for (const part of chunks(holds, rowsPerStatement(this.#maxParams, HOLDS))) {
-        await db
-          .insertInto('holds')
-          .values(part)
-          .onConflict((oc) => oc.columns(HOLDS.key).doNothing())
-          .execute();
-      }
-    }
-
-    for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(this.#maxParams, CONFLICTS))) {
-      await db.insertInto('conflicts').values(part).execute();
-    }
+    // Before the counter: rows that the keys this group locked keep to it, and that name no row of the final step.
     for (const part of chunks((w.lots ?? []).map(fromLot), rowsPerStatement(this.#maxParams, LOTS))) {
       await db
         .insertInto('lots')
@@ -311,18 +313,6 @@ export class KyselyGroupTx implements GroupTx {
       await db.insertInto('sale_receipts').values(part).execute();
     }
     if (w.consents && w.consents.length > 0) await insertConsents(db, w.consents, this.#now(), this.#maxParams);
-    if (w.events && w.events.length > 0) {
-      const last = (await db.selectFrom('counter').select('event_seq').where('id', '=', 1).executeTakeFirstOrThrow())
-        .event_seq;
-      const rows = w.events.map((e, i) => eventRow(e, last + 1 + i));
-      await writer.insert(db, EVENTS, rows);
-      await db
-        .updateTable('counter')
-        .set({ event_seq: last + rows.length })
-        .where('id', '=', 1)
-        .execute();
-    }
-
     // Resolutions are rare (a manager's decision): one statement each keeps them simple.
     for (const u of w.conflictUpdates) {
       await db
@@ -338,8 +328,69 @@ export class KyselyGroupTx implements GroupTx {
         .where('conflict_id', '=', u.conflictId)
         .execute();
     }
+    const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()].map((t) => ({
+      till_id: t.tillId,
+      last_seq: t.lastSeq,
+      skew_ms: t.skewMs,
+      incarnation: t.incarnation,
+      row_seq: t.rowSeq,
+    }));
+    await writer.update(db, TILLS, TILL_MARK_COLUMNS, tills);
+    await writeTillLife(db, w, this.#now(), this.#maxParams);
 
-    // Bulk updates: one `case key when ... then ...` statement per chunk instead of one statement per row.
+    return this.#finalStep(w);
+  }
+
+  /**
+   * The final step, under the counter lock held to the commit: the ledger sequences (renumbered after the head, see
+   * `GroupWrites.seqFrom`), the op rows chained after the head, the members, holds, conflicts, reversals and events,
+   * and the counter. A handful of statements, whatever else the group did.
+   */
+  async #finalStep(w: GroupWrites): Promise<number> {
+    const db = this.#db;
+    const writer = this.#writer;
+    const counter = await this.#lockCounter();
+    const from = w.seqFrom;
+    const shift = from === undefined ? 0 : counter.ledgerSeq - from;
+    const renumber = <S extends number | null>(seq: S): S =>
+      (from !== undefined && seq !== null && seq > from ? seq + shift : seq) as S;
+    const reached = renumber(w.ledgerSeq);
+    if (reached < counter.ledgerSeq)
+      throw new Error(`ledger sequence would go back from ${counter.ledgerSeq} to ${reached}`);
+
+    // The group's op rows, chained after the head in write order: one sha256 per op.
+    let { chainSeq, chainHash } = counter;
+    const ops = w.ops.map((o) => {
+      const row = fromOp({ ...o, ledgerSeq: renumber(o.ledgerSeq) }, ++chainSeq, chainHash);
+      chainHash = row.row_hash;
+      return row;
+    });
+    await writer.insert(db, OPS, ops);
+    await this.#writeMembers(
+      shift === 0 ? w.members : w.members.map((m) => ({ ...m, ledgerSeq: renumber(m.ledgerSeq) })),
+    );
+
+    let after = reached;
+    if (w.holds.length > 0) {
+      after = reached + 1;
+      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
+        store_id: h.storeId,
+        member_id: h.memberId,
+        held_seq: after,
+      }));
+      for (const part of chunks(holds, rowsPerStatement(this.#maxParams, HOLDS))) {
+        await db
+          .insertInto('holds')
+          .values(part)
+          .onConflict((oc) => oc.columns(HOLDS.key).doNothing())
+          .execute();
+      }
+    }
+    for (const part of chunks(w.conflicts.map(fromConflict), rowsPerStatement(this.#maxParams, CONFLICTS))) {
+      await db.insertInto('conflicts').values(part).execute();
+    }
+    // Bulk updates: one `case key when ... then ...` statement per chunk instead of one statement per row. After the
+    // op rows: a void may reverse an op of its own group.
     for (const part of chunks(w.reversals, Math.floor(this.#maxParams / PARAMS_PER_REVERSAL))) {
       await db
         .updateTable('ops')
@@ -356,23 +407,18 @@ export class KyselyGroupTx implements GroupTx {
         )
         .execute();
     }
-    const tills = [...new Map(w.tills.map((t) => [t.tillId, t])).values()].map((t) => ({
-      till_id: t.tillId,
-      last_seq: t.lastSeq,
-      skew_ms: t.skewMs,
-      incarnation: t.incarnation,
-      row_seq: t.rowSeq,
-    }));
-    await writer.update(db, TILLS, TILL_MARK_COLUMNS, tills);
-    await writeTillLife(db, w, this.#now(), this.#maxParams);
+    const events = (w.events ?? []).map((e, i) => eventRow(e, counter.eventSeq + 1 + i));
+    await writer.insert(db, EVENTS, events);
+    const eventSeq = counter.eventSeq + events.length;
 
     await writer.update(
       db,
       COUNTER,
-      ['ledger_seq', 'chain_seq', 'chain_hash'],
-      [{ id: 1, ledger_seq: after, chain_seq: chainSeq, chain_hash: chainHash }],
+      ['ledger_seq', 'chain_seq', 'chain_hash', 'event_seq'],
+      [{ id: 1, ledger_seq: after, chain_seq: chainSeq, chain_hash: chainHash, event_seq: eventSeq }],
     );
-    this.#counter = { ledgerSeq: after, chainSeq, chainHash };
+    this.#counter = { ledgerSeq: after, chainSeq, chainHash, eventSeq };
+    return shift;
   }
 
   /**

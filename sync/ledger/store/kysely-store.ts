@@ -55,6 +55,7 @@ import { webhookStore } from './webhooks.ts';
 // --- end per-concern stores ---
 import type {
   ConflictRecord,
+  GroupTimings,
   GroupTx,
   ImportMember,
   IncarnationRecord,
@@ -139,8 +140,17 @@ export class KyselyLedgerStore implements LedgerStore {
     await this.#db.destroy();
   }
 
-  transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T> {
-    return this.#atomic((db) => fn(new KyselyGroupTx(db, this.#writer, this.#now)));
+  async transaction<T>(fn: (tx: GroupTx) => Promise<T>, observe?: (t: GroupTimings) => void): Promise<T> {
+    let started = 0;
+    let tx: KyselyGroupTx | undefined;
+    const result = await this.#atomic((db) => {
+      started = performance.now();
+      tx = new KyselyGroupTx(db, this.#writer, this.#now);
+      return fn(tx);
+    });
+    // Committed: the shared lock, if taken, was held to here.
+    if (observe && tx) observe(tx.timings(started, performance.now()));
+    return result;
   }
 
   /** Runs `fn` in one database transaction; on SQLite after every transaction started before it has ended. */

@@ -4,6 +4,7 @@
  * sees. Not an op: a card is not points, and the ledger, not a till, decides it; the action log records who and why.
  */
 import { lockCounter, setLedgerSeq, type StoreCtx } from './context.ts';
+import { lockKeysOf } from './group-locks.ts';
 import type { MemberCards } from './interfaces/member-cards.ts';
 
 /** Card replacement over the store's context. */
@@ -11,6 +12,9 @@ export function memberCards(ctx: StoreCtx): MemberCards {
   return {
     replaceCard(memberId, card, at) {
       return ctx.atomic(async (db) => {
+        // The member's and the new card's keys, then the counter (group-locks.ts): no group decides on the old row.
+        await lockKeysOf(db, ctx.writer, 'member', [memberId]);
+        await lockKeysOf(db, ctx.writer, 'card', [card]);
         const counter = await lockCounter(db, ctx.writer);
         const member = await db
           .selectFrom('members')

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Card, MemberId } from '../../loyalty/units.ts';
 import { lockCounter, setLedgerSeq, type StoreCtx } from './context.ts';
+import { lockKeysOf } from './group-locks.ts';
 import type { ErasureResult, MemberFile, MemberPrivacy } from './interfaces/member-privacy.ts';
 import { GENESIS_HASH, chainRowHash, erasureSeal } from './op-chain.ts';
 import type { Database } from './schema.ts';
@@ -127,7 +128,9 @@ export function memberPrivacy(ctx: StoreCtx, schema?: string): MemberPrivacy {
 }
 
 async function eraseIn(db: Kysely<Database>, ctx: StoreCtx, memberId: MemberId, at: number): Promise<ErasureResult> {
-  // The counter first: it serialises the erasure with the groups that chain ops (see group-tx.ts).
+  // The member's key, then the counter (group-locks.ts): no group decides on the member meanwhile, and the erasure
+  // comes between the groups that chain ops (see group-tx.ts).
+  await lockKeysOf(db, ctx.writer, 'member', [memberId]);
   const counter = await lockCounter(db, ctx.writer);
   const member = await db
     .selectFrom('members')

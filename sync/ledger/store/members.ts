@@ -5,9 +5,11 @@ import { sql, type Insertable } from 'kysely';
 import type { Card, MemberId, Points, StoreId } from '../../loyalty/units.ts';
 import { consentRecords } from '../../loyalty/consent.ts';
 import { insertConsents } from './consents.ts';
-import { chunks, lockCounter, setLedgerSeq, unique, type StoreCtx } from './context.ts';
+import { chunks, lockCounter, setLedgerSeq, type StoreCtx } from './context.ts';
+import { lockKeysOf } from './group-locks.ts';
 import { NEW_MEMBER_COLUMNS, toMember } from './rows.ts';
 import type { MembersTable } from './schema.ts';
+import { readHolders } from './group-marks.ts';
 import { HOLDS, MEMBERS, rowsPerStatement } from './tables.ts';
 import type { ImportMember, LedgerStore, MemberRecord, PullPage } from './types.ts';
 
@@ -49,6 +51,9 @@ export class KyselyMembers implements MemberStore {
     const ctx = this.#ctx;
     const { maxParams } = ctx.writer;
     return ctx.atomic(async (db) => {
+      // The keys first, then the counter (group-locks.ts): a group enrolling one of these ids or cards waits, or is seen.
+      await lockKeysOf(db, ctx.writer, 'member', ids);
+      await lockKeysOf(db, ctx.writer, 'card', cards);
       const idList = rows.map((r) => r.memberId);
       for (const part of chunks(idList, maxParams)) {
         const hit = await db
@@ -234,23 +239,7 @@ export class KyselyMembers implements MemberStore {
   }
 
   async holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>> {
-    const out = new Map<MemberId, StoreId[]>();
-    for (const part of chunks(unique(memberIds), this.#ctx.writer.maxParams)) {
-      const rows = await this.#ctx
-        .plain()
-        .selectFrom('holds')
-        .select(['member_id', 'store_id'])
-        .where('member_id', 'in', part)
-        .orderBy('member_id')
-        .orderBy('store_id')
-        .execute();
-      for (const r of rows) {
-        const list = out.get(r.member_id);
-        if (list) list.push(r.store_id);
-        else out.set(r.member_id, [r.store_id]);
-      }
-    }
-    return out;
+    return readHolders(this.#ctx.plain(), memberIds, this.#ctx.writer.maxParams);
   }
 
   async listMembers(): Promise<MemberRecord[]> {

@@ -1,7 +1,8 @@
 /**
- * The store's PostgreSQL side (pg). Each transaction runs in a pooled connection at READ COMMITTED; the counter row
- * lock a group takes first (see group-tx.ts) serialises groups across ledger processes, and `for update` locks the
- * rows a group reads that another process could change meanwhile.
+ * The store's PostgreSQL side (pg). Each transaction runs in a pooled connection at READ COMMITTED. A group locks
+ * the keys it decides on (tills, members, cards... as advisory locks, see group-locks.ts) and the tills' rows
+ * (`for update`) while it reads and decides, and the counter row only in its final step, to commit (group-tx.ts):
+ * groups of several ledger processes on disjoint keys run side by side and queue only for that step.
  *
  * The group path's bulk writes are one statement per table and group over `unnest` of one array per column, and
  * lookups are `= any($1)`: a group is a handful of round trips whatever its size.
@@ -30,6 +31,12 @@ export class PostgresWriter implements DialectWriter {
   async scrub(db: Kysely<Database>, tables: readonly TableName[]): Promise<void> {
     // A dump never holds dead row versions; VACUUM frees them for reuse (not FULL: that would lock the ops for long).
     for (const t of tables) await sql`vacuum ${sql.table(t)}`.execute(db);
+  }
+
+  async lockKeys(db: Kysely<Database>, keys: readonly bigint[]): Promise<void> {
+    if (keys.length === 0) return;
+    // unnest yields the array in its order, and the aggregate takes each lock as its row comes.
+    await sql`select count(pg_advisory_xact_lock(k)) from unnest(${keys.map(String)}::bigint[]) as k`.execute(db);
   }
 
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {

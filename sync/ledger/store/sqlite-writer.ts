@@ -59,6 +59,11 @@ export class SqliteWriter implements DialectWriter {
     this.#conn.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /** Transactions run one at a time (and `ledger serve` refuses a second process on the file): nothing to lock. */
+  lockKeys(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Transactions run one at a time: what a transaction reads stays as it is until it ends. */
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {
     return q;

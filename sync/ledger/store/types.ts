@@ -235,6 +235,12 @@ export interface GroupWrites {
   holds: { storeId: StoreId; memberId: MemberId }[];
   /** The ledger sequence reached, stored so that restarts continue from it; must not be below `GroupTx.ledgerSeq()`. */
   ledgerSeq: number;
+  /**
+   * Set when the writes' ledger sequences were numbered after this value without the counter locked (the group path
+   * numbers from `GroupTx.ledgerHead()`, so that it holds the counter only to commit): every sequence above it, of
+   * ops, members and `ledgerSeq`, is the group's own, and `write` moves them all after the counter as it finds it.
+   */
+  seqFrom?: number;
   /** Lots created or changed (upsert by lotId). */
   lots?: LotRecord[];
   vouchers?: VoucherRecord[];
@@ -263,9 +269,12 @@ export interface RefundRecord {
 }
 
 /**
- * Reads inside a write transaction. On PostgreSQL the first call of any method locks the counter row, so groups from
- * several ledger processes commit one after another in ledger-sequence order and every read sees the groups
- * committed before; `lockTills` also takes the tills' row locks. On SQLite transactions run one at a time.
+ * Reads inside a write transaction. On PostgreSQL each read locks the keys it reads by (tills, members, cards,
+ * conflicts, op targets, voucher codes; see store/group-locks.ts) until the commit, so groups of several ledger
+ * processes on other keys run beside it; `lockTills` also takes the tills' row locks. The counter row, shared by
+ * all, is locked by `ledgerSeq()` or by `write`'s final step, and held to the commit: sequences follow commit order.
+ * Call the methods in the order they are declared (the order keys are locked in). On SQLite transactions run one at
+ * a time.
  */
 export interface GroupTx {
   lockTills(ids: readonly TillId[]): Promise<Map<TillId, TillRecord>>;
@@ -277,8 +286,10 @@ export interface GroupTx {
   getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>>;
   /** The member holding each card, or that held it before it was retired (replace-card): an enrol with it is refused. */
   getCardHolders(cards: readonly Card[]): Promise<Map<Card, MemberId>>;
-  /** The last ledger sequence used; locks the counter on PostgreSQL. */
+  /** The last ledger sequence used; locks the counter on PostgreSQL, to the commit. */
   ledgerSeq(): Promise<number>;
+  /** The last ledger sequence committed, read without a lock (see `GroupWrites.seqFrom`). */
+  ledgerHead(): Promise<number>;
   getPrograms(versions: readonly number[]): Promise<Map<number, Program>>;
   getConflicts(ids: readonly string[]): Promise<Map<string, ConflictRecord>>;
   /** What the refunds of each of these ops add up to (ops never refunded are left out). */
@@ -288,7 +299,29 @@ export interface GroupTx {
   /** Which of these voucher codes exist already. */
   voucherCodesTaken(codes: readonly string[]): Promise<Set<string>>;
   latestProgram(): Promise<Program | undefined>;
-  write(w: GroupWrites): Promise<void>;
+  /** Which stores hold these members, as committed now (no lock: see sync/ledger/group-marks.ts). */
+  holdersOf(memberIds: readonly MemberId[]): Promise<Map<MemberId, StoreId[]>>;
+  /**
+   * The marks (last seq, incarnation) of these stores' tills, as committed now: read inside the group, after its keys
+   * are locked, so that a `changes` event says of each till exactly the ops its snapshots include (group-marks.ts).
+   */
+  tillMarks(storeIds: readonly StoreId[]): Promise<Map<StoreId, TillMark[]>>;
+  /** Writes the group; returns how far its ledger sequences moved (see `GroupWrites.seqFrom`; else 0). */
+  write(w: GroupWrites): Promise<number>;
+}
+
+/** A till's last applied seq in its current incarnation. */
+export interface TillMark {
+  tillId: TillId;
+  lastSeq: number;
+  incarnation: string;
+}
+
+/** Where a group's time went (seconds): all of it, waiting for the counter lock, and holding it (to the commit). */
+export interface GroupTimings {
+  transactionSeconds: number;
+  sharedLockWaitSeconds: number;
+  sharedLockHoldSeconds: number;
 }
 
 export interface ImportMember {
@@ -331,7 +364,8 @@ export interface LedgerStore {
   /** Creates or upgrades the schema; safe to run on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
-  transaction<T>(fn: (tx: GroupTx) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction; `observe` gets its timings once it has committed. */
+  transaction<T>(fn: (tx: GroupTx) => Promise<T>, observe?: (t: GroupTimings) => void): Promise<T>;
   /**
    * The Kysely handle, for tests only (to set up or inspect rows directly): lint forbids it outside
    * sync/ledger/store/ and test/; production code uses the per-concern stores at the end of this interface.
