@@ -26,6 +26,7 @@ import { registerTillSecurityCommands } from './cli/tills.ts';
 import { registerActionLog } from './cli/actions.ts';
 import { registerBackupCommands } from './cli/backup.ts';
 import { registerMemberCommands } from './cli/members.ts';
+import { takeServeLock } from './cli/serve-lock.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -247,7 +248,10 @@ export function buildCli(): Command {
         const intake = parseIntakeSizes(o);
         const dir = dataDir(cmd);
         await mkdir(dir, { recursive: true });
-        const store = await openStore(storeOptionsFromEnv(dir));
+        const storeOptions = storeOptionsFromEnv(dir);
+        // SQLite takes one serving process (cli/serve-lock.ts); PostgreSQL any number.
+        if ('dataDir' in storeOptions) takeServeLock(dir);
+        const store = await openStore(storeOptions);
         await store.migrate();
         if (!(await store.latestProgram()))
           throw new CodedError('NO_PROGRAM', 'no program yet: run "ledger demo" or "ledger program set FILE.json".');
@@ -277,7 +281,9 @@ export function buildCli(): Command {
         throw new CodedError('BAD_ARGUMENT', '--members is a whole number up to 1,000,000.');
       const dir = dataDir(cmd);
       await mkdir(dir, { recursive: true });
-      const store = await openStore(storeOptionsFromEnv(dir));
+      const storeOptions = storeOptionsFromEnv(dir);
+      if ('dataDir' in storeOptions) takeServeLock(dir);
+      const store = await openStore(storeOptions);
       await store.migrate();
       const credsFile = resolve(dir, 'demo-tills.json');
       if (!(await store.latestProgram())) {
