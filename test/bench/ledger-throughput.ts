@@ -5,16 +5,25 @@
  *
  *   node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4]
  *     [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR]
+ *     [--ledgers N[,M...]] [--auth-interval-ms 50]
  *
- * The figure is measured on the ledger (its `ledger_ops_total` counter over the window), not by the clients.
+ * The figure is measured on the ledger (its `ledger_ops_total` counter over the window), not by the clients. With it,
+ * the share of the groups' time spent holding the shared counter lock (`lockHoldShare`) and waiting for it
+ * (`lockWaitShare`), from the ledger's histograms (docs/architecture.md, "Commits from several processes").
+ *
+ * `--ledgers N` (PostgreSQL): runs the load first on one ledger process, then on N processes sharing the database
+ * (tills spread over them; no load balancer), each on tills of its own, and prints one JSON line per step with its
+ * throughput, authorization p99 (one checkout till authorizing small burns every `--auth-interval-ms`) and lock
+ * shares, against the one-process figure of the same run. `--ledgers 2,4` runs 1, 2 and 4.
  * `--profile DIR` runs the ledger under `node --cpu-prof` and leaves the profile in DIR.
  */
 import { sampleSum, scrape, type Sample } from '../support/prometheus.ts';
-import { makeBenchDatabase, seedBench } from './support/bench-db.ts';
-import { startLedgerChild } from './support/ledger-child.ts';
+import { makeBenchDatabase, seedBench, type BenchTill } from './support/bench-db.ts';
+import { startLedgerChild, type LedgerChild } from './support/ledger-child.ts';
+import { AuthProbe } from './support/probe.ts';
 import { measureRawLimit } from './support/raw-limit.ts';
-import { dbFlag, flags, numberFlag, progress, result, round } from './support/report.ts';
-import { startSwarm } from './support/swarm.ts';
+import { dbFlag, flags, numberFlag, percentile, progress, result, round } from './support/report.ts';
+import { startSwarm, type Swarm } from './support/swarm.ts';
 
 const f = flags(
   {
@@ -28,90 +37,192 @@ const f = flags(
     stores: '20',
     members: '1000',
     profile: '',
+    ledgers: '',
+    'auth-interval-ms': '50',
   },
-  'node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4] [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR]',
+  'node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4] [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR] [--ledgers N[,M...]] [--auth-interval-ms 50]',
 );
 const kind = dbFlag(f.db);
 const tillCount = numberFlag(f.tills, 'tills');
 const stores = numberFlag(f.stores, 'stores');
+const processes = numberFlag(f.processes, 'processes');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The ledger counts of each step: 1 always first (the figure the others are compared with), then the ones asked. */
+const steps =
+  typeof f.ledgers === 'string' && f.ledgers !== ''
+    ? [1, ...f.ledgers.split(',').map((n) => numberFlag(n, 'ledgers'))].filter((n, i, all) => all.indexOf(n) === i)
+    : [];
+if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--ledgers takes whole numbers from 1');
+if (steps.length > 0 && kind !== 'postgres') throw new Error('--ledgers needs --db postgres: SQLite takes one ledger');
 
 const applied = (s: Sample[]) =>
   sampleSum(s, 'ledger_ops_total', { status: 'applied' }) + sampleSum(s, 'ledger_ops_total', { status: 'conflict' });
 
-const db = await makeBenchDatabase(kind);
-try {
-  progress(
-    `seeding ${kind}: ${stores} stores, ${tillCount} tills, ${stores * numberFlag(f.members, 'members')} members`,
-  );
-  const tills = await seedBench(db, {
-    stores,
-    tillsPerStore: Math.ceil(tillCount / stores),
-    membersPerStore: numberFlag(f.members, 'members'),
-  });
-  const used = tills.slice(0, tillCount);
+interface Step {
+  ledgers: number;
+  tills: number;
+  seconds: number;
+  opsPerSec: number;
+  meanGroupOps: number;
+  groupsPerSec: number;
+  laneBusy: number;
+  lockHoldShare: number;
+  lockWaitShare: number;
+  authP99Ms: number | null;
+  authCount: number;
+  authLate: number;
+  shed: number;
+  timeouts: number;
+  errors: number;
+}
+
+/** Runs the load on `n` ledger processes: `tills` spread over them, `checkout` authorizing on the first. */
+async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTill | undefined): Promise<Step> {
   const profile = typeof f.profile === 'string' && f.profile !== '' ? f.profile : undefined;
-  const ledger = await startLedgerChild(db, profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {});
-  const swarm = await startSwarm(used, numberFlag(f.processes, 'processes'), {
-    url: ledger.url,
-    mode: 'closed',
-    batchOps: numberFlag(f.batch, 'batch'),
-  });
-  progress(`${used.length} tills connected; warming up ${f.warmup} s`);
-  swarm.go();
-  await new Promise((r) => setTimeout(r, numberFlag(f.warmup, 'warmup') * 1000));
+  const ledgers: LedgerChild[] = [];
+  for (let i = 0; i < n; i++)
+    ledgers.push(await startLedgerChild(db, profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {}));
+  const swarms: Swarm[] = [];
+  for (let i = 0; i < n; i++) {
+    const mine = tills.filter((_, k) => k % n === i);
+    swarms.push(
+      await startSwarm(mine, Math.max(1, Math.round(processes / n)), {
+        url: ledgers[i]?.url ?? '',
+        mode: 'closed',
+        batchOps: numberFlag(f.batch, 'batch'),
+      }),
+    );
+  }
+  const probe = checkout ? await AuthProbe.connect(ledgers[0]?.url ?? '', checkout) : undefined;
+  progress(`${tills.length} tills connected to ${n} ledger process(es); warming up ${f.warmup} s`);
+  for (const s of swarms) s.go();
+  await sleep(numberFlag(f.warmup, 'warmup') * 1000);
   // A ledger without /metrics (an older build, for a before/after comparison) is measured by the clients' acks.
   const metrics = async (): Promise<Sample[]> => {
     try {
-      return await scrape(ledger.url);
+      return (await Promise.all(ledgers.map((l) => scrape(l.url)))).flat();
     } catch {
-      const acked = (await swarm.stats()).acked;
+      let acked = 0;
+      for (const s of swarms) acked += (await s.stats()).acked;
       return [{ name: 'ledger_ops_total', labels: { status: 'applied' }, value: acked }];
     }
   };
   const before = await metrics();
+  probe?.reset();
+  let measuring = true;
+  const probing = probe?.run(numberFlag(f['auth-interval-ms'], 'auth-interval-ms'), () => !measuring);
   const t0 = performance.now();
   const seconds = numberFlag(f.seconds, 'seconds');
   for (let s = 0; s < seconds; s += 5) {
-    await new Promise((r) => setTimeout(r, Math.min(5, seconds - s) * 1000));
+    await sleep(Math.min(5, seconds - s) * 1000);
     progress(`${round(applied(await metrics()) - applied(before), 0)} ops applied`);
   }
   const after = await metrics();
   const window = (performance.now() - t0) / 1000;
-  const clients = await swarm.stop();
-  await swarm.close();
-  await ledger.stop();
+  measuring = false;
+  await probing;
+  let shed = 0;
+  let timeouts = 0;
+  let errors = 0;
+  for (const s of swarms) {
+    const c = await s.stop();
+    shed += c.shed;
+    timeouts += c.timeouts;
+    errors += c.errors;
+    await s.close();
+  }
+  probe?.close();
+  for (const l of ledgers) await l.stop();
 
   const delta = (name: string) => sampleSum(after, name) - sampleSum(before, name);
-  const ops = applied(after) - applied(before);
   const groups = delta('ledger_commit_group_ops_count');
-  const groupOps = groups > 0 ? delta('ledger_commit_group_ops_sum') / groups : 5000;
-  const commitSecs = delta('ledger_commit_duration_seconds_sum');
-  const opsPerSec = ops / window;
-  progress(`ledger: ${round(opsPerSec, 0)} ops/s, ${round(groupOps, 0)} ops per group; measuring the raw limit`);
-
-  const raw = await measureRawLimit(db, {
-    groupOps,
-    durationMs: numberFlag(f['raw-seconds'], 'raw-seconds') * 1000,
-    tillIds: used.map((t) => t.tillId),
-    memberIds: used.flatMap((t, i) => (i % Math.ceil(tillCount / stores) === 0 ? t.members : [])),
-  });
-  result({
-    bench: 'ledger-throughput',
-    db: kind,
-    tills: used.length,
-    batchOps: numberFlag(f.batch, 'batch'),
+  const txSecs = delta('ledger_group_transaction_seconds_sum');
+  const share = (name: string) => (txSecs > 0 ? round(delta(name) / txSecs, 3) : 0);
+  const latencies = probe?.stats.latenciesMs ?? [];
+  return {
+    ledgers: n,
+    tills: tills.length,
     seconds: round(window, 1),
-    opsPerSec: round(opsPerSec, 0),
-    rawOpsPerSec: round(raw.opsPerSec, 0),
-    ratio: round(opsPerSec / raw.opsPerSec, 3),
-    target: kind === 'sqlite' ? 50_000 : 20_000,
-    meanGroupOps: round(groupOps, 0),
+    opsPerSec: round((applied(after) - applied(before)) / window, 0),
+    meanGroupOps: groups > 0 ? round(delta('ledger_commit_group_ops_sum') / groups, 0) : 0,
     groupsPerSec: round(groups / window, 1),
-    laneBusy: round(commitSecs / window, 3),
-    shed: clients.shed,
-    timeouts: clients.timeouts,
-    errors: clients.errors,
+    // Summed over the processes: above 1 when several lanes commit at once.
+    laneBusy: round(delta('ledger_commit_duration_seconds_sum') / window, 3),
+    lockHoldShare: share('ledger_group_shared_lock_hold_seconds_sum'),
+    lockWaitShare: share('ledger_group_shared_lock_wait_seconds_sum'),
+    authP99Ms: latencies.length > 0 ? round(percentile(latencies, 99), 1) : null,
+    authCount: latencies.length,
+    authLate: probe?.stats.late ?? 0,
+    shed,
+    timeouts,
+    errors,
+  };
+}
+
+const db = await makeBenchDatabase(kind);
+try {
+  // Each step runs on tills of its own (a till's seqs start at 1 in the swarm), plus one checkout till for the probe.
+  const runs = Math.max(steps.length, 1);
+  const perRun = tillCount + (steps.length > 0 ? 1 : 0);
+  progress(
+    `seeding ${kind}: ${stores} stores, ${perRun * runs} tills, ${stores * numberFlag(f.members, 'members')} members`,
+  );
+  const tills = await seedBench(db, {
+    stores,
+    tillsPerStore: Math.ceil((perRun * runs) / stores),
+    membersPerStore: numberFlag(f.members, 'members'),
   });
+
+  if (steps.length === 0) {
+    const used = tills.slice(0, tillCount);
+    const step = await runStep(1, used, undefined);
+    progress(`ledger: ${step.opsPerSec} ops/s, ${step.meanGroupOps} ops per group; measuring the raw limit`);
+    const raw = await measureRawLimit(db, {
+      groupOps: step.meanGroupOps || 5000,
+      durationMs: numberFlag(f['raw-seconds'], 'raw-seconds') * 1000,
+      tillIds: used.map((t) => t.tillId),
+      memberIds: used.flatMap((t, i) => (i % Math.ceil(tillCount / stores) === 0 ? t.members : [])),
+    });
+    result({
+      bench: 'ledger-throughput',
+      db: kind,
+      tills: used.length,
+      batchOps: numberFlag(f.batch, 'batch'),
+      seconds: step.seconds,
+      opsPerSec: step.opsPerSec,
+      rawOpsPerSec: round(raw.opsPerSec, 0),
+      ratio: round(step.opsPerSec / raw.opsPerSec, 3),
+      target: kind === 'sqlite' ? 50_000 : 20_000,
+      meanGroupOps: step.meanGroupOps,
+      groupsPerSec: step.groupsPerSec,
+      laneBusy: step.laneBusy,
+      lockHoldShare: step.lockHoldShare,
+      lockWaitShare: step.lockWaitShare,
+      shed: step.shed,
+      timeouts: step.timeouts,
+      errors: step.errors,
+    });
+  } else {
+    let one: Step | undefined;
+    for (const [i, n] of steps.entries()) {
+      const mine = tills.slice(i * perRun, (i + 1) * perRun);
+      const step = await runStep(n, mine.slice(0, tillCount), mine[tillCount]);
+      one ??= step;
+      result({
+        bench: 'ledger-throughput-processes',
+        db: kind,
+        batchOps: numberFlag(f.batch, 'batch'),
+        ...step,
+        vsOneProcess: {
+          opsPerSec: one.opsPerSec,
+          authP99Ms: one.authP99Ms,
+          lockHoldShare: one.lockHoldShare,
+          throughputRatio: one.opsPerSec > 0 ? round(step.opsPerSec / one.opsPerSec, 3) : null,
+        },
+      });
+    }
+  }
 } finally {
   await db.drop();
 }
