@@ -123,22 +123,25 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     pull: async (p, till) => {
       const req = parse(PullRequestSchema, p);
       const { storeId } = till;
-      return intake.exclusive(async () => {
-        const page = await store.pullMembers(storeId, req.cursor, req.limit);
-        const tillSeq = await incarnationSeq(store, till);
-        const home = await store.getStore(storeId);
-        const current = deps.latestProgram();
-        return {
-          ok: true,
-          members: await snapshotsWithExpiry(store, page.members, now()),
-          cursor: page.cursor,
-          more: page.more,
-          tillSeq,
-          serverTime: now(),
-          ...(current && current.version > req.programVersion ? { program: current } : {}),
-          ...(home ? { store: { storeId: home.storeId, name: home.name, managerPin: home.managerPin } } : {}),
-        };
-      });
+      // One snapshot: the page, the till's seq and the lots agree, whatever other ledger processes commit meanwhile.
+      return intake.exclusive(() =>
+        store.readSnapshot(async (view) => {
+          const page = await view.pullMembers(storeId, req.cursor, req.limit);
+          const tillSeq = await incarnationSeq(view, till);
+          const home = await view.getStore(storeId);
+          const current = deps.latestProgram();
+          return {
+            ok: true,
+            members: await snapshotsWithExpiry(view, page.members, now()),
+            cursor: page.cursor,
+            more: page.more,
+            tillSeq,
+            serverTime: now(),
+            ...(current && current.version > req.programVersion ? { program: current } : {}),
+            ...(home ? { store: { storeId: home.storeId, name: home.name, managerPin: home.managerPin } } : {}),
+          };
+        }),
+      );
     },
 
     lookup: async (p, till) => {

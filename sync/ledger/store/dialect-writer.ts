@@ -29,6 +29,11 @@ export interface DialectWriter {
   readonly prefersInPlaceUpdates: boolean;
   /** Runs `fn` in one database transaction on `db`. */
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on a handle whose reads all see one snapshot: PostgreSQL, a REPEATABLE READ read-only transaction;
+   * SQLite, `db` itself (one connection, its writes one transaction at a time).
+   */
+  snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Settles once the transactions started so far have ended. */
   idle(): Promise<void>;
   /**

@@ -153,6 +153,15 @@ export class KyselyLedgerStore implements LedgerStore {
     return result;
   }
 
+  readSnapshot<T>(fn: (view: LedgerStore) => Promise<T>): Promise<T> {
+    const opts = {
+      writer: this.#writer,
+      now: this.#now,
+      ...(this.#schema !== undefined ? { schema: this.#schema } : {}),
+    };
+    return this.#writer.snapshot(this.#plain(), (db) => fn(db === this.#db ? this : new KyselyLedgerStore(db, opts)));
+  }
+
   /** Runs `fn` in one database transaction; on SQLite after every transaction started before it has ended. */
   // Async so that a refusal from #plain() rejects; the writer still queues the transaction synchronously, at the call.
   async #atomic<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -24,6 +24,10 @@ export class PostgresWriter implements DialectWriter {
     return db.transaction().execute(fn);
   }
 
+  snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+  }
+
   async idle(): Promise<void> {
     // Nothing queued here: each transaction holds a pooled connection of its own.
   }

@@ -46,6 +46,10 @@ export class SqliteWriter implements DialectWriter {
     return run;
   }
 
+  snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return fn(db);
+  }
+
   async idle(): Promise<void> {
     await this.#tail.catch(() => undefined);
   }

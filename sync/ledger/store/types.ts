@@ -364,6 +364,12 @@ export interface LedgerStore {
   /** Creates or upgrades the schema; safe to run on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` on a view of the store whose reads agree with one another: one snapshot (PostgreSQL: a REPEATABLE READ
+   * read-only transaction; SQLite: the store itself, whose writes run one transaction at a time). For reads that
+   * must match, such as a pull page and the till seq it reports, while other processes commit.
+   */
+  readSnapshot<T>(fn: (view: LedgerStore) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction; `observe` gets its timings once it has committed. */
   transaction<T>(fn: (tx: GroupTx) => Promise<T>, observe?: (t: GroupTimings) => void): Promise<T>;
   /**

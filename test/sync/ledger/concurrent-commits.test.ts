@@ -241,4 +241,26 @@ describe.runIf(process.env['DATABASE_URL'])('commits from several ledger process
     expect(toA?.event.tillSeqs[a1.tillId]).toBe(gOut.outcomes[0]?.tillSeq);
     expect(sent.some((s) => s.room === 'store:store-b')).toBe(true);
   }, 30_000);
+
+  it('reads a pull’s page and the till’s seq in one snapshot while another process commits (readSnapshot)', async () => {
+    const [a1] = tills;
+    if (!a1) throw new Error('tills missing');
+    const seen = await stores[0]!.readSnapshot(async (view) => {
+      const before = await view.getMember(member(30));
+      const tillBefore = (await view.getTill(a1.tillId))?.lastSeq;
+      await stores[1]!.transaction((tx) => applyGroup(tx, [batchOf(a1, [maker(a1).earn(member(30), 900)])], ctx()));
+      const page = await view.pullMembers('store-a' as StoreId, 0, 1000);
+      return {
+        before,
+        after: page.members.find((m) => m.memberId === member(30)),
+        tillBefore,
+        tillAfter: (await view.getTill(a1.tillId))?.lastSeq,
+      };
+    });
+    expect(seen.after?.balance).toBe(seen.before?.balance);
+    expect(seen.tillAfter).toBe(seen.tillBefore);
+    // Committed all the same: outside the snapshot it shows.
+    expect((await stores[0]!.getMember(member(30)))?.balance).toBeGreaterThan(seen.before?.balance ?? 0);
+    expect((await stores[0]!.getTill(a1.tillId))?.lastSeq).toBe((seen.tillBefore ?? 0) + 1);
+  }, 30_000);
 });
