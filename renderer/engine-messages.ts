@@ -45,6 +45,8 @@ const tillErrorSentences: Record<TillErrorCode, (e: TillError) => string> = {
   UNKNOWN_TERMS: () => 'The programme asks members to answer no new terms.',
   STORAGE_FULL: () => STORAGE_FULL_MESSAGE,
   SALE_NOT_FOUND: () => errorMessages.SALE_NOT_FOUND,
+  SALE_AMBIGUOUS: () =>
+    'Several sales still open for return have this receipt reference (of different stores): name the sale by its op id.',
   OFFLINE: () =>
     'The ledger cannot be reached, and a sale of another till is found only online: nothing was recorded. Try again ' +
     'when the till is online.',

@@ -34,6 +34,7 @@ export type TillErrorCode =
   | 'UNKNOWN_TERMS'
   | 'STORAGE_FULL'
   | 'SALE_NOT_FOUND'
+  | 'SALE_AMBIGUOUS'
   | 'OFFLINE'
   | 'LEDGER_ERROR'
   | 'REFUND_EXCEEDS_SALE'
