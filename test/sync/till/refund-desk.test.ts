@@ -110,6 +110,25 @@ describe('RefundDesk', () => {
     });
   });
 
+  it('a refund of points already spent elsewhere is applied and raised as a conflict for the manager', async () => {
+    const { ledger, sale, earned } = ledgerWithSale();
+    const t = await makeTill();
+    link = await linkToFakeLedger(t, ledger);
+    expect(await t.engine.findSale({ by: 'op', opId: sale.opId })).toMatchObject({ ok: true });
+    ledger.setBalance(M, 0); // spent at another till meanwhile
+    const done = await t.engine.refund({
+      targetOpId: sale.opId,
+      what: { by: 'amount', amountCents: 2_000 as Cents },
+      reason: 'all returned',
+    });
+    await link.replicator.pushBatch();
+    const row = await t.db.ops.get(done.op.opId);
+    expect(row?.status).toBe('conflict');
+    expect(row?.outcome).toMatchObject({ status: 'conflict', delta: -earned });
+    expect((await t.engine.queues()).conflict.map((r) => r.opId)).toEqual([done.op.opId]);
+    expect(ledger.snapshot(M)?.balance).toBe(-earned);
+  });
+
   it("finds this till's own sale in its journal, offline, and refunds part of it there", async () => {
     const t = await makeTill();
     await t.db.members.add({
