@@ -10,11 +10,12 @@ import {
   ConvertOpSchema,
   EarnOpSchema,
   EnrolOpSchema,
+  RefundOpSchema,
   TermsOpSchema,
   VoidOpSchema,
 } from '../sync/loyalty/ops.ts';
 import { OpIdSchema } from '../sync/loyalty/units.ts';
-import { LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
+import { FindSaleRequestSchema, LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
 
 /** One schema per POS request kind; unknown keys are refused so that a misspelt `receiptRef` is not silently lost. */
 export const posPayloadSchemas = {
@@ -30,6 +31,13 @@ export const posPayloadSchemas = {
   voucherRedeem: VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict(),
   /** A new member; `consent` is the marketing consent the customer gave at the POS (absent: none asked). */
   enrol: EnrolOpSchema.pick({ card: true, name: true }).extend({ consent: ConsentChangeSchema.optional() }).strict(),
+  /**
+   * A return: the sale (its receipt reference or op id; this till's own is found offline, any other online), what
+   * came back, why, and the refund's own `receiptRef` (the same receipt again replays the refund made for it).
+   */
+  refund: RefundOpSchema.pick({ what: true, reason: true, receiptRef: true })
+    .extend({ sale: FindSaleRequestSchema })
+    .strict(),
 } as const;
 
 export type PosKind = keyof typeof posPayloadSchemas;
@@ -86,6 +94,7 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('voucherCheck'), payload: posPayloadSchemas.voucherCheck }),
   z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
   z.object({ id: requestId, kind: z.literal('enrol'), payload: posPayloadSchemas.enrol }),
+  z.object({ id: requestId, kind: z.literal('refund'), payload: posPayloadSchemas.refund }),
 ]);
 export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
 

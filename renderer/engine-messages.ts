@@ -44,6 +44,15 @@ const tillErrorSentences: Record<TillErrorCode, (e: TillError) => string> = {
   EARN_CLOSED: () => errorMessages.EARN_CLOSED,
   UNKNOWN_TERMS: () => 'The programme asks members to answer no new terms.',
   STORAGE_FULL: () => STORAGE_FULL_MESSAGE,
+  SALE_NOT_FOUND: () => errorMessages.SALE_NOT_FOUND,
+  SALE_AMBIGUOUS: () =>
+    'Several sales still open for return have this receipt reference (of different stores): name the sale by its op id.',
+  OFFLINE: () =>
+    'The ledger cannot be reached, and a sale of another till is found only online: nothing was recorded. Try again ' +
+    'when the till is online.',
+  LEDGER_ERROR: (e) => `The ledger could not answer: ${e.data.ledgerMessage ?? 'no reason given'}`,
+  REFUND_EXCEEDS_SALE: () => errorMessages.REFUND_EXCEEDS_SALE,
+  REFUND_MISMATCH: () => errorMessages.REFUND_MISMATCH,
 };
 
 /** The sentence for a refused engine call (without its issues; `errorSentence` in format.ts adds them). */

@@ -11,6 +11,7 @@ import { ConvertPanel } from './ConvertPanel.tsx';
 import { EnrolPanel } from './EnrolPanel.tsx';
 import { GiftVoucherPanel } from './GiftVoucherPanel.tsx';
 import type { FocusRequest, PanelProps, ServingProps } from './panel-props.ts';
+import { RefundPanel } from './RefundPanel.tsx';
 import { RewardsPanel } from './RewardsPanel.tsx';
 import { TermsPanel } from './TermsPanel.tsx';
 import { VoidPanel } from './VoidPanel.tsx';
@@ -113,7 +114,19 @@ export const PANELS = [
     toDo: 'redeem points',
     render: (p) => <RewardsPanel {...p} />,
   }),
-  panel({ id: 'void', key: 'F6', label: 'Void', shortcut: 'Void', render: (p) => <VoidPanel {...p} /> }),
+  // F6: void a recent op of this till, or refund a returned sale (this till's own offline, any store's online).
+  panel({
+    id: 'void',
+    key: 'F6',
+    label: 'Void / refund',
+    shortcut: 'Void or refund',
+    render: (p) => (
+      <>
+        <VoidPanel {...p} />
+        <RefundPanel {...p} />
+      </>
+    ),
+  }),
   panel({ id: 'enrol', key: 'F8', label: 'Enrol', shortcut: 'Enrol', render: (p) => <EnrolPanel {...p} /> }),
   panel({
     id: 'giftVoucher',

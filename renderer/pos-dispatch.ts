@@ -4,12 +4,13 @@
  * shape (`PosEngine`), not its module, so it is tested without Dexie or Electron; the Electron host wires it as
  * `api.onPosRequest(async (r) => api.respondPos(await answerPosRequest(engine, r)))`.
  *
- * Earns and burns carrying a `receiptRef` are idempotent per (kind, member, receiptRef): a POS that retries after
- * its own timeout gets the op already journaled for that receipt instead of a second one. Requests for the same
+ * Earns and burns carrying a `receiptRef` are idempotent per (kind, member, receiptRef), refunds per their own
+ * `receiptRef`: a POS that retries after its own timeout gets the op already journaled for that receipt instead of a
+ * second one. Requests for the same
  * receipt run one after the other, so a retry that arrives while the first is still running (a burn waiting for
  * the ledger's authorization) waits for it and then replays it.
  */
-import type { BasketLine, BurnWhat, EnrolConsent } from '../sync/loyalty/ops.ts';
+import type { BasketLine, BurnWhat, EnrolConsent, RefundWhat } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
 import { TillError } from '../sync/till/engine-core.ts';
 import { ENGINE_UNAVAILABLE_CODE } from '../electron/pos-contract.ts';
@@ -34,6 +35,15 @@ export interface PosEngine {
   redeemVoucher(input: { code: string; receiptRef?: string }): Promise<unknown>;
   /** Enrols a new member; consent given through the POS is recorded as given at this till, how `pos-api`. */
   enrol(input: { card: string; name: string; consent?: EnrolConsent }): Promise<unknown>;
+  /** A refund of part of a sale or of a returned reward; the sale named by receipt reference or op id. */
+  refund(input: {
+    sale: { by: 'receipt'; receiptRef: string } | { by: 'op'; opId: string };
+    what: RefundWhat;
+    reason: string;
+    receiptRef?: string;
+  }): Promise<unknown>;
+  /** This till's refund journaled for `receiptRef` that still stands (not rejected), or undefined. Read-only. */
+  refundByReceipt(receiptRef: string): Promise<OpRow | undefined>;
   /** The member as the cashier sees it (for a replayed answer), or undefined when not held. */
   memberView(memberId: string): Promise<unknown>;
   /**
@@ -98,6 +108,12 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
         consent === undefined ? { card, name } : { card, name, consent: { ...consent, method: 'pos-api' } },
       );
     }
+    case 'refund': {
+      const { sale, what, reason, receiptRef } = r.payload;
+      if (receiptRef === undefined) return engine.refund({ sale, what, reason });
+      const done = await engine.refundByReceipt(receiptRef);
+      return done ? replay(engine, done) : engine.refund({ sale, what, reason, receiptRef });
+    }
   }
 }
 
@@ -105,6 +121,9 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
 const receiptQueues = new WeakMap<PosEngine, Map<string, Promise<unknown>>>();
 
 function receiptKey(r: PosRequestMessage): string | undefined {
+  // A refund's receipt is its own: the same receipt is the same refund, whoever the member.
+  if (r.kind === 'refund')
+    return r.payload.receiptRef === undefined ? undefined : JSON.stringify([r.kind, r.payload.receiptRef]);
   if ((r.kind !== 'earn' && r.kind !== 'burn') || r.payload.receiptRef === undefined) return undefined;
   return JSON.stringify([r.kind, r.payload.memberId, r.payload.receiptRef]);
 }

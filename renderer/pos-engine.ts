@@ -5,7 +5,8 @@
  */
 import type { MemberId } from '../sync/loyalty/units.ts';
 import type { OpRow, TillDb } from '../sync/till/db.ts';
-import type { TillEngine } from '../sync/till/engine.ts';
+import { TillError } from '../sync/till/engine.ts';
+import type { SaleRef, TillEngine } from '../sync/till/engine.ts';
 import { burnAnswer, convertAnswer, lookupAnswer, offerAnswer, voucherAnswer } from './engine-messages.ts';
 import type { PosEngine, ReceiptKind } from './pos-dispatch.ts';
 
@@ -23,6 +24,25 @@ export async function findByReceipt(
   return rows.find(
     (r) => r.op.kind === kind && r.op.receiptRef === receiptRef && r.status !== 'rejected' && r.voidedBy === undefined,
   );
+}
+
+/**
+ * The op id of the sale a POS names for a refund: its own op id, or the one sale with that receipt reference still
+ * open for return (SALE_AMBIGUOUS when stores share the reference: the POS then names it by op id).
+ */
+async function saleToRefund(engine: TillEngine, sale: SaleRef): Promise<string> {
+  if (sale.by === 'op') return sale.opId;
+  const found = await engine.findSale(sale);
+  if (!found.ok) {
+    throw found.reason === 'LEDGER_ERROR'
+      ? new TillError('LEDGER_ERROR', { ledgerMessage: found.ledgerMessage })
+      : new TillError(found.reason);
+  }
+  const open = found.sales.filter((s) => !s.closed);
+  const [only] = open;
+  if (open.length > 1) throw new TillError('SALE_AMBIGUOUS');
+  // Nothing left of any: the refund of the newest is refused with the engine's own reason.
+  return (only ?? found.sales[0])?.op.opId ?? '';
 }
 
 /** The POS bridge's view of a running till (`startTill`'s result has this shape). */
@@ -44,5 +64,7 @@ export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine
     // The engine brands member ids; a POS id that is not one simply finds no member.
     memberView: (memberId) => engine.memberView(memberId as MemberId),
     findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),
+    refund: async ({ sale, ...rest }) => engine.refund({ targetOpId: await saleToRefund(engine, sale), ...rest }),
+    refundByReceipt: (receiptRef) => engine.refundByReceipt(receiptRef),
   };
 }

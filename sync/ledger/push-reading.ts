@@ -6,7 +6,7 @@ import { OpSchema, type Op } from '../loyalty/ops.ts';
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import { wireError } from '../protocol/errors.ts';
 import { OpEnvelopeSchema, describeIssues } from '../protocol/messages.ts';
-import { upgradeOp } from '../protocol/upgrade.ts';
+import { kindInVersion, upgradeOp } from '../protocol/upgrade.ts';
 import type { UnreadableOp } from './apply-group.ts';
 import { WireFailure } from './wire-failure.ts';
 
@@ -22,9 +22,9 @@ export interface ReadPush {
 const UNREADABLE_KEEP_BYTES = 4_096;
 
 /**
- * Reads each op of a push on its own, upgraded from the till's protocol version: an op that does not parse but
- * whose id and seq do is refused alone (OP_INVALID, or OP_TOO_LARGE for the envelope a till sends in place of an op
- * too large to send), so one bad op never blocks the outbox. An op without a readable id and seq fails the batch.
+ * Reads each op of a push on its own, upgraded from the till's protocol version: an op that does not parse (or is of
+ * a kind the till's version does not have) but whose id and seq do is refused alone (OP_INVALID, or OP_TOO_LARGE for
+ * the envelope a till sends in place of an op too large to send), so one bad op never blocks the outbox. An op without a readable id and seq fails the batch.
  */
 export function readPush(
   envelope: { ops: unknown[]; sentAt: number; recovered?: string[] | undefined },
@@ -35,7 +35,8 @@ export function readPush(
   envelope.ops.forEach((raw, i) => {
     const tooLarge = typeof raw === 'object' && raw !== null && (raw as { tooLarge?: unknown }).tooLarge === true;
     const parsed = tooLarge ? undefined : OpSchema.safeParse(upgradeOp(raw, version));
-    if (parsed?.success) {
+    // An op of a kind newer than the till's protocol is not one it can have made: unreadable (OP_INVALID).
+    if (parsed?.success && kindInVersion(parsed.data.kind, version)) {
       ops.push(parsed.data);
       return;
     }

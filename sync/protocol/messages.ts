@@ -21,8 +21,9 @@ import { PinHashSchema } from './pin.ts';
  * The protocol version this code speaks, bumped on any incompatible change. The ledger speaks every version from
  * MIN_PROTOCOL_VERSION up, so a till holding ops made under an older version drains them after a ledger upgrade.
  * 2: incarnations (handshake), `hello`, `history`, ops refused on their own, recovered ops.
+ * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** The oldest protocol version the ledger still speaks. */
 export const MIN_PROTOCOL_VERSION = 1;
 /** Most ops in one push. */
@@ -286,9 +287,17 @@ export const SaleViewSchema = z.object({
 });
 export type SaleView = z.infer<typeof SaleViewSchema>;
 
-/** Several stores may print one receipt reference: every match, newest first (SALE_NOT_FOUND when none). */
+/**
+ * Several stores may print one receipt reference: every match, newest first (SALE_NOT_FOUND when none). With them,
+ * the members they belong to, now held by the asking till's store (as a lookup holds them), and that till's seq.
+ */
 export const FindSaleResponseSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), sales: z.array(SaleViewSchema).min(1) }),
+  z.object({
+    ok: z.literal(true),
+    sales: z.array(SaleViewSchema).min(1),
+    members: z.array(MemberSnapshotSchema),
+    tillSeq: seq,
+  }),
   failure,
 ]);
 export type FindSaleResponse = z.infer<typeof FindSaleResponseSchema>;

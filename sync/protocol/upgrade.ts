@@ -4,21 +4,41 @@
  * after an upgrade (its database's migrations having rewritten the stored op to the new shape) gets a duplicate,
  * not OP_ID_REUSED: both forms upgrade to the same op.
  *
- * One step per version. Version 1 to 2 changed no op field (incarnations live in the handshake), so its step is the
- * identity; a later version that renames or adds an op field writes its step here and a test of both forms.
+ * One step per version. Version 1 to 2 changed no op field (incarnations live in the handshake), and version 2 to 3
+ * only added the `refund` op kind and the `findSale` message, so both steps are the identity; a later version that
+ * renames or adds an op field writes its step here and a test of both forms. What a version added is refused to a
+ * till speaking an older one (`kindSince`, `eventSince`): it cannot have made it, so such an op is unreadable.
  */
-import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './messages.ts';
+import type { Op } from '../loyalty/ops.ts';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type ClientToServerEvents } from './messages.ts';
 
 type Step = (raw: unknown) => unknown;
 
 /** `steps[v]` upgrades an op of version v to version v + 1. */
 const steps: Record<number, Step> = {
   1: (raw) => raw,
+  2: (raw) => raw,
 };
+
+/** The protocol version each op kind appeared in (absent: version 1). */
+const kindSince: Partial<Record<Op['kind'], number>> = { refund: 3 };
+/** The protocol version a till request appeared in, where an older till must not use it (`hello` and `history`,
+ * of version 2, are answered to any version, as they were). */
+const eventSince: Partial<Record<keyof ClientToServerEvents, number>> = { findSale: 3 };
 
 /** Whether the ledger speaks `version`. */
 export function speaksVersion(version: number): boolean {
   return Number.isInteger(version) && version >= MIN_PROTOCOL_VERSION && version <= PROTOCOL_VERSION;
+}
+
+/** Whether a till speaking `version` may send an op of `kind` (a kind added later is not its to send). */
+export function kindInVersion(kind: Op['kind'], version: number): boolean {
+  return version >= (kindSince[kind] ?? 1);
+}
+
+/** Whether a till speaking `version` may send the request `event` (the ledger answers UNKNOWN_EVENT otherwise). */
+export function eventInVersion(event: keyof ClientToServerEvents, version: number): boolean {
+  return version >= (eventSince[event] ?? 1);
 }
 
 /** The op `raw`, sent under protocol `from`, in the current version's shape (still unparsed). */

@@ -237,3 +237,23 @@ export async function saveProgramIfNewer(db: TillDb, program: Program): Promise<
 export function pendingRange(db: TillDb, upToSeq: number = Number.MAX_SAFE_INTEGER) {
   return db.ops.where('[status+seq]').between(['pending', Dexie.minKey], ['pending', upToSeq], true, true);
 }
+
+/** An op from before this database as a journal row (seq 0: it was numbered in another incarnation). */
+export function pastAsRow(p: PastOpRow): OpRow;
+export function pastAsRow(p: PastOpRow | undefined): OpRow | undefined;
+export function pastAsRow(p: PastOpRow | undefined): OpRow | undefined {
+  if (!p) return undefined;
+  return {
+    opId: p.opId,
+    seq: 0,
+    memberId: p.memberId,
+    op: p.op,
+    status: p.outcome.status,
+    outcome: p.outcome,
+    estDelta: p.outcome.status === 'rejected' ? 0 : p.outcome.delta,
+    mode: 'local',
+    createdAt: p.op.at,
+    ackedAt: p.appliedAt,
+    ...(p.reversedBy ? { voidedBy: p.reversedBy } : {}),
+  };
+}

@@ -32,7 +32,13 @@ export type TillErrorCode =
   | 'ALREADY_RESOLVED'
   | 'EARN_CLOSED'
   | 'UNKNOWN_TERMS'
-  | 'STORAGE_FULL';
+  | 'STORAGE_FULL'
+  | 'SALE_NOT_FOUND'
+  | 'SALE_AMBIGUOUS'
+  | 'OFFLINE'
+  | 'LEDGER_ERROR'
+  | 'REFUND_EXCEEDS_SALE'
+  | 'REFUND_MISMATCH';
 
 /** What a refusal carries besides its code, for the sentence the renderer makes of it. */
 export interface TillErrorData {
@@ -42,6 +48,8 @@ export interface TillErrorData {
   retryInSeconds?: number;
   /** WRONG_TILL when opening: the till (and store) the database belongs to. */
   heldBy?: { tillId: string; storeId: string };
+  /** LEDGER_ERROR: the ledger's own sentence. */
+  ledgerMessage?: string;
 }
 
 /**
@@ -81,6 +89,7 @@ export type OpBody =
   | Pick<Extract<Op, { kind: 'earn' }>, 'kind' | 'lines' | 'quotedPoints' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'burn' }>, 'kind' | 'what' | 'points' | 'onOverdraw' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'void' }>, 'kind' | 'targetOpId' | 'reason'>
+  | Pick<Extract<Op, { kind: 'refund' }>, 'kind' | 'targetOpId' | 'what' | 'reason' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'resolve' }>, 'kind' | 'conflictId' | 'action' | 'reason' | 'manager'>
   | Pick<Extract<Op, { kind: 'terms' }>, 'kind' | 'termsVersion' | 'answer'>
   | Pick<Extract<Op, { kind: 'convert' }>, 'kind' | 'points' | 'valueCents' | 'voucherCode'>;

@@ -13,7 +13,7 @@ import { earnAllowed, rewardsAt } from '../loyalty/closing.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
 import { EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
-import type { BasketLine, BurnWhat, EnrolConsent } from '../loyalty/ops.ts';
+import type { BasketLine, BurnWhat, EnrolConsent, RefundWhat } from '../loyalty/ops.ts';
 import type { Program, Reward } from '../loyalty/program.ts';
 import { CardSchema } from '../loyalty/units.ts';
 import type { MemberId, Points, StoreId, TillId } from '../loyalty/units.ts';
@@ -24,8 +24,8 @@ import type { Clock, IdMaker } from './clock.ts';
 import { uuidV7Ids } from './clock.ts';
 import { ConversionDesk } from './conversion-desk.ts';
 import type { ConversionOffer, ConvertResult } from './conversion-desk.ts';
-import { getMeta, LEGACY_INCARNATION, setMeta } from './db.ts';
-import type { MemberRow, OpMode, OpRow, PastOpRow, TillDb, VoucherRedemptionRow } from './db.ts';
+import { getMeta, LEGACY_INCARNATION, pastAsRow, setMeta } from './db.ts';
+import type { MemberRow, OpMode, OpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { TillError, live, parse } from './engine-core.ts';
 import type { EngineCore, OpBody } from './engine-core.ts';
 import { offlineLink } from './link.ts';
@@ -33,6 +33,8 @@ import type { LedgerLink } from './link.ts';
 import { ManagerDesk } from './manager-desk.ts';
 import type { TillQueues } from './manager-desk.ts';
 import { isQuotaError } from './quota.ts';
+import { RefundDesk } from './refund-desk.ts';
+import type { FindSaleResult, RefundDone, SaleRef } from './refund-desk.ts';
 import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
 import type { MemberView } from './view.ts';
 import { VoucherDesk, type VoucherResult } from './vouchers.ts';
@@ -44,6 +46,7 @@ export type { TillErrorCode, TillErrorData } from './engine-core.ts';
 export { offlineLink } from './link.ts';
 export type { LedgerLink } from './link.ts';
 export type { TillQueues } from './manager-desk.ts';
+export type { FindSaleResult, RefundDone, ReturnableSale, SaleRef } from './refund-desk.ts';
 export type {
   ConversionOffer,
   ConversionRefusal,
@@ -94,6 +97,7 @@ export class TillEngine {
   private readonly manager: ManagerDesk;
   private readonly conversion: ConversionDesk;
   private readonly burns: BurnDesk;
+  private readonly refunds: RefundDesk;
 
   /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
   constructor(opts: TillEngineOptions) {
@@ -121,6 +125,7 @@ export class TillEngine {
       voidOf: (program, target, reason) => this.voidOf(program, target, reason),
     };
     this.burns = new BurnDesk(core);
+    this.refunds = new RefundDesk(core);
     this.manager = new ManagerDesk(core);
     this.conversion = new ConversionDesk(core, opts.randomBytes ?? cryptoBytes);
   }
@@ -291,6 +296,21 @@ export class TillEngine {
     });
   }
 
+  /** A returned sale by receipt reference or op id: this till's own, else online from any store (RefundDesk). */
+  findSale(ref: SaleRef): Promise<FindSaleResult> {
+    return this.refunds.find(ref);
+  }
+
+  /** Journals a refund of part of a sale, or of a returned reward (RefundDesk). */
+  refund(input: { targetOpId: string; what: RefundWhat; reason: string; receiptRef?: string }): Promise<RefundDone> {
+    return this.refunds.refund(input);
+  }
+
+  /** This till's standing refund with this receipt reference, if any (a POS retry). */
+  refundByReceipt(receiptRef: string): Promise<OpRow | undefined> {
+    return this.refunds.byReceipt(receiptRef);
+  }
+
   /** The member as the cashier sees it, or undefined when not held. */
   async memberView(memberId: MemberId): Promise<MemberView | undefined> {
     return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () =>
@@ -453,26 +473,6 @@ export class TillEngine {
     else await this.db.ops.update(target.opId, { voidedBy: op.opId });
     return op;
   }
-}
-
-/** An op from before this database as a journal row (seq 0: it was numbered in another incarnation). */
-function pastAsRow(p: PastOpRow): OpRow;
-function pastAsRow(p: PastOpRow | undefined): OpRow | undefined;
-function pastAsRow(p: PastOpRow | undefined): OpRow | undefined {
-  if (!p) return undefined;
-  return {
-    opId: p.opId,
-    seq: 0,
-    memberId: p.memberId,
-    op: p.op,
-    status: p.outcome.status,
-    outcome: p.outcome,
-    estDelta: p.outcome.status === 'rejected' ? 0 : p.outcome.delta,
-    mode: 'local',
-    createdAt: p.op.at,
-    ackedAt: p.appliedAt,
-    ...(p.reversedBy ? { voidedBy: p.reversedBy } : {}),
-  };
 }
 
 function checkEarnOpen(program: Program, now: number): void {

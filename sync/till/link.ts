@@ -1,7 +1,13 @@
 /** How the till engine reaches the ledger: the Replicator provides a `LedgerLink`; `offlineLink` when there is none. */
 import type { Op } from '../loyalty/ops.ts';
 import type { Card } from '../loyalty/units.ts';
-import type { LookupResponse, PushResponse, VoucherResponse } from '../protocol/messages.ts';
+import type {
+  FindSaleRequest,
+  FindSaleResponse,
+  LookupResponse,
+  PushResponse,
+  VoucherResponse,
+} from '../protocol/messages.ts';
 import type { VoucherLinkRequest } from './vouchers.ts';
 
 /** What the engine needs of the ledger connection (the Replicator provides it; offlineLink when there is none). */
@@ -11,6 +17,8 @@ export interface LedgerLink {
    * results. */
   authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
   lookup(card: Card): Promise<LookupResponse | 'offline'>;
+  /** A sale of any store, for a refund (protocol 3); 'offline' when it cannot be asked or no answer came. */
+  findSale(req: FindSaleRequest): Promise<FindSaleResponse | 'offline'>;
   /** A gift voucher check or redemption, answered within `deadlineMs`; 'offline' when it cannot be asked. */
   voucher(req: VoucherLinkRequest, deadlineMs: number): Promise<VoucherResponse | 'offline' | 'timeout'>;
 }
@@ -20,5 +28,6 @@ export const offlineLink: LedgerLink = {
   isConnected: () => false,
   authorize: () => Promise.resolve('timeout'),
   lookup: () => Promise.resolve('offline'),
+  findSale: () => Promise.resolve('offline'),
   voucher: () => Promise.resolve('offline'),
 };

@@ -14,6 +14,8 @@ import type { Op } from '../loyalty/ops.ts';
 import type { Card, TillId } from '../loyalty/units.ts';
 import { MAX_BATCH_OPS, MAX_PULL_LIMIT } from '../protocol/messages.ts';
 import type {
+  FindSaleRequest,
+  FindSaleResponse,
   LookupResponse,
   MemberSnapshot,
   OpResult,
@@ -282,6 +284,20 @@ export class Replicator {
     if (!this.isConnected()) return 'offline';
     try {
       return await this.transport.lookup({ card });
+    } catch (e) {
+      this.report.noteFailure(e);
+      return 'offline';
+    }
+  }
+
+  /** Asks the ledger for a sale of any store (a refund); 'offline' when it cannot be asked or does not answer. */
+  async findSale(req: FindSaleRequest): Promise<FindSaleResponse | 'offline'> {
+    if (!this.isConnected()) return 'offline';
+    try {
+      const res = await this.transport.findSale(req);
+      // No such sale is the cashier's answer, not a sync problem; a busy or failing ledger is.
+      if (!res.ok && res.error.code !== 'SALE_NOT_FOUND') this.report.noteWireError(res.error);
+      return res;
     } catch (e) {
       this.report.noteFailure(e);
       return 'offline';

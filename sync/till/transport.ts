@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import {
   ChangesEventSchema,
+  FindSaleResponseSchema,
   ConfigEventSchema,
   HelloResponseSchema,
   HistoryResponseSchema,
@@ -29,6 +30,8 @@ import type {
   ChangesEvent,
   ClientToServerEvents,
   ConfigEvent,
+  FindSaleRequest,
+  FindSaleResponse,
   HelloRequest,
   HelloResponse,
   HistoryRequest,
@@ -75,6 +78,8 @@ export interface TillTransport {
   authorize(req: AuthorizeRequest): Promise<PushResponse>;
   pull(req: PullRequest): Promise<PullResponse>;
   lookup(req: LookupRequest): Promise<LookupResponse>;
+  /** Protocol 3: a sale of any store, by receipt reference or op id, for a refund. */
+  findSale(req: FindSaleRequest): Promise<FindSaleResponse>;
   voucherCheck(req: VoucherCheckRequest): Promise<VoucherResponse>;
   /** Waits at most `deadlineMs` (a customer waits at the till). */
   voucherRedeem(req: VoucherRedeemRequest, deadlineMs: number): Promise<VoucherResponse>;
@@ -247,6 +252,7 @@ export function socketTransport(opts: SocketTransportOptions): TillTransport {
     authorize: (req) => call('authorize', req, PushResponseSchema, req.deadlineMs),
     pull: (req) => call('pull', req, PullResponseSchema, opts.ackTimeoutMs),
     lookup: (req) => call('lookup', req, LookupResponseSchema, opts.ackTimeoutMs),
+    findSale: (req) => call('findSale', req, FindSaleResponseSchema, opts.ackTimeoutMs),
     voucherCheck: (req) => call('voucherCheck', req, VoucherResponseSchema, opts.ackTimeoutMs),
     voucherRedeem: (req, deadlineMs) => call('voucherRedeem', req, VoucherResponseSchema, deadlineMs),
     hello: (req) => call('hello', req, HelloResponseSchema, opts.ackTimeoutMs),

@@ -27,6 +27,12 @@ const VALID: Record<PosKind, unknown> = {
   voucherCheck: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX' },
   voucherRedeem: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX', receiptRef: 'R-3' },
   enrol: { card: '4000123400000007', name: 'Ann Example', consent: { email: true, sms: false } },
+  refund: {
+    sale: { by: 'receipt', receiptRef: 'S-0042' },
+    what: { by: 'lines', lines: [{ amountCents: 499, category: 'wine' }] },
+    reason: 'corked bottle',
+    receiptRef: 'R-4',
+  },
 };
 /** Each code's status: the same code always comes with the same status. */
 const STATUS: Record<string, number> = {

@@ -1,17 +1,19 @@
 /**
  * A return at another store over the till protocol against a real ledger server: a sale made at store-a's till is
  * found by its receipt reference from store-b's till (`findSale`), refunded in part there, and found again by op id
- * with what its refunds took; unknown references and bad requests are refused with their codes.
+ * with what its refunds took; the refund's `reversed` event lands in the feed. Unknown references and bad requests are
+ * refused with their codes, and a till of protocol 2 can neither look a sale up nor send a refund.
  */
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Op, RefundOp } from '../../sync/loyalty/ops.ts';
 import type { Cents, OpId } from '../../sync/loyalty/units.ts';
 import { FindSaleResponseSchema, PushResponseSchema, type FindSaleResponse } from '../../sync/protocol/messages.ts';
+import { withLedgerStore } from '../support/audit.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startInProcessLedger, type InProcessLedger } from '../support/in-process-ledger.ts';
 import { OpMaker } from '../support/ops.ts';
-import { connectTill, request, type RawSocket } from '../support/raw-till.ts';
+import { connectRaw, connectTill, request, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 
 describe.each(backends)('refunds across stores over the till protocol (%s)', (backend) => {
@@ -58,6 +60,8 @@ describe.each(backends)('refunds across stores over the till protocol (%s)', (ba
     expect(found).toMatchObject({
       ok: true,
       sales: [{ op: { opId: sale.opId, kind: 'earn' }, storeId: 'store-a', refundedCents: 0, refundedPoints: 0 }],
+      // The member comes with the sale, now held by store-b, so that its till can journal the refund.
+      members: [{ memberId: member, balance: earned }],
     });
 
     const refund: RefundOp = {
@@ -81,6 +85,46 @@ describe.each(backends)('refunds across stores over the till protocol (%s)', (ba
       ok: true,
       sales: [{ op: { opId: sale.opId }, refundedCents: 2_500, refundedPoints: back, reversedBy: null }],
     });
+
+    // Its event: a `reversed` of the points taken back, saying it was a refund by amount, of 25.00, of this sale.
+    const events = await withLedgerStore(db, (s) => s.listEvents(0, 10_000));
+    expect(events.filter((e) => e.opId === refund.opId)).toMatchObject([
+      {
+        type: 'reversed',
+        memberId: member,
+        data: { points: 0 - back, targetOpId: sale.opId, refund: 'amount', refundedCents: 2_500 },
+      },
+    ]);
+  });
+
+  it('refuses findSale and refund ops to a till speaking protocol 2 (both came with protocol 3)', async () => {
+    const member = seeded.members[0]?.memberId;
+    if (!member) throw new Error('no member');
+    const b2 = till('a2');
+    const v2 = await connectRaw(ledger.url, { ...b2, protocolVersion: 2, incarnation: 'a2-v2', baseSeq: 1 });
+    expect(v2.error).toBeUndefined();
+    try {
+      expect(await request(v2.socket, 'findSale', { by: 'receipt', receiptRef: 'A-0001' })).toMatchObject({
+        ok: false,
+        error: { code: 'UNKNOWN_EVENT' },
+      });
+      const ops = new OpMaker(b2);
+      const earn = ops.earn(member, 1_000);
+      const refund: RefundOp = {
+        ...ops.void(earn),
+        kind: 'refund',
+        what: { by: 'amount', amountCents: 100 as Cents },
+      };
+      const res = PushResponseSchema.parse(
+        await request(v2.socket, 'push', { ops: [earn, refund], sentAt: Date.now() }),
+      );
+      expect(res.ok && res.results.map((r) => (r.outcome.status === 'rejected' ? r.outcome.code : 'applied'))).toEqual([
+        'applied',
+        'OP_INVALID',
+      ]);
+    } finally {
+      v2.socket.close();
+    }
   });
 
   it('answers SALE_NOT_FOUND for an unknown receipt or op, and BAD_REQUEST for a malformed one', async () => {

@@ -98,6 +98,8 @@ const engine: PosEngine = {
   checkVoucher: () => Promise.resolve({}),
   redeemVoucher: () => Promise.resolve({}),
   enrol: () => Promise.resolve({}),
+  refund: () => Promise.resolve({}),
+  refundByReceipt: () => Promise.resolve(undefined),
   memberView: () => Promise.resolve(undefined),
   findByReceipt: () => Promise.resolve(undefined),
 };

@@ -86,7 +86,7 @@ describe('the cashier panel registry', () => {
       ['F3', 'Basket'],
       ['F4', 'Rewards'],
       ['F5', 'Pay with points'],
-      ['F6', 'Void'],
+      ['F6', 'Void or refund'],
       ['F7', 'New terms'],
       ['F8', 'Enrol'],
       ['F9', 'Convert to voucher'],

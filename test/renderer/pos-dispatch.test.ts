@@ -29,6 +29,8 @@ function fakeEngine(overrides: Partial<PosEngine> = {}) {
     enrol: (...a) => (calls.push(['enrol', ...a]), Promise.resolve({ op: 4 })),
     memberView: () => Promise.resolve({ displayed: 10 }),
     findByReceipt: () => Promise.resolve(undefined),
+    refund: (...a) => (calls.push(['refund', ...a]), Promise.resolve({ op: 5 })),
+    refundByReceipt: () => Promise.resolve(undefined),
     ...overrides,
   };
   return { engine, calls };
@@ -172,6 +174,33 @@ describe('answerPosRequest', () => {
     expect(calls.filter((c) => c[0] === 'burn')).toHaveLength(1);
     expect(a).toMatchObject({ id: ID, ok: true, result: { mode: 'online' } });
     expect(b).toMatchObject({ id: ID2, ok: true, result: { replayed: true, mode: 'online', op: { opId: 'op-3' } } });
+  });
+
+  it('refunds once per refund receipt: a retry replays the refund journaled for it; without a receipt, no key', async () => {
+    const journal: OpRow[] = [];
+    const { engine, calls } = fakeEngine({
+      refundByReceipt: (ref) => Promise.resolve(journal.find((r) => r.op.kind === 'refund' && ref === 'RET-1')),
+      refund: (input) => {
+        calls.push(['refund', input]);
+        const row = { opId: 'op-9', memberId: MEMBER, mode: 'local', op: { kind: 'refund' } } as unknown as OpRow;
+        journal.push(row);
+        return Promise.resolve({ op: row, estDelta: -5 });
+      },
+    });
+    const sale = { by: 'receipt', receiptRef: 'S-42' };
+    const what = { by: 'amount', amountCents: 500 };
+    const payload = { sale, what, reason: 'returned', receiptRef: 'RET-1' };
+    const first = await answerPosRequest(engine, { id: ID, kind: 'refund', payload } as PosRequestMessage);
+    const retry = await answerPosRequest(engine, { id: ID2, kind: 'refund', payload } as PosRequestMessage);
+    expect(first).toMatchObject({ ok: true, result: { estDelta: -5 } });
+    expect(retry).toMatchObject({ ok: true, result: { replayed: true, op: { opId: 'op-9' } } });
+    expect(calls.filter((c) => c[0] === 'refund')).toEqual([
+      ['refund', { sale, what, reason: 'returned', receiptRef: 'RET-1' }],
+    ]);
+    const bare = { sale, what, reason: 'returned' };
+    await answerPosRequest(engine, { id: ID, kind: 'refund', payload: bare } as PosRequestMessage);
+    await answerPosRequest(engine, { id: ID2, kind: 'refund', payload: bare } as PosRequestMessage);
+    expect(calls.filter((c) => c[0] === 'refund')).toHaveLength(3);
   });
 
   it("fits the running till's real API through posEngineOf", () => {

@@ -57,6 +57,7 @@ export function chaosTransport(
     authorize: (req) => disturb((r) => inner.authorize(r), req),
     pull: (req) => disturb((r) => inner.pull(r), req),
     lookup: (req) => inner.lookup(req),
+    findSale: (req) => inner.findSale(req),
     voucherCheck: (req) => inner.voucherCheck(req),
     voucherRedeem: (req, deadlineMs) => inner.voucherRedeem(req, deadlineMs),
     hello: (req) => disturb((r) => inner.hello(r), req),

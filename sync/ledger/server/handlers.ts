@@ -155,27 +155,38 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
       });
     },
 
-    // A refund may be made at any till of any store: the sale is looked up across the ledger, read-only.
+    // A refund may be made at any till of any store: the sale is looked up across the ledger; its member is held by
+    // the asking till's store from then on (as a lookup holds it), so that the till can journal the refund.
     findSale: async (p, till) => {
       const req = parse(FindSaleRequestSchema, p);
       // A customer waits at the counter: the authorization's rate limit, as vouchers.
       const wait = limiter.take(till.tillId, 'authorize');
       if (wait > 0) throw new OverloadedError(wait, 'rate');
-      const found =
-        req.by === 'receipt'
-          ? await store.sales.byReceipt(req.receiptRef, FIND_SALE_MAX)
-          : [await store.sales.byOpId(req.opId)].flatMap((s) => (s ? [s] : []));
-      const [first, ...rest] = found.map((s): SaleView => ({
-        op: s.op,
-        outcome: s.outcome,
-        reversedBy: s.reversedBy,
-        appliedAt: s.appliedAt,
-        storeId: s.storeId,
-        refundedCents: s.refunded.cents,
-        refundedPoints: s.refunded.points,
-      }));
-      if (!first) throw new WireFailure(wireError('SALE_NOT_FOUND'));
-      return { ok: true, sales: [first, ...rest] };
+      return intake.exclusive(async () => {
+        const found =
+          req.by === 'receipt'
+            ? await store.sales.byReceipt(req.receiptRef, FIND_SALE_MAX)
+            : [await store.sales.byOpId(req.opId)].flatMap((s) => (s ? [s] : []));
+        const [first, ...rest] = found.map((s): SaleView => ({
+          op: s.op,
+          outcome: s.outcome,
+          reversedBy: s.reversedBy,
+          appliedAt: s.appliedAt,
+          storeId: s.storeId,
+          refundedCents: s.refunded.cents,
+          refundedPoints: s.refunded.points,
+        }));
+        if (!first) throw new WireFailure(wireError('SALE_NOT_FOUND'));
+        const held = [];
+        for (const id of new Set(found.map((s) => s.op.memberId))) {
+          const member = await store.getMember(id);
+          if (!member) continue; // erased since: the sale is shown, the member is not held
+          await store.holdMember(till.storeId, id);
+          held.push(member);
+        }
+        const members = await snapshotsWithExpiry(store, held, now());
+        return { ok: true, sales: [first, ...rest], members, tillSeq: await incarnationSeq(store, till) };
+      });
     },
 
     voucherCheck: (p, till) => {

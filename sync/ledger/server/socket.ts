@@ -4,6 +4,7 @@
  * answered UNKNOWN_EVENT.
  */
 import { wireError } from '../../protocol/errors.ts';
+import { eventInVersion } from '../../protocol/upgrade.ts';
 import { OverloadedError } from '../intake.ts';
 import type { Logger } from '../log.ts';
 import type { LedgerMetrics } from '../metrics.ts';
@@ -38,6 +39,9 @@ export function serveTillSocket(
       if (typeof ack !== 'function') return; // every till request expects an answer
       const payload = args.length === 2 ? args[0] : args.length === 1 ? undefined : { malformed: args.slice(0, -1) };
       const answer = ack as (r: unknown) => void;
+      // A request newer than the till's protocol is not one it speaks.
+      if (!eventInVersion(event, session.protocolVersion))
+        return answer({ ok: false, error: wireError('UNKNOWN_EVENT') });
       let reply = answer;
       if (event === 'authorize') {
         const received = performance.now();

@@ -39,6 +39,7 @@ function countingLink(): { link: LedgerLink; sizes: number[] } {
       return Promise.resolve('timeout');
     },
     lookup: () => Promise.resolve('offline'),
+    findSale: () => Promise.resolve('offline'),
     voucher: () => Promise.resolve('offline'),
   };
   return { link, sizes };

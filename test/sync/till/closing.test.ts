@@ -326,6 +326,7 @@ describe('conversion into a gift voucher', () => {
     const late: LedgerLink = {
       isConnected: () => true,
       lookup: () => Promise.resolve('offline'),
+      findSale: () => Promise.resolve('offline'),
       voucher: () => Promise.resolve('offline'),
       authorize: async () => {
         await replicator.pushBatch();
@@ -360,6 +361,7 @@ function offlineLinkLike(): LedgerLink {
     isConnected: () => false,
     authorize: () => Promise.resolve('timeout'),
     lookup: () => Promise.resolve('offline'),
+    findSale: () => Promise.resolve('offline'),
     voucher: () => Promise.resolve('offline'),
   };
 }

@@ -364,6 +364,7 @@ describe('enrol, lookup, quote', () => {
       isConnected: () => connected,
       authorize: () => Promise.resolve('timeout'),
       lookup: (card) => Promise.resolve(connected ? ledger.lookup({ card }, TILL) : 'offline'),
+      findSale: () => Promise.resolve('offline'),
       voucher: () => Promise.resolve('offline'),
     };
     const t = await till({ link });

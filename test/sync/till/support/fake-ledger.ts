@@ -11,10 +11,12 @@ import type { AppliedOp, MemberState } from '../../../../sync/loyalty/apply.ts';
 import { OpCommonSchema, OpSchema } from '../../../../sync/loyalty/ops.ts';
 import type { Op, OpOutcome } from '../../../../sync/loyalty/ops.ts';
 import type { Program } from '../../../../sync/loyalty/program.ts';
-import type { Card, MemberId, OpId, Points, TillId } from '../../../../sync/loyalty/units.ts';
+import type { Card, Cents, MemberId, OpId, Points, TillId } from '../../../../sync/loyalty/units.ts';
 import { wireError } from '../../../../sync/protocol/errors.ts';
 import { MAX_BATCH_OPS } from '../../../../sync/protocol/messages.ts';
 import type {
+  FindSaleRequest,
+  FindSaleResponse,
   LookupRequest,
   LookupResponse,
   MemberSnapshot,
@@ -199,12 +201,41 @@ export class FakeLedger {
     return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
   }
 
+  /** A sale or burn of any till, by receipt reference or op id, with its member (as the ledger's `findSale`). */
+  findSale(req: FindSaleRequest, tillId: TillId): FindSaleResponse {
+    const sales = [...this.ops.values()]
+      .filter((s) => s.op.kind === 'earn' || s.op.kind === 'burn')
+      .filter((s) => s.outcome.status !== 'rejected')
+      .filter((s) =>
+        req.by === 'op' ? s.op.opId === req.opId : 'receiptRef' in s.op && s.op.receiptRef === req.receiptRef,
+      )
+      .reverse();
+    const [first, ...rest] = sales.flatMap((s) =>
+      s.op.kind === 'earn' || s.op.kind === 'burn'
+        ? [
+            {
+              op: s.op,
+              outcome: s.outcome,
+              reversedBy: s.reversedBy,
+              appliedAt: this.now,
+              storeId: s.op.storeId,
+              refundedCents: s.refunded?.cents ?? (0 as Cents),
+              refundedPoints: s.refunded?.points ?? (0 as Points),
+            },
+          ]
+        : [],
+    );
+    if (!first) return { ok: false, error: wireError('SALE_NOT_FOUND') };
+    const members = [...new Set(sales.map((s) => s.op.memberId))].flatMap((id) => this.snapshot(id) ?? []);
+    return { ok: true, sales: [first, ...rest], members, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+  }
+
   private apply(op: Op): OpOutcome {
     const stored = this.members.get(op.memberId);
-    const target = op.kind === 'void' ? this.ops.get(op.targetOpId) : undefined;
+    const target = op.kind === 'void' || op.kind === 'refund' ? this.ops.get(op.targetOpId) : undefined;
     const cardHolder =
       op.kind === 'enrol' ? [...this.members.values()].find((m) => m.card === op.card)?.memberId : undefined;
-    const { outcome, member } = applyOp({
+    const { outcome, member, effects } = applyOp({
       op,
       program: op.programVersion === this.program.version ? this.program : undefined,
       member: stored,
@@ -216,6 +247,11 @@ export class FakeLedger {
     this.applied.set(op.opId, (this.applied.get(op.opId) ?? 0) + 1);
     if (member) this.members.set(member.memberId, { ...member, ledgerSeq: ++this.ledgerSeq });
     if (op.kind === 'void' && target && outcome.status !== 'rejected') target.reversedBy = op.opId;
+    for (const e of effects ?? []) {
+      if (e.type !== 'refund' || !target) continue;
+      const before = target.refunded ?? { cents: 0, points: 0 };
+      target.refunded = { cents: (before.cents + e.cents) as Cents, points: (before.points + e.points) as Points };
+    }
     return outcome;
   }
 }

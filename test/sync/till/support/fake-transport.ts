@@ -6,6 +6,7 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { TillId } from '../../../../sync/loyalty/units.ts';
 import {
+  FindSaleResponseSchema,
   LookupResponseSchema,
   PullResponseSchema,
   PushResponseSchema,
@@ -13,6 +14,7 @@ import {
 } from '../../../../sync/protocol/messages.ts';
 import type {
   AuthorizeRequest,
+  FindSaleRequest,
   ChangesEvent,
   ConfigEvent,
   HelloResponse,
@@ -29,7 +31,7 @@ import { wireError } from '../../../../sync/protocol/errors.ts';
 import type { FakeLedger } from './fake-ledger.ts';
 
 export type Fault = 'ok' | 'drop-request' | 'drop-answer' | 'duplicate';
-export type CallKind = 'push' | 'authorize' | 'pull' | 'lookup' | 'voucherCheck' | 'voucherRedeem';
+export type CallKind = 'push' | 'authorize' | 'pull' | 'lookup' | 'findSale' | 'voucherCheck' | 'voucherRedeem';
 
 export class FakeTransport implements TillTransport {
   readonly connectedSubject = new BehaviorSubject<boolean>(false);
@@ -92,6 +94,10 @@ export class FakeTransport implements TillTransport {
 
   lookup(req: Parameters<TillTransport['lookup']>[0]) {
     return this.call('lookup', [], () => this.ledger.lookup(req, this.tillId), LookupResponseSchema);
+  }
+
+  findSale(req: FindSaleRequest) {
+    return this.call('findSale', [], () => this.ledger.findSale(req, this.tillId), FindSaleResponseSchema);
   }
 
   voucherCheck(req: VoucherCheckRequest) {
