@@ -261,9 +261,14 @@ export class KyselyGroupTx implements GroupTx {
     await this.#writeMembers(w.members);
 
     let after = w.ledgerSeq;
-    if (w.holds.length > 0) {
+    const wanted = [...w.holds];
+    for (const t of w.takeHolds ?? []) {
+      const held = await db.selectFrom('holds').select('store_id').where('member_id', '=', t.from).execute();
+      for (const h of held) wanted.push({ storeId: h.store_id, memberId: t.to });
+    }
+    if (wanted.length > 0) {
       after = w.ledgerSeq + 1;
-      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
+      const holds = [...new Map(wanted.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
         store_id: h.storeId,
         member_id: h.memberId,
         held_seq: after,
@@ -284,7 +289,11 @@ export class KyselyGroupTx implements GroupTx {
       await db
         .insertInto('lots')
         .values(part)
-        .onConflict((oc) => oc.columns(LOTS.key).doUpdateSet((eb) => ({ points: eb.ref('excluded.points') })))
+        .onConflict((oc) =>
+          oc
+            .columns(LOTS.key)
+            .doUpdateSet((eb) => ({ points: eb.ref('excluded.points'), member_id: eb.ref('excluded.member_id') })),
+        )
         .execute();
     }
     for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(this.#maxParams, VOUCHERS))) {
