@@ -77,6 +77,7 @@ export const POS_PATHS: Readonly<Record<PosKind, string>> = {
   voucherCheck: '/v1/voucher/check',
   voucherRedeem: '/v1/voucher/redeem',
   enrol: '/v1/enrol',
+  consent: '/v1/consent',
 };
 
 type Route = { method: 'GET'; kind: 'health' } | { method: 'POST'; kind: PosKind };

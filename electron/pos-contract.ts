@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConsentChangeSchema } from '../sync/loyalty/consent.ts';
 import {
   BurnOpSchema,
+  ConsentOpSchema,
   ConvertOpSchema,
   EarnOpSchema,
   EnrolOpSchema,
@@ -30,6 +31,8 @@ export const posPayloadSchemas = {
   voucherRedeem: VoucherRedeemRequestSchema.pick({ code: true, receiptRef: true }).strict(),
   /** A new member; `consent` is the marketing consent the customer gave at the POS (absent: none asked). */
   enrol: EnrolOpSchema.pick({ card: true, name: true }).extend({ consent: ConsentChangeSchema.optional() }).strict(),
+  /** A held member's change of marketing consent, given at the POS (recorded at this till, how `pos-api`). */
+  consent: ConsentOpSchema.pick({ memberId: true, consent: true }).strict(),
 } as const;
 
 export type PosKind = keyof typeof posPayloadSchemas;
@@ -86,6 +89,7 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('voucherCheck'), payload: posPayloadSchemas.voucherCheck }),
   z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
   z.object({ id: requestId, kind: z.literal('enrol'), payload: posPayloadSchemas.enrol }),
+  z.object({ id: requestId, kind: z.literal('consent'), payload: posPayloadSchemas.consent }),
 ]);
 export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
 

@@ -9,6 +9,7 @@
  * receipt run one after the other, so a retry that arrives while the first is still running (a burn waiting for
  * the ledger's authorization) waits for it and then replays it.
  */
+import type { ConsentChange } from '../sync/loyalty/consent.ts';
 import type { BasketLine, BurnWhat, EnrolConsent } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
 import { TillError } from '../sync/till/engine-core.ts';
@@ -34,6 +35,8 @@ export interface PosEngine {
   redeemVoucher(input: { code: string; receiptRef?: string }): Promise<unknown>;
   /** Enrols a new member; consent given through the POS is recorded as given at this till, how `pos-api`. */
   enrol(input: { card: string; name: string; consent?: EnrolConsent }): Promise<unknown>;
+  /** Records a held member's change of consent, given through the POS (how `pos-api`). */
+  recordConsent(input: { memberId: string; consent: ConsentChange; method: 'pos-api' }): Promise<unknown>;
   /** The member as the cashier sees it (for a replayed answer), or undefined when not held. */
   memberView(memberId: string): Promise<unknown>;
   /**
@@ -98,6 +101,8 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
         consent === undefined ? { card, name } : { card, name, consent: { ...consent, method: 'pos-api' } },
       );
     }
+    case 'consent':
+      return engine.recordConsent({ ...r.payload, method: 'pos-api' });
   }
 }
 

@@ -27,6 +27,7 @@ import type { ConversionOffer, ConvertResult } from './conversion-desk.ts';
 import { getMeta, LEGACY_INCARNATION, setMeta } from './db.ts';
 import type { MemberRow, OpMode, OpRow, PastOpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { TillError, live, parse } from './engine-core.ts';
+import { ConsentDesk } from './consent-desk.ts';
 import type { EngineCore, OpBody } from './engine-core.ts';
 import { offlineLink } from './link.ts';
 import type { LedgerLink } from './link.ts';
@@ -93,6 +94,7 @@ export class TillEngine {
   private readonly vouchers: VoucherDesk;
   private readonly manager: ManagerDesk;
   private readonly conversion: ConversionDesk;
+  private readonly consent: ConsentDesk;
   private readonly burns: BurnDesk;
 
   /** Prefer `createTillEngine`, which also checks the database belongs to this till. */
@@ -123,6 +125,7 @@ export class TillEngine {
     this.burns = new BurnDesk(core);
     this.manager = new ManagerDesk(core);
     this.conversion = new ConversionDesk(core, opts.randomBytes ?? cryptoBytes);
+    this.consent = new ConsentDesk(core);
   }
 
   /** Swaps the ledger link (e.g. when this window becomes or stops being the leader). */
@@ -238,6 +241,11 @@ export class TillEngine {
       const op = await this.journal(program, input.memberId, body, 0, 'local');
       return { op, view: viewOf(member, [...ops, op], program) };
     });
+  }
+
+  /** Records a change of the member's marketing consent as a `consent` op (ConsentDesk). */
+  recordConsent(input: Parameters<ConsentDesk['recordConsent']>[0]): ReturnType<ConsentDesk['recordConsent']> {
+    return this.consent.recordConsent(input);
   }
 
   /** What converting the member's whole balance into a gift voucher gives now, or why not (ConversionDesk). */

@@ -27,6 +27,7 @@ const VALID: Record<PosKind, unknown> = {
   voucherCheck: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX' },
   voucherRedeem: { code: 'ABCD-EFGH-JKMN-PQRS-TVWX', receiptRef: 'R-3' },
   enrol: { card: '4000123400000007', name: 'Ann Example', consent: { email: true, sms: false } },
+  consent: { memberId: MEMBER, consent: { email: false, post: true } },
 };
 /** Each code's status: the same code always comes with the same status. */
 const STATUS: Record<string, number> = {

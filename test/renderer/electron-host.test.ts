@@ -98,6 +98,7 @@ const engine: PosEngine = {
   checkVoucher: () => Promise.resolve({}),
   redeemVoucher: () => Promise.resolve({}),
   enrol: () => Promise.resolve({}),
+  recordConsent: () => Promise.resolve({}),
   memberView: () => Promise.resolve(undefined),
   findByReceipt: () => Promise.resolve(undefined),
 };
