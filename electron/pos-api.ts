@@ -78,6 +78,7 @@ export const POS_PATHS: Readonly<Record<PosKind, string>> = {
   voucherRedeem: '/v1/voucher/redeem',
   enrol: '/v1/enrol',
   refund: '/v1/refund',
+  consent: '/v1/consent',
 };
 
 type Route = { method: 'GET'; kind: 'health' } | { method: 'POST'; kind: PosKind };

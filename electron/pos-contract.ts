@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConsentChangeSchema } from '../sync/loyalty/consent.ts';
 import {
   BurnOpSchema,
+  ConsentOpSchema,
   ConvertOpSchema,
   EarnOpSchema,
   EnrolOpSchema,
@@ -38,6 +39,8 @@ export const posPayloadSchemas = {
   refund: RefundOpSchema.pick({ what: true, reason: true, receiptRef: true })
     .extend({ sale: FindSaleRequestSchema })
     .strict(),
+  /** A held member's change of marketing consent, given at the POS (recorded at this till, how `pos-api`). */
+  consent: ConsentOpSchema.pick({ memberId: true, consent: true }).strict(),
 } as const;
 
 export type PosKind = keyof typeof posPayloadSchemas;
@@ -95,6 +98,7 @@ export const PosRequestMessageSchema = z.discriminatedUnion('kind', [
   z.object({ id: requestId, kind: z.literal('voucherRedeem'), payload: posPayloadSchemas.voucherRedeem }),
   z.object({ id: requestId, kind: z.literal('enrol'), payload: posPayloadSchemas.enrol }),
   z.object({ id: requestId, kind: z.literal('refund'), payload: posPayloadSchemas.refund }),
+  z.object({ id: requestId, kind: z.literal('consent'), payload: posPayloadSchemas.consent }),
 ]);
 export type PosRequestMessage = z.infer<typeof PosRequestMessageSchema>;
 

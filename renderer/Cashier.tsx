@@ -14,6 +14,7 @@ import type { RunningTill } from '../sync/till/till.ts';
 import { fmtPoints } from './format.ts';
 import { failureReport, useNow, useObservable } from './hooks.ts';
 import { lookupRefusalSentence } from './engine-messages.ts';
+import { ConsentForm } from './ConsentForm.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import type { ActionReport, FocusRequest, Notice } from './panel-props.ts';
 import { PANELS, PanelBody, PanelTabs, panelKeys, panelShortcuts } from './panels.tsx';
@@ -153,7 +154,14 @@ export function Cashier({
             Scan the card or type its number, then Enter.
           </p>
         </form>
-        <MemberPanel member={member} program={program} now={now} />
+        <MemberPanel
+          member={member}
+          program={program}
+          now={now}
+          consentForm={
+            member && <ConsentForm key={member.memberId} engine={engine} member={member} onReport={report} />
+          }
+        />
       </section>
 
       <section className="col col-mid" aria-label="Actions">

@@ -24,6 +24,7 @@ const KIND_FILTER_ORDER: Record<TillOpKind, number> = {
   terms: 5,
   convert: 6,
   refund: 7,
+  consent: 8,
 };
 const KINDS: readonly TillOpKind[] = [...TILL_OP_KINDS].sort((a, b) => KIND_FILTER_ORDER[a] - KIND_FILTER_ORDER[b]);
 
@@ -71,7 +72,13 @@ function whatOf(op: Op): string {
     case 'convert':
     case 'expire':
     case 'adjust':
+    case 'merge-out':
+    case 'merge-in':
       return '';
+    case 'consent':
+      return `consent ${Object.entries(op.consent)
+        .map(([channel, given]) => `${channel} ${given ? 'given' : 'withdrawn'}`)
+        .join(', ')}`;
     default:
       return assertNever(op, 'op kind');
   }

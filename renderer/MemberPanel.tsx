@@ -1,7 +1,8 @@
 /**
  * The member being served: name, balance (confirmed and awaiting the ledger apart), tier, the answer to the new
- * program's terms (and a prompt while it is still to be asked) and messages.
+ * program's terms (and a prompt while it is still to be asked), messages, and the marketing consent form.
  */
+import type { ReactNode } from 'react';
 import type { Program } from '../sync/loyalty/program.ts';
 import { receiptMessages } from '../sync/loyalty/receipt.ts';
 import type { MemberView } from '../sync/till/view.ts';
@@ -11,10 +12,13 @@ export function MemberPanel({
   member,
   program,
   now,
+  consentForm,
 }: {
   member: MemberView | undefined;
   program: Program | undefined;
   now: number;
+  /** The consent form for the member shown (the cashier's screen gives it the engine). */
+  consentForm?: ReactNode;
 }) {
   if (!member)
     return (
@@ -86,6 +90,7 @@ export function MemberPanel({
           ))}
         </ul>
       )}
+      {consentForm}
     </section>
   );
 }

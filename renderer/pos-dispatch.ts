@@ -10,6 +10,7 @@
  * receipt run one after the other, so a retry that arrives while the first is still running (a burn waiting for
  * the ledger's authorization) waits for it and then replays it.
  */
+import type { ConsentChange } from '../sync/loyalty/consent.ts';
 import type { BasketLine, BurnWhat, EnrolConsent, RefundWhat } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
 import { TillError } from '../sync/till/engine-core.ts';
@@ -44,6 +45,8 @@ export interface PosEngine {
   }): Promise<unknown>;
   /** This till's refund journaled for `receiptRef` that still stands (not rejected), or undefined. Read-only. */
   refundByReceipt(receiptRef: string): Promise<OpRow | undefined>;
+  /** Records a held member's change of consent, given through the POS (how `pos-api`). */
+  recordConsent(input: { memberId: string; consent: ConsentChange; method: 'pos-api' }): Promise<unknown>;
   /** The member as the cashier sees it (for a replayed answer), or undefined when not held. */
   memberView(memberId: string): Promise<unknown>;
   /**
@@ -114,6 +117,8 @@ async function run(engine: PosEngine, r: PosRequestMessage): Promise<unknown> {
       const done = await engine.refundByReceipt(receiptRef);
       return done ? replay(engine, done) : engine.refund({ sale, what, reason, receiptRef });
     }
+    case 'consent':
+      return engine.recordConsent({ ...r.payload, method: 'pos-api' });
   }
 }
 

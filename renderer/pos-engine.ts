@@ -61,6 +61,7 @@ export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine
     checkVoucher: async (code) => voucherAnswer(await engine.checkVoucher(code)),
     redeemVoucher: async (input) => voucherAnswer(await engine.redeemVoucher(input)),
     enrol: (input) => engine.enrol(input),
+    recordConsent: (input) => engine.recordConsent(input),
     // The engine brands member ids; a POS id that is not one simply finds no member.
     memberView: (memberId) => engine.memberView(memberId as MemberId),
     findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),

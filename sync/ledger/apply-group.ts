@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import type { AppliedOp, MemberState } from '../loyalty/apply.ts';
 import { eventsForOp, tierAfterOp, type EventMember, type NewEvent } from '../loyalty/events.ts';
 import { activityOf, recordActivity, statusAt } from '../loyalty/lifecycle.ts';
-import { nextExpiry, type Lot } from '../loyalty/lots.ts';
 import { applyOpWithLots } from '../loyalty/member-lots.ts';
 import { HEAD_OFFICE_KINDS, type Op } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
@@ -16,6 +15,8 @@ import type { MemberId, OpId, StoreId, TillId } from '../loyalty/units.ts';
 import type { MemberSnapshot, OpResult } from '../protocol/messages.ts';
 import { opJson } from './canonical-json.ts';
 import { readGroupMarks, type GroupMarks } from './group-marks.ts';
+import { isErased, landed, readMergeTargets } from './merged-members.ts';
+import { expiryOf, snapshotOf } from './member-snapshots.ts';
 import { carryOutEffects } from './op-effects.ts';
 import {
   HEAD_OFFICE_TILL,
@@ -23,7 +24,6 @@ import {
   incarnationKey,
   type GroupTx,
   type GroupWrites,
-  type LedgerStore,
   type LotRecord,
   type MemberRecord,
   type StoredOp,
@@ -87,42 +87,6 @@ export function contentHash(op: Op): string {
   return createHash('sha256').update(opJson(op)).digest('hex');
 }
 
-/** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. With the member's lots (those
- * holding expiring points at least) and the time, it says when the soonest points expire, if any do. */
-export function snapshotOf(m: MemberRecord, lots?: readonly Lot[], at?: number): MemberSnapshot {
-  const next = lots && at !== undefined ? expiryOf(lots, at) : undefined;
-  return {
-    memberId: m.memberId,
-    card: m.card,
-    name: m.name,
-    balance: m.balance,
-    lifetimePoints: m.lifetimePoints,
-    welcomeGiven: m.welcomeGiven,
-    ledgerSeq: m.ledgerSeq,
-    terms: m.terms,
-    tier: m.tier,
-    // Only when points do expire: a snapshot without it reads as "nothing known to expire", as from older ledgers.
-    ...(next ? { nextExpiry: next } : {}),
-    ...(m.erased === true ? { erased: true } : {}),
-  };
-}
-
-/** The soonest expiring points of these lots at `at`, as a snapshot says it; undefined when none expire. */
-function expiryOf(lots: readonly Lot[], at: number): MemberSnapshot['nextExpiry'] {
-  const next = nextExpiry(lots, at);
-  return next ? { points: next.points, at: next.expiresAt } : undefined;
-}
-
-/** The snapshots of `members` with their next expiry, read from the store. */
-export async function snapshotsWithExpiry(
-  store: Pick<LedgerStore, 'expiringLotsOf'>,
-  members: readonly MemberRecord[],
-  at: number,
-): Promise<MemberSnapshot[]> {
-  const lots = await store.expiringLotsOf(members.map((m) => m.memberId));
-  return members.map((m) => snapshotOf(m, lots.get(m.memberId) ?? [], at));
-}
-
 export interface GroupContext {
   now: number;
   /** Till clock drift tolerated before op times are corrected by the measured skew. */
@@ -156,6 +120,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
   }
   const ops = await tx.getOps([...wantedOps]);
   const members = await tx.getMembers([...new Set(allOps.map((o) => o.memberId))]);
+  const landsOn = await readMergeTargets(tx, members);
   const cardHolders = await tx.getCardHolders([
     ...new Set(allOps.flatMap((o) => (o.kind === 'enrol' ? [o.card] : []))),
   ]);
@@ -273,9 +238,12 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         });
         continue;
       }
-      const op = entry.op;
+      // As sent (its hash, its row), and as decided: on the member its member was merged into, if it was.
+      const sent = entry.op;
+      const op = landed(sent, landsOn);
+      memberIds.add(sent.memberId);
       memberIds.add(op.memberId);
-      const hash = contentHash(op);
+      const hash = contentHash(sent);
       const prev = ops.get(op.opId);
       const refusedPrev = refusedBefore.get(op.opId);
       if (prev || refusedPrev) {
@@ -316,10 +284,16 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
       const member = members.get(op.memberId);
       const conflict = op.kind === 'resolve' ? conflicts.get(op.conflictId) : undefined;
       const memberLots = lots.get(op.memberId) ?? [];
-      const decided =
+      const refusedFirst =
         HEAD_OFFICE_KINDS.has(op.kind) && batch.tillId !== HEAD_OFFICE_TILL
+          ? ('HEAD_OFFICE_ONLY' as const)
+          : member && isErased(member)
+            ? ('MEMBER_ERASED' as const)
+            : undefined;
+      const decided =
+        refusedFirst !== undefined
           ? {
-              outcome: { status: 'rejected' as const, code: 'HEAD_OFFICE_ONLY' as const },
+              outcome: { status: 'rejected' as const, code: refusedFirst },
               effects: [],
               lots: memberLots,
               changedLots: [],
@@ -333,11 +307,13 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
               latest,
               member,
               cardHolder: op.kind === 'enrol' ? cardHolders.get(op.card) : undefined,
-              target: appliedOp(target, refunds),
+              target: appliedOp(target, refunds, landsOn),
               targetDraws: target?.draws ?? undefined,
               conflict,
               conflictRaiser:
-                op.kind === 'resolve' && !conflict ? appliedOp(ops.get(op.conflictId as OpId), refunds) : undefined,
+                op.kind === 'resolve' && !conflict
+                  ? appliedOp(ops.get(op.conflictId as OpId), refunds, landsOn)
+                  : undefined,
               at,
               // A conflict is named after the op that raised it: an op sent again to a restored ledger raises the same
               // conflict, so the manager's resolution sent again after it still finds it.
@@ -386,7 +362,7 @@ export async function applyGroup(tx: GroupTx, batches: readonly Batch[], ctx: Gr
         memberId: op.memberId,
         kind: op.kind,
         contentHash: hash,
-        op,
+        op: sent,
         outcome: decided.outcome,
         ledgerSeq: opLedgerSeq,
         reversedBy: null,
@@ -493,7 +469,17 @@ function nextMember(
   return base;
 }
 
-const appliedOp = (stored: StoredOp | undefined, refunds: ReadonlyMap<OpId, Refunded>): AppliedOp | undefined =>
+/** A stored op as a void, refund or resolve needs it: of the member it landed on (a merge moves ops' member). */
+const appliedOp = (
+  stored: StoredOp | undefined,
+  refunds: ReadonlyMap<OpId, Refunded>,
+  landsOn: (id: MemberId) => MemberId,
+): AppliedOp | undefined =>
   stored
-    ? { op: stored.op, outcome: stored.outcome, reversedBy: stored.reversedBy, refunded: refunds.get(stored.opId) }
+    ? {
+        op: { ...stored.op, memberId: landsOn(stored.memberId) },
+        outcome: stored.outcome,
+        reversedBy: stored.reversedBy,
+        refunded: refunds.get(stored.opId),
+      }
     : undefined;

@@ -103,6 +103,9 @@ export function carryOutEffects(
         vouchers.push(voucher);
         taken.add(effect.code);
         break;
+      case 'take-holds':
+        (writes.takeHolds ??= []).push({ from: effect.from, to: op.memberId });
+        break;
       case 'record-consent':
         (writes.consents ??= []).push(...effect.records);
         break;

@@ -22,6 +22,8 @@ export interface MemberState {
   welcomeGiven: boolean;
   /** The member's last answer to the new program's terms; absent or null when never asked. */
   terms?: MemberTerms | null | undefined;
+  /** The member this one was merged into (a `merge-out`): it takes no op of its own from then on. */
+  mergedInto?: MemberId | null | undefined;
 }
 
 export interface MemberTerms {
@@ -98,6 +100,8 @@ export type Effect =
       status: 'resolved' | 'escalated';
       resolution: Pick<ResolveOp, 'action' | 'manager' | 'reason'>;
     }
+  /** A merge-in: the stores that held the dropped member `from` hold the kept member from now on. */
+  | { type: 'take-holds'; from: MemberId }
   /** An enrol with consent: the consent records to append to the member's history. */
   | { type: 'record-consent'; records: ConsentRecord[] }
   /** A convert: the gift voucher issued. */
@@ -121,6 +125,18 @@ function enrolConsent(op: Extract<Op, { kind: 'enrol' }>, at: number): Effect[] 
     method,
     opId: op.opId,
   });
+  return records.length > 0 ? [{ type: 'record-consent', records }] : [];
+}
+
+/** The consent a consent op carries: at its till, or (through head office's till) the member's or head office's. */
+function consentOpRecords(op: Extract<Op, { kind: 'consent' }>, at: number): Effect[] {
+  const where =
+    op.method === 'member-channel'
+      ? { place: 'member', method: 'member-channel' as const }
+      : op.method === 'head-office'
+        ? { place: 'head-office', method: 'head-office' as const }
+        : { place: `${op.storeId}/${op.tillId}`, method: op.method };
+  const records = consentRecords(op.memberId, op.consent, { at, ...where, opId: op.opId });
   return records.length > 0 ? [{ type: 'record-consent', records }] : [];
 }
 
@@ -158,8 +174,50 @@ export function applyOp(input: ApplyInput): ApplyResult {
     };
   }
   if (!member) return reject('UNKNOWN_MEMBER');
+  // A merged member's ops land on the member it was merged into (the ledger redirects them): one still here is a
+  // second merge of it.
+  if (member.mergedInto) return reject('MEMBER_MERGED');
 
   switch (op.kind) {
+    case 'consent':
+      return {
+        outcome: { status: 'applied', delta: 0 as Points },
+        member: { ...member },
+        effects: consentOpRecords(op, input.at),
+      };
+    case 'merge-out': {
+      if (op.into === op.memberId) return reject('MEMBER_MISMATCH');
+      if (op.points !== member.balance || op.lifetimePoints !== member.lifetimePoints) return reject('BALANCE_CHANGED');
+      return {
+        outcome: { status: 'applied', delta: (0 - op.points) as Points },
+        member: { ...member, balance: 0 as Points, lifetimePoints: 0 as Points, mergedInto: op.into },
+        effects: [],
+      };
+    }
+    case 'merge-in': {
+      if (op.from === op.memberId) return reject('MEMBER_MISMATCH');
+      const consent = op.consent
+        ? consentRecords(op.memberId, op.consent, {
+            at: input.at,
+            place: 'head-office',
+            method: 'head-office',
+            opId: op.opId,
+          })
+        : [];
+      return {
+        outcome: { status: 'applied', delta: op.points },
+        member: {
+          ...member,
+          balance: (member.balance + op.points) as Points,
+          lifetimePoints: (member.lifetimePoints + op.lifetimePoints) as Points,
+          welcomeGiven: member.welcomeGiven || op.welcomeGiven,
+        },
+        effects: [
+          { type: 'take-holds', from: op.from },
+          ...(consent.length > 0 ? [{ type: 'record-consent' as const, records: consent }] : []),
+        ],
+      };
+    }
     case 'earn': {
       if (!earnAllowed(rules, input.at)) return reject('EARN_CLOSED');
       const quote = quoteEarn(program, member, op.lines, input.at);

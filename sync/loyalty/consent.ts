@@ -22,8 +22,15 @@ export type ConsentChange = z.infer<typeof ConsentChangeSchema>;
 export const ConsentStateSchema = z.strictObject({ email: z.boolean(), sms: z.boolean(), post: z.boolean() });
 export type ConsentState = z.infer<typeof ConsentStateSchema>;
 
-/** How a consent was given or withdrawn. */
-export const ConsentMethodSchema = z.enum(['till-enrolment', 'pos-api', 'import', 'member-channel', 'head-office']);
+/** How a consent was given or withdrawn (`till`: at a till's member panel, after enrolment). */
+export const ConsentMethodSchema = z.enum([
+  'till-enrolment',
+  'till',
+  'pos-api',
+  'import',
+  'member-channel',
+  'head-office',
+]);
 export type ConsentMethod = z.infer<typeof ConsentMethodSchema>;
 
 /** Where: `store/till` for a till, or `import`, `head-office`, `member`. */

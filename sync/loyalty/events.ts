@@ -27,6 +27,8 @@ export const EventTypeSchema = z.enum([
   'terms-refused',
   'points-expired',
   'points-expiring',
+  'consent-changed',
+  'member-merged',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
@@ -146,6 +148,15 @@ export function eventsForOp(input: OpEventsInput): NewEvent[] {
       break;
     case 'expire':
       if (delta !== 0) out.push(ev('points-expired', { points: -delta, balance: after.balance, asOf: op.asOf }));
+      break;
+    case 'consent':
+      out.push(ev('consent-changed', { ...op.consent, method: op.method }));
+      break;
+    case 'merge-out':
+      out.push(ev('member-merged', { into: op.into, points: op.points, balance: after.balance }));
+      break;
+    case 'merge-in':
+      out.push(ev('member-merged', { from: op.from, points: op.points, balance: after.balance }));
       break;
     case 'enrol':
       break;

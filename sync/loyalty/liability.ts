@@ -49,6 +49,9 @@ export function movementOfOp(kind: OpKind, sign: number, delta: number): { kind:
     case 'convert':
       return { kind: 'converted', points: -delta };
     case 'adjust':
+    case 'merge-out': // a merge moves points between members: its two ops net to nothing
+    case 'merge-in':
+    case 'consent':
     case 'resolve': // a write-off credits the member
     case 'enrol':
     case 'terms':

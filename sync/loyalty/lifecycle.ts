@@ -53,6 +53,9 @@ export function activityOf(kind: OpKind): Activity | undefined {
     case 'terms':
     case 'expire':
     case 'adjust':
+    case 'consent':
+    case 'merge-out':
+    case 'merge-in':
       return undefined;
     default:
       return assertNever(kind, 'op kind');

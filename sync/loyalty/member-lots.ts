@@ -83,6 +83,25 @@ export function applyOpWithLots(input: LedgerApplyInput): LedgerApplyResult {
     };
   }
 
+  if (op.kind === 'merge-out') {
+    // Every lot leaves with the balance; the merge-in gives them to the kept member, each with its own expiry.
+    const next = lots.map((l) => (l.points > 0 ? { ...l, points: 0 as Points } : l));
+    return { ...decided, lots: next, changedLots: changedBetween(lots, next), draws: [], expired: [] };
+  }
+  if (op.kind === 'merge-in') {
+    // The kept member's debt is paid first from the lots that expire first; a moved debt (points < 0) takes from the
+    // kept member's lots as a burn would.
+    if (op.points < 0) {
+      const taken = takeFefo(lots, -op.points);
+      return { ...decided, lots: taken.lots, changedLots: changedBetween(lots, taken.lots), draws: [], expired: [] };
+    }
+    const moved: Lot[] = op.lots.map((l) => ({ ...l }));
+    const debt = Math.max(0, -before);
+    const kept = debt > 0 ? takeFefo(moved, Math.min(debt, sum(moved))).lots : moved;
+    const next = [...lots, ...kept];
+    return { ...decided, lots: next, changedLots: changedBetween(lots, next), draws: [], expired: [] };
+  }
+
   if (delta > 0) {
     const debt = Math.max(0, -before);
     const rest = delta - Math.min(debt, delta);

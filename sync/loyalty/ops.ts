@@ -157,6 +157,55 @@ export const AdjustOpSchema = OpCommonSchema.extend({
   by: z.string().trim().min(1).max(80),
 });
 
+/**
+ * A change of marketing consent for a member already enrolled, as an op: at a till's member panel or through the POS
+ * API, or (through head office's till) from the members' own channel or head office. Moves no points.
+ */
+export const ConsentOpSchema = OpCommonSchema.extend({
+  kind: z.literal('consent'),
+  consent: ConsentChangeSchema.refine((c) => Object.keys(c).length > 0, 'name at least one channel'),
+  method: z.enum(['till', 'pos-api', 'member-channel', 'head-office']),
+});
+
+/** A lot moved by a merge, with its own expiry (sync/loyalty/lots.ts). */
+export const MovedLotSchema = z.strictObject({
+  lotId: z.string().min(1).max(64),
+  earnedAt: epochMs,
+  expiresAt: epochMs.nullable(),
+  points: PointsSchema.refine((p) => p > 0, 'a moved lot holds points'),
+  original: PointsSchema.refine((p) => p > 0, 'a lot was earned with points'),
+});
+
+/**
+ * Head office only: the duplicate member `memberId` merged into `into` (`ledger member merge KEEP DROP`). Its whole
+ * balance (`points`, which must be the balance: else BALANCE_CHANGED), lifetime points and lots leave it; from then on
+ * the ledger lands ops for it on `into`, and the tills drop it. Made in one group with its `merge-in`.
+ */
+export const MergeOutOpSchema = OpCommonSchema.extend({
+  kind: z.literal('merge-out'),
+  into: MemberIdSchema,
+  points: PointsSchema,
+  lifetimePoints: PointsSchema,
+  reason: z.string().trim().min(1).max(200),
+  by: z.string().trim().min(1).max(80),
+});
+
+/**
+ * Head office only: the kept member `memberId` receives what a `merge-out` of `from` gave up: its balance, lifetime
+ * points (the tier follows) and lots (with their own expiry), and the consent head office chose to keep.
+ */
+export const MergeInOpSchema = OpCommonSchema.extend({
+  kind: z.literal('merge-in'),
+  from: MemberIdSchema,
+  points: PointsSchema,
+  lifetimePoints: PointsSchema,
+  welcomeGiven: z.boolean(),
+  lots: z.array(MovedLotSchema).max(100_000),
+  consent: ConsentChangeSchema.optional(),
+  reason: z.string().trim().min(1).max(200),
+  by: z.string().trim().min(1).max(80),
+});
+
 export const OpSchema = z.discriminatedUnion('kind', [
   EnrolOpSchema,
   EarnOpSchema,
@@ -168,6 +217,9 @@ export const OpSchema = z.discriminatedUnion('kind', [
   ConvertOpSchema,
   ExpireOpSchema,
   AdjustOpSchema,
+  ConsentOpSchema,
+  MergeOutOpSchema,
+  MergeInOpSchema,
 ]);
 export type Op = z.infer<typeof OpSchema>;
 export type EnrolOp = z.infer<typeof EnrolOpSchema>;
@@ -180,6 +232,9 @@ export type TermsOp = z.infer<typeof TermsOpSchema>;
 export type ConvertOp = z.infer<typeof ConvertOpSchema>;
 export type ExpireOp = z.infer<typeof ExpireOpSchema>;
 export type AdjustOp = z.infer<typeof AdjustOpSchema>;
+export type ConsentOp = z.infer<typeof ConsentOpSchema>;
+export type MergeOutOp = z.infer<typeof MergeOutOpSchema>;
+export type MergeInOp = z.infer<typeof MergeInOpSchema>;
 
 export type OpKind = Op['kind'];
 
@@ -189,7 +244,7 @@ export const OP_KINDS: readonly OpKind[] = OpSchema.options.map((o) => o.shape.k
 /** Whether `kind` (read from storage, say) is an op kind this code knows. */
 export const isOpKind = (kind: string): kind is OpKind => (OP_KINDS as readonly string[]).includes(kind);
 
-const HEAD_OFFICE_ONLY = ['expire', 'adjust'] as const satisfies readonly OpKind[];
+const HEAD_OFFICE_ONLY = ['expire', 'adjust', 'merge-out', 'merge-in'] as const satisfies readonly OpKind[];
 /** Ops only head office makes (through the ledger's own till); a till sending one is refused HEAD_OFFICE_ONLY. */
 export const HEAD_OFFICE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(HEAD_OFFICE_ONLY);
 /** The kinds a store's till makes. */
@@ -227,6 +282,8 @@ export const RejectCodeSchema = z.enum([
   'VOUCHER_CODE_INVALID',
   'VOUCHER_CODE_TAKEN',
   'HEAD_OFFICE_ONLY',
+  'MEMBER_MERGED',
+  'MEMBER_ERASED',
   'OP_INVALID',
   'OP_TOO_LARGE',
 ]);

@@ -249,6 +249,13 @@ export function receiptText(input: ReceiptInput): string {
       lines.push(row('Adjustment', signed(op.points)));
       lines.push(...wrap(`Reason: ${op.reason}`));
       break;
+    case 'consent':
+      lines.push('Marketing preferences updated');
+      break;
+    case 'merge-out':
+    case 'merge-in':
+      lines.push(row('Accounts merged', signed(op.points)));
+      break;
     default:
       assertNever(op, 'op kind');
   }

@@ -53,6 +53,8 @@ const rejectMessages: Record<RejectCode, string> = {
   VOUCHER_CODE_INVALID: 'The voucher code is not well formed or its check character is wrong.',
   VOUCHER_CODE_TAKEN: 'This voucher code is already in use.',
   HEAD_OFFICE_ONLY: 'Only head office can make this kind of op.',
+  MEMBER_MERGED: 'This member was merged into another one already; its points and history are there.',
+  MEMBER_ERASED: "This member's personal data was erased at their request: the ledger takes no more ops for it.",
   OP_INVALID:
     'The ledger could not read this op (it does not match the protocol); it was refused on its own and later ops went on.',
   OP_TOO_LARGE: 'This op is larger than a message may be; it was refused on its own and later ops went on.',

@@ -92,7 +92,8 @@ export type OpBody =
   | Pick<Extract<Op, { kind: 'refund' }>, 'kind' | 'targetOpId' | 'what' | 'reason' | 'receiptRef'>
   | Pick<Extract<Op, { kind: 'resolve' }>, 'kind' | 'conflictId' | 'action' | 'reason' | 'manager'>
   | Pick<Extract<Op, { kind: 'terms' }>, 'kind' | 'termsVersion' | 'answer'>
-  | Pick<Extract<Op, { kind: 'convert' }>, 'kind' | 'points' | 'valueCents' | 'voucherCode'>;
+  | Pick<Extract<Op, { kind: 'convert' }>, 'kind' | 'points' | 'valueCents' | 'voucherCode'>
+  | Pick<Extract<Op, { kind: 'consent' }>, 'kind' | 'consent' | 'method'>;
 
 /** The engine's core as its desks use it. Methods marked "inside" run inside a transaction of the caller's. */
 export interface EngineCore {

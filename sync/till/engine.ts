@@ -27,6 +27,7 @@ import type { ConversionOffer, ConvertResult } from './conversion-desk.ts';
 import { getMeta, LEGACY_INCARNATION, pastAsRow, setMeta } from './db.ts';
 import type { MemberRow, OpMode, OpRow, TillDb, VoucherRedemptionRow } from './db.ts';
 import { TillError, live, parse } from './engine-core.ts';
+import { ConsentDesk } from './consent-desk.ts';
 import type { EngineCore, OpBody } from './engine-core.ts';
 import { offlineLink } from './link.ts';
 import type { LedgerLink } from './link.ts';
@@ -96,6 +97,7 @@ export class TillEngine {
   private readonly vouchers: VoucherDesk;
   private readonly manager: ManagerDesk;
   private readonly conversion: ConversionDesk;
+  private readonly consent: ConsentDesk;
   private readonly burns: BurnDesk;
   private readonly refunds: RefundDesk;
 
@@ -128,6 +130,7 @@ export class TillEngine {
     this.refunds = new RefundDesk(core);
     this.manager = new ManagerDesk(core);
     this.conversion = new ConversionDesk(core, opts.randomBytes ?? cryptoBytes);
+    this.consent = new ConsentDesk(core);
   }
 
   /** Swaps the ledger link (e.g. when this window becomes or stops being the leader). */
@@ -243,6 +246,11 @@ export class TillEngine {
       const op = await this.journal(program, input.memberId, body, 0, 'local');
       return { op, view: viewOf(member, [...ops, op], program) };
     });
+  }
+
+  /** Records a change of the member's marketing consent as a `consent` op (ConsentDesk). */
+  recordConsent(input: Parameters<ConsentDesk['recordConsent']>[0]): ReturnType<ConsentDesk['recordConsent']> {
+    return this.consent.recordConsent(input);
   }
 
   /** What converting the member's whole balance into a gift voucher gives now, or why not (ConversionDesk). */

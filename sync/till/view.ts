@@ -130,6 +130,9 @@ function lifetimeEffect(row: OpRow, byId: ReadonlyMap<string, OpRow>): number {
     case 'convert':
     case 'expire':
     case 'adjust':
+    case 'consent':
+    case 'merge-out':
+    case 'merge-in':
       return 0;
     default:
       return assertNever(op, 'op kind');

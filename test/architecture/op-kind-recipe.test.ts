@@ -30,14 +30,14 @@ const MUST_HANDLE = [
 
 function withReferralKind(source: string): string {
   const union = "export const OpSchema = z.discriminatedUnion('kind', [";
-  const last = '  AdjustOpSchema,\n]);';
+  const last = '  MergeInOpSchema,\n]);';
   if (!source.includes(union) || !source.includes(last)) throw new Error('ops.ts changed shape: update this test');
   return source
     .replace(
       union,
       `export const ReferralOpSchema = OpCommonSchema.extend({ kind: z.literal('referral'), referredBy: MemberIdSchema });\n\n${union}`,
     )
-    .replace(last, '  AdjustOpSchema,\n  ReferralOpSchema,\n]);');
+    .replace(last, '  MergeInOpSchema,\n  ReferralOpSchema,\n]);');
 }
 
 describe('the op-kind recipe', () => {

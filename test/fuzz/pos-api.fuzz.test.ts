@@ -33,6 +33,7 @@ const VALID: Record<PosKind, unknown> = {
     reason: 'corked bottle',
     receiptRef: 'R-4',
   },
+  consent: { memberId: MEMBER, consent: { email: false, post: true } },
 };
 /** Each code's status: the same code always comes with the same status. */
 const STATUS: Record<string, number> = {

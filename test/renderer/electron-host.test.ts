@@ -100,6 +100,7 @@ const engine: PosEngine = {
   enrol: () => Promise.resolve({}),
   refund: () => Promise.resolve({}),
   refundByReceipt: () => Promise.resolve(undefined),
+  recordConsent: () => Promise.resolve({}),
   memberView: () => Promise.resolve(undefined),
   findByReceipt: () => Promise.resolve(undefined),
 };

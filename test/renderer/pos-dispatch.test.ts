@@ -27,6 +27,7 @@ function fakeEngine(overrides: Partial<PosEngine> = {}) {
     checkVoucher: (...a) => (calls.push(['checkVoucher', ...a]), Promise.resolve({ ok: true })),
     redeemVoucher: (...a) => (calls.push(['redeemVoucher', ...a]), Promise.resolve({ ok: true, duplicate: false })),
     enrol: (...a) => (calls.push(['enrol', ...a]), Promise.resolve({ op: 4 })),
+    recordConsent: (...a) => (calls.push(['recordConsent', ...a]), Promise.resolve({ op: 5 })),
     memberView: () => Promise.resolve({ displayed: 10 }),
     findByReceipt: () => Promise.resolve(undefined),
     refund: (...a) => (calls.push(['refund', ...a]), Promise.resolve({ op: 5 })),
@@ -62,6 +63,20 @@ describe('answerPosRequest', () => {
     ]);
     await answerPosRequest(engine, { id: ID2, kind: 'enrol', payload: { card, name: 'Ann' } } as PosRequestMessage);
     expect(calls.at(-1)).toEqual(['enrol', { card, name: 'Ann' }]);
+  });
+
+  it('passes a change of consent to the engine, marked as given through the POS API', async () => {
+    const { engine, calls } = fakeEngine();
+    const req = {
+      id: ID,
+      kind: 'consent',
+      payload: { memberId: MEMBER, consent: { sms: true, post: false } },
+    } as PosRequestMessage;
+    await expect(answerPosRequest(engine, req)).resolves.toEqual({ id: ID, ok: true, result: { op: 5 } });
+    expect(calls.at(-1)).toEqual([
+      'recordConsent',
+      { memberId: MEMBER, consent: { sms: true, post: false }, method: 'pos-api' },
+    ]);
   });
 
   it('passes terms answers, conversion quotes and conversions to the engine', async () => {

@@ -58,10 +58,10 @@ function commandPath(cmd: Command): string {
 }
 
 /** Commands whose --by names who acts, for the action log, when --actor does not. */
-const BY_IS_ACTOR = new Set(['member export', 'member erase', 'member replace-card']);
+const BY_IS_ACTOR = new Set(['member export', 'member erase', 'member replace-card', 'member merge']);
 
 /** Who acts: --actor, else the command's --by (see BY_IS_ACTOR), else $LEDGER_ACTOR, else the operating system's user. */
-function actorOf(root: Command, by?: string): string {
+export function actorOf(root: Command, by?: string): string {
   const given = root.opts<{ actor?: string }>().actor ?? by ?? process.env['LEDGER_ACTOR'];
   if (given !== undefined) return given;
   try {

@@ -1,12 +1,13 @@
 /**
- * `ledger member export|erase|replace-card`: a member's rights of access and erasure (GDPR articles 15 and 17), and a
- * lost card replaced. Each lands in the action log with `--by` as the actor (unless --actor says otherwise) and `--why` as the reason; what erasure keeps
+ * `ledger member export|erase|replace-card|merge`: a member's rights of access and erasure (GDPR articles 15 and 17),
+ * a lost card replaced, and duplicate members merged (sync/ledger/member-merge.ts). Each lands in the action log with `--by` as the actor (unless --actor says otherwise) and `--why` as the reason; what erasure keeps
  * and what it proves to the audit is in sync/ledger/store/member-privacy.ts.
  */
 import type { Command } from 'commander';
 import { CardSchema, MemberIdSchema, type MemberId } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
-import { noteActionDetails } from './actions.ts';
+import { mergeMembers, MergeConsentSchema } from '../member-merge.ts';
+import { actorOf, noteActionDetails } from './actions.ts';
 import { withStore } from './support.ts';
 
 function parseMember(value: string): MemberId {
@@ -102,6 +103,39 @@ export function registerMemberCommands(program: Command): void {
             console.log(`member ${memberId} now holds card ${card.data}; the old card is refused from now on`);
             return;
         }
+      });
+    });
+
+  member
+    .command('merge <keep> <drop>')
+    .description(
+      "merge the duplicate member DROP into KEEP: balance, lifetime points, lots (with their expiry) and history move, as two head-office ops; DROP's card and tills' later ops for DROP find KEEP; runs once; needs --why",
+    )
+    .option('--by <name>', 'who decided, recorded in the ops (default: the action log actor)')
+    .option(
+      '--consent <whose>',
+      "KEEP's marketing consent after: keep (its own), drop (DROP's) or latest per channel",
+      'keep',
+    )
+    .action(async (keepArg: string, dropArg: string, o: { by?: string; consent: string }, cmd: Command) => {
+      const keep = parseMember(keepArg);
+      const drop = parseMember(dropArg);
+      if (keep === drop) throw new CodedError('BAD_ARGUMENT', 'KEEP and DROP are the same member.');
+      let root = cmd;
+      while (root.parent) root = root.parent;
+      const by = parseBy(o.by ?? actorOf(root));
+      const consent = MergeConsentSchema.safeParse(o.consent);
+      if (!consent.success)
+        throw new CodedError('BAD_ARGUMENT', `--consent is keep, drop or latest, not "${o.consent}".`);
+      const why = cmd.optsWithGlobals<{ why?: string }>().why?.trim();
+      if (!why) throw new CodedError('BAD_ARGUMENT', 'member merge needs --why (why the two are one person).');
+      if (why.length > 200) throw new CodedError('BAD_ARGUMENT', '--why is at most 200 characters for a merge.');
+      await withStore(cmd, async (store) => {
+        const r = await mergeMembers(store, { keep, drop, why, by, consent: consent.data }, Date.now());
+        noteActionDetails(cmd, { points: r.points, lifetimePoints: r.lifetimePoints, lots: r.lots, ops: r.opIds });
+        console.log(
+          `member ${drop} merged into ${keep}: ${r.points} point(s), ${r.lifetimePoints} lifetime point(s) and ${r.lots} lot(s) moved; ${keep} now holds ${r.balance} point(s)${r.tier ? `, tier ${r.tier}` : ''}; the stores drop ${drop} on their next pull`,
+        );
       });
     });
 }

@@ -5,7 +5,8 @@
 import type { Program } from '../../loyalty/program.ts';
 import type { StoreId, TillId } from '../../loyalty/units.ts';
 import type { ChangesEvent } from '../../protocol/messages.ts';
-import { snapshotOf, type GroupOutcome } from '../apply-group.ts';
+import type { GroupOutcome } from '../apply-group.ts';
+import { snapshotOf } from '../member-snapshots.ts';
 import type { Logger } from '../log.ts';
 import type { MemberRecord } from '../store/types.ts';
 import type { TillNamespace } from './requests.ts';

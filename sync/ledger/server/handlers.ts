@@ -18,7 +18,7 @@ import {
   type SaleView,
   type VoucherResponse,
 } from '../../protocol/messages.ts';
-import { snapshotOf, snapshotsWithExpiry } from '../apply-group.ts';
+import { snapshotOf, snapshotsWithExpiry } from '../member-snapshots.ts';
 import { OverloadedError } from '../intake.ts';
 import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
 import { checkVoucher, redeemVoucherForTill } from '../voucher-requests.ts';

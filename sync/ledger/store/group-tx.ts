@@ -286,7 +286,11 @@ export class KyselyGroupTx implements GroupTx {
       await db
         .insertInto('lots')
         .values(part)
-        .onConflict((oc) => oc.columns(LOTS.key).doUpdateSet((eb) => ({ points: eb.ref('excluded.points') })))
+        .onConflict((oc) =>
+          oc
+            .columns(LOTS.key)
+            .doUpdateSet((eb) => ({ points: eb.ref('excluded.points'), member_id: eb.ref('excluded.member_id') })),
+        )
         .execute();
     }
     for (const part of chunks((w.vouchers ?? []).map(fromVoucher), rowsPerStatement(this.#maxParams, VOUCHERS))) {
@@ -338,7 +342,13 @@ export class KyselyGroupTx implements GroupTx {
     await writer.update(db, TILLS, TILL_MARK_COLUMNS, tills);
     await writeTillLife(db, w, this.#now(), this.#maxParams);
 
-    return this.#finalStep(w);
+    // A merge moves the dropped member's holds to the kept one: read here, under the keys this group locked.
+    const holds = [...w.holds];
+    for (const t of w.takeHolds ?? []) {
+      const held = await db.selectFrom('holds').select('store_id').where('member_id', '=', t.from).execute();
+      for (const h of held) holds.push({ storeId: h.store_id, memberId: t.to });
+    }
+    return this.#finalStep(w, holds);
   }
 
   /**
@@ -346,7 +356,7 @@ export class KyselyGroupTx implements GroupTx {
    * `GroupWrites.seqFrom`), the op rows chained after the head, the members, holds, conflicts, reversals and events,
    * and the counter. A handful of statements, whatever else the group did.
    */
-  async #finalStep(w: GroupWrites): Promise<number> {
+  async #finalStep(w: GroupWrites, wanted: GroupWrites['holds']): Promise<number> {
     const db = this.#db;
     const writer = this.#writer;
     const counter = await this.#lockCounter();
@@ -371,9 +381,9 @@ export class KyselyGroupTx implements GroupTx {
     );
 
     let after = reached;
-    if (w.holds.length > 0) {
+    if (wanted.length > 0) {
       after = reached + 1;
-      const holds = [...new Map(w.holds.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
+      const holds = [...new Map(wanted.map((h) => [`${h.storeId} ${h.memberId}`, h])).values()].map((h) => ({
         store_id: h.storeId,
         member_id: h.memberId,
         held_seq: after,

@@ -90,41 +90,55 @@ function parseJsonColumns(row: Record<string, unknown>): Record<string, unknown>
 /** Access and erasure over the store's context; `schema` is the PostgreSQL schema the store works in, if any. */
 export function memberPrivacy(ctx: StoreCtx, schema?: string): MemberPrivacy {
   return {
-    async file(memberId) {
-      const db = ctx.plain();
-      const member = await db
-        .selectFrom('members')
-        .select('member_id')
-        .where('member_id', '=', memberId)
-        .executeTakeFirst();
-      if (!member) return undefined;
-      const tables: MemberFile['tables'] = {};
-      const found = await db.introspection.getTables();
-      const names = found
-        .filter((t) => schema === undefined || t.schema === undefined || t.schema === schema)
-        .filter((t) => !t.isView && t.columns.some((c) => c.name === 'member_id'))
-        .map((t) => t.name);
-      for (const name of [...new Set(names)].sort()) {
-        // Every table with a member_id column, those added by later migrations too: nothing held is left out.
-        const { rows } = await sql<
-          Record<string, unknown>
-        >`select * from ${sql.table(name)} where member_id = ${memberId}`.execute(db);
-        tables[name] = rows.map(parseJsonColumns);
-      }
-      const erased = await db
-        .selectFrom('erased_members')
-        .select('erased_at')
-        .where('member_id', '=', memberId)
-        .executeTakeFirst();
-      return { memberId, erasedAt: erased ? Number(erased.erased_at) : null, tables };
-    },
-
+    file: (memberId) => fileOf(memberId, 0),
     async erase(memberId, at) {
       const result = await ctx.atomic((db) => eraseIn(db, ctx, memberId, at));
       if (result.status === 'erased') await ctx.writer.scrub(ctx.plain(), ERASED_TABLES);
       return result;
     },
   };
+
+  async function fileOf(memberId: MemberId, depth: number): Promise<MemberFile | undefined> {
+    const db = ctx.plain();
+    const member = await db
+      .selectFrom('members')
+      .select('member_id')
+      .where('member_id', '=', memberId)
+      .executeTakeFirst();
+    if (!member) return undefined;
+    const tables: MemberFile['tables'] = {};
+    const found = await db.introspection.getTables();
+    const names = found
+      .filter((t) => schema === undefined || t.schema === undefined || t.schema === schema)
+      .filter((t) => !t.isView && t.columns.some((c) => c.name === 'member_id'))
+      .map((t) => t.name);
+    for (const name of [...new Set(names)].sort()) {
+      // Every table with a member_id column, those added by later migrations too: nothing held is left out.
+      const { rows } = await sql<
+        Record<string, unknown>
+      >`select * from ${sql.table(name)} where member_id = ${memberId}`.execute(db);
+      tables[name] = rows.map(parseJsonColumns);
+    }
+    const erased = await db
+      .selectFrom('erased_members')
+      .select('erased_at')
+      .where('member_id', '=', memberId)
+      .executeTakeFirst();
+    const merged = await db
+      .selectFrom('members')
+      .select('member_id')
+      .where('merged_into', '=', memberId)
+      .orderBy('member_id')
+      .execute();
+    const mergedFrom: MemberFile[] = [];
+    // A merge refuses merged members, so there are no loops; the depth bound is only a guard.
+    if (depth < 16)
+      for (const m of merged) {
+        const f = await fileOf(m.member_id, depth + 1);
+        if (f) mergedFrom.push(f);
+      }
+    return { memberId, erasedAt: erased ? Number(erased.erased_at) : null, tables, mergedFrom };
+  }
 }
 
 async function eraseIn(db: Kysely<Database>, ctx: StoreCtx, memberId: MemberId, at: number): Promise<ErasureResult> {

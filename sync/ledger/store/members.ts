@@ -140,7 +140,10 @@ export class KyselyMembers implements MemberStore {
         ),
       )
       .executeTakeFirst();
-    return row && toMember(row);
+    // A merged member's card finds the member it was merged into (`ledger member merge`), hop by hop.
+    let found = row && toMember(row);
+    for (let hop = 0; found?.mergedInto && hop < 16; hop++) found = await this.getMember(found.mergedInto);
+    return found;
   }
 
   /** A new hold takes a fresh ledger sequence, so the store's next pull brings the member even if unchanged since. */

@@ -81,6 +81,7 @@ export function toMember(r: Selectable<MembersTable>): MemberRecord {
     firstActivityAt: r.first_activity_at,
     lastActivityAt: r.last_activity_at,
     birthday: r.birthday,
+    mergedInto: r.merged_into,
   };
 }
 
@@ -106,6 +107,7 @@ export function fromMember(m: MemberRecord): Insertable<MembersTable> {
     first_activity_at: m.firstActivityAt,
     last_activity_at: m.lastActivityAt,
     birthday: m.birthday,
+    merged_into: m.mergedInto ?? null,
   };
 }
 

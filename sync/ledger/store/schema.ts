@@ -101,6 +101,8 @@ export interface MembersTable {
   first_activity_at: number | null;
   last_activity_at: number | null;
   birthday: string | null;
+  /** The member this duplicate was merged into (migration 0012); null for every other member. */
+  merged_into: MemberId | null;
 }
 
 export interface HoldsTable {

@@ -73,6 +73,7 @@ export const MEMBERS = table('members', ['member_id'], {
   first_activity_at: 'bigint',
   last_activity_at: 'bigint',
   birthday: 'text',
+  merged_into: 'text',
 });
 
 /** The member columns an op never changes (set at import or enrolment). */

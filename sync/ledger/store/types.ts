@@ -233,6 +233,8 @@ export interface GroupWrites {
    * sequence, `ledgerSeq + 1`, so the store's next pull sees them: the counter then ends at `ledgerSeq + 1`.
    */
   holds: { storeId: StoreId; memberId: MemberId }[];
+  /** Merges: every store holding `from` holds `to` from now on (stamped as `holds`), so its tills pull the kept member. */
+  takeHolds?: { from: MemberId; to: MemberId }[];
   /** The ledger sequence reached, stored so that restarts continue from it; must not be below `GroupTx.ledgerSeq()`. */
   ledgerSeq: number;
   /**

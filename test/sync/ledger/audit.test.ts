@@ -300,7 +300,9 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     ] as const)
       await sql`alter table ${sql.table(table)} drop column ${sql.ref(column)}`.execute(q());
     await sql`delete from kysely_migration where name = '0004_audit_chain'`.execute(q());
-    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0011 must run again after 0004.
+    // Later migrations go too: Kysely runs migrations in order only, so 0005 to 0012 must run again after 0004.
+    await sql`alter table members drop column merged_into`.execute(q());
+    await sql`delete from kysely_migration where name = '0012_member_merge'`.execute(q());
     await sql`drop table refunds`.execute(q());
     await sql`drop table sale_receipts`.execute(q());
     await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q());

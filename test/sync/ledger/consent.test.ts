@@ -151,9 +151,10 @@ describe.each(backends)('consent on %s', (backend) => {
     ).rejects.toThrow(/no member/);
   });
 
-  it('takes a member’s own change through the members’ channel request, refusing a bad one with a code', async () => {
+  it('takes a member’s own change through the members’ channel request, as an op, refusing a bad one with a code', async () => {
     const e = enrol({ email: true, sms: true, method: 'till-enrolment' });
     await group([e]);
+    const start = Math.max(0, ...(await store.listEvents(0, 10_000)).map((ev) => ev.seq));
     await expect(
       recordMemberConsent(store, { memberId: e.memberId, consent: { sms: false } }, T0 + 5),
     ).resolves.toEqual({ email: true, sms: false, post: false });
@@ -163,8 +164,13 @@ describe.each(backends)('consent on %s', (backend) => {
       at: T0 + 5,
       place: 'member',
       method: 'member-channel',
-      opId: null,
     });
+    // A consent op of head office's till: in the audit chain, with its event.
+    const changed = (await store.listEvents(start, 100)).filter((ev) => ev.type === 'consent-changed');
+    expect((await store.consents.history(e.memberId)).at(-1)?.opId).toBe(changed[0]?.opId);
+    expect(changed).toEqual([
+      expect.objectContaining({ memberId: e.memberId, data: { sms: false, method: 'member-channel' } }),
+    ]);
     for (const [request, code] of [
       [{ memberId: e.memberId, consent: {} }, 'BAD_REQUEST'],
       [{ memberId: e.memberId, consent: { fax: true } }, 'BAD_REQUEST'],

@@ -3,7 +3,8 @@
  * per lot and reminder day, once, none for emptied or expired lots.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyGroup, snapshotsWithExpiry } from '../../../sync/ledger/apply-group.ts';
+import { applyGroup } from '../../../sync/ledger/apply-group.ts';
+import { snapshotsWithExpiry } from '../../../sync/ledger/member-snapshots.ts';
 import { runLifecycle } from '../../../sync/ledger/lifecycle-job.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';

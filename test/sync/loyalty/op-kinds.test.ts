@@ -16,10 +16,14 @@ describe('op kinds from OpSchema', () => {
       'convert',
       'expire',
       'adjust',
+      'consent',
+      'merge-out',
+      'merge-in',
     ]);
     expect(new Set(OP_KINDS).size).toBe(OpSchema.options.length);
-    expect([...HEAD_OFFICE_KINDS]).toEqual(['expire', 'adjust']);
-    expect(TILL_OP_KINDS).toEqual(OP_KINDS.filter((k) => k !== 'expire' && k !== 'adjust'));
+    const headOffice = ['expire', 'adjust', 'merge-out', 'merge-in'];
+    expect([...HEAD_OFFICE_KINDS]).toEqual(headOffice);
+    expect(TILL_OP_KINDS).toEqual(OP_KINDS.filter((k) => !headOffice.includes(k)));
   });
   it('tells a known kind from any other string', () => {
     for (const k of OP_KINDS) expect(isOpKind(k)).toBe(true);

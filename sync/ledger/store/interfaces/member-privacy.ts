@@ -10,6 +10,8 @@ export interface MemberFile {
    * `members`), in key order; JSON text columns (an op, its outcome, an event's data) parsed.
    */
   tables: Record<string, Record<string, unknown>[]>;
+  /** The files of the members merged into this one (`ledger member merge`): what came from them. */
+  mergedFrom: MemberFile[];
 }
 
 export type ErasureResult =
