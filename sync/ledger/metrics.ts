@@ -14,6 +14,8 @@ export type ShedReason = 'queue' | 'rate' | 'closing';
 export interface LedgerMetricsSources {
   queueDepth: () => number;
   connectedTills: () => number;
+  /** The `process` label on every sample, so that one Prometheus tells the processes of a cluster apart. */
+  processName?: string;
 }
 
 export class LedgerMetrics {
@@ -33,6 +35,7 @@ export class LedgerMetrics {
 
   constructor(sources: LedgerMetricsSources) {
     const registers = [this.registry];
+    if (sources.processName !== undefined) this.registry.setDefaultLabels({ process: sources.processName });
     this.opsApplied = new Counter({
       name: 'ledger_ops_total',
       help: 'Ops answered by group commits, by outcome status (applied, conflict, rejected, duplicate).',

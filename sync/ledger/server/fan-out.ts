@@ -65,7 +65,9 @@ export function createFanOut(store: LedgerStore, tills: TillNamespace, logger: L
       }
     },
     program(program) {
-      tills.emit('config', { program });
+      // This process's tills only: every ledger process adopts a new version itself (watchers.ts), so a broadcast
+      // through the cluster adapter would reach each till once per process.
+      tills.local.emit('config', { program });
       logger.info({ version: program.version }, 'program version published to tills');
     },
   };
