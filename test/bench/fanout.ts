@@ -87,22 +87,23 @@ async function measure(clients: Client[], crossOnly: boolean) {
   const byStore = new Map<string, Client[]>();
   for (const c of clients) byStore.set(c.till.storeId, [...(byStore.get(c.till.storeId) ?? []), c]);
   /** key memberId:balance -> ack time, and arrivals before the ack. */
-  const acked = new Map<string, { at: number; node: number }>();
-  const early = new Map<string, { at: number; node: number }[]>();
+  const acked = new Map<string, { at: number; node: number; by: Client }>();
+  const early = new Map<string, { at: number; node: number; to: Client }[]>();
   const latencies: number[] = [];
   let expected = 0;
-  const record = (key: string, at: number, node: number) => {
+  const record = (key: string, at: number, node: number, to: Client) => {
     const a = acked.get(key);
     if (!a) {
-      early.set(key, [...(early.get(key) ?? []), { at, node }]);
+      early.set(key, [...(early.get(key) ?? []), { at, node, to }]);
       return;
     }
-    if (!crossOnly || node !== a.node) latencies.push(Math.max(0, at - a.at));
+    // The pushing till's own copy is not a fan-out.
+    if (to !== a.by && (!crossOnly || node !== a.node)) latencies.push(Math.max(0, at - a.at));
   };
   for (const c of clients)
     c.socket.on('changes', (ev: ChangesEvent) => {
       const at = performance.now();
-      for (const m of ev.members) record(`${m.memberId}:${m.balance}`, at, c.node);
+      for (const m of ev.members) record(`${m.memberId}:${m.balance}`, at, c.node, c);
     });
   const stores = [...byStore.values()];
   const pushes: Promise<void>[] = [];
@@ -125,8 +126,8 @@ async function measure(clients: Client[], crossOnly: boolean) {
         const b = res.balances.find((x) => x.memberId === memberId);
         if (!b) throw new Error('no balance in the ack');
         const key = `${memberId}:${b.balance}`;
-        acked.set(key, { at, node: pusher.node });
-        for (const e of early.get(key) ?? []) record(key, e.at, e.node);
+        acked.set(key, { at, node: pusher.node, by: pusher });
+        for (const e of early.get(key) ?? []) record(key, e.at, e.node, e.to);
         early.delete(key);
       })(),
     );
