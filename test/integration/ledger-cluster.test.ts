@@ -22,6 +22,7 @@ import {
   type ClusterNode,
 } from '../support/cluster.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { sampleSum, scrape } from '../support/prometheus.ts';
 import { OpMaker } from '../support/ops.ts';
 import { connectRaw, connectTill, request, type RawSocket } from '../support/raw-till.ts';
 import { openTill, synced, waitFor, type TestTill } from '../support/real-till.ts';
@@ -213,6 +214,13 @@ describe.skipIf(!ready)('a ledger cluster on PostgreSQL and Redis', () => {
       await link.close();
       await dropRedisPrefix(qPrefix);
     }
+  });
+
+  it('labels every sample of /metrics with its process', async () => {
+    const samples = await scrape(A.url);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.every((x) => x.labels['process'] === 'A')).toBe(true);
+    expect(sampleSum(samples, 'ledger_ops_total', { process: 'A', status: 'applied' })).toBeGreaterThan(0);
   });
 
   it('answers 503 on /health while draining, then closes', async () => {
