@@ -2,6 +2,10 @@
  * The first step of `npm test`: what the tests need from outside npm.
  *
  * - `/usr/bin/chromium`, Debian's Chromium, which the browser tests drive (test/support/chromium.ts);
+ * - `/usr/sbin/haproxy`, Debian's HAProxy, which the cluster test puts in front of three ledgers
+ *   (test/support/haproxy.ts);
+ * - `/usr/bin/redis-server`, Debian's Redis, which joins the ledgers of a cluster (the tests use the one on
+ *   127.0.0.1:6379; `.ci/run` starts it when it is not running);
  * - `openssl` on PATH, which the TLS tests use to make their certificates.
  *
  * (The notices PDF's DejaVu fonts come from npm, the `dejavu-fonts-ttf` package: nothing to install.)
@@ -43,6 +47,13 @@ function listOf(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
+/** The packages checked at a fixed path rather than on PATH. */
+const AT: Record<string, string> = {
+  chromium: CHROMIUM,
+  haproxy: '/usr/sbin/haproxy',
+  'redis-server': '/usr/bin/redis-server',
+};
+
 /** Decides what to do: nothing, install the missing packages with apt-get, or stop with one sentence. */
 export function planSystem(state: SystemState): Plan {
   const { missing, root, apt, installTried } = state;
@@ -50,7 +61,7 @@ export function planSystem(state: SystemState): Plan {
   const them = missing.length === 1 ? 'it' : 'them';
   const names = listOf(missing);
   const pkgs = missing.join(' ');
-  const where = listOf(missing.map((p) => (p === 'chromium' ? `chromium (at ${CHROMIUM})` : `${p} (on PATH)`)));
+  const where = listOf(missing.map((p) => (p in AT ? `${p} (at ${AT[p]})` : `${p} (on PATH)`)));
   if (installTried) {
     return {
       kind: 'stop',
@@ -91,6 +102,8 @@ export function onPath(name: string, pathVar = process.env['PATH'] ?? ''): boole
 
 export const REQUIREMENTS: Requirement[] = [
   { pkg: 'chromium', present: () => executable(CHROMIUM) },
+  { pkg: 'haproxy', present: () => executable('/usr/sbin/haproxy') },
+  { pkg: 'redis-server', present: () => executable('/usr/bin/redis-server') },
   { pkg: 'openssl', present: () => onPath('openssl') },
 ];
 

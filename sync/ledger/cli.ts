@@ -27,6 +27,7 @@ import { registerActionLog } from './cli/actions.ts';
 import { registerBackupCommands } from './cli/backup.ts';
 import { registerMemberCommands } from './cli/members.ts';
 import { takeServeLock } from './cli/serve-lock.ts';
+import { drainMsFromEnv, registerClusterCommands } from './cli/cluster.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -52,7 +53,9 @@ async function serve(store: LedgerStore, port: number, host: string, intake: Int
   const server = await startLedgerServer({ store, logger, port, host, intake });
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
-    await server.close();
+    // In a cluster: /health answers 503 for --drain-ms, so that the load balancer moves new tills away first.
+    const drainMs = drainMsFromEnv();
+    await (drainMs > 0 ? server.drain(drainMs) : server.close());
     await store.close();
     process.exit(0);
   };
@@ -307,6 +310,7 @@ export function buildCli(): Command {
   registerBackupCommands(program);
   registerMemberCommands(program);
   registerActionLog(program);
+  registerClusterCommands(program);
   return program;
 }
 

@@ -43,6 +43,11 @@ export interface IntakeOptions {
    */
   maxPriorityGroupOps?: number;
   metrics?: LedgerMetrics;
+  /**
+   * Ops queued on the other ledger processes of a cluster (cluster/limits.ts): `maxQueuedOps` bounds them all together.
+   * The expected-wait bound stays this process's own, since each lane drains only its own queue.
+   */
+  queuedElsewhere?: () => number;
   /** Time and scheduling (default `systemIntakeClock`); tests pass vitest's fake timers through the default. */
   clock?: IntakeClock;
   context: () => GroupContext;
@@ -158,7 +163,7 @@ export class Intake {
 
   private full(adding: number): boolean {
     const queued = this.queuedOps + adding;
-    if (queued > this.opts.maxQueuedOps) return true;
+    if (queued + (this.opts.queuedElsewhere?.() ?? 0) > this.opts.maxQueuedOps) return true;
     return queued / this.rate > (this.opts.maxQueueWaitMs ?? 2000);
   }
 

@@ -15,6 +15,8 @@ export type ShedReason = 'queue' | 'rate' | 'closing';
 export interface LedgerMetricsSources {
   queueDepth: () => number;
   connectedTills: () => number;
+  /** The `process` label on every sample, so that one Prometheus tells the processes of a cluster apart. */
+  processName?: string;
 }
 
 export class LedgerMetrics {
@@ -37,6 +39,7 @@ export class LedgerMetrics {
 
   constructor(sources: LedgerMetricsSources) {
     const registers = [this.registry];
+    if (sources.processName !== undefined) this.registry.setDefaultLabels({ process: sources.processName });
     this.opsApplied = new Counter({
       name: 'ledger_ops_total',
       help: 'Ops answered by group commits, by outcome status (applied, conflict, rejected, duplicate).',

@@ -52,8 +52,14 @@ export class TokenBucket {
   }
 }
 
+/** What the handlers ask: this process's buckets, or buckets shared by every process (cluster/limits.ts). */
+export interface RateLimiter {
+  /** 0 when the request may go on; otherwise the milliseconds the till should wait before asking again. */
+  take(tillId: TillId, kind: keyof TillRateLimits): number | Promise<number>;
+}
+
 /** One pair of buckets per till, made on first use (there are as many as registered tills, no more). */
-export class TillRateLimiter {
+export class TillRateLimiter implements RateLimiter {
   private readonly buckets = new Map<TillId, { push: TokenBucket; authorize: TokenBucket }>();
 
   constructor(

@@ -29,6 +29,10 @@ import { watchPrograms, watchTillCredentials } from './server/watchers.ts';
 import type { LedgerStore } from './store/types.ts';
 import { loadTls, tlsFilesFromEnv, type TlsMaterial } from './tls.ts';
 import { webhookWorkerFor, type WebhookSettings } from './webhooks.ts';
+import { clusterAdapter, tillRoom } from './cluster/adapter.ts';
+import { listenForWithdrawnTills } from './cluster/revocations.ts';
+import { startSharedQueue, SharedTillRateLimiter } from './cluster/limits.ts';
+import { clusterSettingsFromEnv, connectRedis, processNameFromEnv, type ClusterSettings } from './cluster/redis.ts';
 
 export interface LedgerServerOptions {
   store: LedgerStore;
@@ -52,6 +56,14 @@ export interface LedgerServerOptions {
    * process); default 2 s. A revoked or rotated till's sockets are then disconnected and must handshake again.
    */
   tillWatchMs?: number;
+  /**
+   * Several ledger processes on one PostgreSQL (cluster/): live events and limits shared through this Redis. Default
+   * from $REDIS_URL and $LEDGER_REDIS_PREFIX; false or unset: this process alone. An unreachable Redis at start is
+   * REDIS_UNREACHABLE.
+   */
+  cluster?: ClusterSettings | false;
+  /** The `process` label of /metrics and the name in Redis; default $LEDGER_PROCESS_NAME, else hostname:pid. */
+  processName?: string;
 }
 
 export interface LedgerServer {
@@ -62,6 +74,11 @@ export interface LedgerServer {
   /** Stores a new program version and tells every connected till. */
   publishProgram(program: Program): Promise<void>;
   connectedTills(): number;
+  /**
+   * Drains for `ms`, then closes: /health answers 503 at once (the load balancer sends no new till here), queued
+   * groups are committed, then the tills' connections drop and they reconnect to another process.
+   */
+  drain(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +90,11 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   // Renewed only by a restore, with the ledger stopped (`ledger restore`): read once.
   const epoch = await store.ledgerEpoch();
   const programs = new ProgramVersions(latestAtStart, (program) => fanOut.program(program));
+
+  const processName = opts.processName ?? processNameFromEnv();
+  const clusterSettings = opts.cluster === undefined ? clusterSettingsFromEnv() : opts.cluster || undefined;
+  const redis = clusterSettings ? await connectRedis(clusterSettings, logger) : undefined;
+  let draining = false;
 
   const tls = opts.tls ?? (await loadTlsFromEnv());
   const http = tls
@@ -86,13 +108,27 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     // Ops are small JSON; compressing every frame costs more CPU than the bytes it saves on a shop's network.
     perMessageDeflate: false,
   });
+  if (redis) io.adapter(clusterAdapter(redis));
   const tills = io.of('/till');
   const fanOut = createFanOut(tills, logger);
   const metrics = new LedgerMetrics({
     queueDepth: () => intake.depth,
     connectedTills: () => tills.sockets.size,
+    processName,
   });
-  const limiter = new TillRateLimiter(opts.rateLimits ?? DEFAULT_TILL_RATE_LIMITS, now);
+  const rateLimits = opts.rateLimits ?? DEFAULT_TILL_RATE_LIMITS;
+  const limiter = redis
+    ? new SharedTillRateLimiter(redis.limits, redis.settings.prefix, rateLimits, now, logger)
+    : new TillRateLimiter(rateLimits, now);
+  const sharedQueue = redis
+    ? startSharedQueue({
+        client: redis.limits,
+        prefix: redis.settings.prefix,
+        processName,
+        depth: () => intake.depth,
+        logger,
+      })
+    : undefined;
   const feed = createEventsFeed({ store, logger, adminToken: opts.adminToken ?? process.env['LEDGER_ADMIN_TOKEN'] });
   const webhooks = webhookWorkerFor(store, logger, opts.webhooks);
 
@@ -102,6 +138,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     ...(opts.intake?.maxQueueWaitMs !== undefined ? { maxQueueWaitMs: opts.intake.maxQueueWaitMs } : {}),
     ...(opts.intake?.groupBudgetMs !== undefined ? { groupBudgetMs: opts.intake.groupBudgetMs } : {}),
     metrics,
+    ...(sharedQueue ? { queuedElsewhere: () => sharedQueue.elsewhere() } : {}),
     logger,
     context: () => ({ now: now(), clockToleranceMs: (v) => programs.clockToleranceMs(v), epoch }),
     onCommitted: (group) => {
@@ -130,6 +167,8 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     programVersion: () => programs.latest?.version ?? null,
     connectedTills: () => tills.sockets.size,
     queueDepth: () => intake.depth,
+    processName,
+    draining: () => draining,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -139,13 +178,24 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   const port = (http.address() as AddressInfo).port;
   const host = opts.host ?? '127.0.0.1';
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, dialect: store.dialect }, 'ledger listening');
+  logger.info({ url, dialect: store.dialect, process: processName, cluster: redis !== undefined }, 'ledger listening');
   webhooks?.start();
 
   const programWatch = watchPrograms(store, programs, logger, opts.programWatchMs ?? 2_000);
   const tillWatch = watchTillCredentials(tills, store, logger, opts.tillWatchMs ?? 2_000);
+  // In a cluster, a revocation or rotation announced through Redis drops the till's sockets here at once.
+  const withdrawn = redis
+    ? await listenForWithdrawnTills(
+        redis,
+        (tillId) => {
+          logger.warn({ tillId }, 'till disconnected: credentials withdrawn (announced)');
+          tills.in(tillRoom(tillId)).local.disconnectSockets(true);
+        },
+        logger,
+      )
+    : undefined;
 
-  return {
+  const server: LedgerServer = {
     url,
     port,
     intake,
@@ -155,7 +205,14 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       await store.putProgram(program);
       programs.adopt(program);
     },
+    async drain(ms) {
+      draining = true;
+      logger.info({ ms }, 'draining: /health answers 503, then the tills are let go');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await server.close();
+    },
     async close() {
+      draining = true;
       clearInterval(programWatch);
       clearInterval(tillWatch);
       await webhooks?.close();
@@ -166,8 +223,12 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });
+      await sharedQueue?.close();
+      await withdrawn?.close();
+      await redis?.close();
     },
   };
+  return server;
 }
 
 /** TLS from $LEDGER_TLS_CERT/$LEDGER_TLS_KEY when set (sync/ledger/tls.ts), read and checked; false otherwise. */

@@ -8,7 +8,7 @@
  * outcome recorded is kept (the ledger answers a resend with the same outcome anyway).
  */
 import { liveQuery } from 'dexie';
-import { Observable, asyncScheduler } from 'rxjs';
+import { Observable, asyncScheduler, interval } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Op } from '../loyalty/ops.ts';
 import type { Card, TillId } from '../loyalty/units.ts';
@@ -63,7 +63,16 @@ export interface ReplicatorOptions {
   backoffCapMs?: number;
   /** Pull page size (default 500). */
   pullLimit?: number;
+  /**
+   * A pull also every `pullEveryMs` while connected (default 60 s; 0: only on connection and when asked). Live
+   * `changes` come from whichever ledger process committed them; one that was lost (that process killed before its
+   * event went out, Redis away too long) is then caught up by the next pull, never left as a silent gap.
+   */
+  pullEveryMs?: number;
 }
+
+/** How often a connected till pulls besides the live events, by default. */
+export const DEFAULT_PULL_EVERY_MS = 60_000;
 
 /**
  * Wires the steps of a sync: the hello (reconcile.ts, store-move.ts), the pull (pull.ts), the push (push.ts), journal
@@ -84,6 +93,7 @@ export class Replicator {
   private readonly pullDeps: PullDeps;
   private readonly pushDeps: PushDeps;
   private readonly subs: Subscription[] = [];
+  private readonly pullEveryMs: number;
   private needPull = true;
   /** Say hello before the next pull (on every connection): see reconcile.ts. */
   private needHello = true;
@@ -100,6 +110,7 @@ export class Replicator {
     this.tillId = opts.tillId;
     this.clock = opts.clock;
     this.scheduler = opts.scheduler ?? asyncScheduler;
+    this.pullEveryMs = opts.pullEveryMs ?? DEFAULT_PULL_EVERY_MS;
     const maxBatchOps = Math.min(opts.maxBatchOps ?? 200, MAX_BATCH_OPS);
     const sizer = new BatchSizer(
       maxBatchOps,
@@ -188,6 +199,14 @@ export class Replicator {
       ),
       this.transport.shed$.subscribe((ev) => this.loop.retryAfter(ev.retryAfterMs)),
     );
+    if (this.pullEveryMs > 0)
+      this.subs.push(
+        interval(this.pullEveryMs, this.scheduler).subscribe(() => {
+          if (!this.report.connected) return;
+          this.needPull = true;
+          this.loop.force();
+        }),
+      );
     this.transport.connect();
   }
 

@@ -31,6 +31,8 @@ export interface StartTillOptions extends TillCredentials {
   locks?: LockManagerLike;
   /** How long a push, pull or lookup waits for the ledger (default 10 s). */
   ackTimeoutMs?: number;
+  /** A pull every this many ms besides the live events (replicator.ts; default 60 s, 0 for none). */
+  pullEveryMs?: number;
   /** Reconnection backoff bounds (randomized by socket.io so that tills do not come back at once). */
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
@@ -83,6 +85,7 @@ export async function startTill(opts: StartTillOptions): Promise<RunningTill> {
         db,
         clock,
         tillId: opts.tillId,
+        ...(opts.pullEveryMs !== undefined ? { pullEveryMs: opts.pullEveryMs } : {}),
         transport: wrap(
           socketTransport({
             url: opts.ledgerUrl,

@@ -30,7 +30,11 @@ export interface LedgerProcess {
   stop(): Promise<void>;
 }
 
-export async function startLedgerProcess(db: TestDatabase, opts: { port?: number } = {}): Promise<LedgerProcess> {
+export async function startLedgerProcess(
+  db: TestDatabase,
+  /** `args`: more flags for `serve` (a cluster's --redis, --process-name). */
+  opts: { port?: number; args?: readonly string[] } = {},
+): Promise<LedgerProcess> {
   const port = opts.port ?? (await freePort());
   let child: ChildProcess | undefined;
   let out = '';
@@ -41,10 +45,14 @@ export async function startLedgerProcess(db: TestDatabase, opts: { port?: number
       const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env['LEDGER_LOG_LEVEL'] ?? 'warn' };
       delete env['DATABASE_URL'];
       if (db.databaseUrl) env['DATABASE_URL'] = db.databaseUrl;
-      const c = spawn(process.execPath, [bin, '--data', db.dataDir, 'serve', '--port', String(port)], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const c = spawn(
+        process.execPath,
+        [bin, '--data', db.dataDir, 'serve', '--port', String(port), ...(opts.args ?? [])],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       child = c;
       const timer = setTimeout(() => reject(new Error(`ledger did not start in time:\n${out}`)), 30_000);
       const onData = (d: Buffer) => {

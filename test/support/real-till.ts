@@ -27,6 +27,8 @@ export async function openTill(
   creds: TillCredentials,
   factory = new IDBFactory(),
   wrapTransport?: (t: TillTransport) => TillTransport,
+  /** How often the till pulls besides live events (default the till's own). */
+  extra: { pullEveryMs?: number } = {},
 ): Promise<TestTill> {
   const running = await startTill({
     ...creds,
@@ -38,6 +40,7 @@ export async function openTill(
     reconnectionDelayMs: 100,
     reconnectionDelayMaxMs: 500,
     ...(wrapTransport ? { wrapTransport } : {}),
+    ...extra,
   });
   const till: TestTill = {
     ...running,
@@ -46,7 +49,7 @@ export async function openTill(
     status: () => firstValueFrom(running.status$),
     async reopen() {
       await running.close();
-      return openTill(ledgerUrl, creds, factory, wrapTransport);
+      return openTill(ledgerUrl, creds, factory, wrapTransport, extra);
     },
   };
   return till;

@@ -67,7 +67,9 @@ export function createFanOut(tills: TillNamespace, logger: Logger): FanOut {
       return Promise.resolve();
     },
     program(program) {
-      tills.emit('config', { program });
+      // This process's tills only: every ledger process adopts a new version itself (watchers.ts), so a broadcast
+      // through the cluster adapter would reach each till once per process.
+      tills.local.emit('config', { program });
       logger.info({ version: program.version }, 'program version published to tills');
     },
   };

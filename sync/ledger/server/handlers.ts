@@ -38,7 +38,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
   const submit = async (req: ReadPush, priority: boolean, till: TillSession): Promise<PushResponse> => {
     const { tillId, storeId, incarnation, baseSeq } = till;
     checkOwnership(req, tillId, storeId);
-    const wait = limiter.take(tillId, priority ? 'authorize' : 'push');
+    const wait = await limiter.take(tillId, priority ? 'authorize' : 'push');
     if (wait > 0) throw new OverloadedError(wait, 'rate');
     const out = await intake.submit(
       {
@@ -93,8 +93,8 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
   };
 
   // A customer waits at the till: vouchers share the authorization's rate limit, not the background pushes'.
-  const voucherRequest = (till: TillSession, fn: () => Promise<VoucherResponse>): Promise<VoucherResponse> => {
-    const wait = limiter.take(till.tillId, 'authorize');
+  const voucherRequest = async (till: TillSession, fn: () => Promise<VoucherResponse>): Promise<VoucherResponse> => {
+    const wait = await limiter.take(till.tillId, 'authorize');
     if (wait > 0) throw new OverloadedError(wait, 'rate');
     return fn();
   };
@@ -160,7 +160,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     findSale: async (p, till) => {
       const req = parse(FindSaleRequestSchema, p);
       // A customer waits at the counter: the authorization's rate limit, as vouchers.
-      const wait = limiter.take(till.tillId, 'authorize');
+      const wait = await limiter.take(till.tillId, 'authorize');
       if (wait > 0) throw new OverloadedError(wait, 'rate');
       return intake.exclusive(async () => {
         const found =

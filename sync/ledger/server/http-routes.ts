@@ -22,6 +22,10 @@ export interface HttpRoutesDeps {
   programVersion: () => number | null;
   connectedTills: () => number;
   queueDepth: () => number;
+  /** This process's name in a cluster (the `process` label of /metrics). */
+  processName: string;
+  /** True once the process drains before stopping: /health answers 503 so that the load balancer sends no new till. */
+  draining: () => boolean;
 }
 
 /** The request listener of the ledger's HTTP(S) server. */
@@ -40,8 +44,9 @@ export function httpRoutes(deps: HttpRoutesDeps): (req: IncomingMessage, res: Se
     }
     if (url.pathname === EVENTS_PATH) return feed.handle(req, res, url);
     if (req.method === 'GET' && url.pathname === '/health') {
-      return send(200, {
-        status: 'ok',
+      return send(deps.draining() ? 503 : 200, {
+        status: deps.draining() ? 'draining' : 'ok',
+        process: deps.processName,
         dialect: store.dialect,
         protocolVersion: PROTOCOL_VERSION,
         protocolVersions: { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },

@@ -16,7 +16,7 @@ import {
 import type { Intake } from '../intake.ts';
 import type { Logger } from '../log.ts';
 import type { LedgerMetrics } from '../metrics.ts';
-import type { TillRateLimiter } from '../rate-limit.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import type { LedgerStore } from '../store/types.ts';
 import { WireFailure } from '../wire-failure.ts';
 
@@ -59,7 +59,7 @@ export type TillHandlers = { [E in TillEvent]: Handler<E> };
 export interface HandlerDeps {
   store: LedgerStore;
   intake: Intake;
-  limiter: TillRateLimiter;
+  limiter: RateLimiter;
   metrics: LedgerMetrics;
   now: () => number;
   /** The ledger's epoch (renewed only by a restore, with the ledger stopped). */

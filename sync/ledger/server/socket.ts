@@ -9,6 +9,7 @@ import { OverloadedError } from '../intake.ts';
 import type { Logger } from '../log.ts';
 import type { LedgerMetrics } from '../metrics.ts';
 import { WireFailure } from '../wire-failure.ts';
+import { tillRoom } from '../cluster/adapter.ts';
 import { storeRoom } from './fan-out.ts';
 import type { Handler, TillEvent, TillHandlers, TillSession, TillSocket } from './requests.ts';
 
@@ -22,7 +23,8 @@ export function serveTillSocket(
   const log = logger.child({ tillId, storeId });
   const session: TillSession = { ...socket.data, log };
   log.info('till connected');
-  void socket.join(storeRoom(storeId));
+  // Its store's room for live changes; its own room so that a revocation from any process reaches it (cluster/).
+  void socket.join([storeRoom(storeId), tillRoom(tillId)]);
   socket.on('disconnect', (reason) => log.info({ reason }, 'till disconnected'));
 
   socket.onAny((event: string, ...args: unknown[]) => {

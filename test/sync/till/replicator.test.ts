@@ -52,6 +52,31 @@ describe('pull', () => {
   });
 });
 
+describe('periodic pull', () => {
+  // A live `changes` event can be lost in a cluster (the process that committed killed before it went out): the till
+  // must not keep the old balance for good.
+  it('catches up a change no live event told of, at the next periodic pull, while connected', async () => {
+    // maxWaitMs is out of reach here: the loop itself never pulls again after this first pull.
+    const { t, replicator, ledger } = await setup({ pullEveryMs: 100 });
+    await replicator.pullAll();
+    await started(replicator);
+    expect((await t.engine.memberView(M1))?.confirmed).toBe(500);
+    ledger.setBalance(M1, 777);
+    await vi.waitFor(async () => expect((await t.engine.memberView(M1))?.confirmed).toBe(777), { timeout: 3_000 });
+  });
+
+  it('does not pull on a timer when pullEveryMs is 0', async () => {
+    // maxWaitMs is out of reach here: the loop itself never pulls again after this first pull.
+    const { t, replicator, ledger } = await setup({ pullEveryMs: 0 });
+    await replicator.pullAll();
+    await started(replicator);
+    expect((await t.engine.memberView(M1))?.confirmed).toBe(500);
+    ledger.setBalance(M1, 777);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await t.engine.memberView(M1))?.confirmed).toBe(500);
+  });
+});
+
 describe('push', () => {
   it('records each outcome, applies the returned balances with the ack tillSeq, and empties the outbox', async () => {
     const { t, replicator, ledger } = await setup();
