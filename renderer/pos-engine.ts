@@ -26,6 +26,12 @@ export async function findByReceipt(
   );
 }
 
+/** The refund this till journaled with `receiptRef` (its own receipt) that the ledger did not refuse, if any. */
+export async function findRefundByReceipt(db: TillDb, receiptRef: string): Promise<OpRow | undefined> {
+  const rows = await db.ops.where('op.kind').equals('refund').toArray();
+  return rows.find((r) => r.op.kind === 'refund' && r.op.receiptRef === receiptRef && r.status !== 'rejected');
+}
+
 /**
  * The op id of the sale a POS names for a refund: its own op id, or the one sale with that receipt reference still
  * open for return (SALE_AMBIGUOUS when stores share the reference: the POS then names it by op id).
@@ -66,6 +72,6 @@ export function posEngineOf(till: { engine: TillEngine; db: TillDb }): PosEngine
     memberView: (memberId) => engine.memberView(memberId as MemberId),
     findByReceipt: (kind, memberId, receiptRef) => findByReceipt(db, kind, memberId, receiptRef),
     refund: async ({ sale, ...rest }) => engine.refund({ targetOpId: await saleToRefund(engine, sale), ...rest }),
-    refundByReceipt: (receiptRef) => engine.refundByReceipt(receiptRef),
+    refundByReceipt: (receiptRef) => findRefundByReceipt(db, receiptRef),
   };
 }

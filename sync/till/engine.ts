@@ -314,11 +314,6 @@ export class TillEngine {
     return this.refunds.refund(input);
   }
 
-  /** This till's standing refund with this receipt reference, if any (a POS retry). */
-  refundByReceipt(receiptRef: string): Promise<OpRow | undefined> {
-    return this.refunds.byReceipt(receiptRef);
-  }
-
   /** The member as the cashier sees it, or undefined when not held. */
   async memberView(memberId: MemberId): Promise<MemberView | undefined> {
     return this.db.transaction('r', [this.db.ops, this.db.members, this.db.meta], async () =>

@@ -125,12 +125,6 @@ export class RefundDesk {
     });
   }
 
-  /** The refund this till journaled with `receiptRef` that still stands (for a POS retrying a request), if any. */
-  async byReceipt(receiptRef: string): Promise<OpRow | undefined> {
-    const rows = await this.core.db.ops.where('op.kind').equals('refund').toArray();
-    return rows.find((r) => r.op.kind === 'refund' && r.op.receiptRef === receiptRef && r.status !== 'rejected');
-  }
-
   /** The one sale with this op id: this till's own, or found online (as the ledger counts its refunds). */
   private async one(opId: OpId): Promise<ReturnableSale> {
     const found = await this.lookup({ by: 'op', opId });

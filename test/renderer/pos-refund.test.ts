@@ -8,7 +8,7 @@ import type { EarnOp } from '../../sync/loyalty/ops.ts';
 import type { Cents, StoreId, TillId } from '../../sync/loyalty/units.ts';
 import type { PosRequestMessage } from '../../electron/pos-contract.ts';
 import { answerPosRequest } from '../../renderer/pos-dispatch.ts';
-import { posEngineOf } from '../../renderer/pos-engine.ts';
+import { findRefundByReceipt, posEngineOf } from '../../renderer/pos-engine.ts';
 import { OpMaker } from '../support/ops.ts';
 import { FakeLedger } from '../sync/till/support/fake-ledger.ts';
 import { linkToFakeLedger, type OnlineLink } from '../sync/till/support/online.ts';
@@ -56,6 +56,7 @@ describe('POS refund on a real till engine', () => {
     expect(await ask(3, payload)).toMatchObject({ ok: true, result: { estDelta: -10 } });
     expect(await ask(4, payload)).toMatchObject({ ok: true, result: { replayed: true } });
     expect(await t.db.ops.where('op.kind').equals('refund').count()).toBe(2);
+    expect((await findRefundByReceipt(t.db, 'RET-9'))?.op).toMatchObject({ kind: 'refund', receiptRef: 'RET-9' });
     expect(await ask(5, { sale: { by: 'receipt', receiptRef: 'NONE' }, what, reason: 'x' })).toMatchObject({
       ok: false,
       error: { code: 'SALE_NOT_FOUND' },

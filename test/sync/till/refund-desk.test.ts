@@ -157,7 +157,6 @@ describe('RefundDesk', () => {
     });
     expect(done.estDelta).toBe(-10);
     expect(done.view.displayed).toBe(20);
-    expect((await t.engine.refundByReceipt('RET-1'))?.opId).toBe(done.op.opId);
     expect(await t.engine.findSale({ by: 'op', opId: op.opId })).toMatchObject({
       ok: true,
       sales: [{ own: true, refunded: { cents: 1_000, points: 10 }, closed: false }],
