@@ -26,6 +26,7 @@ import { registerTillSecurityCommands } from './cli/tills.ts';
 import { registerActionLog } from './cli/actions.ts';
 import { registerBackupCommands } from './cli/backup.ts';
 import { registerMemberCommands } from './cli/members.ts';
+import { registerUserCommands } from './cli/users.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -300,6 +301,7 @@ export function buildCli(): Command {
   registerTillSecurityCommands(program);
   registerBackupCommands(program);
   registerMemberCommands(program);
+  registerUserCommands(program);
   registerActionLog(program);
   return program;
 }
