@@ -4,6 +4,7 @@ import { createLogger } from '../../../../sync/ledger/log.ts';
 import { startLedgerServer, type LedgerServer } from '../../../../sync/ledger/server.ts';
 import { openStore } from '../../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../../sync/ledger/store/types.ts';
+import type { Program } from '../../../../sync/loyalty/program.ts';
 import type { ConsoleAuthOptions } from '../../../../sync/ledger/console/auth.ts';
 import { makeTestDatabase, type TestDatabase } from '../../../support/databases.ts';
 import { seedLedger, type Seeded } from '../../../support/seed.ts';
@@ -23,10 +24,18 @@ export interface ConsoleLedger {
 /** Users: boss (head office), anna (manager of store-a), bert (manager of store-b). */
 export async function startConsoleLedger(
   kind: 'sqlite' | 'postgres',
-  opts: { auth?: Partial<ConsoleAuthOptions>; distDir?: string; members?: number } = {},
+  opts: {
+    auth?: Partial<ConsoleAuthOptions>;
+    distDir?: string;
+    members?: number;
+    tweakProgram?: (p: Program) => Program;
+  } = {},
 ): Promise<ConsoleLedger> {
   const db = await makeTestDatabase(kind);
-  const seeded = await seedLedger(db, { members: opts.members ?? 5 });
+  const seeded = await seedLedger(db, {
+    members: opts.members ?? 5,
+    ...(opts.tweakProgram ? { tweakProgram: opts.tweakProgram } : {}),
+  });
   const store = await openStore(db.databaseUrl ? { databaseUrl: db.databaseUrl } : { dataDir: db.dataDir });
   await store.migrate();
   const now = Date.now();
