@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'dist-electron/**',
       'renderer/dist/**',
+      'renderer/console/dist/**',
       '**/*.js',
     ],
   },

@@ -23,6 +23,8 @@ const sourceDirs = [
 const SOURCE = /\.(ts|tsx|css|html)$/;
 /** Node-side files of renderer/ that are not part of the bundle. */
 const NOT_BUNDLED = new Set([join(rendererDir, 'build.ts'), join(rendererDir, 'serve.ts')]);
+/** The web console is a bundle of its own (renderer/console/build.ts), not part of the till's. */
+const consoleDir = join(rendererDir, 'console');
 
 /** The Vite configuration of the renderer (also used by renderer/vite.config.ts). */
 export function viteConfig(): InlineConfig {
@@ -50,7 +52,8 @@ async function newestSource(dir: string): Promise<number> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (path !== distDir && entry.name !== 'node_modules') newest = Math.max(newest, await newestSource(path));
+      if (path !== distDir && path !== consoleDir && entry.name !== 'node_modules')
+        newest = Math.max(newest, await newestSource(path));
     } else if (SOURCE.test(entry.name) && !NOT_BUNDLED.has(path)) {
       newest = Math.max(newest, (await stat(path)).mtimeMs);
     }

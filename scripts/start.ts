@@ -1,6 +1,7 @@
 /**
  * `node --import tsx scripts/start.ts`: the demo ledger (seeded on first start, as `ledger demo`) and the till page
- * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2). Where the Electron
+ * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2); the web console,
+ * built if needed, on the ledger's http://127.0.0.1:7400/console/ (users: `npm run ledger -- user add ...`). Where the Electron
  * binary is installed, it also opens the till shell on till-1 (see electron-launch.ts); TILL_ELECTRON=0 skips it.
  */
 /* eslint-disable no-console -- printing where the ledger and the tills listen is this script's job */
@@ -15,6 +16,7 @@ import { startLedgerServer } from '../sync/ledger/server.ts';
 import { openStore, storeOptionsFromEnv } from '../sync/ledger/store/open.ts';
 import { StoreIdSchema, TillIdSchema } from '../sync/loyalty/units.ts';
 import { distDir, ensureRendererBuilt } from '../renderer/build.ts';
+import { consoleDistDir, ensureConsoleBuilt } from '../renderer/console/build.ts';
 import { serveTill } from '../renderer/serve.ts';
 import {
   buildElectron,
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     host: HOST,
   });
   if (await ensureRendererBuilt()) console.log(`renderer built into ${distDir}`);
+  if (await ensureConsoleBuilt()) console.log(`console built into ${consoleDistDir}`);
   const first = demo.tills[0]?.tillId;
   const tills = await serveTill({
     distDir,
@@ -87,6 +90,13 @@ async function main(): Promise<void> {
   });
 
   console.log(`ledger listening on ${ledger.url} (health: ${ledger.url}/health)`);
+  const users = await store.consoleUsers.list();
+  console.log(
+    `web console: ${ledger.url}/console/` +
+      (users.length === 0
+        ? ' (no user yet: npm run ledger -- user add NAME --role head-office, then log in)'
+        : ` (${users.length} user(s))`),
+  );
   for (const t of demo.tills)
     console.log(`${t.tillId}: ${tills.url}${t.tillId === first ? '' : `?till=${encodeURIComponent(t.tillId)}`}`);
 

@@ -28,6 +28,7 @@ import { registerBackupCommands } from './cli/backup.ts';
 import { registerMemberCommands } from './cli/members.ts';
 import { takeServeLock } from './cli/serve-lock.ts';
 import { drainMsFromEnv, registerClusterCommands } from './cli/cluster.ts';
+import { registerUserCommands } from './cli/users.ts';
 
 const DEFAULT_PORT = 7400;
 
@@ -309,6 +310,7 @@ export function buildCli(): Command {
   registerTillSecurityCommands(program);
   registerBackupCommands(program);
   registerMemberCommands(program);
+  registerUserCommands(program);
   registerActionLog(program);
   registerClusterCommands(program);
   return program;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { makeVoucherCode, VOUCHER_RANDOM_BYTES, voucherValue } from '../loyalty/closing.ts';
-import type { AdjustOp, ConsentOp, ConvertOp, ExpireOp, MergeInOp, MergeOutOp, Op } from '../loyalty/ops.ts';
+import type { AdjustOp, ConsentOp, ConvertOp, ExpireOp, MergeInOp, MergeOutOp, Op, ResolveOp } from '../loyalty/ops.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { MemberId, Points } from '../loyalty/units.ts';
 import type { OpResult } from '../protocol/messages.ts';
@@ -15,14 +15,15 @@ import { applyGroup } from './apply-group.ts';
 import { HEAD_OFFICE_STORE, HEAD_OFFICE_TILL, type GroupTx, type LedgerStore } from './store/types.ts';
 
 type Common = 'opId' | 'tillId' | 'storeId' | 'seq' | 'at' | 'programVersion';
-/** A head-office op before the ledger numbers it. */
+/** A head-office op before the ledger numbers it; a resolve is head office's decision on an escalated conflict. */
 export type HeadOfficeDraft =
   | Omit<ExpireOp, Common>
   | Omit<AdjustOp, Common>
   | Omit<ConvertOp, Common>
   | Omit<ConsentOp, Common>
   | Omit<MergeOutOp, Common>
-  | Omit<MergeInOp, Common>;
+  | Omit<MergeInOp, Common>
+  | Omit<ResolveOp, Common>;
 
 /** Most ops applied in one transaction (a till's batch limit). */
 export const HEAD_OFFICE_BATCH = 500;

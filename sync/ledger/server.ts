@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Program } from '../loyalty/program.ts';
 import { MAX_MESSAGE_BYTES, type ClientToServerEvents, type ServerToClientEvents } from '../protocol/messages.ts';
+import { createConsole, type ConsoleOptions } from './console/api.ts';
+import { RushHistory } from './console/rush.ts';
 import { createEventsFeed } from './events-feed.ts';
 import { Intake, type IntakeOptions } from './intake.ts';
 import type { Logger } from './log.ts';
@@ -64,6 +66,8 @@ export interface LedgerServerOptions {
   cluster?: ClusterSettings | false;
   /** The `process` label of /metrics and the name in Redis; default $LEDGER_PROCESS_NAME, else hostname:pid. */
   processName?: string;
+  /** The web console under /console (console/api.ts): its built page and login limits; false: none. */
+  console?: ConsoleOptions | false;
 }
 
 export interface LedgerServer {
@@ -79,6 +83,8 @@ export interface LedgerServer {
    * groups are committed, then the tills' connections drop and they reconnect to another process.
    */
   drain(ms: number): Promise<void>;
+  /** The rush samples the console shows (console/rush.ts). */
+  rush: RushHistory;
   close(): Promise<void>;
 }
 
@@ -158,6 +164,30 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   });
   tills.use(tillHandshake(store, logger));
   tills.on('connection', (socket) => serveTillSocket(socket, handlers, { logger, metrics }));
+  const rush = new RushHistory({
+    metrics,
+    now,
+    queueDepth: () => intake.depth,
+    connectedTills: () => tills.sockets.size,
+  });
+  const consoleHttp =
+    opts.console === false
+      ? undefined
+      : createConsole(
+          {
+            store,
+            metrics,
+            rush,
+            now,
+            connectedTills: () => {
+              const live = new Map<string, { protocolVersion: number }>();
+              for (const s of tills.sockets.values())
+                live.set(s.data.tillId, { protocolVersion: s.data.protocolVersion });
+              return live;
+            },
+          },
+          { logger, tls: tls !== false, console: opts.console },
+        );
   const routes = httpRoutes({
     store,
     logger,
@@ -169,6 +199,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     queueDepth: () => intake.depth,
     processName,
     draining: () => draining,
+    console: consoleHttp,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -180,6 +211,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url, dialect: store.dialect, process: processName, cluster: redis !== undefined }, 'ledger listening');
   webhooks?.start();
+  if (consoleHttp) rush.start();
 
   const programWatch = watchPrograms(store, programs, logger, opts.programWatchMs ?? 2_000);
   const tillWatch = watchTillCredentials(tills, store, logger, opts.tillWatchMs ?? 2_000);
@@ -201,6 +233,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     intake,
     metrics,
     connectedTills: () => tills.sockets.size,
+    rush,
     async publishProgram(program) {
       await store.putProgram(program);
       programs.adopt(program);
@@ -215,6 +248,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
       draining = true;
       clearInterval(programWatch);
       clearInterval(tillWatch);
+      rush.stop();
       await webhooks?.close();
       await intake.close();
       // No socket.io DISCONNECT to the tills (disconnectSockets would send one): a client told "io server disconnect"

@@ -24,6 +24,7 @@ const READ_ONLY = new Set([
   'audit verify',
   'audit log',
   'recovery',
+  'user list',
 ]);
 
 /** Details a command adds to its action log entry (what it found or made), by the command object. */

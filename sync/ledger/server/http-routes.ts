@@ -1,6 +1,7 @@
 /**
- * The ledger's HTTP surface beside socket.io: `GET /health`, `GET /metrics` (Prometheus text format) and head
- * office's `GET /events` feed (events-feed.ts); anything else is answered 404 NO_ROUTE.
+ * The ledger's HTTP surface beside socket.io: `GET /health`, `GET /metrics` (Prometheus text format), head
+ * office's `GET /events` feed (events-feed.ts) and the web console under `/console` (console/api.ts); anything else
+ * is answered 404 NO_ROUTE.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wireError } from '../../protocol/errors.ts';
@@ -9,6 +10,7 @@ import { originFormUrl } from '../../protocol/request-target.ts';
 import { EVENTS_PATH, type EventsFeed } from '../events-feed.ts';
 import { afterBodyDiscarded } from '../http-body.ts';
 import type { Logger } from '../log.ts';
+import type { ConsoleHttp } from '../console/api.ts';
 import type { LedgerMetrics } from '../metrics.ts';
 import type { LedgerStore } from '../store/types.ts';
 
@@ -26,6 +28,8 @@ export interface HttpRoutesDeps {
   processName: string;
   /** True once the process drains before stopping: /health answers 503 so that the load balancer sends no new till. */
   draining: () => boolean;
+  /** The web console; it reads its own request bodies. */
+  console?: ConsoleHttp | undefined;
 }
 
 /** The request listener of the ledger's HTTP(S) server. */
@@ -76,6 +80,8 @@ export function httpRoutes(deps: HttpRoutesDeps): (req: IncomingMessage, res: Se
     // socket.io answers exactly the requests whose raw URL starts with its path: test the same string it does, or a
     // path that only parses to /socket.io/ (`//x/../socket.io/`) would be left to no one and hang.
     if (req.url?.startsWith('/socket.io/')) return;
+    const url = originFormUrl(req.url);
+    if (url && deps.console?.handle(req, res, url.pathname, url.searchParams)) return;
     afterBodyDiscarded(req, res, () => answerHttp(req, res));
   };
 }

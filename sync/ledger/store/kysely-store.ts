@@ -52,6 +52,10 @@ import type { SaleReads } from './interfaces/sales.ts';
 import { saleReads } from './sales.ts';
 import { reportQueries } from './reports.ts';
 import { webhookStore } from './webhooks.ts';
+import { consoleUserStore } from './console-users.ts';
+import { consoleReads } from './console-reads.ts';
+import type { ConsoleReads } from './interfaces/console-reads.ts';
+import type { ConsoleUserStore } from './interfaces/console-users.ts';
 // --- end per-concern stores ---
 import type {
   ConflictRecord,
@@ -329,6 +333,8 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly auditReads: AuditReads = auditReads(() => this.#plain());
   readonly backupAdmin: BackupAdmin = backupAdmin(() => this.#plain());
   readonly sales: SaleReads = saleReads(() => this.#plain());
+  readonly consoleUsers: ConsoleUserStore = consoleUserStore(() => this.#plain());
+  readonly consoleReads: ConsoleReads = consoleReads(() => this.#plain());
   readonly consents: ConsentStore;
   readonly memberPrivacy: MemberPrivacy;
   readonly memberCards: MemberCards;

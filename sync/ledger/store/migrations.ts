@@ -6,6 +6,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { memberMerge } from './migration-member-merge.ts';
+import { consoleUsers } from './console-users-migration.ts';
 import { chainRowHash, GENESIS_HASH, type ChainedFields } from './op-chain.ts';
 
 const initial: Migration = {
@@ -497,5 +498,6 @@ export const migrationProvider: MigrationProvider = {
       '0010_cards': cards,
       '0011_refunds': refunds,
       '0012_member_merge': memberMerge,
+      '0014_console_users': consoleUsers,
     }),
 };

@@ -274,6 +274,8 @@ export interface Database {
   erased_members: ErasedMembersTable;
   erased_ops: ErasedOpsTable;
   retired_cards: RetiredCardsTable;
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 /** The receipt reference of a sale or burn, to find it from any store (migration 0011). */
@@ -329,4 +331,25 @@ export interface RetiredCardsTable {
   card: Card;
   member_id: MemberId;
   retired_at: number;
+}
+
+/** A web console account (migration 0014): the password as its scrypt hash, never itself. */
+export interface ConsoleUsersTable {
+  name: string;
+  role: string;
+  store_id: string | null;
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+  failed_logins: number;
+  locked_until: number | null;
+}
+
+/** A web console session (migration 0014), by the SHA-256 of its cookie value. */
+export interface ConsoleSessionsTable {
+  session_hash: string;
+  name: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
 }

@@ -22,6 +22,8 @@ import type { AuditReads } from './interfaces/audit.ts';
 import type { BackupAdmin } from './interfaces/backup-admin.ts';
 import type { MemberPrivacy } from './interfaces/member-privacy.ts';
 import type { MemberCards } from './interfaces/member-cards.ts';
+import type { ConsoleUserStore } from './interfaces/console-users.ts';
+import type { ConsoleReads } from './interfaces/console-reads.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
@@ -483,6 +485,8 @@ export interface LedgerStore {
   readonly consents: ConsentStore;
   readonly memberPrivacy: MemberPrivacy;
   readonly memberCards: MemberCards;
+  readonly consoleUsers: ConsoleUserStore;
+  readonly consoleReads: ConsoleReads;
 }
 
 /** The key of an incarnation in maps. */

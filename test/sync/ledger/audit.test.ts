@@ -306,6 +306,9 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     await sql`drop table refunds`.execute(q());
     await sql`drop table sale_receipts`.execute(q());
     await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q());
+    await sql`drop table console_sessions`.execute(q());
+    await sql`drop table console_users`.execute(q());
+    await sql`delete from kysely_migration where name = '0014_console_users'`.execute(q());
     await sql`drop table actions`.execute(q());
     await sql`alter table vouchers drop column redemption_id`.execute(q());
     for (const table of ['ledger_meta', 'till_incarnations', 'recovered_ops', 'refused_ops'])

@@ -1,0 +1,112 @@
+/**
+ * The closing: countdowns to the end of earning and to the burn deadline; members told, answers, conversions and
+ * vouchers by day as charts (by store where the figure is a store's); the liability now, the provision released at
+ * closing and what is owed after it (head office only).
+ */
+import { useEffect, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ClosingView, DayCountRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
+import { day, duration, money, num } from '../format.ts';
+import { useApi } from '../hooks.ts';
+import { fill, t } from '../messages.ts';
+import { Refusal, StorePicker, storeQuery } from './common.tsx';
+
+const COLOURS = ['#1f5fae', '#1d6b3a', '#a3221b', '#7a4b00', '#5b3f9e', '#0f7c80', '#8c8c8c'];
+
+function Countdown({ label, at, now }: { label: string; at: number | null; now: number }) {
+  if (at === null) return null;
+  return (
+    <div className="countdown" data-countdown={label}>
+      <span>{label}</span>
+      <strong>{at > now ? fill(t.closing.in, { time: duration(at - now) }) : t.closing.passed}</strong>
+    </div>
+  );
+}
+
+/** One chart of some series (`what`s), summed over stores, by day. */
+function DayChart({ title, rows, series }: { title: string; rows: DayCountRow[]; series: string[] }) {
+  const byDay = new Map<number, Record<string, number>>();
+  for (const r of rows) {
+    if (!series.includes(r.what)) continue;
+    const d = byDay.get(r.day) ?? {};
+    d[r.what] = (d[r.what] ?? 0) + r.count;
+    byDay.set(r.day, d);
+  }
+  const data = [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([d, v]) => ({ day: day(d), ...v }));
+  return (
+    <figure className="chart" data-chart={title}>
+      <figcaption>{title}</figcaption>
+      {data.length === 0 ? (
+        <p>{t.closing.noData}</p>
+      ) : (
+        <BarChart width={560} height={220} data={data}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis allowDecimals={false} />
+          <Tooltip />
+          <Legend />
+          {series.map((s, i) => (
+            <Bar key={s} dataKey={s} name={t.closing.series[s] ?? s} fill={COLOURS[i % COLOURS.length] ?? '#1f5fae'} />
+          ))}
+        </BarChart>
+      )}
+    </figure>
+  );
+}
+
+export function ClosingPage({ session }: { session: SessionInfo }) {
+  const [store, setStore] = useState('');
+  const view = useApi<ClosingView>(`/closing${storeQuery(store)}`, 30_000);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const v = view.data;
+  const rows = v?.days ?? [];
+  const told = [...new Set(rows.filter((r) => r.what.startsWith('told:')).map((r) => r.what))];
+  return (
+    <section aria-labelledby="closing-title">
+      <h2 id="closing-title">{t.closing.title}</h2>
+      <StorePicker session={session} value={store} onChange={setStore} />
+      <Refusal text={view.error} />
+      {v && (
+        <>
+          {v.earnEndsAt === null && <p>{t.closing.noClosing}</p>}
+          <div className="countdowns">
+            <Countdown label={t.closing.earnEnds} at={v.earnEndsAt} now={now} />
+            <Countdown label={t.closing.burnDeadline} at={v.burnDeadline} now={now} />
+          </div>
+          <div className="charts">
+            {session.role === 'head-office' && (
+              <DayChart title={t.closing.told} rows={rows} series={told.length ? told : ['told:post']} />
+            )}
+            <DayChart title={t.closing.answered} rows={rows} series={['accepted', 'refused']} />
+            <DayChart
+              title={t.closing.conversions}
+              rows={rows}
+              series={
+                session.role === 'head-office' ? ['converted', 'voucher-issued', 'voucher-redeemed'] : ['converted']
+              }
+            />
+          </div>
+          {v.liability && (
+            <div className="liability">
+              <h3>{t.closing.liability}</h3>
+              <dl>
+                <dt>{t.closing.outstandingPoints}</dt>
+                <dd>{num(v.liability.outstandingPoints)}</dd>
+                <dt>{t.closing.before}</dt>
+                <dd data-liability="before">{money(v.liability.outstandingCents, v.liability.currency)}</dd>
+                <dt>{t.closing.released}</dt>
+                <dd data-liability="released">{money(v.liability.provisionReleasedCents, v.liability.currency)}</dd>
+                <dt>{t.closing.after}</dt>
+                <dd data-liability="after">{money(v.liability.afterCents, v.liability.currency)}</dd>
+              </dl>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

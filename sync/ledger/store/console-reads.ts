@@ -1,0 +1,192 @@
+/**
+ * `ConsoleReads` on a Kysely handle, the same queries on SQLite and PostgreSQL. Days are whole divisions of epoch ms
+ * (integers on both dialects), so the grouping is done by the database and a closing's millions of ops are not read.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Card, StoreId } from '../../loyalty/units.ts';
+import type { ConsoleReads, DayCount } from './interfaces/console-reads.ts';
+import { toMember, toOp } from './rows.ts';
+import type { Database } from './schema.ts';
+
+const DAY_MS = 86_400_000;
+
+/** A LIKE pattern matching `q` anywhere, with LIKE's own wildcards escaped. */
+function contains(q: string): string {
+  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
+  const day = (column: string) => sql<number>`(${sql.ref(column)} / ${sql.lit(DAY_MS)})`;
+  return {
+    async searchMembers(q, storeId, limit) {
+      const like = contains(q);
+      let query = db()
+        .selectFrom('members')
+        .selectAll('members')
+        .where((eb) =>
+          eb.or([
+            eb('card', '=', q as Card),
+            eb(sql`lower(email)`, '=', q.toLowerCase()),
+            eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
+            eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`),
+          ]),
+        );
+      if (storeId !== null)
+        query = query.where((eb) =>
+          eb.or([
+            eb('home_store_id', '=', storeId),
+            eb.exists(
+              eb
+                .selectFrom('holds')
+                .select('holds.member_id')
+                .whereRef('holds.member_id', '=', 'members.member_id')
+                .where('holds.store_id', '=', storeId),
+            ),
+          ]),
+        );
+      const rows = await query.orderBy('name').orderBy('member_id').limit(limit).execute();
+      return rows.map(toMember);
+    },
+
+    async memberOfStore(memberId, storeId) {
+      const home = await db()
+        .selectFrom('members')
+        .select('member_id')
+        .where('member_id', '=', memberId)
+        .where('home_store_id', '=', storeId)
+        .executeTakeFirst();
+      if (home) return true;
+      const held = await db()
+        .selectFrom('holds')
+        .select('member_id')
+        .where('member_id', '=', memberId)
+        .where('store_id', '=', storeId)
+        .executeTakeFirst();
+      return held !== undefined;
+    },
+
+    async memberOps(memberId, limit) {
+      const rows = await db()
+        .selectFrom('ops')
+        .selectAll()
+        .where('member_id', '=', memberId)
+        .orderBy('applied_at', 'desc')
+        .orderBy('op_id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toOp);
+    },
+
+    async tillContacts() {
+      const rows = await db()
+        .selectFrom('tills')
+        .innerJoin('till_incarnations', (j) =>
+          j
+            .onRef('till_incarnations.till_id', '=', 'tills.till_id')
+            .onRef('till_incarnations.incarnation', '=', 'tills.incarnation'),
+        )
+        .select([
+          'tills.till_id',
+          'till_incarnations.last_seen_at',
+          'till_incarnations.reported_seq',
+          'till_incarnations.last_seq',
+        ])
+        .execute();
+      return rows.map((r) => ({
+        tillId: r.till_id,
+        lastSeenAt: Number(r.last_seen_at),
+        reportedSeq: Number(r.reported_seq),
+        lastSeq: Number(r.last_seq),
+      }));
+    },
+
+    async closingDays(from, programVersion) {
+      const out: DayCount[] = [];
+      const push = (rows: { day: unknown; store: unknown; what: unknown; n: unknown }[]) => {
+        for (const r of rows)
+          out.push({
+            day: Number(r.day),
+            storeId: (r.store ?? null) as StoreId | null,
+            what: String(r.what),
+            count: Number(r.n),
+          });
+      };
+      // Told: notices issued for this program version, by channel (no store: a notice is head office's).
+      push(
+        await db()
+          .selectFrom('notices')
+          .select([
+            day('issued_at').as('day'),
+            sql<null>`null`.as('store'),
+            sql<string>`'told:' || channel`.as('what'),
+            (eb) => eb.fn.countAll().as('n'),
+          ])
+          .where('program_version', '=', programVersion)
+          .where('issued_at', '>=', from)
+          .where('run_id', 'not like', 'pending:%')
+          .groupBy([sql`1`, 'channel'])
+          .execute(),
+      );
+      // Answered: the members' answer to the terms, by their home store.
+      push(
+        await db()
+          .selectFrom('members')
+          .select([
+            day('terms_at').as('day'),
+            'home_store_id as store',
+            'terms_answer as what',
+            (eb) => eb.fn.countAll().as('n'),
+          ])
+          .where('terms_at', '>=', from)
+          .where('terms_answer', 'is not', null)
+          .groupBy([sql`1`, 'home_store_id', 'terms_answer'])
+          .execute(),
+      );
+      // Converted: applied conversions, by the store of the till that made them.
+      push(
+        await db()
+          .selectFrom('ops')
+          .innerJoin('tills', 'tills.till_id', 'ops.till_id')
+          .select([
+            day('ops.applied_at').as('day'),
+            'tills.store_id as store',
+            sql<string>`'converted'`.as('what'),
+            (eb) => eb.fn.countAll().as('n'),
+          ])
+          .where('ops.kind', '=', 'convert')
+          .where('ops.delta', 'is not', null)
+          .where('ops.applied_at', '>=', from)
+          .groupBy([sql`1`, 'tills.store_id'])
+          .execute(),
+      );
+      // Vouchers issued and redeemed, by day (a voucher is chain-wide tender: no store).
+      push(
+        await db()
+          .selectFrom('vouchers')
+          .select([
+            day('issued_at').as('day'),
+            sql<null>`null`.as('store'),
+            sql<string>`'voucher-issued'`.as('what'),
+            (eb) => eb.fn.countAll().as('n'),
+          ])
+          .where('issued_at', '>=', from)
+          .groupBy(sql`1`)
+          .execute(),
+      );
+      push(
+        await db()
+          .selectFrom('vouchers')
+          .select([
+            day('redeemed_at').as('day'),
+            sql<null>`null`.as('store'),
+            sql<string>`'voucher-redeemed'`.as('what'),
+            (eb) => eb.fn.countAll().as('n'),
+          ])
+          .where('redeemed_at', '>=', from)
+          .groupBy(sql`1`)
+          .execute(),
+      );
+      return out.sort((a, b) => a.day - b.day || String(a.storeId).localeCompare(String(b.storeId)));
+    },
+  };
+}

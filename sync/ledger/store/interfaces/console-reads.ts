@@ -1,0 +1,36 @@
+import type { MemberId, StoreId, TillId } from '../../../loyalty/units.ts';
+import type { MemberRecord, StoredOp } from '../types.ts';
+
+/** A count on one day (days since the epoch, UTC) for one store (null: not a store's, e.g. head office's). */
+export interface DayCount {
+  day: number;
+  storeId: StoreId | null;
+  /** What was counted, e.g. `told:post`, `accepted`, `converted`, `voucher-issued`. */
+  what: string;
+  count: number;
+}
+
+/** What the console shows of a till's database: the incarnation it last spoke for. */
+export interface TillContact {
+  tillId: TillId;
+  lastSeenAt: number;
+  reportedSeq: number;
+  lastSeq: number;
+}
+
+/** Reads for the web console (sync/ledger/console/) that no other interface has. */
+export interface ConsoleReads {
+  /**
+   * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), at most `limit`,
+   * by name; with `storeId`, only members of that store (home store, or held there).
+   */
+  searchMembers(q: string, storeId: StoreId | null, limit: number): Promise<MemberRecord[]>;
+  /** True when the member's home store is `storeId` or the store holds the member. */
+  memberOfStore(memberId: MemberId, storeId: StoreId): Promise<boolean>;
+  /** The member's most recent ops, newest first. */
+  memberOps(memberId: MemberId, limit: number): Promise<StoredOp[]>;
+  /** Each till's current incarnation: when it last spoke and what it reported. */
+  tillContacts(): Promise<TillContact[]>;
+  /** The closing's movements since `from`, counted by day and store (see `DayCount.what`). */
+  closingDays(from: number, programVersion: number): Promise<DayCount[]>;
+}
