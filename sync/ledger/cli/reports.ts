@@ -14,7 +14,8 @@ import { CodedError } from '../../protocol/errors.ts';
 import { buildLiabilityReport } from '../reports/liability.ts';
 import { LIABILITY_CSV_COLUMNS, liabilityCsvRecords, liabilityTable } from '../reports/liability-output.ts';
 import { issueExpiryNotices } from '../reports/expiry-notices.ts';
-import { issueNotices, listNotTold, NOTICE_FORMATS, type NoticeFormat } from '../reports/notices.ts';
+import { issueNotices, listNotTold, NOTICE_FORMATS, portalUrlFrom, type NoticeFormat } from '../reports/notices.ts';
+import { listUnreachable } from '../reports/unreachable.ts';
 import { withStore } from './support.ts';
 import { parseAsOf } from './transition.ts';
 
@@ -97,13 +98,20 @@ export function registerReportCommands(program: Command): void {
   program
     .command('notices')
     .description(
-      'tell every member with points of the closing: CSV or PDF letters (one page each), recorded per member; ' +
-        'or --not-told: list who has not been told yet; or --expiring-before DATE: tell members whose points expire',
+      'tell every member the closing concerns (with points, or with terms to answer): CSV or PDF letters (one page ' +
+        'each) with a letter reference and a personal link and QR code, recorded per member; or --not-told: list who ' +
+        'has not been told yet; --unreachable: who neither post nor e-mail reaches; or --expiring-before DATE: tell ' +
+        'members whose points expire',
     )
     .option('--format <format>', 'csv or pdf (letters)')
     .option('--out <file>', 'file to write (with --not-told: default standard output)')
     .option('--skip-told', 'only members not yet told of this program version')
     .option('--not-told', 'list, as CSV, the members who must be told and have no notice yet (records nothing)')
+    .option(
+      '--unreachable',
+      'list, as CSV, the members neither post (no address) nor e-mail (none, or no consent) reaches',
+    )
+    .option('--portal-url <url>', "the members' page base URL for the personal links (default $LEDGER_PORTAL_URL)")
     .option(
       '--expiring-before <date>',
       'instead: members with points expiring before YYYY-MM-DD (or an ISO instant), CSV or PDF letters (records nothing)',
@@ -112,6 +120,19 @@ export function registerReportCommands(program: Command): void {
       if (o.format !== undefined && !NOTICE_FORMATS.includes(o.format as NoticeFormat))
         throw new CodedError('BAD_ARGUMENT', `--format "${o.format}" is not one of: ${NOTICE_FORMATS.join(', ')}.`);
       if (o.expiringBefore !== undefined) return expiryNotices(o, o.expiringBefore, cmd);
+      const portalUrl = portalUrlFrom(o.portalUrl);
+      if (o.unreachable) {
+        if (o.notTold || o.skipTold || o.format !== undefined)
+          throw new CodedError('BAD_ARGUMENT', '--unreachable lists members as CSV: give it alone (with --out FILE).');
+        const out = o.out === undefined ? undefined : await writableTarget(o.out, '--out');
+        await withStore(cmd, async (store) => {
+          const n = await listUnreachable(store, out ? createWriteStream(out, { mode: 0o600 }) : process.stdout, {
+            end: out !== undefined,
+          });
+          console.error(`${n.toLocaleString('en-GB')} members can be reached neither by post nor by e-mail`);
+        });
+        return;
+      }
       if (o.notTold) {
         if (o.format === 'pdf')
           throw new CodedError(
@@ -142,6 +163,7 @@ export function registerReportCommands(program: Command): void {
         const r = await issueNotices(store, {
           format,
           out,
+          portalUrl,
           skipTold: o.skipTold,
           onProgress: ({ members }) => {
             if (members < next) return;
@@ -164,6 +186,8 @@ interface NoticesOptions {
   out?: string;
   skipTold?: boolean;
   notTold?: boolean;
+  unreachable?: boolean;
+  portalUrl?: string;
   expiringBefore?: string;
 }
 

@@ -5,6 +5,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { memberChannel } from './migration-member-channel.ts';
 import { chainRowHash, GENESIS_HASH, type ChainedFields } from './op-chain.ts';
 
 const initial: Migration = {
@@ -495,5 +496,6 @@ export const migrationProvider: MigrationProvider = {
       '0009_erasure': erasure,
       '0010_cards': cards,
       '0011_refunds': refunds,
+      '0013_member_channel': memberChannel,
     }),
 };

@@ -25,6 +25,7 @@ import type { MemberCards } from './interfaces/member-cards.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
+import type { MemberChannelStore } from './interfaces/member-channel.ts';
 import type { SaleReads } from './interfaces/sales.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
@@ -441,6 +442,8 @@ export interface LedgerStore {
   readonly consents: ConsentStore;
   readonly memberPrivacy: MemberPrivacy;
   readonly memberCards: MemberCards;
+  /** Letter references, link key and e-mailed notices of the members' own channel (issue 13). */
+  readonly memberChannel: MemberChannelStore;
 }
 
 /** The key of an incarnation in maps. */

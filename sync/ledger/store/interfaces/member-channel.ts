@@ -1,0 +1,50 @@
+import type { MemberId } from '../../../loyalty/units.ts';
+
+/** A member's letter reference for a closing (program version), and when its link expires. */
+export interface MemberLinkRow {
+  memberId: MemberId;
+  programVersion: number;
+  ref: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type EmailStatus = 'sent' | 'failed' | 'bounced';
+
+/** What became of one member's e-mailed notice. */
+export interface EmailRecord {
+  memberId: MemberId;
+  programVersion: number;
+  status: EmailStatus;
+  at: number;
+  messageId: string | null;
+  error: string | null;
+}
+
+/**
+ * The members' own channel (migration 0013): letter references and their links, the signing key, and the e-mailed
+ * notices. The signing and checking of links is sync/ledger/member-links.ts; this only keeps the rows.
+ */
+export interface MemberChannelStore {
+  /** The key links are signed with (`ledger_meta.link_secret`, made by the migration). */
+  linkSecret(): Promise<string>;
+  /**
+   * Gives each member a reference for the version unless they have one (a member's reference never changes):
+   * `propose` makes a fresh random one; a proposal taken by another member is replaced. Answers every member's.
+   */
+  ensureLinks(
+    memberIds: readonly MemberId[],
+    version: number,
+    expiresAt: number,
+    at: number,
+    propose: () => string,
+  ): Promise<Map<MemberId, string>>;
+  /** The link row of a reference, if any. */
+  linkByRef(ref: string): Promise<MemberLinkRow | undefined>;
+  /** Records (replacing) what became of members' e-mails. */
+  recordEmails(records: readonly EmailRecord[]): Promise<void>;
+  /** The e-mail records of a version for these members. */
+  emailsOf(memberIds: readonly MemberId[], version: number): Promise<Map<MemberId, EmailRecord>>;
+  /** Counts of a version's e-mails by status. */
+  emailCounts(version: number): Promise<Record<EmailStatus, number>>;
+}
