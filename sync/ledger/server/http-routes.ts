@@ -1,6 +1,6 @@
 /**
  * The ledger's HTTP surface beside socket.io: `GET /health`, `GET /metrics` (Prometheus text format) and head
- * office's `GET /events` feed (events-feed.ts); anything else is answered 404 NO_ROUTE.
+ * office's `GET /events` feed (events-feed.ts), the members' page's `/portal/v1/` (portal-api.ts); anything else is answered 404 NO_ROUTE.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wireError } from '../../protocol/errors.ts';
@@ -22,6 +22,11 @@ export interface HttpRoutesDeps {
   programVersion: () => number | null;
   connectedTills: () => number;
   queueDepth: () => number;
+  /** The members' page's API (portal-api.ts): requests whose body it reads itself. */
+  portal?: {
+    handles: (path: string) => boolean;
+    handle: (req: IncomingMessage, res: ServerResponse, path: string) => void;
+  };
 }
 
 /** The request listener of the ledger's HTTP(S) server. */
@@ -71,6 +76,8 @@ export function httpRoutes(deps: HttpRoutesDeps): (req: IncomingMessage, res: Se
     // socket.io answers exactly the requests whose raw URL starts with its path: test the same string it does, or a
     // path that only parses to /socket.io/ (`//x/../socket.io/`) would be left to no one and hang.
     if (req.url?.startsWith('/socket.io/')) return;
+    const path = originFormUrl(req.url)?.pathname;
+    if (path !== undefined && deps.portal?.handles(path)) return deps.portal.handle(req, res, path);
     afterBodyDiscarded(req, res, () => answerHttp(req, res));
   };
 }

@@ -1,8 +1,13 @@
 /** `MemberChannelStore` on a Kysely handle, the same queries on SQLite and PostgreSQL. */
 import type { Kysely } from 'kysely';
-import type { MemberId } from '../../loyalty/units.ts';
+import type { MemberId, OpId } from '../../loyalty/units.ts';
 import { chunks } from './context.ts';
-import type { EmailRecord, EmailStatus, MemberChannelStore } from './interfaces/member-channel.ts';
+import {
+  PORTAL_STORE,
+  type EmailRecord,
+  type EmailStatus,
+  type MemberChannelStore,
+} from './interfaces/member-channel.ts';
 import type { Database } from './schema.ts';
 
 /** Rows per statement (well under both dialects' parameter limits). */
@@ -58,6 +63,10 @@ export function memberChannelStore(db: () => Kysely<Database>): MemberChannelSto
         found = await linksOf(memberIds, version);
       }
       throw new Error('could not give every member a letter reference');
+    },
+
+    async refOf(memberId, version) {
+      return (await linksOf([memberId], version)).get(memberId);
     },
 
     async linkByRef(ref) {
@@ -121,6 +130,46 @@ export function memberChannelStore(db: () => Kysely<Database>): MemberChannelSto
           });
       }
       return out;
+    },
+
+    async termsVia(memberId) {
+      const r = await db()
+        .selectFrom('ops')
+        .innerJoin('tills', 'tills.till_id', 'ops.till_id')
+        .select('tills.store_id')
+        .where('ops.member_id', '=', memberId)
+        .where('ops.kind', '=', 'terms')
+        .where('ops.delta', 'is not', null)
+        .orderBy('ops.chain_seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r ? (r.store_id === PORTAL_STORE ? 'page' : 'till') : null;
+    },
+
+    async vouchersOf(memberId) {
+      const rows = await db()
+        .selectFrom('vouchers')
+        .select(['code', 'value_cents', 'valid_until', 'redeemed_at'])
+        .where('member_id', '=', memberId)
+        .orderBy('issued_at', 'desc')
+        .execute();
+      return rows.map((r) => ({
+        code: r.code,
+        valueCents: Number(r.value_cents),
+        validUntil: Number(r.valid_until),
+        redeemedAt: r.redeemed_at === null ? null : Number(r.redeemed_at),
+      }));
+    },
+
+    async opRecorded(opId) {
+      const applied = await db()
+        .selectFrom('ops')
+        .select('op_id')
+        .where('op_id', '=', opId as OpId)
+        .executeTakeFirst();
+      if (applied) return true;
+      const refused = await db().selectFrom('refused_ops').select('op_id').where('op_id', '=', opId).executeTakeFirst();
+      return refused !== undefined;
     },
 
     async emailCounts(version) {
