@@ -16,6 +16,7 @@ import { LIABILITY_CSV_COLUMNS, liabilityCsvRecords, liabilityTable } from '../r
 import { issueExpiryNotices } from '../reports/expiry-notices.ts';
 import { issueNotices, listNotTold, NOTICE_FORMATS, portalUrlFrom, type NoticeFormat } from '../reports/notices.ts';
 import { listUnreachable } from '../reports/unreachable.ts';
+import { sendEmailNotices, smtpTransportFromEnv } from '../reports/email-notices.ts';
 import { withStore } from './support.ts';
 import { parseAsOf } from './transition.ts';
 
@@ -111,6 +112,9 @@ export function registerReportCommands(program: Command): void {
       '--unreachable',
       'list, as CSV, the members neither post (no address) nor e-mail (none, or no consent) reaches',
     )
+    .option('--send-email', 'e-mail the notice to members with an address who consented (SMTP_* env); resumable')
+    .option('--rate <n>', 'with --send-email: messages per second (default 10)')
+    .option('--from <address>', 'with --send-email: the sender (default $SMTP_FROM)')
     .option('--portal-url <url>', "the members' page base URL for the personal links (default $LEDGER_PORTAL_URL)")
     .option(
       '--expiring-before <date>',
@@ -121,6 +125,7 @@ export function registerReportCommands(program: Command): void {
         throw new CodedError('BAD_ARGUMENT', `--format "${o.format}" is not one of: ${NOTICE_FORMATS.join(', ')}.`);
       if (o.expiringBefore !== undefined) return expiryNotices(o, o.expiringBefore, cmd);
       const portalUrl = portalUrlFrom(o.portalUrl);
+      if (o.sendEmail) return emailNotices(o, portalUrl, cmd);
       if (o.unreachable) {
         if (o.notTold || o.skipTold || o.format !== undefined)
           throw new CodedError('BAD_ARGUMENT', '--unreachable lists members as CSV: give it alone (with --out FILE).');
@@ -187,8 +192,52 @@ interface NoticesOptions {
   skipTold?: boolean;
   notTold?: boolean;
   unreachable?: boolean;
+  sendEmail?: boolean;
+  rate?: string;
+  from?: string;
   portalUrl?: string;
   expiringBefore?: string;
+}
+
+/** `ledger notices --send-email [--rate N]`: progress on stderr; Ctrl-C stops after the message in flight (exit 130). */
+async function emailNotices(o: NoticesOptions, portalUrl: string | null, cmd: Command): Promise<void> {
+  if (o.format !== undefined || o.notTold || o.skipTold || o.out !== undefined)
+    throw new CodedError(
+      'BAD_ARGUMENT',
+      '--send-email sends the notices by e-mail: give it without --format or --out.',
+    );
+  const rate = Number(o.rate ?? '10');
+  if (!(rate > 0 && rate <= 1_000))
+    throw new CodedError('BAD_ARGUMENT', `--rate "${o.rate}" is not 0 to 1000 a second.`);
+  const from = o.from ?? process.env['SMTP_FROM'];
+  if (!from) throw new CodedError('BAD_ARGUMENT', 'give the sender with --from ADDRESS or SMTP_FROM.');
+  const transport = smtpTransportFromEnv();
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await withStore(cmd, async (store) => {
+      const r = await sendEmailNotices(store, {
+        transport,
+        from,
+        portalUrl,
+        rate,
+        signal: stop.signal,
+        onProgress: (p) => {
+          const done = p.sent + p.failed + p.bounced;
+          if (done % 100 === 0) console.error(`e-mail notices: ${done.toLocaleString('en-GB')} done`);
+        },
+      });
+      console.log(
+        `e-mail notices: ${r.sent} sent, ${r.failed} failed (run again to retry), ${r.bounced} bounced, ${r.skipped} sent before` +
+          (r.stopped ? '; stopped by Ctrl-C: run again to go on' : ''),
+      );
+      if (r.stopped) process.exitCode = 130;
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    transport.close();
+  }
 }
 
 /** `ledger notices --expiring-before DATE --format csv|pdf --out FILE`: expiry letters, not recorded. */
