@@ -24,6 +24,8 @@ import { createFanOut } from './server/fan-out.ts';
 import { createTillHandlers } from './server/handlers.ts';
 import { tillHandshake } from './server/handshake.ts';
 import { httpRoutes } from './server/http-routes.ts';
+import { isPortalRequest, portalApi } from './server/portal-api.ts';
+import { ledgerLinkSigner, type LinkSigner } from './member-links.ts';
 import { ProgramVersions } from './server/programs.ts';
 import type { TillData } from './server/requests.ts';
 import { serveTillSocket } from './server/socket.ts';
@@ -188,7 +190,17 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           },
           { logger, tls: tls !== false, console: opts.console },
         );
+  let signer: Promise<LinkSigner> | undefined;
+  const portal = portalApi({
+    store,
+    intake,
+    logger,
+    now,
+    latestProgram: () => programs.latest,
+    signer: () => (signer ??= ledgerLinkSigner(store)),
+  });
   const routes = httpRoutes({
+    portal: { handles: isPortalRequest, handle: portal },
     store,
     logger,
     metrics,

@@ -39,6 +39,8 @@ export const ClosingSchema = z
     conversionFrom: epochMs.optional(),
     /** How long a gift voucher stays valid, from its issue. */
     voucherValidDays: z.number().int().min(1).max(3_650),
+    /** Least days members must have between their notice and the burn deadline (closing.ts); absent: 30. */
+    noticeDays: z.number().int().min(0).max(365).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.burnDeadline < c.earnUntil)

@@ -6,6 +6,7 @@
  */
 import { tenderValue } from './burn.ts';
 import { dayLabelUtc } from './calendar.ts';
+import type { Closing } from './closing-schema.ts';
 import type { BurnWhat } from './ops.ts';
 import type { Program, Reward } from './program.ts';
 import type { Cents, Points } from './units.ts';
@@ -101,6 +102,21 @@ export function deadlineMessage(program: Program, at: number): string | undefine
   if (at < c.earnUntil)
     return `The programme is closing: points are earned until ${dayLabelUtc(c.earnUntil - 1)}. Use your points by ${lastBurnDay}.`;
   return `Use your points by ${lastBurnDay}.`;
+}
+
+// Notice period ---------------------------------------------------------------------------------------------------
+
+/** Least days between a member's notice and the burn deadline when the closing does not say. */
+export const DEFAULT_NOTICE_DAYS = 30;
+
+/**
+ * How many days short of the closing's notice period (`noticeDays`, default 30) members told at `issuedAt` are: 0
+ * when the deadline leaves them at least that long. Rounded up, so that any shortfall counts.
+ */
+export function noticeDaysShort(closing: Closing, issuedAt: number): number {
+  const wanted = closing.noticeDays ?? DEFAULT_NOTICE_DAYS;
+  const left = (closing.burnDeadline - issuedAt) / 86_400_000;
+  return left >= wanted ? 0 : Math.ceil(wanted - left);
 }
 
 // Voucher codes ------------------------------------------------------------------------------------------------------

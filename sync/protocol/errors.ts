@@ -21,6 +21,8 @@ const protocolMessages = {
   VOUCHER_EXPIRED: 'This gift voucher has expired.',
   VOUCHER_REDEEMED: 'This gift voucher has already been redeemed.',
   SALE_NOT_FOUND: 'The ledger has no applied sale or reward with this receipt reference or op id.',
+  LINK_INVALID: 'This personal link is not valid: it was changed, it has expired, or it never existed.',
+  NOT_PORTAL: "This till is not registered as the members' portal.",
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {

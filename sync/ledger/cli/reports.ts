@@ -14,7 +14,9 @@ import { CodedError } from '../../protocol/errors.ts';
 import { buildLiabilityReport } from '../reports/liability.ts';
 import { LIABILITY_CSV_COLUMNS, liabilityCsvRecords, liabilityTable } from '../reports/liability-output.ts';
 import { issueExpiryNotices } from '../reports/expiry-notices.ts';
-import { issueNotices, listNotTold, NOTICE_FORMATS, type NoticeFormat } from '../reports/notices.ts';
+import { issueNotices, listNotTold, NOTICE_FORMATS, portalUrlFrom, type NoticeFormat } from '../reports/notices.ts';
+import { listUnreachable } from '../reports/unreachable.ts';
+import { sendEmailNotices, smtpTransportFromEnv } from '../reports/email-notices.ts';
 import { withStore } from './support.ts';
 import { parseAsOf } from './transition.ts';
 
@@ -97,13 +99,23 @@ export function registerReportCommands(program: Command): void {
   program
     .command('notices')
     .description(
-      'tell every member with points of the closing: CSV or PDF letters (one page each), recorded per member; ' +
-        'or --not-told: list who has not been told yet; or --expiring-before DATE: tell members whose points expire',
+      'tell every member the closing concerns (with points, or with terms to answer): CSV or PDF letters (one page ' +
+        'each) with a letter reference and a personal link and QR code, recorded per member; or --not-told: list who ' +
+        'has not been told yet; --unreachable: who neither post nor e-mail reaches; or --expiring-before DATE: tell ' +
+        'members whose points expire',
     )
     .option('--format <format>', 'csv or pdf (letters)')
     .option('--out <file>', 'file to write (with --not-told: default standard output)')
     .option('--skip-told', 'only members not yet told of this program version')
     .option('--not-told', 'list, as CSV, the members who must be told and have no notice yet (records nothing)')
+    .option(
+      '--unreachable',
+      'list, as CSV, the members neither post (no address) nor e-mail (none, or no consent) reaches',
+    )
+    .option('--send-email', 'e-mail the notice to members with an address who consented (SMTP_* env); resumable')
+    .option('--rate <n>', 'with --send-email: messages per second (default 10)')
+    .option('--from <address>', 'with --send-email: the sender (default $SMTP_FROM)')
+    .option('--portal-url <url>', "the members' page base URL for the personal links (default $LEDGER_PORTAL_URL)")
     .option(
       '--expiring-before <date>',
       'instead: members with points expiring before YYYY-MM-DD (or an ISO instant), CSV or PDF letters (records nothing)',
@@ -112,6 +124,20 @@ export function registerReportCommands(program: Command): void {
       if (o.format !== undefined && !NOTICE_FORMATS.includes(o.format as NoticeFormat))
         throw new CodedError('BAD_ARGUMENT', `--format "${o.format}" is not one of: ${NOTICE_FORMATS.join(', ')}.`);
       if (o.expiringBefore !== undefined) return expiryNotices(o, o.expiringBefore, cmd);
+      const portalUrl = portalUrlFrom(o.portalUrl);
+      if (o.sendEmail) return emailNotices(o, portalUrl, cmd);
+      if (o.unreachable) {
+        if (o.notTold || o.skipTold || o.format !== undefined)
+          throw new CodedError('BAD_ARGUMENT', '--unreachable lists members as CSV: give it alone (with --out FILE).');
+        const out = o.out === undefined ? undefined : await writableTarget(o.out, '--out');
+        await withStore(cmd, async (store) => {
+          const n = await listUnreachable(store, out ? createWriteStream(out, { mode: 0o600 }) : process.stdout, {
+            end: out !== undefined,
+          });
+          console.error(`${n.toLocaleString('en-GB')} members can be reached neither by post nor by e-mail`);
+        });
+        return;
+      }
       if (o.notTold) {
         if (o.format === 'pdf')
           throw new CodedError(
@@ -142,6 +168,7 @@ export function registerReportCommands(program: Command): void {
         const r = await issueNotices(store, {
           format,
           out,
+          portalUrl,
           skipTold: o.skipTold,
           onProgress: ({ members }) => {
             if (members < next) return;
@@ -164,7 +191,53 @@ interface NoticesOptions {
   out?: string;
   skipTold?: boolean;
   notTold?: boolean;
+  unreachable?: boolean;
+  sendEmail?: boolean;
+  rate?: string;
+  from?: string;
+  portalUrl?: string;
   expiringBefore?: string;
+}
+
+/** `ledger notices --send-email [--rate N]`: progress on stderr; Ctrl-C stops after the message in flight (exit 130). */
+async function emailNotices(o: NoticesOptions, portalUrl: string | null, cmd: Command): Promise<void> {
+  if (o.format !== undefined || o.notTold || o.skipTold || o.out !== undefined)
+    throw new CodedError(
+      'BAD_ARGUMENT',
+      '--send-email sends the notices by e-mail: give it without --format or --out.',
+    );
+  const rate = Number(o.rate ?? '10');
+  if (!(rate > 0 && rate <= 1_000))
+    throw new CodedError('BAD_ARGUMENT', `--rate "${o.rate}" is not 0 to 1000 a second.`);
+  const from = o.from ?? process.env['SMTP_FROM'];
+  if (!from) throw new CodedError('BAD_ARGUMENT', 'give the sender with --from ADDRESS or SMTP_FROM.');
+  const transport = smtpTransportFromEnv();
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await withStore(cmd, async (store) => {
+      const r = await sendEmailNotices(store, {
+        transport,
+        from,
+        portalUrl,
+        rate,
+        signal: stop.signal,
+        onProgress: (p) => {
+          const done = p.sent + p.failed + p.bounced;
+          if (done % 100 === 0) console.error(`e-mail notices: ${done.toLocaleString('en-GB')} done`);
+        },
+      });
+      console.log(
+        `e-mail notices: ${r.sent} sent, ${r.failed} failed (run again to retry), ${r.bounced} bounced, ${r.skipped} sent before` +
+          (r.stopped ? '; stopped by Ctrl-C: run again to go on' : ''),
+      );
+      if (r.stopped) process.exitCode = 130;
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    transport.close();
+  }
 }
 
 /** `ledger notices --expiring-before DATE --format csv|pdf --out FILE`: expiry letters, not recorded. */

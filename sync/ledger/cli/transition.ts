@@ -5,7 +5,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ClosingSchema, checkVoucherCode, conversionAllowed, deadlineMessage } from '../../loyalty/closing.ts';
+import {
+  ClosingSchema,
+  checkVoucherCode,
+  conversionAllowed,
+  deadlineMessage,
+  DEFAULT_NOTICE_DAYS,
+  noticeDaysShort,
+} from '../../loyalty/closing.ts';
 import { ProgramSchema } from '../../loyalty/program.ts';
 import { voucherExpired } from '../../loyalty/voucher-validity.ts';
 import { describeIssues } from '../../protocol/messages.ts';
@@ -169,6 +176,7 @@ interface CloseOptions {
   conversionFrom?: string;
   windowFrom?: string;
   windowReward?: unknown[];
+  noticeDays?: string;
 }
 
 export function registerTransitionCommands(program: Command): void {
@@ -184,6 +192,10 @@ export function registerTransitionCommands(program: Command): void {
     .option('--conversion-from <date>', 'first day balances can be converted (default: the day after --earn-until)')
     .option('--window-from <date>', 'first day of the burn window (with --window-reward; ends at the deadline)')
     .option('--window-reward <spec>', 'a burn-window reward id:points:small|promo:Name (repeatable)', parseWindowReward)
+    .option(
+      '--notice-days <days>',
+      `least days members must have between their notice and the deadline (default ${DEFAULT_NOTICE_DAYS}; warns if fewer)`,
+    )
     .action(async (o: CloseOptions, cmd: Command) => {
       // A date names a whole day: the last allowed day ends at the next midnight (UTC).
       const earnUntil = parseAsOf(o.earnUntil);
@@ -195,6 +207,7 @@ export function registerTransitionCommands(program: Command): void {
         conversionPct: Number(o.conversionPct),
         voucherValidDays: Number(o.voucherValidDays),
         ...(o.terms !== undefined ? { termsVersion: o.terms } : {}),
+        ...(o.noticeDays !== undefined ? { noticeDays: Number(o.noticeDays) } : {}),
         ...(o.conversionFrom !== undefined ? { conversionFrom: startOf(o.conversionFrom) } : {}),
         ...(o.windowReward
           ? {
@@ -215,6 +228,13 @@ export function registerTransitionCommands(program: Command): void {
         await store.putProgram(next.data);
         console.log(`program version ${next.data.version} stored with the closing; tills pick it up within seconds`);
         console.log(deadlineMessage(next.data, Date.now()) ?? '');
+        const short = noticeDaysShort(closing.data, Date.now());
+        if (short > 0)
+          console.error(
+            `warning: notices issued today leave members ${short} days less than the notice period of ` +
+              `${closing.data.noticeDays ?? DEFAULT_NOTICE_DAYS} days before the burn deadline: move the deadline ` +
+              'later, or send the notices at once',
+          );
       });
     });
 

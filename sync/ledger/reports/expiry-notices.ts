@@ -17,7 +17,8 @@ import type { Program } from '../../loyalty/program.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import type { ExpiringMemberRow } from '../store/interfaces/notices.ts';
 import type { LedgerStore } from '../store/types.ts';
-import { money, NOTICE_PAGE_SIZE, releaseWritten, safeText, writeLetters, type NoticeFormat } from './notices.ts';
+import { money, NOTICE_PAGE_SIZE, safeText, type NoticeFormat } from './notices.ts';
+import { releaseWritten, writeLetters } from './letter-pdf.ts';
 
 const EXPIRY_CSV_COLUMNS = [
   'member_id',

@@ -1,5 +1,7 @@
 /**
- * Member notices of the program's closing: every member with points (balance > 0) told by name, as a CSV for mail
+ * Member notices of the program's closing: every member the closing concerns told by name (every member when the
+ * closing has terms to answer, else every member with points), each with a letter reference and, given the portal's
+ * address, a personal link and its QR code (member-links.ts), as a CSV for mail
  * merge or as printable PDF letters, one page per member. Members are read by keyset pages over member_id and written
  * as they come, so memory stays bounded by one page however many members there are.
  *
@@ -9,14 +11,12 @@
  * A crash before the end leaves the file under a temporary name and the rows pending, and pending rows count as not
  * told: a rerun issues them again, so no member is recorded as told by a letter that was never finished.
  */
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
+import { BODY, BOLD, releaseWritten, writeLetters } from './letter-pdf.ts';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import { v7 as uuidv7 } from 'uuid';
 import { tenderValue } from '../../loyalty/burn.ts';
 import { dayLabelUtc } from '../../loyalty/calendar.ts';
@@ -25,6 +25,8 @@ import type { Program } from '../../loyalty/program.ts';
 import type { Cents, MemberId, Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import type { LedgerStore } from '../store/types.ts';
+import { ledgerLinkSigner, memberLinkUrl, newLetterRef } from '../member-links.ts';
+import { drawQr } from './qr-pdf.ts';
 
 /** Members read per query. */
 export const NOTICE_PAGE_SIZE = 1_000;
@@ -48,6 +50,10 @@ export interface Notice {
   voucherCents: Cents;
   /** The member's answer to the closing's terms, when they answered this version. */
   termsAnswer: 'accepted' | 'refused' | null;
+  /** The letter reference (a cashier types it in the card field). */
+  ref: string;
+  /** The member's personal link, when the portal's address is known. */
+  link: string | null;
 }
 
 export interface NoticeProgress {
@@ -62,6 +68,28 @@ interface PageOptions {
   /** Only members with no issued notice for this program version. */
   notTold?: boolean | undefined;
   onPage?: ((rows: number) => void) | undefined;
+  /** The portal's base URL: each notice gets its personal link (default $LEDGER_PORTAL_URL; null: no links). */
+  portalUrl?: string | null | undefined;
+  /** When the references given now were issued. */
+  now?: number | undefined;
+}
+
+/** Whether every member must be told (the closing has terms every member answers), not only those with points. */
+export const everyoneConcerned = (program: ClosingProgram): boolean => program.closing.termsVersion !== undefined;
+
+/** The portal's base URL from an option or $LEDGER_PORTAL_URL, checked (http or https), or null when neither is set. */
+export function portalUrlFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
+  const raw = option ?? env['LEDGER_PORTAL_URL'];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CodedError('BAD_ARGUMENT', `portal URL "${raw}" is not a URL (e.g. https://points.example.com).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new CodedError('BAD_ARGUMENT', `portal URL "${raw}" must start with https:// (or http:// for a test).`);
+  return url.href.replace(/\/+$/, '');
 }
 
 /** The newest program, which must have a closing. */
@@ -88,22 +116,43 @@ export async function* memberPages(
   const pageSize = options.pageSize ?? NOTICE_PAGE_SIZE;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`a page of ${pageSize} members`);
   const terms = program.closing.termsVersion;
+  const portalUrl = options.portalUrl === undefined ? portalUrlFrom(undefined) : options.portalUrl;
+  const signer = await ledgerLinkSigner(store);
+  const expiresAt = program.closing.burnDeadline;
   let after = '';
   for (;;) {
-    const rows = await store.notices.membersToTell(after, pageSize, options.notTold ? program.version : undefined);
+    const rows = await store.notices.membersToTell(
+      after,
+      pageSize,
+      options.notTold ? program.version : undefined,
+      everyoneConcerned(program),
+    );
     options.onPage?.(rows.length);
     if (rows.length === 0) return;
     after = rows.at(-1)?.memberId ?? after;
-    yield rows.map((r) => ({
-      memberId: r.memberId,
-      name: r.name,
-      postalAddress: r.postalAddress,
-      email: r.email,
-      balance: r.balance,
-      valueCents: tenderValue(program, r.balance),
-      voucherCents: voucherValue(program, r.balance),
-      termsAnswer: terms !== undefined && r.termsVersion === terms ? r.termsAnswer : null,
-    }));
+    const refs = await store.memberChannel.ensureLinks(
+      rows.map((r) => r.memberId),
+      program.version,
+      expiresAt,
+      options.now ?? Date.now(),
+      newLetterRef,
+    );
+    yield rows.map((r) => {
+      const ref = refs.get(r.memberId) ?? '';
+      return {
+        memberId: r.memberId,
+        name: r.name,
+        postalAddress: r.postalAddress,
+        email: r.email,
+        balance: r.balance,
+        // An overdrawn member (told of the terms) has nothing to use or convert.
+        valueCents: tenderValue(program, Math.max(0, r.balance) as Points),
+        voucherCents: voucherValue(program, Math.max(0, r.balance)),
+        termsAnswer: terms !== undefined && r.termsVersion === terms ? r.termsAnswer : null,
+        ref,
+        link: portalUrl === null ? null : memberLinkUrl(portalUrl, signer.token(ref, program.version, expiresAt)),
+      };
+    });
     if (rows.length < pageSize) return;
   }
 }
@@ -124,6 +173,8 @@ const CSV_COLUMNS = [
   'message',
   'terms_version',
   'terms_answer',
+  'letter_ref',
+  'link',
 ] as const;
 
 /** A text cell that a spreadsheet would read as a formula gets a leading apostrophe (CSV injection). */
@@ -145,6 +196,8 @@ function csvRecord(program: ClosingProgram, n: Notice, now: number): string[] {
     deadlineMessage(program, now) ?? '',
     c.termsVersion ?? '',
     c.termsVersion === undefined ? '' : (n.termsAnswer ?? 'not answered'),
+    n.ref,
+    n.link ?? '',
   ];
 }
 
@@ -162,26 +215,9 @@ export const money = (cents: number, currency: string): string =>
   new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(cents / 100);
 
 const A4 = { width: 595.28, height: 841.89 };
+/** The personal link's QR code, points a side. */
+const QR_SIZE = 96;
 const MARGIN = 72;
-
-/**
- * pdfkit keeps every page it has written, with its objects' contents, because the page tree lists them: about 1 kB
- * a page, 1 GB for a million letters. Once written (`addPage` ends the page before), only their object numbers are
- * needed (the tree prints references as `id gen R`), so their contents are dropped.
- */
-export function releaseWritten(page: PDFKit.PDFPage): void {
-  const refs = [page.dictionary, page.content, (page as { resources?: PDFKit.PDFKitReference }).resources];
-  for (const ref of refs) if (ref) ref.data = {} as PDFKit.PDFKitReference['data'];
-}
-
-/**
- * The letters' typefaces: DejaVu Sans, embedded (subset) so that names and addresses in Polish, Czech, Greek, Cyrillic
- * and most other European scripts print. PDF's built-in Helvetica covers Latin-1 only.
- */
-const BODY = 'body';
-const BOLD = 'bold';
-export const fontFile = (name: string): string =>
-  createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
 
 /**
  * One letter on one page. Every block is drawn in a box of fixed height with an ellipsis, so no name, address or
@@ -204,7 +240,11 @@ function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice,
     .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
 
   const address = [n.name, ...(n.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
-  box(address.join('\n'), 150, 110);
+  doc
+    .font(BODY)
+    .fontSize(11)
+    .text(address.join('\n'), MARGIN, 150, { width: width - QR_SIZE - 20, height: 110, ellipsis: true });
+  if (n.link !== null) drawQr(doc, n.link, A4.width - MARGIN - QR_SIZE, 140, QR_SIZE);
 
   box(`Your ${program.name} points: use them by ${lastDay}`, 290, 36, 13, BOLD);
   const paragraphs = [
@@ -220,12 +260,16 @@ function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice,
         ? 'you have accepted them'
         : n.termsAnswer === 'refused'
           ? 'you have refused them; your points stay yours to use until the deadline'
-          : 'you have not answered yet: a cashier can record your answer at any till';
+          : n.link !== null
+            ? 'you have not answered yet: answer on your personal page (the QR code above), or at any till'
+            : 'you have not answered yet: a cashier can record your answer at any till';
     paragraphs.push(`The new programme's terms (version ${c.termsVersion}): ${answer}.`);
   }
   paragraphs.push('Points not used or converted by then can no longer be used.');
-  box(paragraphs.join('\n\n'), 340, 360);
-  box(`Member reference: ${n.memberId}${n.email ? ` · ${n.email}` : ''}`, A4.height - MARGIN - 24, 24, 8);
+  if (n.link !== null) paragraphs.push(`Your personal page: ${n.link}`);
+  paragraphs.push(`Bring this letter to any till instead of your card: letter reference ${n.ref}.`);
+  box(paragraphs.join('\n\n'), 340, 380);
+  box(`Letter reference ${n.ref} · member ${n.memberId}`, A4.height - MARGIN - 24, 24, 8);
 }
 
 // Runs ---------------------------------------------------------------------------------------------------------------
@@ -237,6 +281,8 @@ export interface IssueOptions {
   /** Only members not yet told of this program version. */
   skipTold?: boolean | undefined;
   pageSize?: number | undefined;
+  /** The portal's base URL for the personal links (default $LEDGER_PORTAL_URL; none: references only). */
+  portalUrl?: string | null | undefined;
   /** Called after each page written. */
   onProgress?: ((p: NoticeProgress) => void) | undefined;
   /** Called with the row count of every page query (tests check the paging). */
@@ -283,6 +329,8 @@ export async function issueNotices(
       pageSize: options.pageSize,
       notTold: options.skipTold,
       onPage: options.onPage,
+      portalUrl: options.portalUrl,
+      now,
     })) {
       const fresh = await store.notices.recordPending(
         page.map((n) => n.memberId),
@@ -295,7 +343,7 @@ export async function issueNotices(
       result.alreadyTold += page.length - fresh;
       yield page;
       result.members += page.length;
-      for (const n of page) result.points += n.balance;
+      for (const n of page) result.points += Math.max(0, n.balance);
     }
   }
 
@@ -337,61 +385,6 @@ export async function issueNotices(
   await store.notices.completeRun(runId);
   progress(result.members);
   return result;
-}
-
-/**
- * pdfkit caches the layout of every distinct word set in an embedded font, for the whole document: names, addresses
- * and amounts would grow it with every letter. Emptied after each page of members, it stays small and still serves
- * the words every letter repeats (without it the letters take three times as long).
- */
-export function forgetWordLayouts(doc: PDFKit.PDFDocument): void {
-  const families = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies;
-  for (const font of Object.values(families ?? {}))
-    if (font.layoutCache) font.layoutCache = Object.create(null) as object;
-}
-
-/** Streams the letters, one page each, into `file`, waiting for it to drain whenever it is full. */
-/**
- * Streams one letter per row into an A4 PDF on `file` (fonts `body` and `bold` registered), `draw` laying each out;
- * `progress` hears the rows written after each page of rows.
- */
-export async function writeLetters<R>(
-  info: { Title: string; Author: string },
-  pages: AsyncIterable<R[]>,
-  file: Writable,
-  draw: (doc: PDFKit.PDFDocument, row: R) => void,
-  progress: (rows: number) => void = () => undefined,
-): Promise<void> {
-  const doc = new PDFDocument({ autoFirstPage: false, size: 'A4', info });
-  doc.registerFont(BODY, fontFile('DejaVuSans.ttf'));
-  doc.registerFont(BOLD, fontFile('DejaVuSans-Bold.ttf'));
-  let failed: Error | undefined;
-  file.on('error', (e: Error) => (failed = e));
-  // pdfkit pushes its output into its own readable buffer and ignores backpressure; in flowing mode that buffer only
-  // empties on a later tick, which a run of synchronous queries (SQLite) may not reach for the whole run. So the
-  // document stays paused and is read here after every letter: at most one letter waits in it, and the file's drain
-  // bounds what waits to be written.
-  const flush = async () => {
-    for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) {
-      if (failed) throw failed;
-      if (!file.write(chunk)) await once(file, 'drain');
-    }
-  };
-  let written = 0;
-  for await (const page of pages) {
-    for (const row of page) {
-      draw(doc, row);
-      await flush();
-    }
-    written += page.length;
-    progress(written);
-    forgetWordLayouts(doc);
-  }
-  doc.end();
-  await flush();
-  file.end();
-  await once(file, 'finish');
-  if (failed) throw failed;
 }
 
 /**

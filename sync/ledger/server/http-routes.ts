@@ -1,7 +1,7 @@
 /**
  * The ledger's HTTP surface beside socket.io: `GET /health`, `GET /metrics` (Prometheus text format), head
- * office's `GET /events` feed (events-feed.ts) and the web console under `/console` (console/api.ts); anything else
- * is answered 404 NO_ROUTE.
+ * office's `GET /events` feed (events-feed.ts), the web console under `/console` (console/api.ts) and the members'
+ * page's `/portal/v1/` (portal-api.ts); anything else is answered 404 NO_ROUTE.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wireError } from '../../protocol/errors.ts';
@@ -30,6 +30,11 @@ export interface HttpRoutesDeps {
   draining: () => boolean;
   /** The web console; it reads its own request bodies. */
   console?: ConsoleHttp | undefined;
+  /** The members' page's API (portal-api.ts): requests whose body it reads itself. */
+  portal?: {
+    handles: (path: string) => boolean;
+    handle: (req: IncomingMessage, res: ServerResponse, path: string) => void;
+  };
 }
 
 /** The request listener of the ledger's HTTP(S) server. */
@@ -82,6 +87,8 @@ export function httpRoutes(deps: HttpRoutesDeps): (req: IncomingMessage, res: Se
     if (req.url?.startsWith('/socket.io/')) return;
     const url = originFormUrl(req.url);
     if (url && deps.console?.handle(req, res, url.pathname, url.searchParams)) return;
+    const path = originFormUrl(req.url)?.pathname;
+    if (path !== undefined && deps.portal?.handles(path)) return deps.portal.handle(req, res, path);
     afterBodyDiscarded(req, res, () => answerHttp(req, res));
   };
 }

@@ -48,6 +48,8 @@ import { memberPrivacy } from './member-privacy.ts';
 import type { MemberCards } from './interfaces/member-cards.ts';
 import { memberCards } from './member-cards.ts';
 import { noticeStore } from './notices.ts';
+import { memberChannelStore } from './member-channel.ts';
+import type { MemberChannelStore } from './interfaces/member-channel.ts';
 import type { SaleReads } from './interfaces/sales.ts';
 import { saleReads } from './sales.ts';
 import { reportQueries } from './reports.ts';
@@ -338,4 +340,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly consents: ConsentStore;
   readonly memberPrivacy: MemberPrivacy;
   readonly memberCards: MemberCards;
+  readonly memberChannel: MemberChannelStore = memberChannelStore(() => this.#plain());
 }

@@ -7,6 +7,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { memberMerge } from './migration-member-merge.ts';
 import { consoleUsers } from './console-users-migration.ts';
+import { memberChannel } from './migration-member-channel.ts';
 import { chainRowHash, GENESIS_HASH, type ChainedFields } from './op-chain.ts';
 
 const initial: Migration = {
@@ -498,6 +499,7 @@ export const migrationProvider: MigrationProvider = {
       '0010_cards': cards,
       '0011_refunds': refunds,
       '0012_member_merge': memberMerge,
+      '0013_member_channel': memberChannel,
       '0014_console_users': consoleUsers,
     }),
 };

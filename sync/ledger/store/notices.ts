@@ -10,12 +10,23 @@ const PENDING = 'pending:';
 /** The notices table through `db()`, called afresh for every query. */
 export function noticeStore(db: () => Kysely<Database>): NoticeStore {
   return {
-    async membersToTell(after, limit, notToldOf) {
+    async membersToTell(after, limit, notToldOf, everyone = false) {
       let q = db()
         .selectFrom('members')
         .select(['member_id', 'name', 'postal_address', 'email', 'balance', 'terms_version', 'terms_answer'])
-        .where('balance', '>', 0 as Points)
         .where('member_id', '>', after as MemberId);
+      q = everyone
+        ? q.where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('erased_members')
+                  .select('erased_members.member_id')
+                  .whereRef('erased_members.member_id', '=', 'members.member_id'),
+              ),
+            ),
+          )
+        : q.where('balance', '>', 0 as Points);
       if (notToldOf !== undefined)
         q = q.where((eb) =>
           eb.not(

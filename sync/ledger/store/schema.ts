@@ -276,6 +276,27 @@ export interface Database {
   retired_cards: RetiredCardsTable;
   console_users: ConsoleUsersTable;
   console_sessions: ConsoleSessionsTable;
+  member_links: MemberLinksTable;
+  notice_emails: NoticeEmailsTable;
+}
+
+/** A member's letter reference and personal link for a program version's closing (migration 0013). */
+export interface MemberLinksTable {
+  member_id: MemberId;
+  program_version: number;
+  ref: string;
+  issued_at: number;
+  expires_at: number;
+}
+
+/** The e-mailed notice of a member for a program version (migration 0013). */
+export interface NoticeEmailsTable {
+  member_id: MemberId;
+  program_version: number;
+  status: 'sent' | 'failed' | 'bounced';
+  at: number;
+  message_id: string | null;
+  error: string | null;
 }
 
 /** The receipt reference of a sale or burn, to find it from any store (migration 0011). */

@@ -27,6 +27,7 @@ import type { ConsoleReads } from './interfaces/console-reads.ts';
 import type { EventsFeedStore } from './interfaces/events-feed.ts';
 import type { LifecycleReads } from './interfaces/lifecycle.ts';
 import type { NoticeStore } from './interfaces/notices.ts';
+import type { MemberChannelStore } from './interfaces/member-channel.ts';
 import type { SaleReads } from './interfaces/sales.ts';
 import type { ReportQueries } from './interfaces/reports.ts';
 import type { WebhookStore } from './interfaces/webhooks.ts';
@@ -487,6 +488,8 @@ export interface LedgerStore {
   readonly memberCards: MemberCards;
   readonly consoleUsers: ConsoleUserStore;
   readonly consoleReads: ConsoleReads;
+  /** Letter references, link key and e-mailed notices of the members' own channel (issue 13). */
+  readonly memberChannel: MemberChannelStore;
 }
 
 /** The key of an incarnation in maps. */

@@ -1,6 +1,6 @@
 import type { MemberId, Points } from '../../../loyalty/units.ts';
 
-/** A member who must be told of the closing (balance above 0), as the notice needs them. */
+/** A member who must be told of the closing (points to use, or terms to answer), as the notice needs them. */
 export interface NoticeMemberRow {
   memberId: MemberId;
   name: string;
@@ -31,10 +31,11 @@ export interface ExpiringMemberRow {
  */
 export interface NoticeStore {
   /**
-   * Members with a balance above 0 and an id after `after`, by id, at most `limit`; with `notToldOf`, only those with
-   * no issued notice for that program version.
+   * Members with a balance above 0 (with `everyone`: every member not erased, when the closing has terms every member
+   * must answer) and an id after `after`, by id, at most `limit`; with `notToldOf`, only those with no issued notice
+   * for that program version.
    */
-  membersToTell(after: string, limit: number, notToldOf?: number): Promise<NoticeMemberRow[]>;
+  membersToTell(after: string, limit: number, notToldOf?: number, everyone?: boolean): Promise<NoticeMemberRow[]>;
   /**
    * Records the members as pending for the run (a pending row of another run is taken over, an issued one kept);
    * answers how many were not issued before.

@@ -8,9 +8,8 @@ import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import PDFDocument from 'pdfkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fontFile, forgetWordLayouts } from '../../../../sync/ledger/reports/letter-pdf.ts';
 import {
-  fontFile,
-  forgetWordLayouts,
   countIssued,
   issueNotices,
   listNotTold,
@@ -80,12 +79,12 @@ describe.each(backends)('member notices on %s', (backend) => {
     await fresh.dispose();
   });
 
-  it('exports every member with points, by name, with value, voucher, deadline and terms, as CSV', async () => {
+  it('exports every member the terms concern (points or none), by name, with value, voucher, deadline, terms and letter reference, as CSV', async () => {
     const out = join(fresh.dataDir, 'notices.csv');
-    const r = await issueNotices(store, { format: 'csv', out }, T0 + 2 * DAY);
-    expect(r).toMatchObject({ members: 4, recorded: 4, alreadyTold: 0, points: 4_290, programVersion: 1 });
+    const r = await issueNotices(store, { format: 'csv', out, portalUrl: null }, T0 + 2 * DAY);
+    expect(r).toMatchObject({ members: 6, recorded: 6, alreadyTold: 0, points: 4_290, programVersion: 1 });
     const rows = await readCsv(out);
-    expect(rows.map((x) => x['member_id'])).toEqual([memberId(1), memberId(3), memberId(5), memberId(6)]);
+    expect(rows.map((x) => x['member_id'])).toEqual([1, 2, 3, 4, 5, 6].map(memberId));
     expect(rows[0]).toEqual({
       member_id: memberId(1),
       name: 'Member 1',
@@ -100,10 +99,16 @@ describe.each(backends)('member notices on %s', (backend) => {
       message: 'The programme is closing: points are earned until 30 April 2025. Use your points by 31 May 2025.',
       terms_version: 'terms-2',
       terms_answer: 'accepted',
+      letter_ref: expect.stringMatching(/^L-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=]$/) as string,
+      link: '',
     });
-    expect(rows[1]?.['terms_answer']).toBe('refused');
-    expect(rows[2]?.['name']).toBe(`'=HYPERLINK("x")`);
-    expect(rows[3]).toMatchObject({ postal_address: '', email: '', terms_answer: 'not answered' });
+    // A member at zero and an overdrawn one are told too: they must answer the terms; they have nothing to convert.
+    expect(rows[1]).toMatchObject({ balance_points: '0', voucher_cents: '0', terms_answer: 'not answered' });
+    expect(rows[3]).toMatchObject({ balance_points: '-100', value_cents: '0', voucher_cents: '0' });
+    expect(rows[2]?.['terms_answer']).toBe('refused');
+    expect(rows[4]?.['name']).toBe(`'=HYPERLINK("x")`);
+    expect(rows[5]).toMatchObject({ postal_address: '', email: '', terms_answer: 'not answered' });
+    expect(new Set(rows.map((x) => x['letter_ref'])).size).toBe(6);
     // Only the final file is left: no temporary file beside it.
     expect(await readdir(fresh.dataDir)).not.toContainEqual(expect.stringContaining('.partial-'));
   });
@@ -111,12 +116,12 @@ describe.each(backends)('member notices on %s', (backend) => {
   it('writes a valid PDF with one letter page per member', async () => {
     const out = join(fresh.dataDir, 'letters.pdf');
     const r = await issueNotices(store, { format: 'pdf', out, pageSize: 3 }, T0 + 2 * DAY);
-    expect(r.members).toBe(4);
+    expect(r.members).toBe(6);
     const pdf = await readFile(out);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.subarray(-6).toString('latin1')).toContain('%%EOF');
-    expect(pageCount(pdf)).toBe(4);
-    expect(pdf.toString('latin1')).toMatch(/\/Count 4\b/);
+    expect(pageCount(pdf)).toBe(6);
+    expect(pdf.toString('latin1')).toMatch(/\/Count 6\b/);
   });
 
   it('prints names and addresses in Polish, Czech, Greek and Cyrillic letters (an embedded Unicode font)', async () => {
@@ -141,42 +146,42 @@ describe.each(backends)('member notices on %s', (backend) => {
     ]);
     const out = join(fresh.dataDir, 'long.pdf');
     await issueNotices(store, { format: 'pdf', out }, T0 + 2 * DAY);
-    expect(pageCount(await readFile(out))).toBe(5);
+    expect(pageCount(await readFile(out))).toBe(7);
   });
 
   it('records the first notice of each member once; a rerun keeps it and --not-told shrinks', async () => {
-    expect(await notTold(store)).toEqual([memberId(1), memberId(3), memberId(5), memberId(6)]);
+    expect(await notTold(store)).toEqual([1, 2, 3, 4, 5, 6].map(memberId));
     const first = await issueNotices(store, { format: 'pdf', out: join(fresh.dataDir, 'a.pdf') }, T0 + 2 * DAY);
     const recorded = await noticeRows(store);
-    expect(recorded).toHaveLength(4);
+    expect(recorded).toHaveLength(6);
     expect(recorded.every((n) => n.run_id === first.runId && n.issued_at === T0 + 2 * DAY && n.channel === 'pdf')).toBe(
       true,
     );
     expect(await notTold(store)).toEqual([]);
 
     const again = await issueNotices(store, { format: 'csv', out: join(fresh.dataDir, 'b.csv') }, T0 + 3 * DAY);
-    expect(again).toMatchObject({ members: 4, recorded: 0, alreadyTold: 4 });
+    expect(again).toMatchObject({ members: 6, recorded: 0, alreadyTold: 6 });
     expect(await noticeRows(store)).toEqual(recorded);
 
-    // A member who gets points later must be told: listed, then told alone with --skip-told.
+    // A member who joins later must be told: listed, then told alone with --skip-told.
     clock.now = T0 + 4 * DAY;
-    await till.earn(memberId(2), 10_000, clock.now);
-    expect(await notTold(store)).toEqual([memberId(2)]);
+    await store.importMembers([importRow(7, 0)]);
+    expect(await notTold(store)).toEqual([memberId(7)]);
     const late = await issueNotices(
       store,
       { format: 'csv', out: join(fresh.dataDir, 'c.csv'), skipTold: true },
       T0 + 4 * DAY,
     );
     expect(late).toMatchObject({ members: 1, recorded: 1 });
-    expect((await readCsv(join(fresh.dataDir, 'c.csv'))).map((x) => x['member_id'])).toEqual([memberId(2)]);
+    expect((await readCsv(join(fresh.dataDir, 'c.csv'))).map((x) => x['member_id'])).toEqual([memberId(7)]);
     expect(await notTold(store)).toEqual([]);
-    expect(await countIssued(store, 1)).toBe(5);
+    expect(await countIssued(store, 1)).toBe(7);
   });
 
   it('asks a new program version to be told again', async () => {
     await issueNotices(store, { format: 'csv', out: join(fresh.dataDir, 'a.csv') });
     await store.putProgram(reportProgram(2, { burnDeadline: Date.UTC(2025, 6, 1), earnUntil: Date.UTC(2025, 4, 1) }));
-    expect(await notTold(store)).toHaveLength(4);
+    expect(await notTold(store)).toHaveLength(6);
   });
 
   it('records nothing and leaves no file when a run fails midway; a crashed run is taken over by the next', async () => {
@@ -203,9 +208,9 @@ describe.each(backends)('member notices on %s', (backend) => {
     expect(await notTold(store)).toContain(memberId(1));
     expect(await countIssued(store, 1)).toBe(0);
     const r = await issueNotices(store, { format: 'csv', out: join(fresh.dataDir, 'ok.csv') }, T0 + 5 * DAY);
-    expect(r.recorded).toBe(4);
+    expect(r.recorded).toBe(6);
     const rows = await noticeRows(store);
-    expect(rows.map((n) => [n.run_id, n.issued_at])).toEqual(Array(4).fill([r.runId, T0 + 5 * DAY]));
+    expect(rows.map((n) => [n.run_id, n.issued_at])).toEqual(Array(6).fill([r.runId, T0 + 5 * DAY]));
   });
 
   it('refuses without a closing, writing and recording nothing', async () => {
@@ -266,10 +271,12 @@ describe.each(backends)('member notices over 5,000 members on %s', (backend) => 
     expect(pageCount(await readFile(out))).toBe(1_200);
   });
 
-  it('pages never exceed the page size asked for, and cover every member once', async () => {
+  it('pages never exceed the page size asked for, and cover every member with points once (no terms)', async () => {
     fresh = await freshStore(backend, () => T0);
     const { store } = fresh;
-    await store.putProgram(reportProgram(1));
+    const noTerms = reportProgram(1);
+    if (noTerms.closing) delete noTerms.closing.termsVersion;
+    await store.putProgram(noTerms);
     await store.importMembers(Array.from({ length: 25 }, (_, i) => importRow(i + 1, i % 3)));
     const program = await closingProgram(store);
     const seen: MemberId[] = [];
