@@ -36,12 +36,14 @@ export interface DialectWriter {
   snapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Settles once the transactions started so far have ended. */
   idle(): Promise<void>;
+  /** Whether other writers can run beside a transaction, so that it must lock the keys it decides on (`lockKeys`). */
+  readonly locksKeys: boolean;
   /**
    * Locks these keys (see group-locks.ts) until the transaction ends, where other writers could run meanwhile
-   * (PostgreSQL: transaction-level advisory locks, taken in one statement in the order given, which the caller sorts;
-   * SQLite: nothing, one writer at a time).
+   * (PostgreSQL: transaction-level advisory locks on their hashes, taken in one statement in the order given, which
+   * the caller sorts; SQLite: nothing, one writer at a time).
    */
-  lockKeys(db: Kysely<Database>, keys: readonly bigint[]): Promise<void>;
+  lockKeys(db: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /** The select locking the rows it reads until the transaction ends, where other writers could run meanwhile. */
   forUpdate<Q extends Lockable<Q>>(q: Q): Q;
   /** Rows of `spec` whose (single) key is one of `ids`, in one statement whatever their count. */

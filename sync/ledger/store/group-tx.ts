@@ -364,7 +364,8 @@ export class KyselyGroupTx implements GroupTx {
     const shift = from === undefined ? 0 : counter.ledgerSeq - from;
     const renumber = <S extends number | null>(seq: S): S =>
       (from !== undefined && seq !== null && seq > from ? seq + shift : seq) as S;
-    const reached = renumber(w.ledgerSeq);
+    // With `seqFrom`, the group's own numbers are those above it: none (all refused, say) moves the counter not at all.
+    const reached = from === undefined ? w.ledgerSeq : w.ledgerSeq + shift;
     if (reached < counter.ledgerSeq)
       throw new Error(`ledger sequence would go back from ${counter.ledgerSeq} to ${reached}`);
 

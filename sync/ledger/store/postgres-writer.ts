@@ -19,6 +19,7 @@ export class PostgresWriter implements DialectWriter {
   readonly dialect = 'postgres';
   readonly maxParams = POSTGRES_MAX_PARAMS;
   readonly prefersInPlaceUpdates = false;
+  readonly locksKeys = true;
 
   transaction<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return db.transaction().execute(fn);
@@ -37,10 +38,12 @@ export class PostgresWriter implements DialectWriter {
     for (const t of tables) await sql`vacuum ${sql.table(t)}`.execute(db);
   }
 
-  async lockKeys(db: Kysely<Database>, keys: readonly bigint[]): Promise<void> {
+  async lockKeys(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     // unnest yields the array in its order, and the aggregate takes each lock as its row comes.
-    await sql`select count(pg_advisory_xact_lock(k)) from unnest(${keys.map(String)}::bigint[]) as k`.execute(db);
+    await sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(${[...keys]}::text[]) as k`.execute(
+      db,
+    );
   }
 
   forUpdate<Q extends Lockable<Q>>(q: Q): Q {

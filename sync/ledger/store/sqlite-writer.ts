@@ -20,6 +20,7 @@ export class SqliteWriter implements DialectWriter {
   readonly dialect = 'sqlite';
   readonly maxParams = SQLITE_MAX_PARAMS;
   readonly prefersInPlaceUpdates = true;
+  readonly locksKeys = false;
   readonly #conn: SqliteDatabase.Database;
   readonly #statements = new Map<string, SqliteDatabase.Statement>();
   /** The tail of the chain that runs transactions one at a time. */

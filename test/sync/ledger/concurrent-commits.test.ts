@@ -31,6 +31,17 @@ function deltaOf(g: GroupOutcome): number {
   return Number(o.delta);
 }
 
+const noWrites = (ledgerSeq: number) => ({
+  ops: [],
+  reversals: [],
+  members: [],
+  tills: [],
+  conflicts: [],
+  conflictUpdates: [],
+  holds: [],
+  ledgerSeq,
+});
+
 function batchOf(till: TillCredentials, ops: Op[]): Batch {
   return { tillId: till.tillId, storeId: till.storeId, ops, sentAt: Date.now(), receivedAt: Date.now() };
 }
@@ -262,5 +273,24 @@ describe.runIf(process.env['DATABASE_URL'])('commits from several ledger process
     // Committed all the same: outside the snapshot it shows.
     expect((await stores[0]!.getMember(member(30)))?.balance).toBeGreaterThan(seen.before?.balance ?? 0);
     expect((await stores[0]!.getTill(a1.tillId))?.lastSeq).toBe((seen.tillBefore ?? 0) + 1);
+  }, 30_000);
+
+  it('commits a group that took no new number while another process moved the head', async () => {
+    const [a1] = tills;
+    if (!a1) throw new Error('tills missing');
+    const other = await stores[1]!.transaction((tx) =>
+      applyGroup(tx, [batchOf(a1, [maker(a1).earn(member(31), 100)])], ctx()),
+    );
+    await stores[0]!.transaction(async (tx) => {
+      const from = await tx.ledgerHead();
+      // Another process commits between this group's read of the head and its final step.
+      await stores[2]!.transaction((t2) => applyGroup(t2, [batchOf(a1, [maker(a1).earn(member(32), 100)])], ctx()));
+      // Nothing new here (a resend, say): the counter stays where the other process left it.
+      expect(await tx.write({ ...noWrites(from), seqFrom: from })).toBe(1);
+    });
+    expect(other.changed).toHaveLength(1);
+    const report = await verifyAuditChain(stores[0]!);
+    expect(report.problem).toBeNull();
+    expect(await head()).toBe(Number(other.changed[0]?.ledgerSeq) + 1);
   }, 30_000);
 });
