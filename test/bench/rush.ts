@@ -3,13 +3,16 @@
  * online authorizations all along.
  *
  *   node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200]
- *     [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40]
+ *     [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40] [--console-interval 250]
  *
  * Phases: (1) authorizations on an idle ledger: the raw limit of till latency; (2) the capacity, with 200 tills
  * pushing as fast as acks come (closed loop); (3) the rush: 200 other tills journal earns at `factor` × capacity for
  * `--seconds` (open loop, batches of up to 200, backing off by retryAfterMs) while the checkout till authorizes every
  * `--auth-interval` ms; (4) the drain: journaling stops and the tills empty their outboxes; (5) an audit in SQL:
  * every till's ops are exactly seqs 1..N, no id twice, every balance = opening + sum of deltas.
+ *
+ * All along, a head-office user reads the web console's API (tills, rush, conflicts, closing, stores) every
+ * `--console-interval` ms: the result puts the console's p50/p99 beside the authorizations', idle and under the rush.
  *
  * The issue asks for 60 s of rush (`--seconds 60`): the backlog then takes about 9 × 60 s to drain at capacity, so the
  * default is a short rush that keeps the whole run near 90 s.
@@ -18,6 +21,7 @@ import { sampleSum, scrape, type Sample } from '../support/prometheus.ts';
 import { auditSql } from './support/audit-sql.ts';
 import { makeBenchDatabase, seedBench } from './support/bench-db.ts';
 import { startLedgerChild } from './support/ledger-child.ts';
+import { addBenchConsoleUser, ConsoleProbe } from './support/console-probe.ts';
 import { AuthProbe } from './support/probe.ts';
 import { dbFlag, flags, numberFlag, percentile, progress, result, round } from './support/report.ts';
 import { startSwarm } from './support/swarm.ts';
@@ -32,13 +36,15 @@ const f = flags(
     'capacity-seconds': '5',
     'auth-interval': '50',
     'group-budget-ms': '',
+    'console-interval': '250',
   },
-  'node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200] [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40]',
+  'node --import tsx test/bench/rush.ts [--db sqlite|postgres] [--seconds 6] [--factor 10] [--tills 200] [--processes 4] [--capacity-seconds 5] [--auth-interval 50] [--group-budget-ms 40] [--console-interval 250]',
 );
 const kind = dbFlag(f.db);
 const tillCount = numberFlag(f.tills, 'tills');
 const processes = numberFlag(f.processes, 'processes');
 const authInterval = numberFlag(f['auth-interval'], 'auth-interval');
+const consoleInterval = numberFlag(f['console-interval'], 'console-interval');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const applied = (s: Sample[]) =>
   sampleSum(s, 'ledger_ops_total', { status: 'applied' }) + sampleSum(s, 'ledger_ops_total', { status: 'conflict' });
@@ -56,9 +62,11 @@ try {
   const rushTills = all.slice(tillCount, 2 * tillCount);
   const checkout = all[2 * tillCount];
   if (!checkout) throw new Error('not enough tills seeded');
+  await addBenchConsoleUser(db);
   const budget = f['group-budget-ms'];
   const ledger = await startLedgerChild(db, budget ? { serveArgs: ['--group-budget-ms', budget] } : {});
   const probe = await AuthProbe.connect(ledger.url, checkout);
+  const consoleProbe = await ConsoleProbe.login(ledger.url);
 
   // (1) Idle: the till's latency with nothing else going on.
   for (let i = 0; i < 20; i++) await probe.once(); // warm up
@@ -69,6 +77,9 @@ try {
   }
   const idle = [...probe.stats.latenciesMs];
   probe.reset();
+  for (let i = 0; i < 50; i++) await consoleProbe.once(i);
+  const consoleIdle = [...consoleProbe.latenciesMs];
+  consoleProbe.reset();
   progress(`idle authorization p50 ${round(percentile(idle, 50))} ms, p99 ${round(percentile(idle, 99))} ms`);
 
   // (2) Capacity, closed loop.
@@ -97,6 +108,7 @@ try {
   rush.go();
   let flooding = true;
   const probing = probe.run(authInterval, () => !flooding);
+  const consoleReading = consoleProbe.run(consoleInterval, () => !flooding);
   const seconds = numberFlag(f.seconds, 'seconds');
   for (let s = 0; s < seconds; s += 2) {
     await sleep(Math.min(2, seconds - s) * 1000);
@@ -108,6 +120,7 @@ try {
   }
   flooding = false;
   await probing;
+  await consoleReading;
   const rushEnd = await scrape(ledger.url);
   const rushSecs = (performance.now() - rt) / 1000;
   const under = [...probe.stats.latenciesMs];
@@ -148,6 +161,11 @@ try {
     idleAuthP50Ms: round(percentile(idle, 50)),
     idleAuthP99Ms: round(percentile(idle, 99)),
     ratio: round(p99 / percentile(idle, 99), 2),
+    consoleP50Ms: round(percentile(consoleProbe.latenciesMs, 50)),
+    consoleP99Ms: round(percentile(consoleProbe.latenciesMs, 99)),
+    idleConsoleP99Ms: round(percentile(consoleIdle, 99)),
+    consoleRequests: consoleProbe.latenciesMs.length,
+    consoleFailures: consoleProbe.failures,
     authorizations: under.length + late + probeShed,
     authLate: late,
     authShed: probeShed,

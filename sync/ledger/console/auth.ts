@@ -5,6 +5,9 @@
  *
  * Login state machine per account: failures count up; the `maxFailures`-th failure locks it for `lockMs`, during
  * which even the right password is refused ACCOUNT_LOCKED; the lock runs out by itself; a success clears the count.
+ * After a lock runs out the count is still at the limit, so the next failure locks again at once (one try per lock);
+ * `ledger user enable` clears both. Unknown users and disabled ones get LOGIN_FAILED like a wrong password, after the
+ * same scrypt work (a decoy hash), so neither the answer nor its timing tells which names exist.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -43,7 +43,7 @@ export const memberRoutes: Route[] = [
       if (q.length < 2 || q.length > 120)
         throw new ConsoleFailure(400, 'BAD_REQUEST', { issues: ['q: 2 to 120 characters'] });
       const storeId = scopeStore(user, query.get('store'));
-      return (await deps.store.consoleReads.searchMembers(q, storeId, 50)).map(row);
+      return deps.store.consoleReads.searchMembers(q, storeId, 50);
     },
   },
   {
@@ -51,19 +51,7 @@ export const memberRoutes: Route[] = [
     path: /^\/members\/(?<memberId>[^/]+)$/,
     async handle(ctx): Promise<{ member: MemberRow; ops: MemberOpRow[] }> {
       const m = await memberOf(ctx);
-      const ops = await ctx.deps.store.consoleReads.memberOps(m.memberId, 100);
-      return {
-        member: row(m),
-        ops: ops.map((o) => ({
-          opId: o.opId,
-          kind: o.kind,
-          tillId: o.tillId,
-          at: o.at ?? null,
-          appliedAt: o.appliedAt,
-          delta: o.outcome.status === 'rejected' ? null : o.outcome.delta,
-          outcome: o.outcome.status === 'rejected' ? `rejected ${o.outcome.code}` : o.outcome.status,
-        })),
-      };
+      return { member: row(m), ops: await ctx.deps.store.consoleReads.memberOps(m.memberId, 100) };
     },
   },
   {

@@ -5,7 +5,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Card, StoreId } from '../../loyalty/units.ts';
 import type { ConsoleReads, DayCount } from './interfaces/console-reads.ts';
-import { toMember, toOp } from './rows.ts';
 import type { Database } from './schema.ts';
 
 const DAY_MS = 86_400_000;
@@ -45,7 +44,16 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
           ]),
         );
       const rows = await query.orderBy('name').orderBy('member_id').limit(limit).execute();
-      return rows.map(toMember);
+      return rows.map((r) => ({
+        memberId: r.member_id,
+        card: r.card,
+        name: r.name,
+        email: r.email,
+        balance: Number(r.balance),
+        homeStoreId: r.home_store_id,
+        tier: r.tier,
+        status: r.status,
+      }));
     },
 
     async memberOfStore(memberId, storeId) {
@@ -68,13 +76,24 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
     async memberOps(memberId, limit) {
       const rows = await db()
         .selectFrom('ops')
-        .selectAll()
+        .select(['op_id', 'kind', 'till_id', 'at', 'applied_at', 'delta', 'outcome'])
         .where('member_id', '=', memberId)
         .orderBy('applied_at', 'desc')
         .orderBy('op_id', 'desc')
         .limit(limit)
         .execute();
-      return rows.map(toOp);
+      return rows.map((r) => {
+        const outcome = JSON.parse(r.outcome) as { status: string; code?: string };
+        return {
+          opId: r.op_id,
+          kind: r.kind,
+          tillId: r.till_id,
+          at: r.at === null ? null : Number(r.at),
+          appliedAt: Number(r.applied_at),
+          delta: r.delta === null ? null : Number(r.delta),
+          outcome: outcome.status === 'rejected' ? `rejected ${outcome.code ?? ''}`.trim() : outcome.status,
+        };
+      });
     },
 
     async tillContacts() {

@@ -1,5 +1,30 @@
-import type { MemberId, StoreId, TillId } from '../../../loyalty/units.ts';
-import type { MemberRecord, StoredOp } from '../types.ts';
+import type { Card, MemberId, OpId, StoreId, TillId } from '../../../loyalty/units.ts';
+
+/** A member as the console lists them. */
+export interface ConsoleMember {
+  memberId: MemberId;
+  card: Card;
+  name: string;
+  email: string | null;
+  balance: number;
+  homeStoreId: StoreId | null;
+  tier: string | null;
+  status: string | null;
+}
+
+/** One op of a member's history as the console shows it. */
+export interface ConsoleOp {
+  opId: OpId;
+  kind: string;
+  tillId: TillId;
+  /** When it took effect (null only for rows older than migration 0003). */
+  at: number | null;
+  appliedAt: number;
+  /** The balance change; null when refused. */
+  delta: number | null;
+  /** `applied`, `conflict`, or `rejected CODE`. */
+  outcome: string;
+}
 
 /** A count on one day (days since the epoch, UTC) for one store (null: not a store's, e.g. head office's). */
 export interface DayCount {
@@ -24,11 +49,11 @@ export interface ConsoleReads {
    * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), at most `limit`,
    * by name; with `storeId`, only members of that store (home store, or held there).
    */
-  searchMembers(q: string, storeId: StoreId | null, limit: number): Promise<MemberRecord[]>;
+  searchMembers(q: string, storeId: StoreId | null, limit: number): Promise<ConsoleMember[]>;
   /** True when the member's home store is `storeId` or the store holds the member. */
   memberOfStore(memberId: MemberId, storeId: StoreId): Promise<boolean>;
   /** The member's most recent ops, newest first. */
-  memberOps(memberId: MemberId, limit: number): Promise<StoredOp[]>;
+  memberOps(memberId: MemberId, limit: number): Promise<ConsoleOp[]>;
   /** Each till's current incarnation: when it last spoke and what it reported. */
   tillContacts(): Promise<TillContact[]>;
   /** The closing's movements since `from`, counted by day and store (see `DayCount.what`). */
