@@ -6,14 +6,18 @@
  *   npm run chaos -- [--cycles 30] [--backend sqlite|postgres] [--seed N] [--tills 6] [--ops-per-cycle 6]
  *                    [--without KIND]...
  *
+ * `--cluster` runs the cluster mode instead (cluster.ts: 3 ledger processes on PostgreSQL behind HAProxy, one killed
+ * per cycle, Redis restarted once; needs DATABASE_URL, haproxy and redis-server).
+ *
  * `--without` leaves a fault kind out of the schedule (repeatable): ledgerKill, linkCut, tillReload, dbRestart,
  * tillWipe, ledgerBackup, ledgerRestore (without a backup there is no restore).
  */
 import { parseArgs } from 'node:util';
+import { runClusterChaos } from './cluster.ts';
 import { ChaosFailure, runChaos, type ChaosBackend, type FaultKind } from './harness.ts';
 
 const usage =
-  'usage: npm run chaos -- [--cycles N] [--backend sqlite|postgres] [--seed N] [--tills N] [--ops-per-cycle N] [--without KIND]...';
+  'usage: npm run chaos -- [--cycles N] [--backend sqlite|postgres] [--seed N] [--tills N] [--ops-per-cycle N] [--without KIND]... | --cluster [--cycles N] [--seed N]';
 
 const FAULT_KINDS: readonly FaultKind[] = [
   'ledgerKill',
@@ -41,6 +45,7 @@ async function main(): Promise<number> {
       tills: { type: 'string' },
       'ops-per-cycle': { type: 'string' },
       without: { type: 'string', multiple: true },
+      cluster: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -70,6 +75,15 @@ async function main(): Promise<number> {
   if (backends.includes('postgres') && !process.env['DATABASE_URL'])
     throw new Error('--backend postgres needs DATABASE_URL (a server where test databases can be made)');
 
+  if (values.cluster) {
+    if (!process.env['DATABASE_URL'])
+      throw new Error('--cluster needs DATABASE_URL (a server where test databases can be made)');
+    process.stderr.write(
+      `cluster chaos seed ${seed} (replay: npm run chaos -- --cluster --seed ${seed} --cycles ${cycles})\n`,
+    );
+    process.stdout.write(`${JSON.stringify(await runClusterChaos({ seed, cycles, opsPerCycle }))}\n`);
+    return 0;
+  }
   process.stderr.write(`chaos seed ${seed} (replay: npm run chaos -- --seed ${seed} --cycles ${cycles})\n`);
   let failed = false;
   for (const backend of backends) {
