@@ -306,6 +306,10 @@ describe.each(backends)('the audit trail (%s)', (backend) => {
     await sql`drop table refunds`.execute(q());
     await sql`drop table sale_receipts`.execute(q());
     await sql`delete from kysely_migration where name = '0011_refunds'`.execute(q());
+    await sql`drop table member_links`.execute(q());
+    await sql`drop table notice_emails`.execute(q());
+    await sql`delete from ledger_meta where key = 'link_secret'`.execute(q());
+    await sql`delete from kysely_migration where name = '0013_member_channel'`.execute(q());
     await sql`drop table console_sessions`.execute(q());
     await sql`drop table console_users`.execute(q());
     await sql`delete from kysely_migration where name = '0014_console_users'`.execute(q());
