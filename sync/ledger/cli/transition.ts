@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ClosingSchema, checkVoucherCode, conversionAllowed, deadlineMessage } from '../../loyalty/closing.ts';
+import { messages } from '../../loyalty/i18n/messages.ts';
 import { ProgramSchema } from '../../loyalty/program.ts';
 import { voucherExpired } from '../../loyalty/voucher-validity.ts';
 import { describeIssues } from '../../protocol/messages.ts';
@@ -214,7 +215,8 @@ export function registerTransitionCommands(program: Command): void {
         if (!next.success) throw new CodedError('PROGRAM_INVALID', describeIssues(next.error).join('; '));
         await store.putProgram(next.data);
         console.log(`program version ${next.data.version} stored with the closing; tills pick it up within seconds`);
-        console.log(deadlineMessage(next.data, Date.now()) ?? '');
+        // The command line stays in English, whatever the program's locale.
+        console.log(deadlineMessage(next.data, Date.now(), messages('en-GB')) ?? '');
       });
     });
 
