@@ -1,9 +1,11 @@
 /**
  * The till's page: the sync status bar always in view, the closing's deadline while the program closes, and the
- * cashier or the manager screen.
+ * cashier or the manager screen, in the locale of the program the till holds.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { deadlineMessage } from '../sync/loyalty/closing.ts';
+import { DEFAULT_LOCALE, localeOf } from '../sync/loyalty/i18n/locale.ts';
+import { messages, type Messages } from '../sync/loyalty/i18n/messages.ts';
 import type { Program } from '../sync/loyalty/program.ts';
 import { getMeta } from '../sync/till/db.ts';
 import type { SyncStatus } from '../sync/till/replicator.ts';
@@ -11,6 +13,7 @@ import type { RunningTill } from '../sync/till/till.ts';
 import { Cashier } from './Cashier.tsx';
 import { fmtAge } from './format.ts';
 import { live, useNow, useObservable } from './hooks.ts';
+import { I18nProvider, useMessages } from './i18n.tsx';
 import { Manager } from './Manager.tsx';
 import { syncNotice } from './sync-notice.ts';
 
@@ -55,14 +58,36 @@ export function App({ till, tillId, storeId, storeName }: AppProps) {
   }, []);
 
   return (
-    <div className="app">
-      <StatusBar
-        status={status}
+    <I18nProvider locale={localeOf(program.value)}>
+      <AppBody
+        till={till}
         tillId={tillId}
-        storeId={shownStoreName ?? heldStoreId}
+        program={program}
+        status={status}
         screen={screen}
-        onScreen={setScreen}
+        setScreen={setScreen}
+        storeName={shownStoreName ?? heldStoreId}
+        shownStoreName={shownStoreName}
       />
+    </I18nProvider>
+  );
+}
+
+function AppBody(props: {
+  till: RunningTill;
+  tillId: string;
+  program: { value: Program | undefined; error: string | null };
+  status: SyncStatus;
+  screen: 'cashier' | 'manager';
+  setScreen: (s: 'cashier' | 'manager') => void;
+  storeName: string;
+  shownStoreName: string | undefined;
+}) {
+  const { till, tillId, program, status, screen, setScreen, shownStoreName } = props;
+  const m = useMessages();
+  return (
+    <div className="app" lang={m.locale}>
+      <StatusBar status={status} tillId={tillId} storeId={props.storeName} screen={screen} onScreen={setScreen} />
       {program.error && (
         <p className="banner banner-error" role="alert">
           {program.error}
@@ -70,8 +95,7 @@ export function App({ till, tillId, storeId, storeName }: AppProps) {
       )}
       {!program.value && (
         <p className="banner banner-info" role="status">
-          Waiting for the first sync with the ledger to receive the loyalty program. Cards already held can be looked
-          up.
+          {m.t('app.waitingForProgram')}
         </p>
       )}
       {program.value?.closing && <DeadlineBanner program={program.value} />}
@@ -96,17 +120,17 @@ function DeadlineBanner({ program }: { program: Program }) {
 }
 
 /** The header's words for the sync state. */
-export function syncLabel(status: SyncStatus): string {
-  if (status.lastError?.code === 'OTHER_WINDOW') return 'Another window syncs';
+export function syncLabel(status: SyncStatus, m: Messages = messages(DEFAULT_LOCALE)): string {
+  if (status.lastError?.code === 'OTHER_WINDOW') return m.t('sync.otherWindow');
   switch (status.state) {
     case 'online':
-      return 'Online';
+      return m.t('sync.online');
     case 'syncing':
-      return 'Syncing';
+      return m.t('sync.syncing');
     case 'stalled':
-      return 'Sync stalled';
+      return m.t('sync.stalled');
     case 'offline':
-      return 'Offline';
+      return m.t('sync.offline');
   }
 }
 
@@ -120,15 +144,16 @@ export function StatusBar(props: {
 }) {
   const { status } = props;
   const now = useNow();
+  const m = useMessages();
   const follower = status.lastError?.code === 'OTHER_WINDOW';
   // A refusal only an update cures (the till keeps journaling meanwhile): said instead of "offline".
-  const notice = syncNotice(status.lastError);
-  const label = syncLabel(status);
+  const notice = syncNotice(status.lastError, m);
+  const label = syncLabel(status, m);
   return (
     <>
       <header className="topbar">
         <div className="brand">
-          <strong>Loyalty till</strong> <span className="muted">{props.tillId}</span>{' '}
+          <strong>{m.t('app.brand')}</strong> <span className="muted">{props.tillId}</span>{' '}
           <span className="muted">· {props.storeId}</span>
         </div>
         <div
@@ -142,30 +167,29 @@ export function StatusBar(props: {
           <span className="dot" aria-hidden="true" />
           <span className="sync-label">{label}</span>
           <span className="sync-pending">
-            <span data-testid="pending-count">{status.pending}</span> to sync
+            <span data-testid="pending-count">{status.pending}</span> {m.t('sync.toSync')}
           </span>
           <span className="muted sync-last">
-            last sync {status.lastSyncAt === null ? 'never' : fmtAge(now - status.lastSyncAt)}
+            {m.t('sync.lastSync', { age: fmtAge(status.lastSyncAt === null ? null : now - status.lastSyncAt, m) })}
           </span>
         </div>
-        <nav className="screens" aria-label="Screens">
+        <nav className="screens" aria-label={m.t('screens.label')}>
           <button type="button" aria-pressed={props.screen === 'cashier'} onClick={() => props.onScreen('cashier')}>
-            Cashier
+            {m.t('screens.cashier')}
           </button>
           <button type="button" aria-pressed={props.screen === 'manager'} onClick={() => props.onScreen('manager')}>
-            Manager <kbd>F10</kbd>
+            {m.t('screens.manager')} <kbd>F10</kbd>
           </button>
         </nav>
       </header>
       {notice && (
         <p className="banner banner-error" role="alert" data-testid="update-banner">
-          {notice} {status.pending} operation{status.pending === 1 ? ' waits' : 's wait'} to sync.
+          {notice} {m.t('sync.waits', { count: status.pending })}
         </p>
       )}
       {status.state === 'offline' && !follower && !notice && (
         <p className="banner banner-offline" role="alert" data-testid="offline-banner">
-          Offline: the ledger cannot be reached. Keep serving; {status.pending} operation
-          {status.pending === 1 ? '' : 's'} will be sent when it is back.
+          {m.t('sync.offlineBanner', { count: status.pending })}
           {status.lastError && <span className="muted"> ({status.lastError.message})</span>}
         </p>
       )}

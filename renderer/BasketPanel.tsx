@@ -8,8 +8,9 @@ import { earnAllowed } from '../sync/loyalty/closing.ts';
 import type { EarnQuote } from '../sync/loyalty/earn.ts';
 import type { BasketLine } from '../sync/loyalty/ops.ts';
 import type { Program } from '../sync/loyalty/program.ts';
-import { fmtMoney, fmtPoints, fmtSigned, parseMoney } from './format.ts';
+import { parseMoney } from './format.ts';
 import { useAction } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import type { ServingProps } from './panel-props.ts';
 
 /** The program's categories, the default one first. */
@@ -28,6 +29,7 @@ export function BasketPanel(props: ServingProps) {
   const [quoted, setQuoted] = useState<{ lines: BasketLine[]; quote: EarnQuote } | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const action = useAction(onReport);
+  const m = useMessages();
   const { fail } = action;
   const amountRef = useRef<HTMLInputElement>(null);
 
@@ -52,7 +54,7 @@ export function BasketPanel(props: ServingProps) {
       const r = await engine.earn({ memberId: member.memberId, lines });
       setLines([]);
       action.report({
-        notice: { tone: 'ok', text: `Earned ${fmtPoints(r.quote.points)} points for ${member.name}.` },
+        notice: { tone: 'ok', text: m.t('basket.earned', { points: r.quote.points, name: member.name }) },
         printed: { op: r.op, view: r.view, quote: r.quote },
       });
     });
@@ -67,7 +69,7 @@ export function BasketPanel(props: ServingProps) {
     }
     const cents = parseMoney(amount);
     if (cents === undefined) {
-      setFieldError('Type an amount such as 12.50.');
+      setFieldError(m.t('basket.badAmount'));
       return;
     }
     setFieldError(null);
@@ -79,15 +81,15 @@ export function BasketPanel(props: ServingProps) {
   const total = lines.reduce((s, l) => s + l.amountCents, 0);
   return (
     <form className="basket" onSubmit={submit} aria-labelledby="basket-h">
-      <h2 id="basket-h">Basket</h2>
+      <h2 id="basket-h">{m.t('basket.title')}</h2>
       {!earnAllowed(program, now) && (
         <p className="notice notice-warn" data-testid="earn-closed">
-          The programme has stopped earning points: a sale earns nothing now.
+          {m.t('basket.earnClosed')}
         </p>
       )}
       <div className="row">
         <div className="field">
-          <label htmlFor="amount">Amount ({program.currency})</label>
+          <label htmlFor="amount">{m.t('basket.amount', { currency: program.currency })}</label>
           <input
             id="amount"
             ref={amountRef}
@@ -100,7 +102,7 @@ export function BasketPanel(props: ServingProps) {
           />
         </div>
         <div className="field">
-          <label htmlFor="category">Category</label>
+          <label htmlFor="category">{m.t('basket.category')}</label>
           <select id="category" value={category} onChange={(e) => setCategory(e.target.value)}>
             {categoriesOf(program).map((c) => (
               <option key={c} value={c}>
@@ -110,23 +112,23 @@ export function BasketPanel(props: ServingProps) {
           </select>
         </div>
         <button type="submit" className="secondary">
-          Add line
+          {m.t('basket.addLine')}
         </button>
       </div>
       <p id="amount-hint" className={fieldError ? 'field-error' : 'hint'}>
-        {fieldError ?? 'Enter adds the line; Enter on an empty amount confirms the earn.'}
+        {fieldError ?? m.t('basket.hint')}
       </p>
       {lines.length > 0 && (
         <table className="lines" data-testid="basket-lines">
-          <caption className="sr-only">Basket lines</caption>
+          <caption className="sr-only">{m.t('basket.lines')}</caption>
           <thead>
             <tr>
-              <th scope="col">Category</th>
+              <th scope="col">{m.t('basket.category')}</th>
               <th scope="col" className="num">
-                Amount
+                {m.t('receipt.value')}
               </th>
               <th scope="col">
-                <span className="sr-only">Remove</span>
+                <span className="sr-only">{m.t('basket.remove')}</span>
               </th>
             </tr>
           </thead>
@@ -134,15 +136,15 @@ export function BasketPanel(props: ServingProps) {
             {lines.map((l, i) => (
               <tr key={i}>
                 <td>{l.category}</td>
-                <td className="num">{fmtMoney(l.amountCents, program.currency)}</td>
+                <td className="num">{m.money(l.amountCents, program.currency)}</td>
                 <td>
                   <button
                     type="button"
                     className="link"
                     onClick={() => setLines((ls) => ls.filter((_, j) => j !== i))}
-                    aria-label={`Remove line ${i + 1}`}
+                    aria-label={m.t('basket.removeLine', { n: i + 1 })}
                   >
-                    Remove
+                    {m.t('basket.remove')}
                   </button>
                 </td>
               </tr>
@@ -150,8 +152,8 @@ export function BasketPanel(props: ServingProps) {
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">Total</th>
-              <td className="num">{fmtMoney(total, program.currency)}</td>
+              <th scope="row">{m.t('basket.total')}</th>
+              <td className="num">{m.money(total, program.currency)}</td>
               <td />
             </tr>
           </tfoot>
@@ -160,19 +162,19 @@ export function BasketPanel(props: ServingProps) {
       {quote && (
         <section className="quote" aria-labelledby="quote-h" aria-live="polite">
           <h3 id="quote-h">
-            Points to earn: <span data-testid="quote-points">{fmtPoints(quote.points)}</span>
+            {m.t('basket.toEarn')} <span data-testid="quote-points">{m.number(quote.points)}</span>
           </h3>
           <ul className="breakdown">
             {quote.breakdown.map((b) => (
               <li key={`${b.kind}-${b.label}`}>
-                <span>{b.label}</span> <span className="num">{fmtSigned(b.points)}</span>
+                <span>{b.label}</span> <span className="num">{m.signed(b.points)}</span>
               </li>
             ))}
           </ul>
         </section>
       )}
       <button type="button" onClick={() => void confirm()} disabled={lines.length === 0}>
-        Confirm earn <kbd>Enter</kbd>
+        {m.t('basket.confirm')} <kbd>Enter</kbd>
       </button>
     </form>
   );

@@ -11,20 +11,14 @@ import type { Program } from '../sync/loyalty/program.ts';
 import { receiptText } from '../sync/loyalty/receipt.ts';
 import type { MemberId } from '../sync/loyalty/units.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import { fmtPoints } from './format.ts';
 import { failureReport, useNow, useObservable } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import { lookupRefusalSentence } from './engine-messages.ts';
 import { ConsentForm } from './ConsentForm.tsx';
 import { MemberPanel } from './MemberPanel.tsx';
 import type { ActionReport, FocusRequest, Notice } from './panel-props.ts';
 import { PANELS, PanelBody, PanelTabs, panelKeys, panelShortcuts } from './panels.tsx';
 import type { PanelId } from './panels.tsx';
-
-const SHORTCUTS: [string, string][] = [
-  ...panelShortcuts(PANELS),
-  ['F10', 'Manager'],
-  ['Esc', 'Back (twice: next customer)'],
-];
 
 const PANEL_KEYS = panelKeys(PANELS);
 
@@ -51,6 +45,11 @@ export function Cashier({
   const [cardText, setCardText] = useState('');
   const cardRef = useRef<HTMLInputElement>(null);
   const now = useNow();
+  const m = useMessages();
+  const shortcuts: [string, string][] = useMemo(
+    () => [...panelShortcuts(PANELS, m), ['F10', m.t('cashier.keyManager')], ['Esc', m.t('cashier.keyEsc')]],
+    [m],
+  );
 
   const go = useCallback((p: PanelId, target: FocusRequest['target'] = 'first') => {
     setPanel(p);
@@ -108,24 +107,24 @@ export function Cashier({
   );
 
   const lookup = async (card: string) => {
-    setNotice({ tone: 'ok', text: `Looking up card ${card}…` });
+    setNotice({ tone: 'ok', text: m.t('cashier.lookingUp', { card }) });
     try {
       const r = await engine.lookup(card);
       if (!r.found) {
-        setNotice({ tone: 'error', text: lookupRefusalSentence(r) });
+        setNotice({ tone: 'error', text: lookupRefusalSentence(r, m) });
         return;
       }
       setMemberId(r.member.memberId);
-      setNotice({ tone: 'ok', text: `${r.member.name}: ${fmtPoints(r.member.displayed)} points.` });
+      setNotice({ tone: 'ok', text: m.t('cashier.found', { name: r.member.name, points: r.member.displayed }) });
       go('basket');
     } catch (e) {
-      report(failureReport(e));
+      report(failureReport(e, m));
     }
   };
 
   return (
     <main className="cashier">
-      <section className="col col-left" aria-label="Customer">
+      <section className="col col-left" aria-label={m.t('cashier.customer')}>
         <form
           className="card-form"
           onSubmit={(e) => {
@@ -138,7 +137,7 @@ export function Cashier({
           }}
         >
           <label htmlFor="card">
-            Member card <kbd>F2</kbd>
+            {m.t('cashier.cardLabel')} <kbd>F2</kbd>
           </label>
           <input
             id="card"
@@ -151,7 +150,7 @@ export function Cashier({
             aria-describedby="card-hint"
           />
           <p id="card-hint" className="hint">
-            Scan the card or type its number, then Enter.
+            {m.t('cashier.cardHint')}
           </p>
         </form>
         <MemberPanel
@@ -164,7 +163,7 @@ export function Cashier({
         />
       </section>
 
-      <section className="col col-mid" aria-label="Actions">
+      <section className="col col-mid" aria-label={m.t('cashier.actions')}>
         <PanelTabs program={program} current={panel} onOpen={go} />
         <div className="panel">
           <PanelBody
@@ -191,22 +190,22 @@ export function Cashier({
       </section>
 
       <section className="col col-right" aria-labelledby="receipt-h">
-        <h2 id="receipt-h">Receipt</h2>
+        <h2 id="receipt-h">{m.t('cashier.receipt')}</h2>
         <pre
           className={`receipt ${receipt ? '' : 'receipt-empty'}`}
           data-testid="receipt"
           tabIndex={0}
-          aria-label="Receipt text of the last operation"
+          aria-label={m.t('cashier.receiptLabel')}
         >
-          {receipt ?? 'The receipt of the last operation appears here.'}
+          {receipt ?? m.t('cashier.receiptEmpty')}
         </pre>
         <button type="button" onClick={() => window.print()} disabled={!receipt}>
-          Print receipt <kbd>Ctrl+P</kbd>
+          {m.t('cashier.print')} <kbd>Ctrl+P</kbd>
         </button>
       </section>
 
-      <footer className="keys" aria-label="Keyboard shortcuts">
-        {SHORTCUTS.map(([k, what]) => (
+      <footer className="keys" aria-label={m.t('cashier.shortcuts')}>
+        {shortcuts.map(([k, what]) => (
           <span key={k}>
             <kbd>{k}</kbd> {what}
           </span>

@@ -5,20 +5,21 @@
  * give one.
  */
 import { useEffect, useRef, useState } from 'react';
-import { dayLabelUtc } from '../sync/loyalty/calendar.ts';
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 import type { ConversionOffer, IssuedVoucher } from '../sync/till/engine.ts';
 import { conversionRefusalSentence } from './engine-messages.ts';
-import { fmtMoney, fmtPoints } from './format.ts';
 import { useAction } from './hooks.ts';
+import { rich, useMessages } from './i18n.tsx';
 import type { ServingProps } from './panel-props.ts';
 
 /** The last day a voucher valid until `validUntil` (exclusive) can be used. */
-export const lastValidDay = (validUntil: number): string => dayLabelUtc(validUntil - 1);
+export const lastValidDay = (validUntil: number, m: Messages): string => m.day(validUntil - 1);
 
 export function ConvertPanel(props: ServingProps) {
   const { engine, program, member, online, focus, onReport } = props;
   const [offer, setOffer] = useState<ConversionOffer | null>(null);
   const action = useAction(onReport);
+  const m = useMessages();
   const { fail } = action;
   const [issued, setIssued] = useState<IssuedVoucher | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -55,7 +56,10 @@ export function ConvertPanel(props: ServingProps) {
           notice: {
             tone: 'ok',
             decision: 'online',
-            text: `Voucher confirmed by the ledger: ${fmtMoney(r.voucher.valueCents, program.currency)}, code ${r.voucher.code}. Give it to the member.`,
+            text: m.t('convert.confirmed', {
+              value: m.money(r.voucher.valueCents, program.currency),
+              code: r.voucher.code,
+            }),
           },
           printed: { op: r.op, view: r.view, voucherValidUntil: r.voucher.validUntil },
         });
@@ -64,7 +68,10 @@ export function ConvertPanel(props: ServingProps) {
           notice: {
             tone: 'error',
             decision: 'refused',
-            text: `${r.queued ? 'No voucher' : 'Refused'}: ${conversionRefusalSentence(r.reason)}`,
+            text: m.t('convert.noVoucher', {
+              queued: r.queued ? 'yes' : 'no',
+              reason: conversionRefusalSentence(r.reason, m),
+            }),
           },
         });
         setOffer(await engine.conversionQuote(member.memberId));
@@ -76,62 +83,62 @@ export function ConvertPanel(props: ServingProps) {
   return (
     <div className="convert" aria-labelledby="convert-h">
       <h2 id="convert-h" ref={headRef} tabIndex={-1}>
-        Convert the balance into a gift voucher
+        {m.t('convert.title')}
       </h2>
       {issued && (
-        <section className="voucher" aria-label="Gift voucher" data-testid="voucher">
-          <p className="voucher-title">Gift voucher, confirmed by the ledger</p>
+        <section className="voucher" aria-label={m.t('convert.voucherLabel')} data-testid="voucher">
+          <p className="voucher-title">{m.t('convert.voucherTitle')}</p>
           <p className="voucher-value" data-testid="voucher-value">
-            {fmtMoney(issued.valueCents, program.currency)}
+            {m.money(issued.valueCents, program.currency)}
           </p>
           <p className="voucher-code" data-testid="voucher-code">
             {issued.code}
           </p>
           <p className="muted">
-            For {fmtPoints(issued.points)} points · valid until {lastValidDay(issued.validUntil)}
+            {m.t('convert.voucherFor', { points: issued.points, day: lastValidDay(issued.validUntil, m) })}
           </p>
         </section>
       )}
       {offer === null ? (
-        <p className="placeholder">Working out the voucher…</p>
+        <p className="placeholder">{m.t('convert.working')}</p>
       ) : offer.ok ? (
         <>
           <dl className="balance-split" data-testid="convert-quote">
-            <dt>Points converted (the whole balance)</dt>
-            <dd data-testid="convert-points">{fmtPoints(offer.points)}</dd>
-            <dt>Their value as payment</dt>
-            <dd>{fmtMoney(offer.faceValue, offer.currency)}</dd>
-            <dt>Voucher value ({pct}%)</dt>
-            <dd data-testid="convert-value">{fmtMoney(offer.voucher, offer.currency)}</dd>
-            <dt>Valid until</dt>
-            <dd>{lastValidDay(offer.validUntil)}</dd>
+            <dt>{m.t('convert.points')}</dt>
+            <dd data-testid="convert-points">{m.number(offer.points)}</dd>
+            <dt>{m.t('convert.faceValue')}</dt>
+            <dd>{m.money(offer.faceValue, offer.currency)}</dd>
+            <dt>{m.t('convert.value', { pct })}</dt>
+            <dd data-testid="convert-value">{m.money(offer.voucher, offer.currency)}</dd>
+            <dt>{m.t('convert.validUntil')}</dt>
+            <dd>{lastValidDay(offer.validUntil, m)}</dd>
           </dl>
-          {member.termsToAnswer && (
-            <p className="hint">
-              {member.name} has not answered the new programme terms yet: ask first (<kbd>F7</kbd>).
-            </p>
-          )}
-          <div className="confirm" role="group" aria-label="Confirm the conversion">
+          {member.termsToAnswer && <p className="hint">{rich(m, 'convert.termsFirst', { name: member.name })}</p>}
+          <div className="confirm" role="group" aria-label={m.t('convert.confirmLabel')}>
             <p>
-              Convert all {fmtPoints(offer.points)} points of <strong>{member.name}</strong> into a gift voucher worth{' '}
-              <strong>{fmtMoney(offer.voucher, offer.currency)}</strong>? The ledger must confirm it.
+              {rich(m, 'convert.question', {
+                points: offer.points,
+                name: member.name,
+                value: m.money(offer.voucher, offer.currency),
+              })}
             </p>
             <button type="button" ref={confirmRef} onClick={() => void convert()} disabled={action.busy}>
-              Confirm conversion <kbd>Enter</kbd>
+              {m.t('convert.confirm')} <kbd>Enter</kbd>
             </button>
           </div>
         </>
       ) : (
         !issued && (
           <p className="notice notice-warn" data-testid="convert-refusal">
-            {conversionRefusalSentence(offer.reason)}
+            {conversionRefusalSentence(offer.reason, m)}
           </p>
         )
       )}
       {action.busy && (
         <p className="asking" role="status">
-          Asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s… Do not give a voucher until it
-          is confirmed.
+          {m.t('convert.asking', {
+            seconds: (program.authDeadlineMs / 1000).toLocaleString(m.locale, { minimumFractionDigits: 1 }),
+          })}
         </p>
       )}
     </div>

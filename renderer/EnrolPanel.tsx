@@ -6,9 +6,8 @@ import { useEffect, useRef, useState } from 'react';
 import { luhnValid } from '../sync/loyalty/card.ts';
 import { CONSENT_CHANNELS, NO_CONSENT, type ConsentState } from '../sync/loyalty/consent.ts';
 import { useAction } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import type { PanelProps } from './panel-props.ts';
-
-const CHANNEL_LABELS = { email: 'E-mail', sms: 'SMS', post: 'Post' } as const;
 
 export function EnrolPanel(props: PanelProps) {
   const { engine, focus, onReport } = props;
@@ -17,6 +16,7 @@ export function EnrolPanel(props: PanelProps) {
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [consent, setConsent] = useState<ConsentState>(NO_CONSENT);
   const action = useAction(onReport);
+  const m = useMessages();
   const cardRef = useRef<HTMLInputElement>(null);
   useEffect(() => cardRef.current?.focus(), [focus]);
 
@@ -24,7 +24,7 @@ export function EnrolPanel(props: PanelProps) {
     const c = card.trim();
     // Cards carry a Luhn check digit: a misread card is caught here rather than enrolled.
     if (/^[0-9]+$/.test(c) && !luhnValid(c)) {
-      setFieldError('This card number fails its check digit: scan or type it again.');
+      setFieldError(m.t('enrol.badCard'));
       cardRef.current?.focus();
       return;
     }
@@ -36,7 +36,7 @@ export function EnrolPanel(props: PanelProps) {
       setName('');
       setConsent(NO_CONSENT);
       action.report({
-        notice: { tone: 'ok', text: `${r.view.name} is enrolled with card ${r.view.card}.` },
+        notice: { tone: 'ok', text: m.t('enrol.done', { name: r.view.name, card: r.view.card }) },
         printed: { op: r.op, view: r.view },
         memberId: r.view.memberId,
       });
@@ -52,9 +52,9 @@ export function EnrolPanel(props: PanelProps) {
       }}
       aria-labelledby="enrol-h"
     >
-      <h2 id="enrol-h">Enrol a new member</h2>
+      <h2 id="enrol-h">{m.t('enrol.title')}</h2>
       <div className="field">
-        <label htmlFor="enrol-card">New card</label>
+        <label htmlFor="enrol-card">{m.t('enrol.card')}</label>
         <input
           id="enrol-card"
           ref={cardRef}
@@ -67,11 +67,11 @@ export function EnrolPanel(props: PanelProps) {
           aria-describedby="enrol-card-hint"
         />
         <p id="enrol-card-hint" className={fieldError ? 'field-error' : 'hint'}>
-          {fieldError ?? 'Scan the new card, then Tab.'}
+          {fieldError ?? m.t('enrol.cardHint')}
         </p>
       </div>
       <div className="field">
-        <label htmlFor="enrol-name">Member's name</label>
+        <label htmlFor="enrol-name">{m.t('enrol.name')}</label>
         <input
           id="enrol-name"
           value={name}
@@ -82,7 +82,7 @@ export function EnrolPanel(props: PanelProps) {
         />
       </div>
       <fieldset className="field consent">
-        <legend>Marketing the customer agrees to</legend>
+        <legend>{m.t('enrol.consent')}</legend>
         {CONSENT_CHANNELS.map((channel) => (
           <label key={channel}>
             <input
@@ -91,12 +91,12 @@ export function EnrolPanel(props: PanelProps) {
               checked={consent[channel]}
               onChange={(e) => setConsent({ ...consent, [channel]: e.target.checked })}
             />{' '}
-            {CHANNEL_LABELS[channel]}
+            {m.t('enrol.channel', { channel })}
           </label>
         ))}
       </fieldset>
       <button type="submit" disabled={card.trim() === '' || name.trim() === ''}>
-        Enrol <kbd>Enter</kbd>
+        {m.t('enrol.submit')} <kbd>Enter</kbd>
       </button>
     </form>
   );

@@ -10,8 +10,8 @@ import type { VoucherResult } from '../sync/till/vouchers.ts';
 import { voucherExpired } from '../sync/loyalty/voucher-validity.ts';
 import { lastValidDay } from './ConvertPanel.tsx';
 import { voucherRefusalSentence } from './engine-messages.ts';
-import { fmtMoney } from './format.ts';
 import { useAction, useObservable } from './hooks.ts';
+import { rich, useMessages } from './i18n.tsx';
 import type { PanelProps } from './panel-props.ts';
 
 export function GiftVoucherPanel(props: PanelProps) {
@@ -22,6 +22,7 @@ export function GiftVoucherPanel(props: PanelProps) {
   const [refusal, setRefusal] = useState<string | null>(null);
   // One action at a time, a check or a redemption: both ask the ledger.
   const action = useAction(onReport);
+  const m = useMessages();
   const asking = action.busy;
   const codeRef = useRef<HTMLInputElement>(null);
   const redeemRef = useRef<HTMLButtonElement>(null);
@@ -46,13 +47,12 @@ export function GiftVoucherPanel(props: PanelProps) {
       setChecked(null);
       setRefusal(null);
       const r = await engine.checkVoucher(typed);
-      if (!r.ok) setRefusal(voucherRefusalSentence(r));
-      else if (r.voucher.redeemedAt !== null)
-        setRefusal(
-          `Already redeemed on ${new Date(r.voucher.redeemedAt).toLocaleString('en-GB')}` +
-            `${r.voucher.redeemedBy ? ` (${r.voucher.redeemedBy})` : ''}: do not accept it.`,
-        );
-      else if (!usable(r.voucher)) setRefusal(`Expired after ${lastValidDay(r.voucher.validUntil)}: do not accept it.`);
+      if (!r.ok) setRefusal(voucherRefusalSentence(r, m));
+      else if (r.voucher.redeemedAt !== null) {
+        const when = m.dateTime(r.voucher.redeemedAt);
+        const by = r.voucher.redeemedBy;
+        setRefusal(by ? m.t('gift.alreadyRedeemedBy', { when, by }) : m.t('gift.alreadyRedeemed', { when }));
+      } else if (!usable(r.voucher)) setRefusal(m.t('gift.expired', { day: lastValidDay(r.voucher.validUntil, m) }));
       else setChecked(r.voucher);
     });
   };
@@ -64,12 +64,13 @@ export function GiftVoucherPanel(props: PanelProps) {
         ...(ref !== undefined && ref !== '' ? { receiptRef: ref } : {}),
       });
       if (r.ok) {
-        const value = fmtMoney(r.voucher.valueCents, r.voucher.currency);
+        const value = m.money(r.voucher.valueCents, r.voucher.currency);
         action.report({
           notice: {
             tone: 'ok',
             decision: 'online',
-            text: `Gift voucher ${r.voucher.code} accepted by the ledger: take ${value} off the sale.${r.duplicate ? ' (The earlier attempt had gone through.)' : ''}`,
+            text:
+              m.t('gift.accepted', { code: r.voucher.code, value }) + (r.duplicate ? ` ${m.t('gift.duplicate')}` : ''),
           },
         });
         setChecked(null);
@@ -78,20 +79,20 @@ export function GiftVoucherPanel(props: PanelProps) {
         codeRef.current?.focus();
       } else {
         setChecked(null);
-        const refusal = voucherRefusalSentence(r);
+        const refusal = voucherRefusalSentence(r, m);
         setRefusal(refusal);
         action.report({
-          notice: { tone: 'error', decision: 'refused', text: `Do not accept the voucher: ${refusal}` },
+          notice: { tone: 'error', decision: 'refused', text: m.t('gift.refused', { reason: refusal }) },
         });
       }
     });
 
   return (
     <div className="gift-voucher" aria-labelledby="gift-voucher-h">
-      <h2 id="gift-voucher-h">Gift voucher as payment</h2>
+      <h2 id="gift-voucher-h">{m.t('gift.title')}</h2>
       {!online && (
         <p className="notice notice-warn" data-testid="gift-voucher-offline">
-          The till is offline: gift vouchers can only be accepted once the ledger confirms them.
+          {m.t('gift.offline')}
         </p>
       )}
       <form
@@ -101,7 +102,7 @@ export function GiftVoucherPanel(props: PanelProps) {
           void check();
         }}
       >
-        <label htmlFor="gift-voucher-code">Voucher code</label>
+        <label htmlFor="gift-voucher-code">{m.t('gift.code')}</label>
         <input
           id="gift-voucher-code"
           ref={codeRef}
@@ -116,7 +117,7 @@ export function GiftVoucherPanel(props: PanelProps) {
           maxLength={40}
           placeholder="XXXX-XXXX-XXXX-XXXX-XXXX"
         />
-        <label htmlFor="gift-voucher-receipt">POS receipt number (optional)</label>
+        <label htmlFor="gift-voucher-receipt">{m.t('gift.receipt')}</label>
         <input
           id="gift-voucher-receipt"
           value={receiptRef}
@@ -125,15 +126,21 @@ export function GiftVoucherPanel(props: PanelProps) {
           maxLength={64}
         />
         <button type="submit" disabled={asking || code.trim() === ''}>
-          Check voucher <kbd>Enter</kbd>
+          {m.t('gift.check')} <kbd>Enter</kbd>
         </button>
       </form>
       {checked && (
-        <div className="confirm" role="group" aria-label="Confirm the redemption" data-testid="gift-voucher-checked">
+        <div className="confirm" role="group" aria-label={m.t('gift.confirmLabel')} data-testid="gift-voucher-checked">
           <p>
-            Voucher <strong>{checked.code}</strong> is worth{' '}
-            <strong data-testid="gift-voucher-value">{fmtMoney(checked.valueCents, checked.currency)}</strong>, valid
-            until {lastValidDay(checked.validUntil)}.
+            {rich(m, 'gift.worth', {
+              code: checked.code,
+              value: (
+                <strong key="value" data-testid="gift-voucher-value">
+                  {m.money(checked.valueCents, checked.currency)}
+                </strong>
+              ),
+              day: lastValidDay(checked.validUntil, m),
+            })}
           </p>
           <button
             type="button"
@@ -141,7 +148,7 @@ export function GiftVoucherPanel(props: PanelProps) {
             onClick={() => void redeem(checked.code, receiptRef.trim())}
             disabled={asking}
           >
-            Redeem it as payment <kbd>Enter</kbd>
+            {m.t('gift.redeem')} <kbd>Enter</kbd>
           </button>
         </div>
       )}
@@ -152,22 +159,19 @@ export function GiftVoucherPanel(props: PanelProps) {
       )}
       {asking && (
         <p className="asking" role="status">
-          Asking the ledger… Do not accept the voucher until it is confirmed.
+          {m.t('gift.asking')}
         </p>
       )}
       {pending.length > 0 && (
         <section aria-labelledby="gift-voucher-pending-h" data-testid="gift-voucher-pending">
-          <h3 id="gift-voucher-pending-h">Redemptions without an answer</h3>
-          <p className="hint">
-            The ledger did not answer these in time. Try again before accepting the voucher; a retry cannot take it
-            twice.
-          </p>
+          <h3 id="gift-voucher-pending-h">{m.t('gift.pending')}</h3>
+          <p className="hint">{m.t('gift.pendingHint')}</p>
           <ul>
             {pending.map((r) => (
               <li key={r.redemptionId}>
                 <code>{r.code}</code>{' '}
                 <button type="button" onClick={() => void redeem(r.code, r.receiptRef)} disabled={asking}>
-                  Try again
+                  {m.t('gift.retry')}
                 </button>
               </li>
             ))}

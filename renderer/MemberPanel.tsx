@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import type { Program } from '../sync/loyalty/program.ts';
 import { receiptMessages } from '../sync/loyalty/receipt.ts';
 import type { MemberView } from '../sync/till/view.ts';
-import { fmtPoints, fmtSigned } from './format.ts';
+import { Rich, useMessages } from './i18n.tsx';
 
 export function MemberPanel({
   member,
@@ -20,10 +20,11 @@ export function MemberPanel({
   /** The consent form for the member shown (the cashier's screen gives it the engine). */
   consentForm?: ReactNode;
 }) {
+  const m = useMessages();
   if (!member)
     return (
-      <section className="member member-empty" aria-label="Member">
-        <p className="placeholder">No member yet.</p>
+      <section className="member member-empty" aria-label={m.t('member.label')}>
+        <p className="placeholder">{m.t('member.none')}</p>
       </section>
     );
   const messages = program ? receiptMessages(program, member, now) : [];
@@ -35,7 +36,7 @@ export function MemberPanel({
         {member.name}
       </h2>
       <p className="muted">
-        Card {member.card}
+        {m.t('member.card', { card: member.card })}
         {member.tier && (
           <>
             {' · '}
@@ -47,28 +48,24 @@ export function MemberPanel({
       </p>
       <div className="balance" aria-live="polite">
         <span className="balance-figure" data-testid="balance-displayed">
-          {fmtPoints(member.displayed)}
+          {m.number(member.displayed)}
         </span>{' '}
-        <span className="balance-unit">points</span>
+        <span className="balance-unit">{m.t('member.points')}</span>
       </div>
       <dl className="balance-split">
-        <dt>Confirmed by the ledger</dt>
-        <dd data-testid="balance-confirmed">{fmtPoints(member.confirmed)}</dd>
-        <dt>Awaiting the ledger</dt>
+        <dt>{m.t('member.confirmed')}</dt>
+        <dd data-testid="balance-confirmed">{m.number(member.confirmed)}</dd>
+        <dt>{m.t('member.awaiting')}</dt>
         <dd className={member.pending !== 0 ? 'pending' : ''}>
-          <span data-testid="balance-pending">{fmtSigned(member.pending)}</span>
+          <span data-testid="balance-pending">{m.signed(member.pending)}</span>
           {member.pendingOps > 0 && (
-            <span className="muted">
-              {' '}
-              ({member.pendingOps} op{member.pendingOps === 1 ? '' : 's'})
-            </span>
+            <span className="muted"> {m.t('member.pendingOps', { count: member.pendingOps })}</span>
           )}
         </dd>
       </dl>
       {member.termsToAnswer && version !== undefined && (
         <div className="terms-prompt" role="alert" data-testid="terms-prompt">
-          <strong>Ask the member:</strong> do they accept the new programme terms ({version})? Press <kbd>F7</kbd> to
-          record accepted or refused.
+          <Rich k="member.askTerms" values={{ version }} />
         </div>
       )}
       {answer && (
@@ -78,15 +75,14 @@ export function MemberPanel({
           data-answer={answer.answer}
           data-confirmed={answer.confirmed}
         >
-          New terms ({version}):{' '}
-          {answer.answer === 'accepted' ? 'accepted' : 'REFUSED: no conversion into the new programme'}
-          {!answer.confirmed && <span className="muted"> (awaiting the ledger)</span>}
+          {m.t('member.termsAnswer', { version: version ?? '', answer: answer.answer })}
+          {!answer.confirmed && <span className="muted"> {m.t('member.termsAwaiting')}</span>}
         </p>
       )}
       {messages.length > 0 && (
-        <ul className="messages" aria-label="Messages for the member">
-          {messages.map((m) => (
-            <li key={m}>{m}</li>
+        <ul className="messages" aria-label={m.t('member.messages')}>
+          {messages.map((text) => (
+            <li key={text}>{text}</li>
           ))}
         </ul>
       )}

@@ -13,22 +13,31 @@ import type { Program, Reward } from '../sync/loyalty/program.ts';
 import type { Points } from '../sync/loyalty/units.ts';
 import type { BurnResult } from '../sync/till/engine.ts';
 import { burnRefusalSentence } from './engine-messages.ts';
-import { fmtMoney, fmtPoints } from './format.ts';
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 import { useAction } from './hooks.ts';
+import { rich, useMessages } from './i18n.tsx';
 import type { Notice, ServingProps } from './panel-props.ts';
 
 /** The decision a burn got, as the cashier reads it. */
-export function describeBurn(r: BurnResult, program: Program): Notice {
-  if (!r.ok) return { tone: 'error', decision: 'refused', text: `Refused: ${burnRefusalSentence(r.reason)}` };
-  const pts = fmtPoints(r.op.estDelta < 0 ? -r.op.estDelta : 0);
-  if (r.mode === 'online')
-    return { tone: 'ok', decision: 'online', text: `Authorized online by the ledger: ${pts} points redeemed.` };
+export function describeBurn(r: BurnResult, program: Program, m: Messages): Notice {
+  if (!r.ok)
+    return {
+      tone: 'error',
+      decision: 'refused',
+      text: m.t('rewards.refused', { reason: burnRefusalSentence(r.reason, m) }),
+    };
+  const points = r.op.estDelta < 0 ? -r.op.estDelta : 0;
+  if (r.mode === 'online') return { tone: 'ok', decision: 'online', text: m.t('rewards.online', { points }) };
   const f = program.floorLimits;
-  const why = r.op.authTimedOut ? 'The ledger did not answer in time; given' : 'Given';
   return {
     tone: 'warn',
     decision: 'offline',
-    text: `${why} offline within the floor limit (${fmtPoints(f.maxPointsPerOp)} points per operation, ${fmtPoints(f.maxPointsPerMemberPerDay)} per member per day): ${pts} points redeemed, the ledger will confirm.`,
+    text: m.t('rewards.offline', {
+      timedOut: r.op.authTimedOut ? 'yes' : 'no',
+      perOp: m.number(f.maxPointsPerOp),
+      perDay: m.number(f.maxPointsPerMemberPerDay),
+      points,
+    }),
   };
 }
 
@@ -41,6 +50,7 @@ export function RewardsPanel(props: ServingProps) {
   // What is being redeemed, shown while the action runs.
   const [redeeming, setRedeeming] = useState('');
   const action = useAction(onReport);
+  const m = useMessages();
   const firstRef = useRef<HTMLButtonElement>(null);
   const pointsRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -61,7 +71,7 @@ export function RewardsPanel(props: ServingProps) {
       const r = await engine.burn({ memberId: member.memberId, what });
       setChosen(null);
       setPoints('');
-      action.report({ notice: describeBurn(r, program), ...(r.ok ? { printed: { op: r.op, view: r.view } } : {}) });
+      action.report({ notice: describeBurn(r, program, m), ...(r.ok ? { printed: { op: r.op, view: r.view } } : {}) });
     });
 
   const onListKey = (e: KeyboardEvent<HTMLUListElement>) => {
@@ -77,13 +87,11 @@ export function RewardsPanel(props: ServingProps) {
   const validPoints = /^\d{1,9}$/.test(points.trim()) && pts > 0;
   return (
     <div className="rewards">
-      <h2 id="rewards-h">Rewards</h2>
-      <p className="hint">
-        Press a reward's number (or Enter on it), then Enter to confirm. Balance: {fmtPoints(member.displayed)} points.
-      </p>
+      <h2 id="rewards-h">{m.t('rewards.title')}</h2>
+      <p className="hint">{m.t('rewards.hint', { points: member.displayed })}</p>
       {!burnAllowed(program, now) && (
         <p className="notice notice-error" data-testid="burn-closed">
-          The burn deadline has passed: points can no longer be used.
+          {m.t('rewards.burnClosed')}
         </p>
       )}
       <ul className="reward-list" aria-labelledby="rewards-h" onKeyDown={onListKey}>
@@ -97,26 +105,24 @@ export function RewardsPanel(props: ServingProps) {
               onClick={() => setChosen(r)}
             >
               <kbd>{i + 1}</kbd> <span className="reward-name">{r.name}</span>{' '}
-              <span className="reward-points">{fmtPoints(r.points)} pts</span>
-              {r.kind !== 'reward' && <span className="tag">{r.kind}</span>}
+              <span className="reward-points">{m.t('rewards.pts', { points: m.number(r.points) })}</span>
+              {r.kind !== 'reward' && <span className="tag">{m.t('rewards.kind', { kind: r.kind })}</span>}
             </button>
           </li>
         ))}
       </ul>
       {chosen && (
-        <div className="confirm" role="group" aria-label="Confirm the reward">
-          <p>
-            Redeem <strong>{chosen.name}</strong> for {fmtPoints(chosen.points)} points?
-          </p>
+        <div className="confirm" role="group" aria-label={m.t('rewards.confirmLabel')}>
+          <p>{rich(m, 'rewards.redeemQuestion', { reward: chosen.name, points: chosen.points })}</p>
           <button
             type="button"
             ref={confirmRef}
             onClick={() => void burn({ type: 'reward', rewardId: chosen.id }, chosen.name)}
           >
-            Confirm reward <kbd>Enter</kbd>
+            {m.t('rewards.confirm')} <kbd>Enter</kbd>
           </button>{' '}
           <button type="button" className="secondary" onClick={() => setChosen(null)}>
-            Cancel
+            {m.t('rewards.cancel')}
           </button>
         </div>
       )}
@@ -124,12 +130,13 @@ export function RewardsPanel(props: ServingProps) {
         className="pay-points"
         onSubmit={(e) => {
           e.preventDefault();
-          if (validPoints) void burn({ type: 'points', points: pts as Points }, `${points} points`);
+          if (validPoints)
+            void burn({ type: 'points', points: pts as Points }, m.t('rewards.pointsLabel', { points: pts }));
         }}
       >
         <div className="field">
           <label htmlFor="pay-points">
-            Pay with points <kbd>F5</kbd>
+            {m.t('rewards.payWithPoints')} <kbd>F5</kbd>
           </label>
           <input
             id="pay-points"
@@ -142,17 +149,26 @@ export function RewardsPanel(props: ServingProps) {
           />
         </div>
         <button type="submit" disabled={!validPoints}>
-          Pay <kbd>Enter</kbd>
+          {m.t('rewards.pay')} <kbd>Enter</kbd>
         </button>
         <p id="pay-points-hint" className="hint">
           {validPoints
-            ? `${fmtPoints(pts)} points pay ${fmtMoney(tenderValue(program, pts as Points), program.currency)}.`
-            : `100 points pay ${fmtMoney(program.tenderCentsPer100Points, program.currency)}.`}
+            ? m.t('rewards.pointsPay', {
+                points: pts,
+                value: m.money(tenderValue(program, pts as Points), program.currency),
+              })
+            : m.t('rewards.pointsPay', {
+                points: 100,
+                value: m.money(program.tenderCentsPer100Points, program.currency),
+              })}
         </p>
       </form>
       {action.busy && (
         <p className="asking" role="status">
-          Redeeming {redeeming}: asking the ledger for at most {(program.authDeadlineMs / 1000).toFixed(1)} s…
+          {m.t('rewards.asking', {
+            what: redeeming,
+            seconds: (program.authDeadlineMs / 1000).toLocaleString(m.locale, { minimumFractionDigits: 1 }),
+          })}
         </p>
       )}
     </div>

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import { useAction } from './hooks.ts';
+import { rich, useMessages } from './i18n.tsx';
 import type { ServingProps } from './panel-props.ts';
 
 type Answer = 'accepted' | 'refused';
@@ -16,6 +17,7 @@ export function TermsPanel(props: ServingProps) {
   const { engine, program, member, focus, onReport } = props;
   const [chosen, setChosen] = useState<Answer | null>(null);
   const action = useAction(onReport);
+  const m = useMessages();
   const firstRef = useRef<HTMLButtonElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const version = program.closing?.termsVersion;
@@ -28,7 +30,7 @@ export function TermsPanel(props: ServingProps) {
     if (chosen) confirmRef.current?.focus();
   }, [chosen]);
 
-  if (version === undefined) return <p className="placeholder">The programme asks members to answer no new terms.</p>;
+  if (version === undefined) return <p className="placeholder">{m.t('terms.none')}</p>;
 
   const record = (answer: Answer) =>
     action.run(async () => {
@@ -37,10 +39,7 @@ export function TermsPanel(props: ServingProps) {
       action.report({
         notice: {
           tone: answer === 'accepted' ? 'ok' : 'warn',
-          text:
-            answer === 'accepted'
-              ? `${member.name} accepted the new programme terms (${version}).`
-              : `${member.name} refused the new programme terms (${version}): no conversion into the new programme.`,
+          text: m.t(answer === 'accepted' ? 'terms.accepted' : 'terms.refused', { name: member.name, version }),
         },
         printed: { op: r.op, view: r.view },
       });
@@ -57,19 +56,11 @@ export function TermsPanel(props: ServingProps) {
   const answered = member.terms?.version === version ? member.terms : null;
   return (
     <div className="terms" onKeyDown={onKey} role="group" aria-labelledby="terms-h">
-      <h2 id="terms-h">New programme terms ({version})</h2>
+      <h2 id="terms-h">{m.t('terms.title', { version })}</h2>
       <p>
-        {answered ? (
-          <>
-            {member.name} already {answered.answer} these terms; record a new answer only if the member changes their
-            mind.
-          </>
-        ) : (
-          <>
-            Ask {member.name} whether they accept the new programme's terms. Press <kbd>A</kbd> for accepted or{' '}
-            <kbd>R</kbd> for refused, then <kbd>Enter</kbd> to record.
-          </>
-        )}
+        {answered
+          ? m.t('terms.already', { name: member.name, answer: answered.answer })
+          : rich(m, 'terms.ask', { name: member.name })}
       </p>
       <div className="terms-choices">
         <button
@@ -79,7 +70,7 @@ export function TermsPanel(props: ServingProps) {
           onClick={() => setChosen('accepted')}
           data-testid="terms-accept"
         >
-          <kbd>A</kbd> Accepted
+          <kbd>A</kbd> {m.t('terms.acceptedButton')}
         </button>{' '}
         <button
           type="button"
@@ -87,21 +78,20 @@ export function TermsPanel(props: ServingProps) {
           onClick={() => setChosen('refused')}
           data-testid="terms-refuse"
         >
-          <kbd>R</kbd> Refused
+          <kbd>R</kbd> {m.t('terms.refusedButton')}
         </button>
       </div>
       {chosen && (
-        <div className="confirm" role="group" aria-label="Confirm the answer">
+        <div className="confirm" role="group" aria-label={m.t('terms.confirmLabel')}>
           <p>
-            Record that <strong>{member.name}</strong> <strong>{chosen === 'accepted' ? 'ACCEPTS' : 'REFUSES'}</strong>{' '}
-            the new programme terms ({version})?
-            {chosen === 'refused' && ' The balance then cannot be converted into a voucher for the new programme.'}
+            {rich(m, 'terms.confirmQuestion', { name: member.name, answer: chosen, version })}
+            {chosen === 'refused' && ` ${m.t('terms.refusedNote')}`}
           </p>
           <button type="button" ref={confirmRef} onClick={() => void record(chosen)} data-testid="terms-confirm">
-            Record answer <kbd>Enter</kbd>
+            {m.t('terms.record')} <kbd>Enter</kbd>
           </button>{' '}
           <button type="button" className="secondary" onClick={() => setChosen(null)}>
-            Cancel
+            {m.t('terms.cancel')}
           </button>
         </div>
       )}

@@ -2,14 +2,16 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OpRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import { fmtSigned, fmtTime } from './format.ts';
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 import { live, useAction, useObservable } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import type { PanelProps } from './panel-props.ts';
 import { ReasonField } from './ReasonField.tsx';
 
 interface Voidable {
   row: OpRow;
-  memberName: string;
+  /** The member's name; null when the till does not hold the member. */
+  memberName: string | null;
 }
 
 const LOOK_BACK = 60;
@@ -26,17 +28,26 @@ function voidable$(till: RunningTill) {
       .filter((r) => (r.op.kind === 'earn' || r.op.kind === 'burn') && r.status !== 'rejected' && !r.voidedBy)
       .slice(0, SHOWN);
     const members = await till.db.members.bulkGet(ok.map((r) => r.memberId));
-    return ok.map((row, i) => ({ row, memberName: members[i]?.name ?? 'unknown member' }));
+    return ok.map((row, i) => ({ row, memberName: members[i]?.name ?? null }));
   });
 }
 
 /** `#seq`, or for a sale from before this till's database (seq 0) its date: its number was another database's. */
-function placeOf(row: OpRow): string {
-  return row.seq > 0 ? `#${row.seq}` : `earlier, ${new Date(row.createdAt).toLocaleDateString('en-GB')}`;
+function placeOf(row: OpRow, m: Messages): string {
+  return row.seq > 0 ? `#${row.seq}` : m.t('void.earlier', { day: m.shortDay(row.createdAt) });
 }
 
-function labelOf({ row, memberName }: Voidable): string {
-  return `${placeOf(row)} ${fmtTime(row.createdAt)} ${row.op.kind} ${fmtSigned(row.estDelta)} pts · ${memberName}`;
+const nameOf = (v: Voidable, m: Messages): string => v.memberName ?? m.t('void.unknownMember');
+
+function labelOf(v: Voidable, m: Messages): string {
+  const { row } = v;
+  return m.t('void.line', {
+    place: placeOf(row, m),
+    time: m.time(row.createdAt),
+    kind: m.t('void.kind', { kind: row.op.kind }),
+    points: m.signed(row.estDelta),
+    name: nameOf(v, m),
+  });
 }
 
 export function VoidPanel(props: PanelProps) {
@@ -46,6 +57,7 @@ export function VoidPanel(props: PanelProps) {
   const [selected, setSelected] = useState<string>('');
   const [reason, setReason] = useState('');
   const action = useAction(onReport);
+  const m = useMessages();
   const listRef = useRef<HTMLSelectElement>(null);
 
   // The list arrives from the journal a moment after the panel opens: focus it once it is there.
@@ -63,7 +75,11 @@ export function VoidPanel(props: PanelProps) {
       action.report({
         notice: {
           tone: 'ok',
-          text: `Voided op ${placeOf(current.row)} (${current.row.op.kind}) for ${current.memberName}.`,
+          text: m.t('void.done', {
+            place: placeOf(current.row, m),
+            kind: m.t('void.kind', { kind: current.row.op.kind }),
+            name: nameOf(current, m),
+          }),
         },
         printed: { op: r.op, view: r.view },
       });
@@ -79,13 +95,13 @@ export function VoidPanel(props: PanelProps) {
       }}
       aria-labelledby="void-h"
     >
-      <h2 id="void-h">Void a recent operation</h2>
+      <h2 id="void-h">{m.t('void.title')}</h2>
       {list.length === 0 ? (
-        <p className="placeholder">No earn or burn of this till to void.</p>
+        <p className="placeholder">{m.t('void.none')}</p>
       ) : (
         <>
           <div className="field">
-            <label htmlFor="void-op">Operation (arrow keys to choose)</label>
+            <label htmlFor="void-op">{m.t('void.operation')}</label>
             <select
               id="void-op"
               ref={listRef}
@@ -102,14 +118,14 @@ export function VoidPanel(props: PanelProps) {
             >
               {list.map((v) => (
                 <option key={v.row.opId} value={v.row.opId}>
-                  {labelOf(v)}
+                  {labelOf(v, m)}
                 </option>
               ))}
             </select>
           </div>
           <ReasonField id="void-reason" value={reason} onChange={setReason} />
           <button type="submit" disabled={reason.trim() === ''}>
-            Void <kbd>Enter</kbd>
+            {m.t('void.submit')} <kbd>Enter</kbd>
           </button>
         </>
       )}

@@ -1,10 +1,12 @@
 /**
  * The sentences the cashier and the manager read for the till engine's codes. The engine answers with codes and
  * data only (sync/till); each code's sentence lives here, in a `Record` over the code type, so a new code fails to
- * compile until it has its sentence. Pure; runs in the renderer.
+ * compile until it has its sentence; the sentence itself is a catalogue key, worded in the program's locale (`m`, from
+ * the i18n context; the POS API, a machine interface, reads British English). Pure; runs in the renderer.
  */
 import type { RejectCode } from '../sync/loyalty/ops.ts';
-import { errorMessages } from '../sync/protocol/errors.ts';
+import { DEFAULT_LOCALE } from '../sync/loyalty/i18n/locale.ts';
+import { messages, type MessageKey, type Messages } from '../sync/loyalty/i18n/messages.ts';
 import type {
   BurnRefusal,
   BurnResult,
@@ -19,121 +21,117 @@ import type {
 import type { VoucherResult } from '../sync/till/vouchers.ts';
 import type { VoucherView } from '../sync/protocol/messages.ts';
 
-/** What the cashier is told when the till's disk (the browser's storage quota) is full. */
-export const STORAGE_FULL_MESSAGE =
-  "The till's disk is full: the operation was NOT recorded. Call the manager; free space, then try again.";
+const EN = messages(DEFAULT_LOCALE);
 
-const tillErrorSentences: Record<TillErrorCode, (e: TillError) => string> = {
-  BAD_INPUT: (e) => `invalid ${e.data.what ?? 'input'}`,
-  NO_PROGRAM: () => 'No loyalty program is known yet; the till must sync once first.',
-  UNKNOWN_MEMBER: () => 'This member is not held at this till.',
-  CARD_TAKEN: () => errorMessages.CARD_TAKEN,
-  NOT_FOUND: () => 'No op with this id at this till.',
-  NOT_REVERSIBLE: () => errorMessages.NOT_REVERSIBLE,
-  NOTHING_TO_REVERSE: () => errorMessages.NOTHING_TO_REVERSE,
-  ALREADY_REVERSED: () => errorMessages.ALREADY_REVERSED,
-  WRONG_TILL: ({ data: { heldBy } }) =>
-    heldBy
-      ? `This database belongs to till ${heldBy.tillId} of store ${heldBy.storeId}.`
-      : 'Only ops of this till can be voided here.',
-  NO_PIN: () => 'No manager PIN is set for this store yet; head office sets it.',
-  BAD_PIN: () => 'Wrong manager PIN.',
-  PIN_LOCKED: (e) => `Too many wrong PINs: try again in ${e.data.retryInSeconds ?? 0} s.`,
-  NOT_A_CONFLICT: () => 'This op of this till was not raised as a conflict.',
-  ALREADY_RESOLVED: () => errorMessages.ALREADY_RESOLVED,
-  EARN_CLOSED: () => errorMessages.EARN_CLOSED,
-  UNKNOWN_TERMS: () => 'The programme asks members to answer no new terms.',
-  STORAGE_FULL: () => STORAGE_FULL_MESSAGE,
-  SALE_NOT_FOUND: () => errorMessages.SALE_NOT_FOUND,
-  SALE_AMBIGUOUS: () =>
-    'Several sales still open for return have this receipt reference (of different stores): name the sale by its op id.',
-  OFFLINE: () =>
-    'The ledger cannot be reached, and a sale of another till is found only online: nothing was recorded. Try again ' +
-    'when the till is online.',
-  LEDGER_ERROR: (e) => `The ledger could not answer: ${e.data.ledgerMessage ?? 'no reason given'}`,
-  REFUND_EXCEEDS_SALE: () => errorMessages.REFUND_EXCEEDS_SALE,
-  REFUND_MISMATCH: () => errorMessages.REFUND_MISMATCH,
+/** What the cashier is told when the till's disk (the browser's storage quota) is full. */
+export const STORAGE_FULL_MESSAGE = EN.t('till.STORAGE_FULL');
+
+/** The catalogue key of the sentence for a ledger's refusal or a protocol code the till words as the ledger does. */
+type WordedCode =
+  RejectCode | 'NOT_FOUND' | 'SALE_NOT_FOUND' | 'VOUCHER_UNKNOWN' | 'VOUCHER_EXPIRED' | 'VOUCHER_REDEEMED';
+const codeKey = (code: WordedCode): MessageKey => `code.${code}`;
+
+const tillErrorSentences: Record<TillErrorCode, (e: TillError, m: Messages) => string> = {
+  BAD_INPUT: (e, m) => m.t('till.BAD_INPUT', { what: e.data.what ?? m.t('till.BAD_INPUT.input') }),
+  NO_PROGRAM: (_e, m) => m.t('till.NO_PROGRAM'),
+  UNKNOWN_MEMBER: (_e, m) => m.t('till.UNKNOWN_MEMBER'),
+  CARD_TAKEN: (_e, m) => m.t(codeKey('CARD_TAKEN')),
+  NOT_FOUND: (_e, m) => m.t('till.NOT_FOUND'),
+  NOT_REVERSIBLE: (_e, m) => m.t(codeKey('NOT_REVERSIBLE')),
+  NOTHING_TO_REVERSE: (_e, m) => m.t(codeKey('NOTHING_TO_REVERSE')),
+  ALREADY_REVERSED: (_e, m) => m.t(codeKey('ALREADY_REVERSED')),
+  WRONG_TILL: ({ data: { heldBy } }, m) =>
+    heldBy ? m.t('till.WRONG_TILL.held', { till: heldBy.tillId, store: heldBy.storeId }) : m.t('till.WRONG_TILL'),
+  NO_PIN: (_e, m) => m.t('till.NO_PIN'),
+  BAD_PIN: (_e, m) => m.t('till.BAD_PIN'),
+  PIN_LOCKED: (e, m) => m.t('till.PIN_LOCKED', { seconds: e.data.retryInSeconds ?? 0 }),
+  NOT_A_CONFLICT: (_e, m) => m.t('till.NOT_A_CONFLICT'),
+  ALREADY_RESOLVED: (_e, m) => m.t(codeKey('ALREADY_RESOLVED')),
+  EARN_CLOSED: (_e, m) => m.t(codeKey('EARN_CLOSED')),
+  UNKNOWN_TERMS: (_e, m) => m.t('till.UNKNOWN_TERMS'),
+  STORAGE_FULL: (_e, m) => m.t('till.STORAGE_FULL'),
+  SALE_NOT_FOUND: (_e, m) => m.t(codeKey('SALE_NOT_FOUND')),
+  SALE_AMBIGUOUS: (_e, m) => m.t('till.SALE_AMBIGUOUS'),
+  OFFLINE: (_e, m) => m.t('till.OFFLINE'),
+  LEDGER_ERROR: (e, m) => m.t('till.LEDGER_ERROR', { message: e.data.ledgerMessage ?? m.t('till.LEDGER_ERROR.none') }),
+  REFUND_EXCEEDS_SALE: (_e, m) => m.t(codeKey('REFUND_EXCEEDS_SALE')),
+  REFUND_MISMATCH: (_e, m) => m.t(codeKey('REFUND_MISMATCH')),
 };
 
 /** The sentence for a refused engine call (without its issues; `errorSentence` in format.ts adds them). */
-export function tillErrorSentence(e: TillError): string {
-  return tillErrorSentences[e.code](e);
+export function tillErrorSentence(e: TillError, m: Messages = EN): string {
+  return tillErrorSentences[e.code](e, m);
 }
 
-const rejectSentences: Record<RejectCode, string> = errorMessages;
+/** The sentence for a ledger's refusal. */
+export function rejectSentence(code: RejectCode, m: Messages = EN): string {
+  return m.t(codeKey(code));
+}
 
-const burnSentences: Record<Exclude<BurnRefusal, RejectCode>, string> = {
-  OVER_OP_LIMIT: 'The ledger cannot be reached and this burn is above the offline limit per operation.',
-  OVER_DAILY_LIMIT: "The ledger cannot be reached and this member's offline burns today would pass the daily limit.",
-  OVER_TILL_COUNT: 'The ledger cannot be reached and this till holds as many unconfirmed offline burns as allowed.',
-  OVER_TILL_POINTS: 'The ledger cannot be reached and this till holds as many unconfirmed offline points as allowed.',
-  OFFLINE_OVER_LIMIT: 'The ledger cannot be reached and this burn is above the offline limits.',
-  AUTH_TIMEOUT: 'The ledger did not answer in time; the burn was refused and reversed.',
+const burnSentences: Record<Exclude<BurnRefusal, RejectCode>, MessageKey> = {
+  OVER_OP_LIMIT: 'burn.OVER_OP_LIMIT',
+  OVER_DAILY_LIMIT: 'burn.OVER_DAILY_LIMIT',
+  OVER_TILL_COUNT: 'burn.OVER_TILL_COUNT',
+  OVER_TILL_POINTS: 'burn.OVER_TILL_POINTS',
+  OFFLINE_OVER_LIMIT: 'burn.OFFLINE_OVER_LIMIT',
+  AUTH_TIMEOUT: 'burn.AUTH_TIMEOUT',
 };
 
 /** The sentence for a refused burn. */
-export function burnRefusalSentence(reason: BurnRefusal): string {
+export function burnRefusalSentence(reason: BurnRefusal, m: Messages = EN): string {
   return reason in burnSentences
-    ? burnSentences[reason as keyof typeof burnSentences]
-    : rejectSentences[reason as RejectCode];
+    ? m.t(burnSentences[reason as keyof typeof burnSentences])
+    : rejectSentence(reason as RejectCode, m);
 }
 
-const conversionSentences: Record<Exclude<ConvertRefusal, RejectCode>, string> = {
-  NO_CLOSING: 'The programme is not closing: there is no balance to convert into a voucher.',
-  NOT_OPEN: errorMessages.CONVERSION_NOT_OPEN,
-  DEADLINE_PASSED: errorMessages.BURN_CLOSED,
-  OFFLINE:
-    'The ledger cannot be reached and a voucher needs its confirmation: no voucher can be given now. Nothing was ' +
-    'recorded; convert again when the till is online.',
-  OUTBOX_FULL:
-    'Too many operations are waiting to sync for the ledger to confirm a voucher now: no voucher can be given yet.',
-  NO_ANSWER:
-    'The ledger did not answer in time: do NOT give a voucher now. The conversion stays queued; if the ledger ' +
-    "applies it, the voucher appears on the manager's screen to be reprinted.",
+const conversionSentences: Record<Exclude<ConvertRefusal, RejectCode>, MessageKey> = {
+  NO_CLOSING: 'convert.NO_CLOSING',
+  NOT_OPEN: codeKey('CONVERSION_NOT_OPEN'),
+  DEADLINE_PASSED: codeKey('BURN_CLOSED'),
+  OFFLINE: 'convert.OFFLINE',
+  OUTBOX_FULL: 'convert.OUTBOX_FULL',
+  NO_ANSWER: 'convert.NO_ANSWER',
 };
 
 /** The sentence for a conversion that gave no voucher (refused at the till or by the ledger, or no answer). */
-export function conversionRefusalSentence(reason: ConvertRefusal | ConversionRefusal): string {
+export function conversionRefusalSentence(reason: ConvertRefusal | ConversionRefusal, m: Messages = EN): string {
   return reason in conversionSentences
-    ? conversionSentences[reason as keyof typeof conversionSentences]
-    : rejectSentences[reason as RejectCode];
+    ? m.t(conversionSentences[reason as keyof typeof conversionSentences])
+    : rejectSentence(reason as RejectCode, m);
 }
 
 /** The sentence for a lookup that found no member. */
-export function lookupRefusalSentence(r: Extract<LookupResult, { found: false }>): string {
+export function lookupRefusalSentence(r: Extract<LookupResult, { found: false }>, m: Messages = EN): string {
   switch (r.reason) {
     case 'OFFLINE':
-      return 'Card not held at this till and the ledger cannot be reached.';
+      return m.t('lookup.OFFLINE');
     case 'NOT_FOUND':
-      return errorMessages.NOT_FOUND;
+      return m.t(codeKey('NOT_FOUND'));
     case 'LEDGER_ERROR':
       return r.ledgerMessage;
   }
 }
 
-const voucherSentences: Record<Exclude<Exclude<VoucherResult, { ok: true }>['reason'], 'LEDGER_ERROR'>, string> = {
-  VOUCHER_CODE_INVALID: 'This is not a gift voucher code: check it was typed correctly (20 characters).',
-  VOUCHER_UNKNOWN: errorMessages.VOUCHER_UNKNOWN,
-  VOUCHER_EXPIRED: errorMessages.VOUCHER_EXPIRED,
-  VOUCHER_REDEEMED: errorMessages.VOUCHER_REDEEMED,
-  OFFLINE: 'The ledger cannot be reached: a gift voucher can only be accepted online. Do not accept it now.',
-  NO_ANSWER:
-    'The ledger did not answer in time: do not accept the voucher yet. Try again; the till sends the same ' +
-    'redemption, so it cannot be taken twice.',
+const voucherSentences: Record<Exclude<Exclude<VoucherResult, { ok: true }>['reason'], 'LEDGER_ERROR'>, MessageKey> = {
+  VOUCHER_CODE_INVALID: 'voucher.VOUCHER_CODE_INVALID',
+  VOUCHER_UNKNOWN: codeKey('VOUCHER_UNKNOWN'),
+  VOUCHER_EXPIRED: codeKey('VOUCHER_EXPIRED'),
+  VOUCHER_REDEEMED: codeKey('VOUCHER_REDEEMED'),
+  OFFLINE: 'voucher.OFFLINE',
+  NO_ANSWER: 'voucher.NO_ANSWER',
 };
 
 /** The sentence for a gift voucher refused (or not answered): a typo, a voucher redeemed before (when, where), … */
-export function voucherRefusalSentence(r: Exclude<VoucherResult, { ok: true }>): string {
-  if (r.reason === 'VOUCHER_CODE_INVALID' && r.typo)
-    return 'The voucher code has a typo: its check character does not match. Check each character.';
-  if (r.reason === 'VOUCHER_REDEEMED' && r.voucher && r.voucher.redeemedAt !== null) return redeemed(r.voucher);
+export function voucherRefusalSentence(r: Exclude<VoucherResult, { ok: true }>, m: Messages = EN): string {
+  if (r.reason === 'VOUCHER_CODE_INVALID' && r.typo) return m.t('voucher.typo');
+  if (r.reason === 'VOUCHER_REDEEMED' && r.voucher && r.voucher.redeemedAt !== null) return redeemed(r.voucher, m);
   if (r.reason === 'LEDGER_ERROR') return r.ledgerMessage;
-  return voucherSentences[r.reason];
+  return m.t(voucherSentences[r.reason]);
 }
 
-function redeemed(v: VoucherView): string {
-  const when = new Date(v.redeemedAt ?? 0).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-  return `This gift voucher was already redeemed on ${when}${v.redeemedBy ? ` (${v.redeemedBy})` : ''}.`;
+function redeemed(v: VoucherView, m: Messages): string {
+  const when = m.dateTime(v.redeemedAt ?? 0);
+  return v.redeemedBy ? m.t('voucher.redeemedOnBy', { when, by: v.redeemedBy }) : m.t('voucher.redeemedOn', { when });
 }
 
 // The engine's results with their sentence, as the POS API has always answered them (`message` beside the code).

@@ -2,7 +2,9 @@
 import { liveQuery } from 'dexie';
 import { Observable } from 'rxjs';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 import { errorSentence } from './format.ts';
+import { useMessages } from './i18n.tsx';
 import type { ActionReport } from './panel-props.ts';
 
 /** Wraps a Dexie liveQuery as an rxjs Observable: re-runs `fn` whenever the tables it read change. */
@@ -46,8 +48,8 @@ export function useNow(ms = 1_000): number {
 }
 
 /** A failed action as the cashier reads it: the one place a thrown error becomes the notice's sentence. */
-export function failureReport(e: unknown): ActionReport {
-  return { notice: { tone: 'error', text: errorSentence(e) } };
+export function failureReport(e: unknown, m?: Messages): ActionReport {
+  return { notice: { tone: 'error', text: errorSentence(e, m) } };
 }
 
 export interface Action {
@@ -70,6 +72,7 @@ export interface Action {
  */
 export function useAction(onReport: (r: ActionReport) => void): Action {
   const [busy, setBusy] = useState(false);
+  const m = useMessages();
   // The ref refuses a second action at once (a double Enter), before the state re-renders.
   const running = useRef(false);
   const latest = useRef(onReport);
@@ -77,7 +80,7 @@ export function useAction(onReport: (r: ActionReport) => void): Action {
     latest.current = onReport;
   }, [onReport]);
   const report = useCallback((r: ActionReport) => latest.current(r), []);
-  const fail = useCallback((e: unknown) => latest.current(failureReport(e)), []);
+  const fail = useCallback((e: unknown) => latest.current(failureReport(e, m)), [m]);
   const run = useCallback(
     async (work: () => Promise<void>) => {
       if (running.current) return false;

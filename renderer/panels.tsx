@@ -1,15 +1,18 @@
 /**
  * The cashier's panels, one entry each: its function key, its tab, what it needs and how it renders. The keyboard
  * keys, the tabs and the panel body of `Cashier.tsx` all come from `PANELS`; adding a panel is writing it and adding
- * its entry here.
+ * its entry here. Texts are catalogue keys (sync/loyalty/i18n/), worded in the till's locale where they are shown.
  */
 import { Fragment } from 'react';
 import type { ReactNode } from 'react';
+import { DEFAULT_LOCALE } from '../sync/loyalty/i18n/locale.ts';
+import { messages, type MessageKey, type Messages } from '../sync/loyalty/i18n/messages.ts';
 import type { Program } from '../sync/loyalty/program.ts';
 import { BasketPanel } from './BasketPanel.tsx';
 import { ConvertPanel } from './ConvertPanel.tsx';
 import { EnrolPanel } from './EnrolPanel.tsx';
 import { GiftVoucherPanel } from './GiftVoucherPanel.tsx';
+import { Rich, useMessages } from './i18n.tsx';
 import type { FocusRequest, PanelProps, ServingProps } from './panel-props.ts';
 import { RefundPanel } from './RefundPanel.tsx';
 import { RewardsPanel } from './RewardsPanel.tsx';
@@ -19,7 +22,7 @@ import { VoidPanel } from './VoidPanel.tsx';
 /** A key opening a panel, and its line in the footer of shortcuts. */
 export interface PanelKey {
   key: string;
-  shortcut: string;
+  shortcut: MessageKey;
   /** The field the panel focuses when opened by this key. */
   target: FocusRequest['target'];
 }
@@ -29,9 +32,9 @@ export interface PanelEntry<Id extends string = string> {
   /** The function key that opens it, shown on its tab. */
   key: string;
   /** Its line in the footer of shortcuts. */
-  shortcut: string;
+  shortcut: MessageKey;
   /** Its tab's text; a panel without one has no tab (the card field, opened by its key alone). */
-  label?: string;
+  label?: MessageKey;
   /** More keys opening it on another field (F5: the rewards panel on its points field). */
   moreKeys?: readonly PanelKey[];
   /** Only while the program closes: its tab is hidden otherwise (its key still opens it). */
@@ -54,7 +57,7 @@ function panel<const Id extends string>(def: Common<Id> & { render: (p: PanelPro
 function servingPanel<const Id extends string>(
   def: Common<Id> & {
     /** What the member is needed for, ending the prompt ("… first (F2) to earn points."). */
-    toDo: string;
+    toDo: MessageKey;
     render: (p: ServingProps) => ReactNode;
   },
 ): PanelEntry<Id> {
@@ -64,16 +67,24 @@ function servingPanel<const Id extends string>(
     closingOnly,
     needs: 'member',
     body: ({ program, member, ...p }) => {
-      if (!program) return <p className="placeholder">The loyalty program arrives with the first sync.</p>;
-      if (!member)
-        return (
-          <p className="placeholder">
-            Scan or type a member card first (<kbd>F2</kbd>) to {toDo}.
-          </p>
-        );
+      if (!program) return <Placeholder k="panels.noProgram" />;
+      if (!member) return <ScanFirst toDo={toDo} />;
       return render({ ...p, program, member });
     },
   };
+}
+
+function Placeholder({ k }: { k: MessageKey }) {
+  return <p className="placeholder">{useMessages().t(k)}</p>;
+}
+
+function ScanFirst({ toDo }: { toDo: MessageKey }) {
+  const m = useMessages();
+  return (
+    <p className="placeholder">
+      <Rich k="panels.scanFirst" values={{ toDo: m.t(toDo) }} />
+    </p>
+  );
 }
 
 /** The panels in the order of their tabs (the footer lists the keys in key order). */
@@ -81,45 +92,36 @@ export const PANELS = [
   panel({
     id: 'card',
     key: 'F2',
-    shortcut: 'Card',
+    shortcut: 'panels.card',
     render: ({ member }) => (
       <p className="placeholder">
-        {member ? (
-          <>
-            Serving {member.name}. <kbd>F3</kbd> basket, <kbd>F4</kbd> rewards, <kbd>Esc</kbd> twice for the next
-            customer.
-          </>
-        ) : (
-          <>
-            Scan a member card, or <kbd>F8</kbd> to enrol a new member.
-          </>
-        )}
+        {member ? <Rich k="panels.serving" values={{ name: member.name }} /> : <Rich k="panels.scanOrEnrol" />}
       </p>
     ),
   }),
   servingPanel({
     id: 'basket',
     key: 'F3',
-    label: 'Basket',
-    shortcut: 'Basket',
-    toDo: 'earn points',
+    label: 'panels.basket',
+    shortcut: 'panels.basket',
+    toDo: 'panels.basket.toDo',
     render: (p) => <BasketPanel {...p} />,
   }),
   servingPanel({
     id: 'rewards',
     key: 'F4',
-    label: 'Rewards',
-    shortcut: 'Rewards',
-    moreKeys: [{ key: 'F5', shortcut: 'Pay with points', target: 'points' }],
-    toDo: 'redeem points',
+    label: 'panels.rewards',
+    shortcut: 'panels.rewards',
+    moreKeys: [{ key: 'F5', shortcut: 'panels.payWithPoints', target: 'points' }],
+    toDo: 'panels.rewards.toDo',
     render: (p) => <RewardsPanel {...p} />,
   }),
   // F6: void a recent op of this till, or refund a returned sale (this till's own offline, any store's online).
   panel({
     id: 'void',
     key: 'F6',
-    label: 'Void / refund',
-    shortcut: 'Void or refund',
+    label: 'panels.void',
+    shortcut: 'panels.void',
     render: (p) => (
       <>
         <VoidPanel {...p} />
@@ -127,30 +129,36 @@ export const PANELS = [
       </>
     ),
   }),
-  panel({ id: 'enrol', key: 'F8', label: 'Enrol', shortcut: 'Enrol', render: (p) => <EnrolPanel {...p} /> }),
+  panel({
+    id: 'enrol',
+    key: 'F8',
+    label: 'panels.enrol',
+    shortcut: 'panels.enrol',
+    render: (p) => <EnrolPanel {...p} />,
+  }),
   panel({
     id: 'giftVoucher',
     key: 'F1',
-    label: 'Take voucher',
-    shortcut: 'Take a gift voucher',
+    label: 'panels.giftVoucher.tab',
+    shortcut: 'panels.giftVoucher',
     render: (p) => <GiftVoucherPanel {...p} />,
   }),
   servingPanel({
     id: 'terms',
     key: 'F7',
-    label: 'New terms',
-    shortcut: 'New terms',
+    label: 'panels.terms',
+    shortcut: 'panels.terms',
     closingOnly: true,
-    toDo: "record the answer to the new programme's terms",
+    toDo: 'panels.terms.toDo',
     render: (p) => <TermsPanel {...p} />,
   }),
   servingPanel({
     id: 'convert',
     key: 'F9',
-    label: 'Convert',
-    shortcut: 'Convert to voucher',
+    label: 'panels.convert.tab',
+    shortcut: 'panels.convert',
     closingOnly: true,
-    toDo: 'convert the balance into a gift voucher',
+    toDo: 'panels.convert.toDo',
     render: (p) => <ConvertPanel {...p} />,
   }),
 ] as const;
@@ -177,12 +185,15 @@ export function panelKeys<Id extends string>(
 /** The number of a function key ("F10" → 10), so that the footer lists F2 before F10. */
 const keyOrder = (key: string): number => (/^F\d+$/.test(key) ? Number(key.slice(1)) : Infinity);
 
-/** The footer's lines for the panels' keys, in key order. */
-export function panelShortcuts(panels: readonly PanelEntry[]): [string, string][] {
+/** The footer's lines for the panels' keys, in key order, worded by `m`. */
+export function panelShortcuts(
+  panels: readonly PanelEntry[],
+  m: Messages = messages(DEFAULT_LOCALE),
+): [string, string][] {
   return panels
     .flatMap((p) => [{ key: p.key, shortcut: p.shortcut }, ...(p.moreKeys ?? [])])
     .sort((a, b) => keyOrder(a.key) - keyOrder(b.key))
-    .map((k): [string, string] => [k.key, k.shortcut]);
+    .map((k): [string, string] => [k.key, m.t(k.shortcut)]);
 }
 
 /** The panels shown as tabs under `program`: those with a label, the closing ones only while it closes. */
@@ -196,11 +207,12 @@ export function tabsFor<Id extends string>(
 /** The tab strip: one button per tab, pressed for the open panel. */
 export function PanelTabs(props: { program: Program | undefined; current: string; onOpen: (id: PanelId) => void }) {
   const { program, current, onOpen } = props;
+  const m = useMessages();
   return (
-    <nav className="panel-tabs" aria-label="Actions">
+    <nav className="panel-tabs" aria-label={m.t('cashier.actions')}>
       {tabsFor(program, PANELS).map((p) => (
         <button key={p.id} type="button" aria-pressed={current === p.id} onClick={() => onOpen(p.id)}>
-          {p.label} <kbd>{p.key}</kbd>
+          {p.label && m.t(p.label)} <kbd>{p.key}</kbd>
         </button>
       ))}
     </nav>

@@ -2,6 +2,7 @@
  * Sync errors that someone at the store must act on, as the sentence the header and the manager's screen show.
  * Runs in the renderer; pure. The tray says the same in a few words (electron/tray-model.ts).
  */
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 
 /** The ledger refused the handshake for the till's protocol version (a final refusal: the till stops trying). */
 export const PROTOCOL_VERSION_NOTICE =
@@ -9,6 +10,7 @@ export const PROTOCOL_VERSION_NOTICE =
   'after the update.';
 
 /** The sentence for a sync error that needs the till updated, or null for any other (or no) error. */
-export function syncNotice(lastError: { code: string } | null | undefined): string | null {
-  return lastError?.code === 'PROTOCOL_VERSION' ? PROTOCOL_VERSION_NOTICE : null;
+export function syncNotice(lastError: { code: string } | null | undefined, m?: Messages): string | null {
+  if (lastError?.code !== 'PROTOCOL_VERSION') return null;
+  return m ? m.t('sync.protocolVersion') : PROTOCOL_VERSION_NOTICE;
 }

@@ -3,14 +3,18 @@
  * in browser mode, built if needed, on http://127.0.0.1:7410 (till-1) and /?till=till-2 (till-2); the web console,
  * built if needed, on the ledger's http://127.0.0.1:7400/console/ (users: `npm run ledger -- user add ...`). Where the Electron
  * binary is installed, it also opens the till shell on till-1 (see electron-launch.ts); TILL_ELECTRON=0 skips it.
+ * `-- --locale fr-FR` shows the till in French: a fresh data folder is seeded with the French demo program (euros);
+ * an existing one gets a new program version in that locale, which the tills pick up on their next sync.
  */
 /* eslint-disable no-console -- printing where the ledger and the tills listen is this script's job */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEMO_MANAGER_PIN, seedDemo } from '../sync/ledger/admin.ts';
+import { DEMO_MANAGER_PIN, seedDemo, setProgramLocale } from '../sync/ledger/admin.ts';
+import { LocaleSchema, type Locale } from '../sync/loyalty/i18n/locale.ts';
 import { createLogger } from '../sync/ledger/log.ts';
 import { startLedgerServer } from '../sync/ledger/server.ts';
 import { openStore, storeOptionsFromEnv } from '../sync/ledger/store/open.ts';
@@ -36,18 +40,35 @@ const DemoTillsSchema = z.object({
   tills: z.array(z.object({ tillId: TillIdSchema, storeId: StoreIdSchema, token: z.string().min(1) })).min(1),
 });
 
+/** `--locale fr-FR` (or en-GB): the demo program's locale; absent, the data folder's program is left as it is. */
+function localeArgument(): Locale | undefined {
+  const { values } = parseArgs({ options: { locale: { type: 'string' } }, allowPositionals: true });
+  if (values.locale === undefined) return undefined;
+  const locale = LocaleSchema.safeParse(values.locale);
+  if (!locale.success) {
+    console.error(`error BAD_ARGUMENT: --locale is en-GB or fr-FR, not ${values.locale}.`);
+    process.exit(2);
+  }
+  return locale.data;
+}
+
 async function main(): Promise<void> {
+  const locale = localeArgument();
   const dir = resolve(process.env['LEDGER_DATA'] ?? 'data');
   await mkdir(dir, { recursive: true });
   const credsFile = resolve(dir, 'demo-tills.json');
   const store = await openStore(storeOptionsFromEnv(dir));
   await store.migrate();
   if (!(await store.latestProgram())) {
-    const seeded = await seedDemo(store, { members: 200, now: Date.now() });
+    const seeded = await seedDemo(store, { members: 200, now: Date.now(), ...(locale ? { locale } : {}) });
     // Tokens are shown once by the ledger; the demo keeps them for the till pages, readable by this user only.
     await writeFile(credsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
     console.log(`seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}`);
     console.log(`manager PIN of ${seeded.storeId}: ${DEMO_MANAGER_PIN}`);
+  }
+  if (locale) {
+    const p = await setProgramLocale(store, locale);
+    console.log(`program version ${p.version} is in ${p.locale ?? 'en-GB'}`);
   }
   let demo: z.infer<typeof DemoTillsSchema>;
   try {

@@ -1,9 +1,11 @@
 /** Head-office actions shared by the CLI, the demo and the tests. */
+import { LocaleSchema, type Locale } from '../loyalty/i18n/locale.ts';
 import { migratedTier } from '../loyalty/migrated-member.ts';
+import type { Program } from '../loyalty/program.ts';
 import type { StoreId, TillId } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
 import { hashPin } from '../protocol/pin.ts';
-import { demoMembers, demoProgram } from './demo-data.ts';
+import { demoMembers, demoProgramFor } from './demo-data.ts';
 import type { ImportMember, LedgerStore } from './store/types.ts';
 import { hashToken, newToken } from './tokens.ts';
 
@@ -24,9 +26,9 @@ export async function addTill(store: LedgerStore, tillId: TillId, storeId: Store
 export const DEMO_MANAGER_PIN = '1234';
 
 /** Seeds an empty ledger with a program, a store, two tills and members; returns the tills' credentials. */
-export async function seedDemo(store: LedgerStore, opts: { members: number; now: number }) {
+export async function seedDemo(store: LedgerStore, opts: { members: number; now: number; locale?: Locale }) {
   const storeId = 'store-1' as StoreId;
-  await store.putProgram(demoProgram(opts.now));
+  await store.putProgram(demoProgramFor(opts.now, opts.locale ?? 'en-GB'));
   await store.addStore({ storeId, name: 'Demo High Street' });
   await store.setManagerPin(storeId, await hashPin(DEMO_MANAGER_PIN));
   const tills: { tillId: TillId; storeId: StoreId; token: string }[] = [];
@@ -36,6 +38,22 @@ export async function seedDemo(store: LedgerStore, opts: { members: number; now:
   }
   await importMembers(store, demoMembers(opts.members, 42), { holdAt: storeId, now: opts.now });
   return { storeId, tills };
+}
+
+/**
+ * Stores a new version of the current program in `locale` (the till's screens, receipts, letters and e-mails; tills
+ * pick it up on their next sync). Answers the program now current: unchanged when it was already in that locale.
+ */
+export async function setProgramLocale(store: LedgerStore, locale: string): Promise<Program> {
+  const parsed = LocaleSchema.safeParse(locale);
+  if (!parsed.success)
+    throw new CodedError('BAD_ARGUMENT', `${locale} is not a locale a program speaks: en-GB or fr-FR.`);
+  const current = await store.latestProgram();
+  if (!current) throw new CodedError('NO_PROGRAM', 'no program yet: set one with "ledger program set FILE.json".');
+  if ((current.locale ?? 'en-GB') === parsed.data) return current;
+  const next: Program = { ...current, version: current.version + 1, locale: parsed.data };
+  await store.putProgram(next);
+  return next;
 }
 
 /**

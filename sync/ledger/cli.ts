@@ -6,12 +6,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { v7 as uuidv7 } from 'uuid';
+import { LocaleSchema } from '../loyalty/i18n/locale.ts';
 import { ProgramSchema, type Program } from '../loyalty/program.ts';
 import { StoreIdSchema, TillIdSchema } from '../loyalty/units.ts';
 import { CodedError } from '../protocol/errors.ts';
 import { describeIssues } from '../protocol/messages.ts';
 import { PinSchema, hashPin } from '../protocol/pin.ts';
-import { DEMO_MANAGER_PIN, addTill, importMembers, seedDemo } from './admin.ts';
+import { DEMO_MANAGER_PIN, addTill, importMembers, seedDemo, setProgramLocale } from './admin.ts';
 import { createLogger } from './log.ts';
 import { registerPortalCommands } from './cli/portal.ts';
 import { parseMembersCsv } from './members-csv.ts';
@@ -213,6 +214,15 @@ export function buildCli(): Command {
         console.log(`program version ${r.data.version} stored`);
       });
     });
+  programs
+    .command('locale <locale>')
+    .description("store a new program version in LOCALE (en-GB or fr-FR): the tills' screens, receipts and letters")
+    .action(async (locale: string, _o, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const p = await setProgramLocale(store, locale);
+        console.log(`program version ${p.version} is in ${p.locale ?? 'en-GB'}`);
+      });
+    });
   programs.command('show').action(async (_o, cmd: Command) => {
     await withStore(cmd, async (store) => {
       const p: Program | undefined = await store.latestProgram();
@@ -279,7 +289,8 @@ export function buildCli(): Command {
     .option('--port <port>', 'port to listen on', String(DEFAULT_PORT))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--members <n>', 'members to create', '200')
-    .action(async (o: { port: string; host: string; members: string }, cmd: Command) => {
+    .option('--locale <locale>', 'the demo program in en-GB (pounds) or fr-FR (euros, French names)', 'en-GB')
+    .action(async (o: { port: string; host: string; members: string; locale: string }, cmd: Command) => {
       const port = parsePort(o.port);
       const count = Number(o.members);
       if (!Number.isInteger(count) || count < 0 || count > 1_000_000)
@@ -291,8 +302,10 @@ export function buildCli(): Command {
       const store = await openStore(storeOptions);
       await store.migrate();
       const credsFile = resolve(dir, 'demo-tills.json');
+      const locale = LocaleSchema.safeParse(o.locale);
+      if (!locale.success) throw new CodedError('BAD_ARGUMENT', '--locale is en-GB or fr-FR.');
       if (!(await store.latestProgram())) {
-        const seeded = await seedDemo(store, { members: count, now: Date.now() });
+        const seeded = await seedDemo(store, { members: count, now: Date.now(), locale: locale.data });
         await writeFile(credsFile, JSON.stringify(seeded, null, 2), { mode: 0o600 });
         console.log(
           `seeded demo data: store ${seeded.storeId}, tills ${seeded.tills.map((t) => t.tillId).join(', ')}, ${count} members`,

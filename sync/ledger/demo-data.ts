@@ -4,6 +4,7 @@
  */
 import { withLuhn } from '../loyalty/card.ts';
 import { migratedStanding } from '../loyalty/migrated-member.ts';
+import type { Locale } from '../loyalty/i18n/locale.ts';
 import type { Program } from '../loyalty/program.ts';
 import type { Card, MemberId, Points, StoreId } from '../loyalty/units.ts';
 import type { ImportMember } from './store/types.ts';
@@ -65,6 +66,38 @@ export function demoProgram(now: number): Program {
     },
     authDeadlineMs: 1_500,
     clockToleranceMs: 120_000,
+  };
+}
+
+/**
+ * The demo program for `locale`: en-GB is `demoProgram`; fr-FR is the same rules for a French retailer, in euros
+ * (1 point per 1 €, 100 points = 1 €), with its names in French and `locale: 'fr-FR'`, so that the till's screens,
+ * receipts and letters are in French (`npm start -- --locale fr-FR`).
+ */
+export function demoProgramFor(now: number, locale: Locale): Program {
+  const p = demoProgram(now);
+  if (locale === 'en-GB') return p;
+  const names: Record<string, string> = {
+    'fresh-fortnight': 'Quinzaine du frais : points doublés sur les produits frais',
+    'spring-weekend': 'Week-end de printemps : +50 % sur tout',
+    bronze: 'Bronze',
+    silver: 'Argent',
+    gold: 'Or',
+    pastry: 'Viennoiserie du jour',
+    'hot-drink': 'Boisson chaude',
+    'tote-bag': 'Sac cabas réutilisable',
+    'fiver-off': '5 € de remise sur vos courses',
+    'tenner-off': '10 € de remise sur vos courses',
+    'cinema-pair': 'Deux places de cinéma',
+  };
+  return {
+    ...p,
+    name: 'Club Fidélité Démo',
+    currency: 'EUR',
+    locale,
+    earn: { ...p.earn, campaigns: p.earn.campaigns.map((c) => ({ ...c, name: names[c.id] ?? c.name })) },
+    tiers: p.tiers.map((t) => ({ ...t, label: names[t.name] ?? t.label })),
+    rewards: p.rewards.map((r) => ({ ...r, name: names[r.id] ?? r.name })),
   };
 }
 

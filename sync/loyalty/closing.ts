@@ -5,8 +5,9 @@
  * caller supplies the random bytes of a voucher code (the ledger takes them from node:crypto).
  */
 import { tenderValue } from './burn.ts';
-import { dayLabelUtc } from './calendar.ts';
 import type { Closing } from './closing-schema.ts';
+import { localeOf } from './i18n/locale.ts';
+import { messages, type Messages } from './i18n/messages.ts';
 import type { BurnWhat } from './ops.ts';
 import type { Program, Reward } from './program.ts';
 import type { Cents, Points } from './units.ts';
@@ -94,14 +95,17 @@ export function termsToAnswer(program: Program, answeredVersion: string | undefi
  * The closing message for the cashier and the receipt at `at`, or undefined without a closing. Dates printed are
  * the last day something is allowed (the day of `deadline − 1 ms`), so a deadline at midnight reads "by 31 March".
  */
-export function deadlineMessage(program: Program, at: number): string | undefined {
+export function deadlineMessage(
+  program: Program,
+  at: number,
+  m: Messages = messages(localeOf(program)),
+): string | undefined {
   const c = program.closing;
   if (!c) return undefined;
-  const lastBurnDay = dayLabelUtc(c.burnDeadline - 1);
-  if (at >= c.burnDeadline) return `The programme has closed: points could be used until ${lastBurnDay}.`;
-  if (at < c.earnUntil)
-    return `The programme is closing: points are earned until ${dayLabelUtc(c.earnUntil - 1)}. Use your points by ${lastBurnDay}.`;
-  return `Use your points by ${lastBurnDay}.`;
+  const lastDay = m.day(c.burnDeadline - 1);
+  if (at >= c.burnDeadline) return m.t('closing.closed', { lastDay });
+  if (at < c.earnUntil) return m.t('closing.closing', { earnDay: m.day(c.earnUntil - 1), lastDay });
+  return m.t('closing.useBy', { lastDay });
 }
 
 // Notice period ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 /** Earn quotes: integer points from a basket, with the breakdown a cashier and a receipt show. */
 import type { BasketLine } from './ops.ts';
+import { localeOf } from './i18n/locale.ts';
+import { messages } from './i18n/messages.ts';
 import type { Program, Tier } from './program.ts';
 import type { Points } from './units.ts';
 
@@ -59,19 +61,23 @@ export function quoteEarn(program: Program, member: EarnMember, lines: readonly 
       campaignPoints.set(i, (campaignPoints.get(i) ?? 0) + pctOf(lineBase, c.extraPct));
     });
   }
+  // The labels are worded in the program's locale (they are shown and printed; nothing decides on them).
+  const m = messages(localeOf(program));
+  const rate = String(program.earn.pointsPerUnit);
   const breakdown: EarnLine[] = [
-    { kind: 'base', label: `${program.earn.pointsPerUnit} per ${program.currency} 1`, points: base as Points },
+    { kind: 'base', label: m.t('earn.base', { rate, currency: program.currency }), points: base as Points },
   ];
-  if (category !== 0) breakdown.push({ kind: 'category', label: 'Category multipliers', points: category as Points });
+  if (category !== 0) breakdown.push({ kind: 'category', label: m.t('earn.category'), points: category as Points });
   program.earn.campaigns.forEach((c, i) => {
     const p = campaignPoints.get(i);
     if (p) breakdown.push({ kind: 'campaign', label: c.name, points: p as Points });
   });
   const tier = tierFor(program, member.lifetimePoints);
   const tierBonus = pctOf(eligibleBase, tier.bonusPct);
-  if (tierBonus > 0) breakdown.push({ kind: 'tier', label: `${tier.label} bonus`, points: tierBonus as Points });
+  if (tierBonus > 0)
+    breakdown.push({ kind: 'tier', label: m.t('earn.tierBonus', { tier: tier.label }), points: tierBonus as Points });
   if (!member.welcomeGiven && program.earn.welcomeBonus > 0)
-    breakdown.push({ kind: 'welcome', label: 'Welcome bonus', points: program.earn.welcomeBonus as Points });
+    breakdown.push({ kind: 'welcome', label: m.t('earn.welcome'), points: program.earn.welcomeBonus as Points });
   const points = breakdown.reduce((s, l) => s + l.points, 0) as Points;
   return { points, breakdown };
 }

@@ -10,7 +10,8 @@
  * urgent reminder, never a stale one after it.
  */
 import { z } from 'zod';
-import { dayLabelUtc } from './calendar.ts';
+import { DEFAULT_LOCALE } from './i18n/locale.ts';
+import { messages, type Messages } from './i18n/messages.ts';
 import type { Lot } from './lots.ts';
 import type { Points } from './units.ts';
 
@@ -101,10 +102,11 @@ export function expiryNotice(
   reminderDays: readonly number[] | undefined,
   now: number,
   balance?: number,
+  m: Messages = messages(DEFAULT_LOCALE),
 ): string | undefined {
   if (!next || !reminderDays || reminderDays.length === 0) return undefined;
   if (now >= next.at || next.at - Math.max(...reminderDays) * DAY_MS > now) return undefined;
   const points = Math.min(next.points, balance ?? next.points);
   if (points <= 0) return undefined;
-  return `${points.toLocaleString('en-GB')} ${points === 1 ? 'point expires' : 'points expire'} on ${dayLabelUtc(next.at - 1)}`;
+  return m.t('expiry.notice', { points, day: m.day(next.at - 1) });
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ClosingSchema } from './closing-schema.ts';
 import { ExpiryReminderDaysSchema } from './expiry-reminders.ts';
 import { LifecycleRulesSchema } from './lifecycle.ts';
+import { LocaleSchema } from './i18n/locale.ts';
 import { ExpiryRuleSchema } from './lots.ts';
 import { TierPolicySchema } from './tier-policy.ts';
 
@@ -102,6 +103,8 @@ export const ProgramSchema = z
     /** Days a till keeps the ops the ledger answered, for a ledger restored from a backup to get them back
      * (sync/till/journal-retention.ts); absent: 35. */
     journalRetentionDays: z.number().int().min(MIN_JOURNAL_RETENTION_DAYS).max(3_650).optional(),
+    /** The language and formats of the till's screens, receipts, letters and e-mails (i18n/); absent: en-GB. */
+    locale: LocaleSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.tiers[0]?.minPoints !== 0)

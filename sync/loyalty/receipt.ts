@@ -1,7 +1,8 @@
 /**
  * What the till prints and tells the member after an op: the messages ("120 points to your next reward", the
  * closing's deadline, a tier reached) and the receipt text, with the gift voucher of a conversion. Pure, no I/O: the
- * till passes in the program, the member as it sees it and the op it journaled.
+ * till passes in the program, the member as it sees it and the op it journaled. Worded in the program's locale
+ * (`localeOf(program)`, i18n/).
  */
 import { assertNever } from './assert-never.ts';
 import { tenderValue } from './burn.ts';
@@ -9,6 +10,8 @@ import { deadlineMessage, earnAllowed, rewardsAt } from './closing.ts';
 import type { EarnQuote } from './earn.ts';
 import { tierFor } from './earn.ts';
 import { expiryNotice, type UpcomingExpiry } from './expiry-reminders.ts';
+import { localeOf } from './i18n/locale.ts';
+import { messages, type Messages } from './i18n/messages.ts';
 import type { ConvertOp, Op } from './ops.ts';
 import type { Program, Reward, Tier } from './program.ts';
 import type { Points } from './units.ts';
@@ -60,8 +63,8 @@ export function pointsToNextReward(
   return best ? { reward: best, missing: (best.points - Math.max(0, balance)) as Points } : undefined;
 }
 
-const n = (x: number): string => x.toLocaleString('en-GB');
-const plural = (x: number, one: string, many = `${one}s`): string => `${n(x)} ${Math.abs(x) === 1 ? one : many}`;
+/** The program's words and formats. */
+const wordsOf = (program: Program): Messages => messages(localeOf(program));
 
 /**
  * Messages for the member, most useful first: the closing's deadline (with `at`), points about to expire (with `at`,
@@ -77,50 +80,45 @@ export function receiptMessages(
   at?: number,
   before?: Pick<ReceiptMember, 'lifetimePoints' | 'lifetimeEstimate'>,
 ): string[] {
+  const m = wordsOf(program);
   const out: string[] = [];
-  const deadline = at === undefined ? undefined : deadlineMessage(program, at);
+  const deadline = at === undefined ? undefined : deadlineMessage(program, at, m);
   if (deadline) out.push(deadline);
   const balance = member.displayed;
   // Within the largest reminder window: "N points expire on D", N at most the balance the cashier sees.
   const expiring =
-    at === undefined ? undefined : expiryNotice(member.nextExpiry, program.expiryReminderDays, at, balance);
+    at === undefined ? undefined : expiryNotice(member.nextExpiry, program.expiryReminderDays, at, balance, m);
   if (expiring) out.push(`${expiring}.`);
-  if (balance < 0) out.push(`Balance overdrawn by ${plural(-balance, 'point')}: see the store manager.`);
+  if (balance < 0) out.push(m.t('receipt.overdrawn', { points: -balance }));
   const tier = tierFor(program, tierPoints(member));
   if (before && tierRank(program, tier) > tierRank(program, tierFor(program, tierPoints(before))))
-    out.push(`Congratulations: you have reached ${tier.label}!`);
+    out.push(m.t('receipt.tierReached', { tier: tier.label }));
   const rewards = at === undefined ? program.rewards : rewardsAt(program, at);
   const earning = at === undefined || earnAllowed(program, at);
   const affordable = rewards.filter((r) => r.points <= balance).sort((a, b) => b.points - a.points);
   const top = affordable[0];
-  if (top) out.push(`You can redeem ${top.name} (${plural(top.points, 'point')}) today.`);
+  if (top) out.push(m.t('receipt.canRedeem', { reward: top.name, points: top.points }));
   const next = earning ? pointsToNextReward(program, balance, rewards) : undefined;
-  if (next) out.push(`${plural(next.missing, 'point')} to your next reward: ${next.reward.name}.`);
+  if (next) out.push(m.t('receipt.toNextReward', { points: next.missing, reward: next.reward.name }));
   const nextTier = earning ? program.tiers.find((t) => t.minPoints > tierPoints(member)) : undefined;
   if (nextTier)
-    out.push(`${plural(nextTier.minPoints - tierPoints(member), 'point')} to ${nextTier.label} (now ${tier.label}).`);
+    out.push(
+      m.t('receipt.toNextTier', {
+        points: nextTier.minPoints - tierPoints(member),
+        next: nextTier.label,
+        tier: tier.label,
+      }),
+    );
   if (at !== undefined && earning) {
     for (const c of program.earn.campaigns)
-      if (at >= c.startsAt && at < c.endsAt) out.push(`${c.name}, until ${dateOf(c.endsAt - 1)}.`);
+      if (at >= c.startsAt && at < c.endsAt)
+        out.push(m.t('receipt.campaign', { campaign: c.name, day: m.day(c.endsAt - 1) }));
   }
-  if (member.pending !== 0)
-    out.push(`${plural(Math.abs(member.pending), 'point')} awaiting confirmation from head office.`);
+  if (member.pending !== 0) out.push(m.t('receipt.awaiting', { points: Math.abs(member.pending) }));
   return out;
 }
 
-/** A date as printed on a receipt (UTC, so that every till prints the same day for the same instant). */
-function dateOf(ms: number): string {
-  return new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}
-
-function timeOf(ms: number): string {
-  const d = new Date(ms);
-  return `${d.toLocaleDateString('en-GB', { timeZone: 'UTC' })} ${d.toLocaleTimeString('en-GB', { timeZone: 'UTC' })} UTC`;
-}
-
-function money(program: Program, cents: number): string {
-  return new Intl.NumberFormat('en-GB', { style: 'currency', currency: program.currency }).format(cents / 100);
-}
+// Dates are printed in UTC, so that every till prints the same day for the same instant (Messages.day, .stamp).
 
 const WIDTH = 40;
 const rule = '-'.repeat(WIDTH);
@@ -130,7 +128,6 @@ function row(label: string, figure: string): string {
   const l = label.length > room ? `${label.slice(0, room - 1)}~` : label;
   return `${l.padEnd(room)} ${figure}`;
 }
-const signed = (x: number): string => (x > 0 ? `+${n(x)}` : n(x));
 
 /** Wraps `text` to the receipt width on spaces. */
 function wrap(text: string): string[] {
@@ -174,31 +171,37 @@ export function voucherLines(
   op: Pick<ConvertOp, 'points' | 'valueCents' | 'voucherCode' | 'at'>,
   validUntil = voucherValidUntil(program, op),
 ): string[] {
+  const m = wordsOf(program);
+  const money = (cents: number) => m.money(cents, program.currency);
   return [
-    row('Points converted', signed(-op.points)),
-    row('  face value', money(program, tenderValue(program, op.points))),
+    row(m.t('receipt.pointsConverted'), m.signed(-op.points)),
+    row(`  ${m.t('receipt.faceValue')}`, money(tenderValue(program, op.points))),
     rule,
-    'GIFT VOUCHER',
-    row('Value', money(program, op.valueCents)),
-    'Code:',
+    m.t('receipt.giftVoucher'),
+    row(m.t('receipt.value'), money(op.valueCents)),
+    m.t('receipt.code'),
     `  ${op.voucherCode}`,
-    row('Valid until', dateOf(validUntil - 1)),
+    row(m.t('receipt.validUntil'), m.day(validUntil - 1)),
   ];
 }
 
 /** The loyalty part of a till receipt, 40 columns of plain text. */
 export function receiptText(input: ReceiptInput): string {
   const { program, op, view, quote, at } = input;
+  const m = wordsOf(program);
+  const money = (cents: number) => m.money(cents, program.currency);
+  const signed = m.signed;
+  const reason = (r: string) => wrap(m.t('receipt.reason', { reason: r }));
   const lines: string[] = [program.name];
   if (input.storeName) lines.push(input.storeName);
-  lines.push(timeOf(at), `Till ${op.tillId}  op #${op.seq}`, rule);
-  lines.push(row(view.name, `card ${maskCard(view.card)}`));
+  lines.push(m.stamp(at), m.t('receipt.tillOp', { till: op.tillId, seq: String(op.seq) }), rule);
+  lines.push(row(view.name, m.t('receipt.card', { card: maskCard(view.card) })));
   switch (op.kind) {
     case 'earn': {
       const spend = op.lines.reduce((s, l) => s + l.amountCents, 0);
-      lines.push(row('Spend', money(program, spend)));
+      lines.push(row(m.t('receipt.spend'), money(spend)));
       for (const l of quote?.breakdown ?? []) lines.push(row(`  ${l.label}`, signed(l.points)));
-      lines.push(row('Points earned', signed(quote?.points ?? op.quotedPoints)));
+      lines.push(row(m.t('receipt.pointsEarned'), signed(quote?.points ?? op.quotedPoints)));
       break;
     }
     case 'burn': {
@@ -208,13 +211,13 @@ export function receiptText(input: ReceiptInput): string {
       lines.push(
         reward
           ? row(reward.name, signed(-op.points))
-          : row(`Paid with points (${money(program, tenderValue(program, op.points))})`, signed(-op.points)),
+          : row(m.t('receipt.paidWithPoints', { value: money(tenderValue(program, op.points)) }), signed(-op.points)),
       );
       break;
     }
     case 'void':
-      lines.push(row('Cancelled op', op.targetOpId.slice(-8)));
-      lines.push(...wrap(`Reason: ${op.reason}`));
+      lines.push(row(m.t('receipt.cancelledOp'), op.targetOpId.slice(-8)));
+      lines.push(...reason(op.reason));
       break;
     case 'refund': {
       const what = op.what;
@@ -224,30 +227,34 @@ export function receiptText(input: ReceiptInput): string {
           : what.by === 'lines'
             ? what.lines.reduce((s, l) => s + l.amountCents, 0)
             : 0;
-      lines.push(row(what.by === 'reward' ? 'Reward returned, op' : 'Refund of op', op.targetOpId.slice(-8)));
-      if (cents > 0) lines.push(row('  refunded', money(program, cents)));
-      lines.push(...wrap(`Reason: ${op.reason}`));
+      lines.push(
+        row(m.t(what.by === 'reward' ? 'receipt.rewardReturned' : 'receipt.refundOf'), op.targetOpId.slice(-8)),
+      );
+      if (cents > 0) lines.push(row(`  ${m.t('receipt.refunded')}`, money(cents)));
+      lines.push(...reason(op.reason));
       break;
     }
     case 'enrol':
-      lines.push('Welcome to the programme!');
+      lines.push(m.t('receipt.welcome'));
       break;
     case 'resolve':
-      lines.push(row('Balance review', op.action));
-      lines.push(...wrap(`Reason: ${op.reason}`));
+      lines.push(row(m.t('receipt.balanceReview'), op.action));
+      lines.push(...reason(op.reason));
       break;
     case 'terms':
-      lines.push(row(`New programme terms ${op.termsVersion}`, op.answer));
+      lines.push(
+        row(m.t('receipt.newTerms', { version: op.termsVersion }), m.t('receipt.termsAnswer', { answer: op.answer })),
+      );
       break;
     case 'convert':
       lines.push(...voucherLines(program, op, input.voucherValidUntil));
       break;
     case 'expire':
-      lines.push('Expired points removed');
+      lines.push(m.t('receipt.expired'));
       break;
     case 'adjust':
-      lines.push(row('Adjustment', signed(op.points)));
-      lines.push(...wrap(`Reason: ${op.reason}`));
+      lines.push(row(m.t('receipt.adjustment'), signed(op.points)));
+      lines.push(...reason(op.reason));
       break;
     case 'consent':
       lines.push('Marketing preferences updated');
@@ -259,9 +266,9 @@ export function receiptText(input: ReceiptInput): string {
     default:
       assertNever(op, 'op kind');
   }
-  lines.push(rule, row('Balance', n(view.displayed)));
-  if (view.pending !== 0) lines.push(row('  of which awaiting confirmation', signed(view.pending)));
-  lines.push(row('Tier', tierFor(program, tierPoints(view)).label));
+  lines.push(rule, row(m.t('receipt.balance'), m.number(view.displayed)));
+  if (view.pending !== 0) lines.push(row(`  ${m.t('receipt.ofWhichAwaiting')}`, signed(view.pending)));
+  lines.push(row(m.t('receipt.tier'), tierFor(program, tierPoints(view)).label));
   // Only an earn raises lifetime points: before it, the estimate (which includes it) was the points earned fewer.
   const earned = op.kind === 'earn' ? (quote?.points ?? op.quotedPoints) : 0;
   const before =

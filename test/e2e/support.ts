@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { distDir, ensureRendererBuilt } from '../../renderer/build.ts';
+import type { Program } from '../../sync/loyalty/program.ts';
 import { serveTill, type TillServer } from '../../renderer/serve.ts';
 import { withLedgerStore } from '../support/audit.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
@@ -41,11 +42,19 @@ export interface TillPage {
 }
 
 /** Seeds a ledger (store-a: tills a1 and a2), starts it and the till page server, and launches Chromium. */
-export async function startE2e(opts: { openingBalances: number[] }): Promise<E2eEnv> {
+export async function startE2e(opts: {
+  openingBalances: number[];
+  /** The program the ledger is seeded with, from the demo program (default: the demo program itself). */
+  tweakProgram?: (p: Program) => Program;
+}): Promise<E2eEnv> {
   await ensureRendererBuilt();
   await mkdir(artifacts, { recursive: true });
   const db = await makeTestDatabase('sqlite');
-  const seeded = await seedLedger(db, { members: opts.openingBalances.length, openingBalances: opts.openingBalances });
+  const seeded = await seedLedger(db, {
+    members: opts.openingBalances.length,
+    openingBalances: opts.openingBalances,
+    ...(opts.tweakProgram ? { tweakProgram: opts.tweakProgram } : {}),
+  });
   const ledger = await startLedgerProcess(db);
   const server = await serveTill({
     distDir,

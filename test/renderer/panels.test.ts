@@ -2,6 +2,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { messages } from '../../sync/loyalty/i18n/messages.ts';
 import type { Program } from '../../sync/loyalty/program.ts';
 import type { Card, MemberId, Points } from '../../sync/loyalty/units.ts';
 import type { TillEngine } from '../../sync/till/engine.ts';
@@ -11,6 +12,8 @@ import type { PanelProps } from '../../renderer/panel-props.ts';
 import { PANELS, PanelBody, PanelTabs, panelKeys, panelShortcuts, tabsFor } from '../../renderer/panels.tsx';
 import type { PanelId } from '../../renderer/panels.tsx';
 import { testProgram } from '../sync/till/support/program.ts';
+
+const en = messages('en-GB');
 
 const NOW = Date.UTC(2025, 2, 10, 9, 0, 0);
 const running = testProgram();
@@ -97,7 +100,7 @@ describe('the cashier panel registry', () => {
     const html = tabs(closing);
     const labelled = PANELS.filter((p) => p.label !== undefined);
     expect(tabsFor(closing, PANELS)).toEqual(labelled);
-    for (const p of labelled) expect(html).toContain(`>${p.label} <kbd>${p.key}</kbd></button>`);
+    for (const p of labelled) expect(html).toContain(`>${en.t(p.label ?? 'panels.card')} <kbd>${p.key}</kbd></button>`);
     expect(html.match(/<button/g)).toHaveLength(labelled.length);
     expect(html).toContain('<button type="button" aria-pressed="true">Rewards <kbd>F4</kbd></button>');
 
@@ -107,7 +110,7 @@ describe('the cashier panel registry', () => {
     expect(shown.length).toBeLessThan(labelled.length);
     for (const p of labelled)
       if (p.closingOnly) expect(open).not.toContain(`<kbd>${p.key}</kbd>`);
-      else expect(open).toContain(`>${p.label} <kbd>${p.key}</kbd></button>`);
+      else expect(open).toContain(`>${en.t(p.label ?? 'panels.card')} <kbd>${p.key}</kbd></button>`);
     expect(tabs(undefined)).toBe(open);
   });
 

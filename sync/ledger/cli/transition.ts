@@ -13,6 +13,7 @@ import {
   DEFAULT_NOTICE_DAYS,
   noticeDaysShort,
 } from '../../loyalty/closing.ts';
+import { messages } from '../../loyalty/i18n/messages.ts';
 import { ProgramSchema } from '../../loyalty/program.ts';
 import { voucherExpired } from '../../loyalty/voucher-validity.ts';
 import { describeIssues } from '../../protocol/messages.ts';
@@ -227,7 +228,8 @@ export function registerTransitionCommands(program: Command): void {
         if (!next.success) throw new CodedError('PROGRAM_INVALID', describeIssues(next.error).join('; '));
         await store.putProgram(next.data);
         console.log(`program version ${next.data.version} stored with the closing; tills pick it up within seconds`);
-        console.log(deadlineMessage(next.data, Date.now()) ?? '');
+        // The command line stays in English, whatever the program's locale.
+        console.log(deadlineMessage(next.data, Date.now(), messages('en-GB')) ?? '');
         const short = noticeDaysShort(closing.data, Date.now());
         if (short > 0)
           console.error(

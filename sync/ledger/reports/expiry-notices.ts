@@ -13,11 +13,13 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { tenderValue } from '../../loyalty/burn.ts';
 import { dayLabelUtc } from '../../loyalty/calendar.ts';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
+import { messages } from '../../loyalty/i18n/messages.ts';
 import type { Program } from '../../loyalty/program.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import type { ExpiringMemberRow } from '../store/interfaces/notices.ts';
 import type { LedgerStore } from '../store/types.ts';
-import { money, NOTICE_PAGE_SIZE, safeText, type NoticeFormat } from './notices.ts';
+import { NOTICE_PAGE_SIZE, safeText, type NoticeFormat } from './notices.ts';
 import { releaseWritten, writeLetters } from './letter-pdf.ts';
 
 const EXPIRY_CSV_COLUMNS = [
@@ -48,13 +50,14 @@ export interface ExpiryNoticeResult {
   points: number;
 }
 
-/** What one letter says, in a sentence. */
+/** What one letter says, in a sentence, in the program's locale. */
 export function expiryMessage(program: Program, row: ExpiringMemberRow): string {
-  const n = row.points.toLocaleString('en-GB');
-  return (
-    `${n} of your ${program.name} points ${row.points === 1 ? 'expires' : 'expire'} soon: ` +
-    `the first on ${dayLabelUtc(row.firstExpiresAt - 1)}. Use them in any of our stores before then.`
-  );
+  const m = messages(localeOf(program));
+  return m.t('letter.expiry.message', {
+    points: row.points,
+    program: program.name,
+    day: m.day(row.firstExpiresAt - 1),
+  });
 }
 
 async function* pages(store: LedgerStore, now: number, before: number, pageSize: number) {
@@ -87,7 +90,9 @@ function csvRecord(program: Program, r: ExpiringMemberRow, before: number): stri
 const A4 = { width: 595.28, height: 841.89 };
 const MARGIN = 72;
 
+/** One letter on one page, in the program's locale. */
 function drawLetter(doc: PDFKit.PDFDocument, program: Program, r: ExpiringMemberRow, now: number): void {
+  const m = messages(localeOf(program));
   const width = A4.width - 2 * MARGIN;
   const box = (text: string, y: number, height: number, size = 11, font = 'body') => {
     doc.font(font).fontSize(size).text(text, MARGIN, y, { width, height, ellipsis: true });
@@ -102,21 +107,24 @@ function drawLetter(doc: PDFKit.PDFDocument, program: Program, r: ExpiringMember
   doc
     .font('body')
     .fontSize(10)
-    .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
+    .text(m.day(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
   const address = [r.name, ...(r.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
   box(address.join('\n'), 150, 110);
-  box(`Your points expire soon: use them by ${dayLabelUtc(r.firstExpiresAt - 1)}`, 290, 36, 13, 'bold');
+  box(m.t('letter.expiry.heading', { day: m.day(r.firstExpiresAt - 1) }), 290, 36, 13, 'bold');
   box(
     [
-      `Dear ${r.name},`,
+      m.t('letter.dear', { name: r.name }),
       expiryMessage(program, r),
-      `They are worth ${money(tenderValue(program, r.points), program.currency)} when you pay with them. ` +
-        `Your balance is ${r.balance.toLocaleString('en-GB')} points.`,
+      m.t('letter.expiry.worth', {
+        value: m.money(tenderValue(program, r.points), program.currency),
+        balance: r.balance,
+      }),
     ].join('\n\n'),
     340,
     360,
   );
-  box(`Member reference: ${r.memberId}${r.email ? ` · ${r.email}` : ''}`, A4.height - MARGIN - 24, 24, 8);
+  const reference = `${r.memberId}${r.email ? ` · ${r.email}` : ''}`;
+  box(m.t('letter.reference', { reference }), A4.height - MARGIN - 24, 24, 8);
 }
 
 /** Writes the expiry letters or CSV of every member holding points that expire after `now` and by `before`. */
@@ -148,7 +156,10 @@ export async function issueExpiryNotices(
       await pipeline(Readable.from(records()), stringify({ header: true, columns: [...EXPIRY_CSV_COLUMNS] }), file);
     } else {
       await writeLetters(
-        { Title: `${program.name}: points expiring`, Author: program.name },
+        {
+          Title: messages(localeOf(program)).t('letter.expiry.title', { program: program.name }),
+          Author: program.name,
+        },
         counted(),
         file,
         (doc, r) => drawLetter(doc, program, r, now),

@@ -21,6 +21,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { tenderValue } from '../../loyalty/burn.ts';
 import { dayLabelUtc } from '../../loyalty/calendar.ts';
 import { deadlineMessage, voucherValue, type Closing } from '../../loyalty/closing.ts';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
+import { messages } from '../../loyalty/i18n/messages.ts';
 import type { Program } from '../../loyalty/program.ts';
 import type { Cents, MemberId, Points } from '../../loyalty/units.ts';
 import { CodedError } from '../../protocol/errors.ts';
@@ -220,7 +222,8 @@ const QR_SIZE = 96;
 const MARGIN = 72;
 
 /**
- * One letter on one page. Every block is drawn in a box of fixed height with an ellipsis, so no name, address or
+ * One letter on one page, in the program's locale. Every block is drawn in a box of fixed height with an ellipsis,
+ * so no name, address or
  * message, however long, flows onto a second page.
  */
 function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice, now: number): void {
@@ -229,7 +232,9 @@ function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice,
   const box = (text: string, y: number, height: number, size = 11, font = BODY) => {
     doc.font(font).fontSize(size).text(text, MARGIN, y, { width, height, ellipsis: true });
   };
-  const lastDay = dayLabelUtc(c.burnDeadline - 1);
+  const m = messages(localeOf(program));
+  const money = (cents: number) => m.money(cents, program.currency);
+  const lastDay = m.day(c.burnDeadline - 1);
   const previous = doc.page as PDFKit.PDFPage | undefined;
   doc.addPage({ size: 'A4', margin: MARGIN });
   if (previous) releaseWritten(previous);
@@ -237,7 +242,7 @@ function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice,
   doc
     .font(BODY)
     .fontSize(10)
-    .text(dayLabelUtc(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
+    .text(m.day(now), MARGIN, MARGIN + 22, { width, height: 14, align: 'right' });
 
   const address = [n.name, ...(n.postalAddress ?? '').split(/\s*[\n,]\s*/).filter((l) => l !== '')];
   doc
@@ -246,30 +251,22 @@ function drawLetter(doc: PDFKit.PDFDocument, program: ClosingProgram, n: Notice,
     .text(address.join('\n'), MARGIN, 150, { width: width - QR_SIZE - 20, height: 110, ellipsis: true });
   if (n.link !== null) drawQr(doc, n.link, A4.width - MARGIN - QR_SIZE, 140, QR_SIZE);
 
-  box(`Your ${program.name} points: use them by ${lastDay}`, 290, 36, 13, BOLD);
+  box(m.t('letter.closing.heading', { program: program.name, lastDay }), 290, 36, 13, BOLD);
   const paragraphs = [
-    `Dear ${n.name},`,
-    deadlineMessage(program, now) ?? '',
-    `You have ${n.balance.toLocaleString('en-GB')} points, worth ${money(n.valueCents, program.currency)} when you pay with them in any of our stores.`,
-    `You can also convert your whole balance into a gift voucher worth ${money(n.voucherCents, program.currency)} ` +
-      `(${c.conversionPct}% of its value) at any till, until ${lastDay}.`,
+    m.t('letter.dear', { name: n.name }),
+    deadlineMessage(program, now, m) ?? '',
+    m.t('letter.closing.balance', { points: n.balance, value: money(n.valueCents) }),
+    m.t('letter.closing.convert', { voucher: money(n.voucherCents), pct: c.conversionPct, lastDay }),
   ];
   if (c.termsVersion !== undefined) {
-    const answer =
-      n.termsAnswer === 'accepted'
-        ? 'you have accepted them'
-        : n.termsAnswer === 'refused'
-          ? 'you have refused them; your points stay yours to use until the deadline'
-          : n.link !== null
-            ? 'you have not answered yet: answer on your personal page (the QR code above), or at any till'
-            : 'you have not answered yet: a cashier can record your answer at any till';
-    paragraphs.push(`The new programme's terms (version ${c.termsVersion}): ${answer}.`);
+    const answer = n.termsAnswer ?? (n.link !== null ? 'unansweredLink' : 'unanswered');
+    paragraphs.push(m.t('letter.closing.terms', { version: c.termsVersion, answer }));
   }
-  paragraphs.push('Points not used or converted by then can no longer be used.');
-  if (n.link !== null) paragraphs.push(`Your personal page: ${n.link}`);
-  paragraphs.push(`Bring this letter to any till instead of your card: letter reference ${n.ref}.`);
+  paragraphs.push(m.t('letter.closing.end'));
+  if (n.link !== null) paragraphs.push(m.t('letter.page', { link: n.link }));
+  paragraphs.push(m.t('letter.bringLetter', { ref: n.ref }));
   box(paragraphs.join('\n\n'), 340, 380);
-  box(`Letter reference ${n.ref} · member ${n.memberId}`, A4.height - MARGIN - 24, 24, 8);
+  box(m.t('letter.footer', { ref: n.ref, member: n.memberId }), A4.height - MARGIN - 24, 24, 8);
 }
 
 // Runs ---------------------------------------------------------------------------------------------------------------
@@ -362,7 +359,10 @@ export async function issueNotices(
       await pipeline(Readable.from(withProgress()), stringify({ header: true, columns: [...CSV_COLUMNS] }), file);
     } else {
       await writeLetters(
-        { Title: `${program.name}: notices of closing`, Author: program.name },
+        {
+          Title: messages(localeOf(program)).t('letter.closing.title', { program: program.name }),
+          Author: program.name,
+        },
         recorded(),
         file,
         (doc, n) => drawLetter(doc, program, n, now),
