@@ -167,4 +167,31 @@ describe('cashier screen in Chromium', () => {
     ]);
     expect(a1.errors).toEqual([]);
   });
+
+  it("records a later change of consent from the member panel's form as a consent op of this till", async () => {
+    const { page } = a1;
+    const card = withLuhn('628077700002'); // Ada, enrolled above and still served
+    const form = page.getByTestId('consent-form');
+    await expect.poll(() => form.isVisible()).toBe(true);
+    // Nothing to record until a channel is answered.
+    expect(await form.getByRole('button', { name: 'Record consent' }).isDisabled()).toBe(true);
+    await page.locator('#consent-sms').focus();
+    await page.locator('#consent-sms').selectOption('given');
+    await page.locator('#consent-email').selectOption('withdrawn');
+    await form.getByRole('button', { name: 'Record consent' }).click();
+    await noticeStartingWith(page, 'Marketing preferences of Ada Lovelace recorded');
+    await waitSynced(page, { since: Date.now() });
+    const historyOf = () =>
+      withLedgerStore(env.db, async (s) => {
+        const m = await s.findMemberByCard(card as Card);
+        return m ? s.consents.history(m.memberId) : [];
+      });
+    await expect.poll(async () => (await historyOf()).length).toBe(5);
+    expect((await historyOf()).slice(3).map((r) => [r.channel, r.given, r.place, r.method])).toEqual([
+      ['email', false, 'store-a/a1', 'till'],
+      ['sms', true, 'store-a/a1', 'till'],
+    ]);
+    expect(await page.locator('#consent-sms').inputValue()).toBe('unchanged');
+    expect(a1.errors).toEqual([]);
+  });
 });

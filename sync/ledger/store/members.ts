@@ -5,6 +5,7 @@ import { sql, type Insertable } from 'kysely';
 import type { Card, MemberId, Points, StoreId } from '../../loyalty/units.ts';
 import { consentRecords } from '../../loyalty/consent.ts';
 import { insertConsents } from './consents.ts';
+import { erasedCard } from './member-privacy.ts';
 import { chunks, lockCounter, setLedgerSeq, type StoreCtx } from './context.ts';
 import { lockKeysOf } from './group-locks.ts';
 import { NEW_MEMBER_COLUMNS, toMember } from './rows.ts';
@@ -143,7 +144,8 @@ export class KyselyMembers implements MemberStore {
     // A merged member's card finds the member it was merged into (`ledger member merge`), hop by hop.
     let found = row && toMember(row);
     for (let hop = 0; found?.mergedInto && hop < 16; hop++) found = await this.getMember(found.mergedInto);
-    return found;
+    // A kept member erased since is found by no card either.
+    return found && found.card !== erasedCard(found.memberId) ? found : undefined;
   }
 
   /** A new hold takes a fresh ledger sequence, so the store's next pull brings the member even if unchanged since. */

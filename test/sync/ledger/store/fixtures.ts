@@ -70,6 +70,7 @@ export function member(n: number, over: Partial<MemberRecord> = {}): MemberRecor
     firstActivityAt: null,
     lastActivityAt: null,
     birthday: null,
+    mergedInto: null,
     ...over,
   };
 }

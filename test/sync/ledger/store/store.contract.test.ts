@@ -485,6 +485,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         firstActivityAt: null,
         lastActivityAt: null,
         birthday: null,
+        mergedInto: null,
       });
       expect(await store.transaction((tx) => tx.ledgerSeq())).toBe(3);
       expect((await store.holdersOf([memberId(2)])).get(memberId(2))).toEqual([S1]);
