@@ -9,8 +9,8 @@
  * renames or adds an op field writes its step here and a test of both forms. What a version added is refused to a
  * till speaking an older one (`kindSince`, `eventSince`): it cannot have made it, so such an op is unreadable.
  */
-import type { Op } from '../loyalty/ops.ts';
-import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type ClientToServerEvents } from './messages.ts';
+import type { Op, RejectCode } from '../loyalty/ops.ts';
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type ClientToServerEvents, type OpResult } from './messages.ts';
 
 type Step = (raw: unknown) => unknown;
 
@@ -21,10 +21,28 @@ const steps: Record<number, Step> = {
 };
 
 /** The protocol version each op kind appeared in (absent: version 1). */
-const kindSince: Partial<Record<Op['kind'], number>> = { refund: 3 };
+const kindSince: Partial<Record<Op['kind'], number>> = { refund: 3, consent: 3 };
 /** The protocol version a till request appeared in, where an older till must not use it (`hello` and `history`,
  * of version 2, are answered to any version, as they were). */
 const eventSince: Partial<Record<keyof ClientToServerEvents, number>> = { findSale: 3 };
+
+/**
+ * Refusal codes added in a version, with the older code a till speaking an earlier one reads instead (its schema
+ * does not know the new one, and an answer it cannot read would stall its outbox).
+ */
+const codeSince: Partial<Record<RejectCode, { since: number; before: RejectCode }>> = {
+  MEMBER_MERGED: { since: 3, before: 'UNKNOWN_MEMBER' },
+  MEMBER_ERASED: { since: 3, before: 'UNKNOWN_MEMBER' },
+};
+
+/** `results` as a till speaking `version` reads them: refusal codes newer than its version worded as older ones. */
+export function resultsForVersion(results: readonly OpResult[], version: number): OpResult[] {
+  return results.map((r) => {
+    if (r.outcome.status !== 'rejected') return r;
+    const since = codeSince[r.outcome.code];
+    return since && version < since.since ? { ...r, outcome: { status: 'rejected', code: since.before } } : r;
+  });
+}
 
 /** Whether the ledger speaks `version`. */
 export function speaksVersion(version: number): boolean {

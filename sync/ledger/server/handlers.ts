@@ -21,6 +21,7 @@ import {
 import { snapshotOf, snapshotsWithExpiry } from '../member-snapshots.ts';
 import { OverloadedError } from '../intake.ts';
 import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
+import { resultsForVersion } from '../../protocol/upgrade.ts';
 import { checkVoucher, redeemVoucherForTill } from '../voucher-requests.ts';
 import { WireFailure } from '../wire-failure.ts';
 import { helloHandler, incarnationSeq } from './handshake.ts';
@@ -57,7 +58,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     if (req.recovered && req.recovered.length > 0) noteRecovery(req.recovered, out.results, till);
     return {
       ok: true,
-      results: out.results,
+      results: resultsForVersion(out.results, till.protocolVersion),
       balances: out.balances,
       tillSeq: out.tillSeq,
       serverTime: now(),

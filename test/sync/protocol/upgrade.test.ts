@@ -8,7 +8,14 @@ import { readPush } from '../../../sync/ledger/push-reading.ts';
 import type { RefundOp } from '../../../sync/loyalty/ops.ts';
 import type { Cents, StoreId, TillId } from '../../../sync/loyalty/units.ts';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../../sync/protocol/messages.ts';
-import { eventInVersion, kindInVersion, speaksVersion, upgradeOp } from '../../../sync/protocol/upgrade.ts';
+import {
+  eventInVersion,
+  kindInVersion,
+  resultsForVersion,
+  speaksVersion,
+  upgradeOp,
+} from '../../../sync/protocol/upgrade.ts';
+import type { OpResult } from '../../../sync/protocol/messages.ts';
 import { OpMaker } from '../../support/ops.ts';
 
 const A1 = { tillId: 'a1' as TillId, storeId: 'store-a' as StoreId, token: 'x'.repeat(43) };
@@ -34,6 +41,33 @@ describe('protocol versions', () => {
     expect([1, 2, 3].map((v) => eventInVersion('findSale', v))).toEqual([false, false, true]);
     // hello and history (version 2) were always answered to any version, and still are.
     expect([1, 2, 3].map((v) => eventInVersion('hello', v))).toEqual([true, true, true]);
+  });
+
+  it('consent ops from version 3 on: an older till cannot have made one', () => {
+    expect([1, 2, 3].map((v) => kindInVersion('consent', v))).toEqual([false, false, true]);
+  });
+
+  it('words refusal codes of version 3 as UNKNOWN_MEMBER to an older till, and leaves every other result alone', () => {
+    const base = { seq: 1, duplicate: false } as const;
+    const results = [
+      { ...base, opId: 'a', outcome: { status: 'rejected', code: 'MEMBER_ERASED' } },
+      { ...base, opId: 'b', outcome: { status: 'rejected', code: 'MEMBER_MERGED' } },
+      { ...base, opId: 'c', outcome: { status: 'rejected', code: 'INSUFFICIENT_POINTS' } },
+      { ...base, opId: 'd', outcome: { status: 'applied', delta: 5 } },
+    ] as unknown as OpResult[];
+    const codes = (rs: OpResult[]) => rs.map((r) => (r.outcome.status === 'rejected' ? r.outcome.code : 'applied'));
+    expect(codes(resultsForVersion(results, 2))).toEqual([
+      'UNKNOWN_MEMBER',
+      'UNKNOWN_MEMBER',
+      'INSUFFICIENT_POINTS',
+      'applied',
+    ]);
+    expect(codes(resultsForVersion(results, 3))).toEqual([
+      'MEMBER_ERASED',
+      'MEMBER_MERGED',
+      'INSUFFICIENT_POINTS',
+      'applied',
+    ]);
   });
 
   it('reads a refund sent under version 2 as unreadable, alone; under version 3 as a refund', () => {
