@@ -13,7 +13,7 @@ import { describeIssues } from '../protocol/messages.ts';
 import { PinSchema, hashPin } from '../protocol/pin.ts';
 import { DEMO_MANAGER_PIN, addTill, importMembers, seedDemo } from './admin.ts';
 import { createLogger } from './log.ts';
-import { registerPortalCommands } from './cli/portal.ts';
+import { registerClosingStatusCommand, registerPortalCommands } from './cli/portal.ts';
 import { parseMembersCsv } from './members-csv.ts';
 import { startLedgerServer, type LedgerServerOptions } from './server.ts';
 import { openStore, storeOptionsFromEnv } from './store/open.ts';
@@ -302,6 +302,7 @@ export function buildCli(): Command {
   registerBackupCommands(program);
   registerMemberCommands(program);
   registerPortalCommands(program);
+  registerClosingStatusCommand(program);
   registerActionLog(program);
   return program;
 }
