@@ -14,7 +14,7 @@ import { describeIssues } from '../protocol/messages.ts';
 import { PinSchema, hashPin } from '../protocol/pin.ts';
 import { DEMO_MANAGER_PIN, addTill, importMembers, seedDemo, setProgramLocale } from './admin.ts';
 import { createLogger } from './log.ts';
-import { registerPortalCommands } from './cli/portal.ts';
+import { registerClosingStatusCommand, registerPortalCommands } from './cli/portal.ts';
 import { parseMembersCsv } from './members-csv.ts';
 import { startLedgerServer, type LedgerServerOptions } from './server.ts';
 import { openStore, storeOptionsFromEnv } from './store/open.ts';
@@ -326,6 +326,7 @@ export function buildCli(): Command {
   registerMemberCommands(program);
   registerUserCommands(program);
   registerPortalCommands(program);
+  registerClosingStatusCommand(program);
   registerActionLog(program);
   registerClusterCommands(program);
   return program;

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linkSigner } from '../../sync/ledger/member-links.ts';
+import { closingStatus, statusTable } from '../../sync/ledger/reports/closing-status.ts';
 import { redeemVoucherForTill } from '../../sync/ledger/voucher-requests.ts';
 import type { StoreId, TillId } from '../../sync/loyalty/units.ts';
 import { backends } from '../support/databases.ts';
@@ -131,6 +132,27 @@ describe.each(backends)("the members' page on %s", (backend) => {
     );
     expect(second).toMatchObject({ ok: false, error: { code: 'VOUCHER_REDEEMED' } });
     expect((await get(url, page.cookie)).html).toMatch(/Used on /);
+
+    // Head office's progress: one answer and one conversion on the page, one voucher redeemed at a till; told by
+    // post (the CSV run) all three members.
+    await rig.till.terms(memberId(2), 'refused', Date.now());
+    const status = await closingStatus(rig.fresh.store);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(status).toMatchObject({ toldByPost: 3, toldByEmail: 0 });
+    expect(status.rows).toEqual([
+      { day: today, channel: 'page', store: 'portal', answered: 1, accepted: 1, refused: 0, converted: 1, redeemed: 0 },
+      {
+        day: today,
+        channel: 'till',
+        store: 'store-r',
+        answered: 1,
+        accepted: 0,
+        refused: 1,
+        converted: 0,
+        redeemed: 1,
+      },
+    ]);
+    expect(statusTable(status)).toContain('told by post 3, by e-mail 0');
   });
 
   it('answers the same plain page for a tampered, expired or unknown link, and nothing is reachable by another member', async () => {

@@ -279,10 +279,13 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     await store.putProgram(v2);
     const ids = [...members.values()];
 
-    // Every member with points is told, by name, in one run; a second run finds no one left.
+    // Every member the closing concerns (all of them: it has terms to answer) is told, by name, in one run; a second
+    // run finds no one left.
     const noticeDir = await mkdtemp(join(tmpdir(), 'notices-'));
     try {
-      const withPoints = (await store.listMembers()).filter((m) => m.balance > 0).length;
+      const withPoints = (await store.listMembers()).filter(
+        (m) => m.balance > 0 || v2.closing?.termsVersion !== undefined,
+      ).length;
       const issued = await issueNotices(store, { format: 'csv', out: join(noticeDir, 'notices.csv') });
       expect(issued.members).toBe(withPoints);
       expect(await countIssued(store, 2)).toBe(withPoints);

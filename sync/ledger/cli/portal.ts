@@ -10,6 +10,7 @@ import { addTill } from '../admin.ts';
 import { createLogger } from '../log.ts';
 import { ledgerClient, parsePortalCredentials } from '../portal/ledger-client.ts';
 import { startPortal } from '../portal/server.ts';
+import { closingStatus, STATUS_COLUMNS, statusTable } from '../reports/closing-status.ts';
 import { PORTAL_STORE } from '../store/interfaces/member-channel.ts';
 import type { LedgerStore } from '../store/types.ts';
 import { rotateTillToken } from './tills.ts';
@@ -72,6 +73,26 @@ export function registerPortalCommands(program: Command): void {
       await withStore(cmd, async (store) => {
         console.log(`LEDGER_PORTAL_TOKEN=${await portalCredentials(store, tillId)}`);
         console.error('Keep this token: it is shown only now. Set it in the portal process environment.');
+      });
+    });
+}
+
+/** `ledger closing status [--csv]`. */
+export function registerClosingStatusCommand(program: Command): void {
+  program
+    .command('closing')
+    .description("the closing's progress")
+    .command('status')
+    .description(
+      'told by post and e-mail; answers, acceptances, refusals, conversions and vouchers redeemed by channel, store and day',
+    )
+    .option('--csv', 'as CSV on standard output')
+    .action(async (o: { csv?: boolean }, cmd: Command) => {
+      await withStore(cmd, async (store) => {
+        const s = await closingStatus(store);
+        if (!o.csv) return console.log(statusTable(s));
+        console.log(STATUS_COLUMNS.join(','));
+        for (const r of s.rows) console.log(STATUS_COLUMNS.map((c) => String(r[c])).join(','));
       });
     });
 }

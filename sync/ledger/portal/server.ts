@@ -190,6 +190,11 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
       res.end(PORTAL_CSS);
       return;
     }
+    if (req.method === 'GET' && path === '/favicon.ico') {
+      res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'max-age=86400' });
+      res.end();
+      return;
+    }
     if (req.method === 'GET' && path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json', ...SECURITY_HEADERS });
       res.end('{"status":"ok"}');

@@ -172,6 +172,48 @@ export function memberChannelStore(db: () => Kysely<Database>): MemberChannelSto
       return refused !== undefined;
     },
 
+    async closingAnswers() {
+      const rows = await db()
+        .selectFrom('ops')
+        .innerJoin('tills', 'tills.till_id', 'ops.till_id')
+        .select(['ops.kind', 'tills.store_id', 'ops.at', 'ops.applied_at', 'ops.op'])
+        .where('ops.kind', 'in', ['terms', 'convert'])
+        .where('ops.delta', 'is not', null)
+        .execute();
+      return rows.map((r) => {
+        let answer: string | null = null;
+        if (r.kind === 'terms') {
+          const op = JSON.parse(r.op) as { answer?: unknown };
+          answer = typeof op.answer === 'string' ? op.answer : null;
+        }
+        return {
+          kind: r.kind === 'terms' ? ('terms' as const) : ('convert' as const),
+          storeId: r.store_id,
+          at: Number(r.at ?? r.applied_at),
+          answer,
+        };
+      });
+    },
+
+    async voucherRedemptions() {
+      const rows = await db()
+        .selectFrom('vouchers')
+        .select(['redeemed_at', 'redeemed_by'])
+        .where('redeemed_at', 'is not', null)
+        .execute();
+      return rows.map((r) => ({ at: Number(r.redeemed_at), by: r.redeemed_by ?? '' }));
+    },
+
+    async noticesIssued(version) {
+      const r = await db()
+        .selectFrom('notices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('program_version', '=', version)
+        .where('run_id', 'not like', 'pending:%')
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
+    },
+
     async emailCounts(version) {
       const rows = await db()
         .selectFrom('notice_emails')

@@ -137,21 +137,25 @@ describe.each(backends)('ledger liability and notices on %s', (backend) => {
     const before = await ledger('notices', '--not-told');
     expect(before.code).toBe(0);
     const listed = parse<{ member_id: string; balance_points: string }>(before.stdout, { columns: true });
-    expect(listed.map((x) => [x.member_id, x.balance_points])).toEqual([
-      [memberId(1), '1000'],
-      [memberId(2), '2000'],
-      [memberId(3), '250'],
-    ]);
-    expect(before.stderr).toContain('3 members must be told and have not been');
+    // The closing has terms: every member must answer them, so every member is told, at zero points too.
+    expect(listed).toHaveLength(4);
+    expect(listed.map((x) => [x.member_id, x.balance_points])).toEqual(
+      expect.arrayContaining([
+        [memberId(1), '1000'],
+        [memberId(2), '2000'],
+        [memberId(3), '250'],
+      ]),
+    );
+    expect(before.stderr).toContain('4 members must be told and have not been');
 
     const r = await ledger('notices', '--format', 'pdf', '--out', out('letters.pdf'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^3 notices \(pdf\) written to .*letters\.pdf for program version 2: 3 recorded as told now/m,
+      /^4 notices \(pdf\) written to .*letters\.pdf for program version 2: 4 recorded as told now/m,
     );
-    expect(r.stderr).toContain('notices: 3 members written in all');
-    expect(pageCount(await readFile(out('letters.pdf')))).toBe(3);
-    expect(await noticeCount()).toBe(3);
+    expect(r.stderr).toContain('notices: 4 members written in all');
+    expect(pageCount(await readFile(out('letters.pdf')))).toBe(4);
+    expect(await noticeCount()).toBe(4);
 
     const after = await ledger('notices', '--not-told', '--out', out('not-told.csv'));
     expect(after.code).toBe(0);
@@ -161,12 +165,13 @@ describe.each(backends)('ledger liability and notices on %s', (backend) => {
   it('exports the notices as CSV again, keeping the first notice of each member', async () => {
     const r = await ledger('notices', '--format', 'csv', '--out', out('notices.csv'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('0 recorded as told now, 3 told before');
+    expect(r.stdout).toContain('0 recorded as told now, 4 told before');
     const rows = parse<Record<string, string>>(await readFile(out('notices.csv'), 'utf8'), { columns: true });
     expect(rows.map((x) => [x['name'], x['value_cents'], x['voucher_cents'], x['last_day']])).toEqual([
       ['Member 1', '500', '600', '31 May 2025'],
       ['Member 2', '1000', '1200', '31 May 2025'],
       ['Member 3', '125', '150', '31 May 2025'],
+      ['Member 4', '0', '0', '31 May 2025'],
     ]);
     const channels = await withStore((s) => s.kysely().selectFrom('notices').select('channel').distinct().execute());
     expect(channels).toEqual([{ channel: 'pdf' }]);

@@ -70,6 +70,12 @@ export interface MemberChannelStore {
   vouchersOf(memberId: MemberId): Promise<MemberVoucherRow[]>;
   /** Whether an op with this id was recorded (applied or refused). */
   opRecorded(opId: string): Promise<boolean>;
+  /** Applied answers (terms) and conversions, with where and when, for the closing's progress. */
+  closingAnswers(): Promise<{ kind: 'terms' | 'convert'; storeId: string; at: number; answer: string | null }[]>;
+  /** Redeemed vouchers: when and by which till (`store/till`). */
+  voucherRedemptions(): Promise<{ at: number; by: string }[]>;
+  /** Notices issued for a version (not pending), by channel (csv, pdf). */
+  noticesIssued(version: number): Promise<number>;
   /** Counts of a version's e-mails by status. */
   emailCounts(version: number): Promise<Record<EmailStatus, number>>;
 }
