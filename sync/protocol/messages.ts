@@ -256,7 +256,15 @@ export const PullResponseSchema = z.discriminatedUnion('ok', [
 ]);
 export type PullResponse = z.infer<typeof PullResponseSchema>;
 
-export const LookupRequestSchema = z.object({ card: CardSchema });
+/**
+ * A member looked up by card, or by the closing letter the member brought instead (protocol 3): `letter` is its
+ * reference as typed (`L-XXXX-XXXX-C`, any case, spaces and dashes) or the token of its personal link as scanned
+ * from the letter's QR code (`LXXXXXXXXC.<signature>`, whose signature the ledger verifies).
+ */
+export const LookupRequestSchema = z.union([
+  z.object({ card: CardSchema }),
+  z.object({ letter: z.string().min(1).max(64) }),
+]);
 export type LookupRequest = z.infer<typeof LookupRequestSchema>;
 
 export const LookupResponseSchema = z.discriminatedUnion('ok', [

@@ -10,6 +10,7 @@
  */
 import type { Observable } from 'rxjs';
 import { earnAllowed, rewardsAt } from '../loyalty/closing.ts';
+import { letterOfEntry } from '../loyalty/letter-ref.ts';
 import { quoteEarn } from '../loyalty/earn.ts';
 import type { EarnQuote } from '../loyalty/earn.ts';
 import { EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
@@ -18,6 +19,7 @@ import type { Program, Reward } from '../loyalty/program.ts';
 import { CardSchema } from '../loyalty/units.ts';
 import type { MemberId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { VoucherRedeemRequestSchema } from '../protocol/messages.ts';
+import type { LookupRequest } from '../protocol/messages.ts';
 import { BurnDesk } from './burn-desk.ts';
 import type { BurnResult } from './burn-desk.ts';
 import type { Clock, IdMaker } from './clock.ts';
@@ -59,7 +61,7 @@ export type {
 /** A lookup's result: the member, or why not (LEDGER_ERROR carries the ledger's own message). */
 export type LookupResult =
   | { found: true; member: MemberView }
-  | { found: false; reason: 'NOT_FOUND' | 'OFFLINE' }
+  | { found: false; reason: 'NOT_FOUND' | 'OFFLINE' | 'LETTER_UNKNOWN' | 'LETTER_NEEDS_NETWORK' }
   | { found: false; reason: 'LEDGER_ERROR'; ledgerMessage: string };
 
 export interface TillEngineOptions {
@@ -164,16 +166,28 @@ export class TillEngine {
     });
   }
 
-  /** Finds a member by card: locally first, then (online) on the ledger, holding it from then on. */
+  /**
+   * Finds a member by card: locally first, then (online) on the ledger, holding it from then on. A closing letter's
+   * reference or scanned personal link (letter-ref.ts) is looked up on the ledger only: the till does not know which
+   * held member a letter names, so offline it is LETTER_NEEDS_NETWORK (a typo is LETTER_UNKNOWN at once).
+   */
   async lookup(card: string): Promise<LookupResult> {
-    const c = parse(CardSchema, card, 'card');
-    const local = await this.db.members.where('card').equals(c).first();
-    if (local) return { found: true, member: await this.viewOrThrow(local.memberId) };
-    const res = await this.link.lookup(c);
-    if (res === 'offline') return { found: false, reason: 'OFFLINE' };
+    const letter = letterOfEntry(card);
+    if (letter?.kind === 'bad') return { found: false, reason: 'LETTER_UNKNOWN' };
+    let req: LookupRequest;
+    if (letter) req = { letter: letter.kind === 'ref' ? letter.ref : letter.token };
+    else {
+      const c = parse(CardSchema, card, 'card');
+      const local = await this.db.members.where('card').equals(c).first();
+      if (local) return { found: true, member: await this.viewOrThrow(local.memberId) };
+      req = { card: c };
+    }
+    const res = await this.link.lookup(req);
+    if (res === 'offline') return { found: false, reason: letter ? 'LETTER_NEEDS_NETWORK' : 'OFFLINE' };
     if (!res.ok) {
-      return res.error.code === 'NOT_FOUND'
-        ? { found: false, reason: 'NOT_FOUND' }
+      const code = res.error.code;
+      return code === 'NOT_FOUND' || code === 'LETTER_UNKNOWN'
+        ? { found: false, reason: code }
         : { found: false, reason: 'LEDGER_ERROR', ledgerMessage: res.error.message };
     }
     const { member, tillSeq } = res;
