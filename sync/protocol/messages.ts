@@ -21,7 +21,8 @@ import { PinHashSchema } from './pin.ts';
  * The protocol version this code speaks, bumped on any incompatible change. The ledger speaks every version from
  * MIN_PROTOCOL_VERSION up, so a till holding ops made under an older version drains them after a ledger upgrade.
  * 2: incarnations (handshake), `hello`, `history`, ops refused on their own, recovered ops.
- * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold).
+ * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold);
+ *    `lookup` by a closing letter's reference or personal link (`letter`, refused LETTER_UNKNOWN).
  */
 export const PROTOCOL_VERSION = 3;
 /** The oldest protocol version the ledger still speaks. */
