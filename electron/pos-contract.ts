@@ -16,11 +16,12 @@ import {
   VoidOpSchema,
 } from '../sync/loyalty/ops.ts';
 import { OpIdSchema } from '../sync/loyalty/units.ts';
-import { FindSaleRequestSchema, LookupRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
+import { FindSaleRequestSchema, VoucherRedeemRequestSchema } from '../sync/protocol/messages.ts';
 
 /** One schema per POS request kind; unknown keys are refused so that a misspelt `receiptRef` is not silently lost. */
 export const posPayloadSchemas = {
-  lookup: LookupRequestSchema.strict(),
+  /** `card`: a card, or a closing letter's reference or scanned personal link (the engine tells which). */
+  lookup: z.object({ card: z.string().min(1).max(2048) }).strict(),
   quote: EarnOpSchema.pick({ memberId: true, lines: true }).strict(),
   earn: EarnOpSchema.pick({ memberId: true, lines: true, receiptRef: true }).strict(),
   burn: BurnOpSchema.pick({ memberId: true, what: true, receiptRef: true }).strict(),

@@ -28,7 +28,13 @@ export const STORAGE_FULL_MESSAGE = EN.t('till.STORAGE_FULL');
 
 /** The catalogue key of the sentence for a ledger's refusal or a protocol code the till words as the ledger does. */
 type WordedCode =
-  RejectCode | 'NOT_FOUND' | 'SALE_NOT_FOUND' | 'VOUCHER_UNKNOWN' | 'VOUCHER_EXPIRED' | 'VOUCHER_REDEEMED';
+  | RejectCode
+  | 'NOT_FOUND'
+  | 'LETTER_UNKNOWN'
+  | 'SALE_NOT_FOUND'
+  | 'VOUCHER_UNKNOWN'
+  | 'VOUCHER_EXPIRED'
+  | 'VOUCHER_REDEEMED';
 const codeKey = (code: WordedCode): MessageKey => `code.${code}`;
 
 const tillErrorSentences: Record<TillErrorCode, (e: TillError, m: Messages) => string> = {
@@ -107,6 +113,10 @@ export function lookupRefusalSentence(r: Extract<LookupResult, { found: false }>
       return m.t('lookup.OFFLINE');
     case 'NOT_FOUND':
       return m.t(codeKey('NOT_FOUND'));
+    case 'LETTER_UNKNOWN':
+      return m.t(codeKey('LETTER_UNKNOWN'));
+    case 'LETTER_NEEDS_NETWORK':
+      return m.t('lookup.LETTER_NEEDS_NETWORK');
     case 'LEDGER_ERROR':
       return r.ledgerMessage;
   }

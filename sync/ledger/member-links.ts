@@ -83,3 +83,24 @@ export async function checkLinkToken(
   if (now >= row.expiresAt) return { ok: false };
   return { ok: true, memberId: row.memberId, programVersion: row.programVersion, ref: row.ref };
 }
+
+/**
+ * The member a closing letter names, as a till sends it in a lookup: the reference as typed (a known one, not
+ * expired at `now`), or the token of the personal link scanned from its QR code (checked as the portal checks it,
+ * signature included). Undefined for a typo, an unknown, expired or tampered letter alike.
+ */
+export async function memberOfLetter(
+  store: LedgerStore,
+  signer: () => Promise<LinkSigner>,
+  letter: string,
+  now: number,
+): Promise<MemberId | undefined> {
+  if (letter.includes('.')) {
+    const link = await checkLinkToken(store, await signer(), letter, now);
+    return link.ok ? link.memberId : undefined;
+  }
+  const ref = checkLetterRef(letter);
+  if (!ref.ok) return undefined;
+  const row = await store.memberChannel.linkByRef(ref.ref);
+  return row && now < row.expiresAt ? row.memberId : undefined;
+}

@@ -155,6 +155,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     },
   });
 
+  let signer: Promise<LinkSigner> | undefined;
   const handlers = createTillHandlers({
     store,
     intake,
@@ -163,6 +164,7 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
     now,
     epoch,
     latestProgram: () => programs.latest,
+    signer: () => (signer ??= ledgerLinkSigner(store)),
   });
   tills.use(tillHandshake(store, logger));
   tills.on('connection', (socket) => serveTillSocket(socket, handlers, { logger, metrics }));
@@ -190,7 +192,6 @@ export async function startLedgerServer(opts: LedgerServerOptions): Promise<Ledg
           },
           { logger, tls: tls !== false, console: opts.console },
         );
-  let signer: Promise<LinkSigner> | undefined;
   const portal = portalApi({
     store,
     intake,

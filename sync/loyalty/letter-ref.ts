@@ -56,3 +56,32 @@ export function checkLetterRef(typed: string): LetterRefCheck {
     return { ok: false, reason: 'FORMAT' };
   return checkSymbol(data) === check ? { ok: true, ref: canonical(data, check) } : { ok: false, reason: 'CHECK' };
 }
+
+/** A personal link's token as the letter's QR code carries it: the reference's symbols, a dot, the signature. */
+const LINK_TOKEN = /^L[0-9A-Z*~$=]{9}\.[A-Za-z0-9_-]{22}$/;
+/** The path of a personal link on the portal, before its token (`<portal>/m/<token>`). */
+const LINK_IN_URL = /\/m\/([^/?#\s]+)\/?(?:[?#].*)?$/;
+
+/**
+ * What a card-field entry says of a letter: not one (undefined: a card), its reference as typed (checked here), the
+ * token of its personal link as scanned from the QR code (its signature is the ledger's to check), or `bad` (a
+ * letter with a typo or a link of no known shape).
+ */
+export type LetterEntry = { kind: 'ref'; ref: LetterRef } | { kind: 'link'; token: string } | { kind: 'bad' };
+
+export function letterOfEntry(typed: string): LetterEntry | undefined {
+  const text = typed.trim();
+  if (/^https?:\/\//i.test(text)) {
+    const m = LINK_IN_URL.exec(text);
+    let token = '';
+    try {
+      token = decodeURIComponent(m?.[1] ?? '');
+    } catch {
+      return { kind: 'bad' };
+    }
+    return LINK_TOKEN.test(token) ? { kind: 'link', token } : { kind: 'bad' };
+  }
+  if (!looksLikeLetterRef(text)) return undefined;
+  const ref = checkLetterRef(text);
+  return ref.ok ? { kind: 'ref', ref: ref.ref } : { kind: 'bad' };
+}

@@ -23,6 +23,7 @@ const protocolMessages = {
   SALE_NOT_FOUND: 'The ledger has no applied sale or reward with this receipt reference or op id.',
   LINK_INVALID: 'This personal link is not valid: it was changed, it has expired, or it never existed.',
   NOT_PORTAL: "This till is not registered as the members' portal.",
+  LETTER_UNKNOWN: 'No member has this letter: the reference has a typo, the letter has expired, or it was never sent.',
 } as const;
 
 const rejectMessages: Record<RejectCode, string> = {

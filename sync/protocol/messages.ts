@@ -21,7 +21,8 @@ import { PinHashSchema } from './pin.ts';
  * The protocol version this code speaks, bumped on any incompatible change. The ledger speaks every version from
  * MIN_PROTOCOL_VERSION up, so a till holding ops made under an older version drains them after a ledger upgrade.
  * 2: incarnations (handshake), `hello`, `history`, ops refused on their own, recovered ops.
- * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold).
+ * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold);
+ *    `lookup` by a closing letter's reference or personal link (`letter`, refused LETTER_UNKNOWN).
  */
 export const PROTOCOL_VERSION = 3;
 /** The oldest protocol version the ledger still speaks. */
@@ -256,7 +257,15 @@ export const PullResponseSchema = z.discriminatedUnion('ok', [
 ]);
 export type PullResponse = z.infer<typeof PullResponseSchema>;
 
-export const LookupRequestSchema = z.object({ card: CardSchema });
+/**
+ * A member looked up by card, or by the closing letter the member brought instead (protocol 3): `letter` is its
+ * reference as typed (`L-XXXX-XXXX-C`, any case, spaces and dashes) or the token of its personal link as scanned
+ * from the letter's QR code (`LXXXXXXXXC.<signature>`, whose signature the ledger verifies).
+ */
+export const LookupRequestSchema = z.union([
+  z.object({ card: CardSchema }),
+  z.object({ letter: z.string().min(1).max(64) }),
+]);
 export type LookupRequest = z.infer<typeof LookupRequestSchema>;
 
 export const LookupResponseSchema = z.discriminatedUnion('ok', [

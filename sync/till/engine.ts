@@ -15,7 +15,6 @@ import type { EarnQuote } from '../loyalty/earn.ts';
 import { EarnOpSchema, EnrolOpSchema, OpSchema, TermsOpSchema, VoidOpSchema } from '../loyalty/ops.ts';
 import type { BasketLine, BurnWhat, EnrolConsent, RefundWhat } from '../loyalty/ops.ts';
 import type { Program, Reward } from '../loyalty/program.ts';
-import { CardSchema } from '../loyalty/units.ts';
 import type { MemberId, Points, StoreId, TillId } from '../loyalty/units.ts';
 import { VoucherRedeemRequestSchema } from '../protocol/messages.ts';
 import { BurnDesk } from './burn-desk.ts';
@@ -32,11 +31,13 @@ import type { EngineCore, OpBody } from './engine-core.ts';
 import { offlineLink } from './link.ts';
 import type { LedgerLink } from './link.ts';
 import { ManagerDesk } from './manager-desk.ts';
+import { lookupMember } from './member-lookup.ts';
+import type { LookupResult } from './member-lookup.ts';
 import type { TillQueues } from './manager-desk.ts';
 import { isQuotaError } from './quota.ts';
 import { RefundDesk } from './refund-desk.ts';
 import type { FindSaleResult, RefundDone, SaleRef } from './refund-desk.ts';
-import { applySnapshot, effectiveDelta, readMemberView, viewOf } from './view.ts';
+import { effectiveDelta, readMemberView, viewOf } from './view.ts';
 import type { MemberView } from './view.ts';
 import { VoucherDesk, type VoucherResult } from './vouchers.ts';
 
@@ -48,6 +49,7 @@ export { offlineLink } from './link.ts';
 export type { LedgerLink } from './link.ts';
 export type { TillQueues } from './manager-desk.ts';
 export type { FindSaleResult, RefundDone, ReturnableSale, SaleRef } from './refund-desk.ts';
+export type { LookupResult } from './member-lookup.ts';
 export type {
   ConversionOffer,
   ConversionRefusal,
@@ -55,12 +57,6 @@ export type {
   ConvertResult,
   IssuedVoucher,
 } from './conversion-desk.ts';
-
-/** A lookup's result: the member, or why not (LEDGER_ERROR carries the ledger's own message). */
-export type LookupResult =
-  | { found: true; member: MemberView }
-  | { found: false; reason: 'NOT_FOUND' | 'OFFLINE' }
-  | { found: false; reason: 'LEDGER_ERROR'; ledgerMessage: string };
 
 export interface TillEngineOptions {
   db: TillDb;
@@ -94,6 +90,7 @@ export class TillEngine {
   private readonly clock: Clock;
   private readonly newId: IdMaker;
   private link: LedgerLink;
+  private readonly core: EngineCore;
   private readonly vouchers: VoucherDesk;
   private readonly manager: ManagerDesk;
   private readonly conversion: ConversionDesk;
@@ -115,7 +112,7 @@ export class TillEngine {
       newId: this.newId,
       ask: (req, deadlineMs) => this.link.voucher(req, deadlineMs),
     });
-    const core: EngineCore = {
+    const core: EngineCore = (this.core = {
       db: this.db,
       clock: this.clock,
       link: () => this.link,
@@ -125,7 +122,7 @@ export class TillEngine {
       viewOrThrow: (memberId) => this.viewOrThrow(memberId),
       journal: (program, memberId, body, estDelta, mode) => this.journal(program, memberId, body, estDelta, mode),
       voidOf: (program, target, reason) => this.voidOf(program, target, reason),
-    };
+    });
     this.burns = new BurnDesk(core);
     this.refunds = new RefundDesk(core);
     this.manager = new ManagerDesk(core);
@@ -164,21 +161,9 @@ export class TillEngine {
     });
   }
 
-  /** Finds a member by card: locally first, then (online) on the ledger, holding it from then on. */
-  async lookup(card: string): Promise<LookupResult> {
-    const c = parse(CardSchema, card, 'card');
-    const local = await this.db.members.where('card').equals(c).first();
-    if (local) return { found: true, member: await this.viewOrThrow(local.memberId) };
-    const res = await this.link.lookup(c);
-    if (res === 'offline') return { found: false, reason: 'OFFLINE' };
-    if (!res.ok) {
-      return res.error.code === 'NOT_FOUND'
-        ? { found: false, reason: 'NOT_FOUND' }
-        : { found: false, reason: 'LEDGER_ERROR', ledgerMessage: res.error.message };
-    }
-    const { member, tillSeq } = res;
-    await this.db.transaction('rw', [this.db.members], () => applySnapshot(this.db, member, tillSeq, this.clock.now()));
-    return { found: true, member: await this.viewOrThrow(member.memberId) };
+  /** Finds a member by card or closing letter (member-lookup.ts), holding it from then on. */
+  lookup(card: string): Promise<LookupResult> {
+    return lookupMember(this.core, card);
   }
 
   /** The earn quote for a basket, with its breakdown; writes nothing. */

@@ -1,9 +1,9 @@
 /** How the till engine reaches the ledger: the Replicator provides a `LedgerLink`; `offlineLink` when there is none. */
 import type { Op } from '../loyalty/ops.ts';
-import type { Card } from '../loyalty/units.ts';
 import type {
   FindSaleRequest,
   FindSaleResponse,
+  LookupRequest,
   LookupResponse,
   PushResponse,
   VoucherResponse,
@@ -16,7 +16,8 @@ export interface LedgerLink {
   /** Priority push of `ops` (ending with a burn or a conversion), answered within `deadlineMs` or 'timeout'; records
    * results. */
   authorize(ops: readonly Op[], deadlineMs: number): Promise<PushResponse | 'timeout'>;
-  lookup(card: Card): Promise<LookupResponse | 'offline'>;
+  /** A member by card or by closing letter, held by the store from then on. */
+  lookup(req: LookupRequest): Promise<LookupResponse | 'offline'>;
   /** A sale of any store, for a refund (protocol 3); 'offline' when it cannot be asked or no answer came. */
   findSale(req: FindSaleRequest): Promise<FindSaleResponse | 'offline'>;
   /** A gift voucher check or redemption, answered within `deadlineMs`; 'offline' when it cannot be asked. */

@@ -11,11 +11,12 @@ import { liveQuery } from 'dexie';
 import { Observable, asyncScheduler, interval } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Op } from '../loyalty/ops.ts';
-import type { Card, TillId } from '../loyalty/units.ts';
+import type { TillId } from '../loyalty/units.ts';
 import { MAX_BATCH_OPS, MAX_PULL_LIMIT } from '../protocol/messages.ts';
 import type {
   FindSaleRequest,
   FindSaleResponse,
+  LookupRequest,
   LookupResponse,
   MemberSnapshot,
   OpResult,
@@ -298,11 +299,11 @@ export class Replicator {
     }
   }
 
-  /** Asks the ledger for a member by card; 'offline' when it cannot be asked or does not answer. */
-  async lookup(card: Card): Promise<LookupResponse | 'offline'> {
+  /** Asks the ledger for a member by card or letter; 'offline' when it cannot be asked or does not answer. */
+  async lookup(req: LookupRequest): Promise<LookupResponse | 'offline'> {
     if (!this.isConnected()) return 'offline';
     try {
-      return await this.transport.lookup({ card });
+      return await this.transport.lookup(req);
     } catch (e) {
       this.report.noteFailure(e);
       return 'offline';

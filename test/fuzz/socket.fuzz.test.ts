@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { makeVoucherCode } from '../../sync/loyalty/closing.ts';
+import { makeLetterRef } from '../../sync/loyalty/letter-ref.ts';
 import { createLogger } from '../../sync/ledger/log.ts';
 import { startLedgerServer, type LedgerServer } from '../../sync/ledger/server.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
@@ -217,7 +218,12 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
       case 'pull':
         return { cursor: 0, limit: 100, programVersion: 0 };
       case 'lookup':
-        return { card: member(2).card };
+        // By card, or (protocol 3) by a closing letter's reference or scanned link token.
+        return seq % 3 === 0
+          ? { card: member(2).card }
+          : seq % 3 === 1
+            ? { letter: makeLetterRef(new Uint8Array(5).fill(seq % 256)) }
+            : { letter: `${makeLetterRef(new Uint8Array(5).fill(seq % 256)).replace(/-/g, '')}.${'A'.repeat(22)}` };
       case 'voucherCheck':
         return { code: makeVoucherCode(new Uint8Array(12).fill(seq % 256)) };
       case 'voucherRedeem':
@@ -246,10 +252,11 @@ describe.each(backends)('socket fuzzing on %s', (backend) => {
         expect(code).toBe('MESSAGE_TOO_LARGE');
       expect(await ledgerState(store)).toBe(before);
     } else if ((answer as { ok: boolean }).ok === false) {
-      // A well-formed message may still be refused (an unknown card, voucher or sale, a busy ledger), with a listed
-      // code.
+      // A well-formed message may still be refused (an unknown card, letter, voucher or sale, a busy ledger), with a
+      // listed code.
       expect([
         'NOT_FOUND',
+        'LETTER_UNKNOWN',
         'OVERLOADED',
         'SHUTTING_DOWN',
         'VOUCHER_CODE_INVALID',

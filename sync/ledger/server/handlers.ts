@@ -18,6 +18,7 @@ import {
   type SaleView,
   type VoucherResponse,
 } from '../../protocol/messages.ts';
+import { memberOfLetter } from '../member-links.ts';
 import { snapshotOf, snapshotsWithExpiry } from '../member-snapshots.ts';
 import { OverloadedError } from '../intake.ts';
 import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
@@ -99,6 +100,11 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     if (wait > 0) throw new OverloadedError(wait, 'rate');
     return fn();
   };
+  // The letter a member brought instead of the card names its member as the card would.
+  const memberByLetter = async (letter: string) => {
+    const id = await memberOfLetter(store, deps.signer, letter, now());
+    return id === undefined ? undefined : store.getMember(id);
+  };
   const outcomeOf = (res: VoucherResponse): string =>
     res.ok ? (res.duplicate === true ? 'duplicate' : 'ok') : res.error.code;
 
@@ -148,8 +154,8 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
     lookup: async (p, till) => {
       const req = parse(LookupRequestSchema, p);
       return intake.exclusive(async () => {
-        const member = await store.findMemberByCard(req.card);
-        if (!member) throw new WireFailure(wireError('NOT_FOUND'));
+        const member = 'card' in req ? await store.findMemberByCard(req.card) : await memberByLetter(req.letter);
+        if (!member) throw new WireFailure(wireError('card' in req ? 'NOT_FOUND' : 'LETTER_UNKNOWN'));
         await store.holdMember(till.storeId, member.memberId);
         const [snapshot = snapshotOf(member)] = await snapshotsWithExpiry(store, [member], now());
         return { ok: true, member: snapshot, tillSeq: await incarnationSeq(store, till) };

@@ -15,6 +15,7 @@ import {
 } from '../../protocol/messages.ts';
 import type { Intake } from '../intake.ts';
 import type { Logger } from '../log.ts';
+import type { LinkSigner } from '../member-links.ts';
 import type { LedgerMetrics } from '../metrics.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import type { LedgerStore } from '../store/types.ts';
@@ -66,6 +67,8 @@ export interface HandlerDeps {
   epoch: string;
   /** The newest program version, which pulls hand out. */
   latestProgram: () => Program | undefined;
+  /** The signer of members' personal links, for a lookup by a scanned letter. */
+  signer: () => Promise<LinkSigner>;
 }
 
 /** Reads a payload through `schema`: MESSAGE_TOO_LARGE beyond the protocol's bound, BAD_REQUEST if it does not parse. */

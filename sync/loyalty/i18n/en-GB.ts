@@ -351,6 +351,10 @@ export const enGB = {
     '{points, plural, one {# of your {program} points expires} other {# of your {program} points expire}} soon: the first on {day}. Use them in any of our stores before then.',
   'letter.expiry.worth':
     'They are worth {value} when you pay with them. Your balance is {balance, plural, one {# point} other {# points}}.',
+  'code.LETTER_UNKNOWN':
+    'No member has this letter: the reference has a typo, the letter has expired, or it was never sent.',
+  'lookup.LETTER_NEEDS_NETWORK':
+    'A letter is looked up on the ledger, which cannot be reached: ask for the card, or try again once the till is back online.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof enGB;

@@ -355,4 +355,8 @@ export const frFR: Catalogue = {
     '{points, plural, one {# de vos points {program} expire} other {# de vos points {program} expirent}} bientôt : les premiers le {day}. Utilisez-les avant dans l’un de nos magasins.',
   'letter.expiry.worth':
     'Ils valent {value} lorsque vous payez avec. Votre solde est de {balance, plural, one {# point} other {# points}}.',
+  'code.LETTER_UNKNOWN':
+    'Aucun membre n’a ce courrier : la référence comporte une faute de frappe, le courrier a expiré ou il n’a jamais été envoyé.',
+  'lookup.LETTER_NEEDS_NETWORK':
+    'Un courrier se recherche dans le registre central, qui est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
 };

@@ -363,7 +363,7 @@ describe('enrol, lookup, quote', () => {
     const link: LedgerLink = {
       isConnected: () => connected,
       authorize: () => Promise.resolve('timeout'),
-      lookup: (card) => Promise.resolve(connected ? ledger.lookup({ card }, TILL) : 'offline'),
+      lookup: (req) => Promise.resolve(connected ? ledger.lookup(req, TILL) : 'offline'),
       findSale: () => Promise.resolve('offline'),
       voucher: () => Promise.resolve('offline'),
     };

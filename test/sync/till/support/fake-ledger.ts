@@ -45,6 +45,8 @@ const OpEnvelopeSchema = OpCommonSchema.extend({ kind: z.string(), tooLarge: z.l
 
 export class FakeLedger {
   readonly members = new Map<MemberId, MemberState & { ledgerSeq: number }>();
+  /** Closing letters' references (and link tokens) the ledger knows, with their member. */
+  readonly letters = new Map<string, MemberId>();
   readonly ops = new Map<OpId, StoredOp>();
   /** How many times each op id was decided (must end at exactly 1 for every op a till journaled). */
   readonly applied = new Map<OpId, number>();
@@ -196,6 +198,12 @@ export class FakeLedger {
   }
 
   lookup(req: LookupRequest, tillId: TillId): LookupResponse {
+    if (!('card' in req)) {
+      const memberId = this.letters.get(req.letter);
+      const m = memberId === undefined ? undefined : this.members.get(memberId);
+      if (!m) return { ok: false, error: wireError('LETTER_UNKNOWN') };
+      return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+    }
     const m = [...this.members.values()].find((x) => x.card === req.card);
     if (!m) return { ok: false, error: wireError('NOT_FOUND') };
     return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
