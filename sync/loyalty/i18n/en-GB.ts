@@ -189,7 +189,8 @@ export const enGB = {
   'panels.rewards': 'Rewards',
   'panels.rewards.toDo': 'redeem points',
   'panels.payWithPoints': 'Pay with points',
-  'panels.void': 'Void',
+  'panels.void': 'Void or refund',
+  'panels.void.tab': 'Void / refund',
   'panels.enrol': 'Enrol',
   'panels.giftVoucher.tab': 'Take voucher',
   'panels.giftVoucher': 'Take a gift voucher',
@@ -211,6 +212,12 @@ export const enGB = {
     'New terms ({version}): {answer, select, accepted {accepted} other {REFUSED: no conversion into the new programme}}',
   'member.termsAwaiting': '(awaiting the ledger)',
   'member.messages': 'Messages for the member',
+  'consent.title': 'Marketing consent',
+  'consent.unchanged': 'no change',
+  'consent.given': 'yes',
+  'consent.withdrawn': 'no',
+  'consent.submit': 'Record consent',
+  'consent.done': 'Marketing preferences of {name} recorded.',
 
   // Basket (renderer/BasketPanel.tsx) ---------------------------------------------------------------------------------
   'basket.title': 'Basket',
@@ -260,6 +267,29 @@ export const enGB = {
   'void.kind': '{kind, select, earn {earn} burn {burn} other {{kind}}}',
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Reason',
+
+  // Refund (renderer/RefundPanel.tsx, F6 below the void) ---------------------------------------------------------------
+  'refund.title': 'Refund a returned sale',
+  'refund.ref': 'Receipt reference or op id',
+  'refund.find': 'Find sale',
+  'refund.SALE_NOT_FOUND': 'No sale has this receipt reference or op id.',
+  'refund.OFFLINE': 'The ledger cannot be reached: only this till’s own sales can be found now.',
+  'refund.thisTill': 'this till',
+  'refund.saleLabel':
+    '{where} · {name} · {kind, select, earn {sale {amount}, {points} pts} other {reward, {points} pts}}{hasRefund, select, yes {, refunded {refunded} pts} other {}}{closed, select, yes { (nothing left)} other {}}',
+  'refund.done':
+    'Refund recorded for {name}: {direction, select, given {{points, plural, one {# point given back} other {# points given back}}} other {{points, plural, one {# point taken back} other {# points taken back}}}}.',
+  'refund.voided': 'Voided the whole {kind} for {name}.',
+  'refund.sale': 'Sale',
+  'refund.returned': 'Returned',
+  'refund.byLines': 'by lines',
+  'refund.byAmount': 'by amount',
+  'refund.line': '{category} (sold {amount}), returned',
+  'refund.amount': 'Amount returned',
+  'refund.reward':
+    'The reward comes back whole: its {points, plural, one {# point is} other {# points are}} given back.',
+  'refund.submit': 'Refund',
+  'refund.voidWhole': 'Void the whole {kind}',
 
   // Enrol (renderer/EnrolPanel.tsx) -----------------------------------------------------------------------------------
   'enrol.title': 'Enrol a new member',

@@ -196,7 +196,8 @@ export const frFR: Catalogue = {
   'panels.rewards': 'Récompenses',
   'panels.rewards.toDo': 'utiliser des points',
   'panels.payWithPoints': 'Payer en points',
-  'panels.void': 'Annuler',
+  'panels.void': 'Annuler ou rembourser',
+  'panels.void.tab': 'Annuler / rembourser',
   'panels.enrol': 'Inscrire',
   'panels.giftVoucher.tab': 'Chèque cadeau',
   'panels.giftVoucher': 'Encaisser un chèque cadeau',
@@ -218,6 +219,12 @@ export const frFR: Catalogue = {
     'Nouvelles conditions ({version}) : {answer, select, accepted {acceptées} other {REFUSÉES : pas de conversion dans le nouveau programme}}',
   'member.termsAwaiting': '(en attente du registre central)',
   'member.messages': 'Messages pour le membre',
+  'consent.title': 'Consentement aux communications commerciales',
+  'consent.unchanged': 'inchangé',
+  'consent.given': 'oui',
+  'consent.withdrawn': 'non',
+  'consent.submit': 'Enregistrer le consentement',
+  'consent.done': 'Préférences de communication de {name} enregistrées.',
 
   'basket.title': 'Panier',
   'basket.earned': '{points, plural, one {# point cumulé} other {# points cumulés}} pour {name}.',
@@ -265,6 +272,30 @@ export const frFR: Catalogue = {
   'void.kind': '{kind, select, earn {cumul} burn {utilisation} other {{kind}}}',
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Motif',
+
+  // Remboursement (renderer/RefundPanel.tsx, F6 sous l’annulation) ----------------------------------------------------
+  'refund.title': 'Rembourser une vente rapportée',
+  'refund.ref': 'Référence du ticket ou identifiant d’opération',
+  'refund.find': 'Chercher la vente',
+  'refund.SALE_NOT_FOUND': 'Aucune vente n’a cette référence de ticket ni cet identifiant d’opération.',
+  'refund.OFFLINE':
+    'Le registre central est injoignable : seules les ventes de cette caisse peuvent être retrouvées pour l’instant.',
+  'refund.thisTill': 'cette caisse',
+  'refund.saleLabel':
+    '{where} · {name} · {kind, select, earn {vente de {amount}, {points} pts} other {récompense, {points} pts}}{hasRefund, select, yes {, {refunded} pts déjà remboursés} other {}}{closed, select, yes { (plus rien à rembourser)} other {}}',
+  'refund.done':
+    'Remboursement enregistré pour {name} : {direction, select, given {{points, plural, one {# point recrédité} other {# points recrédités}}} other {{points, plural, one {# point retiré} other {# points retirés}}}}.',
+  'refund.voided': 'Opération entière ({kind}) annulée pour {name}.',
+  'refund.sale': 'Vente',
+  'refund.returned': 'Rapporté',
+  'refund.byLines': 'par lignes',
+  'refund.byAmount': 'par montant',
+  'refund.line': '{category} (vendu {amount}), rapporté',
+  'refund.amount': 'Montant rapporté',
+  'refund.reward':
+    'La récompense est rendue en entier : {points, plural, one {son # point est recrédité} other {ses # points sont recrédités}}.',
+  'refund.submit': 'Rembourser',
+  'refund.voidWhole': 'Annuler toute l’opération ({kind})',
 
   'enrol.title': 'Inscrire un nouveau membre',
   'enrol.badCard': 'Ce numéro de carte a une clé de contrôle fausse : scannez-la ou tapez-la à nouveau.',
