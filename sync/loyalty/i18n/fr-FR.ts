@@ -273,6 +273,71 @@ export const frFR: Catalogue = {
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Motif',
 
+  // La page des membres (sync/ledger/portal/strings.ts) ---------------------------------------------------------------
+  'portal.title': '{program} : vos points',
+  'portal.hello': 'Bonjour {name}',
+  'portal.balance': 'Vous avez {points, plural, one {# point} other {# points}}.',
+  'portal.worth': 'Ils valent {value} lorsque vous payez avec en magasin.',
+  'portal.tier': 'Votre niveau : {tier}.',
+  'portal.deadline': 'Utilisez ou convertissez vos points avant le {day} inclus.',
+  'portal.earnUntil': 'Les points sont cumulés jusqu’au {day}.',
+  'portal.rewardsHeading': 'Ce que vos points vous offrent maintenant',
+  'portal.reward':
+    '{name} : {points, plural, one {# point} other {# points}}{window, select, yes { (jusqu’à la date limite)} other {}}',
+  'portal.termsHeading': 'Les conditions du nouveau programme ({version})',
+  'portal.termsAsk':
+    'Acceptez-vous les nouvelles conditions ? Si vous les refusez, vos points restent à vous et utilisables en magasin jusqu’à la date limite.',
+  'portal.accept': 'J’accepte les nouvelles conditions',
+  'portal.refuse': 'Je refuse les nouvelles conditions',
+  'portal.termsAnswered':
+    'Vous avez {answer, select, accepted {accepté} other {refusé}} les nouvelles conditions le {day}, {via, select, page {sur cette page} other {en caisse}}.',
+  'portal.changeAnswer': 'Changer ma réponse',
+  'portal.convertHeading': 'Convertir vos points en chèque cadeau',
+  'portal.convertOffer': 'Tout votre solde devient un chèque cadeau de {value} ({pct} % de sa valeur).',
+  'portal.convertButton': 'Convertir en un chèque de {value}',
+  'portal.convertClosed': 'La conversion en chèque cadeau n’est pas ouverte aujourd’hui.',
+  'portal.nothingToConvert': 'Vous n’avez aucun point à convertir.',
+  'portal.refusedNoConvert':
+    'Vous avez refusé les nouvelles conditions : vos points ne peuvent pas être convertis ; utilisez-les en magasin.',
+  'portal.vouchersHeading': 'Vos chèques cadeaux',
+  'portal.voucherCode': 'code du chèque',
+  'portal.voucherQr': 'QR code du chèque {code}',
+  'portal.voucherLine': 'Montant {value}, valable jusqu’au {day}.',
+  'portal.voucherRedeemed': 'Utilisé le {day}.',
+  'portal.voucherHow': 'Présentez ce code ou son QR code à n’importe quelle caisse. Il ne peut servir qu’une fois.',
+  'portal.print': 'Imprimer cette page',
+  'portal.letterRef': 'Référence du courrier : {ref}',
+  'portal.done.accepted': 'Merci : votre acceptation des nouvelles conditions est enregistrée.',
+  'portal.done.refused': 'Votre refus des nouvelles conditions est enregistré.',
+  'portal.done.converted': 'C’est fait : vos points sont maintenant un chèque cadeau.',
+  'portal.done.already': 'C’était déjà enregistré.',
+  'portal.refused.BURN_CLOSED': 'La date limite est passée : les points ne peuvent plus être utilisés ni convertis.',
+  'portal.refused.CONVERSION_NOT_OPEN': 'Les points ne peuvent pas être convertis en chèque aujourd’hui.',
+  'portal.refused.NOTHING_TO_CONVERT': 'Il ne vous reste aucun point à convertir.',
+  'portal.refused.BALANCE_CHANGED':
+    'Votre solde vient de changer : consultez-le de nouveau et convertissez encore si vous le souhaitez.',
+  'portal.refused.TERMS_REFUSED':
+    'Vous avez refusé les nouvelles conditions : vos points ne peuvent pas être convertis ; vous pouvez toujours les utiliser en magasin.',
+  'portal.refused.UNKNOWN_TERMS': 'Il n’y a pas de nouvelles conditions à accepter.',
+  'portal.refused.other': 'Cela n’a pas pu être fait. Réessayez plus tard ou renseignez-vous en caisse.',
+  'portal.linkInvalidTitle': 'Ce lien ne fonctionne pas',
+  'portal.linkInvalid':
+    'Ce lien n’est pas valable : il a peut-être été mal saisi, ou il a expiré. Utilisez le QR code ou le lien de votre courrier, ou présentez le courrier à n’importe quelle caisse.',
+  'portal.unreachableTitle': 'Veuillez réessayer plus tard',
+  'portal.unreachable':
+    'Notre système de points est injoignable pour le moment : rien n’a été enregistré. Réessayez dans quelques minutes.',
+  'portal.unreachableRetry': 'Réessayer',
+  'portal.busyTitle': 'Très forte affluence en ce moment',
+  'portal.busy': 'De nombreux membres répondent en ce moment et rien n’a été enregistré. Réessayez dans une minute.',
+  'portal.tooManyTitle': 'Trop de demandes',
+  'portal.tooMany':
+    'Trop de demandes sont venues de ce lien ou de cette connexion. Patientez une minute puis réessayez.',
+  'portal.expiredFormTitle': 'Veuillez réessayer',
+  'portal.expiredForm':
+    'Ce formulaire avait expiré : rien n’a été enregistré. Ouvrez de nouveau votre page et répondez encore une fois.',
+  'portal.notFoundTitle': 'Page introuvable',
+  'portal.notFound': 'Il n’y a rien ici.',
+
   // Remboursement (renderer/RefundPanel.tsx, F6 sous l’annulation) ----------------------------------------------------
   'refund.title': 'Rembourser une vente rapportée',
   'refund.ref': 'Référence du ticket ou identifiant d’opération',
