@@ -360,6 +360,14 @@ export const enGB = {
     'The ledger did not answer these in time. Try again before accepting the voucher; a retry cannot take it twice.',
   'gift.retry': 'Try again',
 
+  // The closing notice by e-mail (sync/ledger/reports/email-notices.ts) -------------------------------------------------
+  'email.subject': '{program}: use your points by {lastDay}',
+  'email.balance':
+    'You have {points, plural, one {# point} other {# points}}, worth {value} in our stores, or a gift voucher worth {voucher} if you convert them by {lastDay}.',
+  'email.page': 'Answer the new terms and convert your points on your personal page: {link}',
+  'email.atTill': 'A cashier can record your answer and convert your points at any till.',
+  'email.ref': 'Your letter reference, which works at any till instead of your card: {ref}',
+
   // The members' page (sync/ledger/portal/strings.ts) -----------------------------------------------------------------
   'portal.title': '{program}: your points',
   'portal.hello': 'Hello {name}',

@@ -273,6 +273,14 @@ export const frFR: Catalogue = {
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Motif',
 
+  // L’avis de fin de programme par e-mail (sync/ledger/reports/email-notices.ts) -----------------------------------------
+  'email.subject': '{program} : utilisez vos points avant le {lastDay} inclus',
+  'email.balance':
+    'Vous avez {points, plural, one {# point} other {# points}}, d’une valeur de {value} dans nos magasins, ou un chèque cadeau de {voucher} si vous les convertissez avant le {lastDay} inclus.',
+  'email.page': 'Répondez aux nouvelles conditions et convertissez vos points sur votre page personnelle : {link}',
+  'email.atTill': 'Un caissier peut enregistrer votre réponse et convertir vos points à n’importe quelle caisse.',
+  'email.ref': 'Votre référence de courrier, qui remplace votre carte à n’importe quelle caisse : {ref}',
+
   // La page des membres (sync/ledger/portal/strings.ts) ---------------------------------------------------------------
   'portal.title': '{program} : vos points',
   'portal.hello': 'Bonjour {name}',
