@@ -8,11 +8,15 @@ import { CONSENT_CHANNELS, type ConsentChange } from '../sync/loyalty/consent.ts
 import type { TillEngine } from '../sync/till/engine.ts';
 import type { MemberView } from '../sync/till/view.ts';
 import { useAction } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import type { ActionReport } from './panel-props.ts';
 
-const CHANNEL_LABELS = { email: 'E-mail', sms: 'SMS', post: 'Post' } as const;
 type Answer = 'unchanged' | 'given' | 'withdrawn';
-const NONE: Record<keyof typeof CHANNEL_LABELS, Answer> = { email: 'unchanged', sms: 'unchanged', post: 'unchanged' };
+const NONE: Record<(typeof CONSENT_CHANNELS)[number], Answer> = {
+  email: 'unchanged',
+  sms: 'unchanged',
+  post: 'unchanged',
+};
 
 export function ConsentForm({
   engine,
@@ -25,6 +29,7 @@ export function ConsentForm({
 }) {
   const [answers, setAnswers] = useState(NONE);
   const action = useAction(onReport);
+  const m = useMessages();
   const change: ConsentChange = {};
   for (const c of CONSENT_CHANNELS) if (answers[c] !== 'unchanged') change[c] = answers[c] === 'given';
   const empty = Object.keys(change).length === 0;
@@ -41,16 +46,16 @@ export function ConsentForm({
           const r = await engine.recordConsent({ memberId: member.memberId, consent: change, method: 'till' });
           setAnswers(NONE);
           action.report({
-            notice: { tone: 'ok', text: `Marketing preferences of ${r.view.name} recorded.` },
+            notice: { tone: 'ok', text: m.t('consent.done', { name: r.view.name }) },
             memberId: r.view.memberId,
           });
         });
       }}
     >
-      <h3 id="consent-h">Marketing consent</h3>
+      <h3 id="consent-h">{m.t('consent.title')}</h3>
       {CONSENT_CHANNELS.map((c) => (
         <div className="field field-inline" key={c}>
-          <label htmlFor={`consent-${c}`}>{CHANNEL_LABELS[c]}</label>
+          <label htmlFor={`consent-${c}`}>{m.t('enrol.channel', { channel: c })}</label>
           <select
             id={`consent-${c}`}
             value={answers[c]}
@@ -60,14 +65,14 @@ export function ConsentForm({
               setAnswers((a) => ({ ...a, [c]: next }));
             }}
           >
-            <option value="unchanged">no change</option>
-            <option value="given">yes</option>
-            <option value="withdrawn">no</option>
+            <option value="unchanged">{m.t('consent.unchanged')}</option>
+            <option value="given">{m.t('consent.given')}</option>
+            <option value="withdrawn">{m.t('consent.withdrawn')}</option>
           </select>
         </div>
       ))}
       <button type="submit" disabled={empty || action.busy}>
-        Record consent
+        {m.t('consent.submit')}
       </button>
     </form>
   );

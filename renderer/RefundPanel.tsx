@@ -7,28 +7,29 @@ import { useState } from 'react';
 import type { BasketLine, RefundWhat } from '../sync/loyalty/ops.ts';
 import { TillError } from '../sync/till/engine.ts';
 import type { ReturnableSale } from '../sync/till/engine.ts';
+import type { Messages } from '../sync/loyalty/i18n/messages.ts';
 import { tillErrorSentence } from './engine-messages.ts';
-import { fmtMoney, fmtPoints, parseMoney } from './format.ts';
+import { parseMoney } from './format.ts';
 import { useAction } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 import type { PanelProps } from './panel-props.ts';
 import { ReasonField } from './ReasonField.tsx';
 
 const OP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const findSentences = {
-  SALE_NOT_FOUND: 'No sale has this receipt reference or op id.',
-  OFFLINE: 'The ledger cannot be reached: only this till’s own sales can be found now.',
-} as const;
+const findSentences = { SALE_NOT_FOUND: 'refund.SALE_NOT_FOUND', OFFLINE: 'refund.OFFLINE' } as const;
 
-function saleLabel(s: ReturnableSale, currency: string): string {
-  const what =
-    s.op.kind === 'earn'
-      ? `sale ${fmtMoney(s.amountCents, currency)}, ${fmtPoints(s.points)} pts`
-      : `reward, ${fmtPoints(s.points)} pts`;
-  const refunded =
-    s.refunded.cents > 0 || s.refunded.points > 0 ? `, refunded ${fmtPoints(s.refunded.points)} pts` : '';
-  const where = s.own ? 'this till' : s.storeId;
-  return `${where} · ${s.memberName} · ${what}${refunded}${s.closed ? ' (nothing left)' : ''}`;
+function saleLabel(s: ReturnableSale, currency: string, m: Messages): string {
+  return m.t('refund.saleLabel', {
+    where: s.own ? m.t('refund.thisTill') : s.storeId,
+    name: s.memberName,
+    kind: s.op.kind,
+    amount: m.money(s.amountCents, currency),
+    points: m.number(s.points),
+    hasRefund: s.refunded.cents > 0 || s.refunded.points > 0 ? 'yes' : 'no',
+    refunded: m.number(s.refunded.points),
+    closed: s.closed ? 'yes' : 'no',
+  });
 }
 
 /** What the cashier says came back, as the op's `what`; undefined while it is not a valid amount. */
@@ -60,6 +61,7 @@ export function RefundPanel(props: PanelProps) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const action = useAction(onReport);
+  const m = useMessages();
   const currency = program?.currency ?? 'GBP';
   const sale = sales.find((s) => s.op.opId === selected) ?? sales[0];
 
@@ -74,8 +76,8 @@ export function RefundPanel(props: PanelProps) {
         setSales([]);
         setMessage(
           found.reason === 'LEDGER_ERROR'
-            ? tillErrorSentence(new TillError('LEDGER_ERROR', { ledgerMessage: found.ledgerMessage }))
-            : findSentences[found.reason],
+            ? tillErrorSentence(new TillError('LEDGER_ERROR', { ledgerMessage: found.ledgerMessage }), m)
+            : m.t(findSentences[found.reason]),
         );
         return;
       }
@@ -90,13 +92,18 @@ export function RefundPanel(props: PanelProps) {
   const refund = async (s: ReturnableSale, what: RefundWhat) => {
     await action.run(async () => {
       const r = await till.engine.refund({ targetOpId: s.op.opId, what, reason });
-      const moved =
-        r.estDelta < 0 ? `${fmtPoints(-r.estDelta)} points taken back` : `${fmtPoints(r.estDelta)} points given back`;
       setReason('');
       setSales([]);
       setRef('');
       action.report({
-        notice: { tone: 'ok', text: `Refund recorded for ${s.memberName}: ${moved}.` },
+        notice: {
+          tone: 'ok',
+          text: m.t('refund.done', {
+            name: s.memberName,
+            direction: r.estDelta < 0 ? 'taken' : 'given',
+            points: Math.abs(r.estDelta),
+          }),
+        },
         printed: { op: r.op, view: r.view },
         memberId: r.op.memberId,
       });
@@ -110,7 +117,10 @@ export function RefundPanel(props: PanelProps) {
       setSales([]);
       setRef('');
       action.report({
-        notice: { tone: 'ok', text: `Voided the whole ${s.op.kind} for ${s.memberName}.` },
+        notice: {
+          tone: 'ok',
+          text: m.t('refund.voided', { kind: m.t('void.kind', { kind: s.op.kind }), name: s.memberName }),
+        },
         printed: { op: r.op, view: r.view },
       });
     });
@@ -121,7 +131,7 @@ export function RefundPanel(props: PanelProps) {
 
   return (
     <section className="refund" aria-labelledby="refund-h">
-      <h2 id="refund-h">Refund a returned sale</h2>
+      <h2 id="refund-h">{m.t('refund.title')}</h2>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -129,7 +139,7 @@ export function RefundPanel(props: PanelProps) {
         }}
       >
         <div className="field">
-          <label htmlFor="refund-ref">Receipt reference or op id</label>
+          <label htmlFor="refund-ref">{m.t('refund.ref')}</label>
           <input
             id="refund-ref"
             value={ref}
@@ -139,7 +149,7 @@ export function RefundPanel(props: PanelProps) {
           />
         </div>
         <button type="submit" disabled={ref.trim() === '' || action.busy}>
-          Find sale
+          {m.t('refund.find')}
         </button>
       </form>
       {message && (
@@ -190,6 +200,7 @@ function RefundForm(p: {
   onVoid: () => void;
 }) {
   const { sale, sales, currency } = p;
+  const m = useMessages();
   return (
     <form
       className="refund-form"
@@ -199,11 +210,11 @@ function RefundForm(p: {
       }}
     >
       <div className="field">
-        <label htmlFor="refund-sale">Sale</label>
+        <label htmlFor="refund-sale">{m.t('refund.sale')}</label>
         <select id="refund-sale" value={sale.op.opId} onChange={(e) => p.onSelect(e.target.value)}>
           {sales.map((s) => (
             <option key={s.op.opId} value={s.op.opId}>
-              {saleLabel(s, currency)}
+              {saleLabel(s, currency, m)}
             </option>
           ))}
         </select>
@@ -211,17 +222,17 @@ function RefundForm(p: {
       {sale.op.kind === 'earn' ? (
         <>
           <div className="field">
-            <label htmlFor="refund-mode">Returned</label>
+            <label htmlFor="refund-mode">{m.t('refund.returned')}</label>
             <select id="refund-mode" value={p.mode} onChange={(e) => p.onMode(e.target.value as 'lines' | 'amount')}>
-              <option value="lines">by lines</option>
-              <option value="amount">by amount</option>
+              <option value="lines">{m.t('refund.byLines')}</option>
+              <option value="amount">{m.t('refund.byAmount')}</option>
             </select>
           </div>
           {p.mode === 'lines' ? (
             sale.op.lines.map((line, i) => (
               <div className="field" key={i}>
                 <label htmlFor={`refund-line-${i}`}>
-                  {line.category} (sold {fmtMoney(line.amountCents, currency)}), returned
+                  {m.t('refund.line', { category: line.category, amount: m.money(line.amountCents, currency) })}
                 </label>
                 <input
                   id={`refund-line-${i}`}
@@ -238,7 +249,7 @@ function RefundForm(p: {
             ))
           ) : (
             <div className="field">
-              <label htmlFor="refund-amount">Amount returned</label>
+              <label htmlFor="refund-amount">{m.t('refund.amount')}</label>
               <input
                 id="refund-amount"
                 inputMode="decimal"
@@ -250,15 +261,15 @@ function RefundForm(p: {
           )}
         </>
       ) : (
-        <p className="placeholder">The reward comes back whole: its {fmtPoints(sale.points)} points are given back.</p>
+        <p className="placeholder">{m.t('refund.reward', { points: sale.points })}</p>
       )}
       <ReasonField id="refund-reason" value={p.reason} onChange={p.onReason} />
       <button type="submit" id="refund-submit" disabled={!p.ready}>
-        Refund <kbd>Enter</kbd>
+        {m.t('refund.submit')} <kbd>Enter</kbd>
       </button>
       {p.canVoid && (
         <button type="button" id="refund-void" onClick={p.onVoid}>
-          Void the whole {sale.op.kind}
+          {m.t('refund.voidWhole', { kind: m.t('void.kind', { kind: sale.op.kind }) })}
         </button>
       )}
     </form>

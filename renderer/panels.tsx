@@ -120,7 +120,7 @@ export const PANELS = [
   panel({
     id: 'void',
     key: 'F6',
-    label: 'panels.void',
+    label: 'panels.void.tab',
     shortcut: 'panels.void',
     render: (p) => (
       <>

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { OpIdSchema } from '../loyalty/units.ts';
+import { LocaleSchema } from '../loyalty/i18n/locale.ts';
 import { WireErrorSchema } from './messages.ts';
 
 export const PORTAL_API = {
@@ -44,6 +45,8 @@ export const PortalVoucherSchema = z.object({
 /** What the member's page shows. */
 export const PortalMemberViewSchema = z.object({
   programName: z.string(),
+  /** The program's locale: the page speaks it (absent from an older ledger: en-GB). */
+  locale: LocaleSchema.optional(),
   currency: z.string(),
   name: z.string(),
   ref: z.string(),

@@ -9,7 +9,12 @@ import { demoProgramFor } from '../../sync/ledger/demo-data.ts';
 import { withLuhn } from '../../sync/loyalty/card.ts';
 import { deadlineMessage } from '../../sync/loyalty/closing.ts';
 import { messages } from '../../sync/loyalty/i18n/messages.ts';
+import type { EarnOp } from '../../sync/loyalty/ops.ts';
 import type { Program } from '../../sync/loyalty/program.ts';
+import type { Cents } from '../../sync/loyalty/units.ts';
+import { PushResponseSchema } from '../../sync/protocol/messages.ts';
+import { OpMaker } from '../support/ops.ts';
+import { connectTill, request } from '../support/raw-till.ts';
 import {
   figure,
   noticeStartingWith,
@@ -32,7 +37,7 @@ const RAW_KEY =
   /\b(app|sync|age|screens|cashier|panels|member|basket|rewards|void|reason|enrol|terms|convert|gift|receipt|code|till|burn|lookup|voucher|closing|expiry|earn|letter)\.[A-Za-z_]+/;
 /** English words of the cashier's screens that a French screen must not show. */
 const ENGLISH =
-  /\b(Basket|Rewards|Member card|Receipt|Confirm (?:earn|reward|conversion)|Points to earn|Scan|Enrol|Void a|Online|to sync)\b/;
+  /\b(Basket|Rewards|Member card|Receipt|Confirm (?:earn|reward|conversion)|Points to earn|Scan|Enrol|Void a|Online|to sync|Refund|Find sale|Sale|Returned|by (?:lines|amount)|sold|Amount returned|Void the whole|this till|nothing left|Marketing consent|Record consent|no change|Post)\b/;
 
 describe('the cashier screen in French, in Chromium', () => {
   let env: E2eEnv;
@@ -206,6 +211,54 @@ describe('the cashier screen in French, in Chromium', () => {
     await noticeStartingWith(page, '103 points cumulés pour Amélie Poulain.');
     expect(plain(await textOf(page, 'receipt'))).toMatch(/Bonus de bienvenue +\+100/);
     await shot(page, 'e2e-cashier-fr-enrol');
+  });
+
+  it('refunds a line of a returned sale (F6) in French, with the member panel’s consent form in French', async () => {
+    const a2 = env.seeded.tills.find((t) => t.tillId === 'a2');
+    if (!a2) throw new Error('no till a2');
+    const m = env.member(1);
+    const sale: EarnOp = {
+      ...new OpMaker(a2).earn(m.memberId, 0),
+      lines: [
+        { amountCents: 1_500 as Cents, category: 'fresh' },
+        { amountCents: 2_500 as Cents, category: 'general' },
+      ],
+      receiptRef: 'A2-0777',
+    };
+    const socket = await connectTill(env.ledger.url, a2);
+    const res = PushResponseSchema.parse(await request(socket, 'push', { ops: [sale], sentAt: Date.now() }));
+    socket.close();
+    if (!res.ok || res.results[0]?.outcome.status !== 'applied') throw new Error('the sale was not applied');
+
+    const { page } = a1;
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F6');
+    await page.locator('#refund-ref').fill('A2-0777');
+    await page.locator('#refund-ref').press('Enter');
+    await page.locator('#refund-sale').waitFor();
+    expect(plain(await page.locator('#refund-sale option').first().innerText())).toMatch(
+      new RegExp(`^store-a · ${m.name} · vente de 40,00 €, \\d+ pts$`),
+    );
+    expect(plain(await page.locator('label[for="refund-line-0"]').innerText())).toBe('fresh (vendu 15,00 €), rapporté');
+    await noRawKeyNorEnglish(a1, 'refund');
+    await shot(page, 'e2e-cashier-fr-refund');
+    await page.locator('#refund-line-0').fill('15,00');
+    await page.locator('#refund-reason').fill('produit abîmé');
+    await page.locator('#refund-reason').press('Enter');
+    const notice = plain(await noticeStartingWith(page, `Remboursement enregistré pour ${m.name} :`));
+    expect(notice).toMatch(/ : \d+ points? retirés?\.$/);
+    expect(await textOf(page, 'receipt')).toContain('Motif : produit abîmé');
+
+    // The member is now shown: the member panel's consent form speaks French too.
+    const form = page.getByTestId('consent-form');
+    await form.waitFor();
+    expect(await form.innerText()).toContain('Consentement aux communications commerciales');
+    expect(await form.getByRole('button', { name: 'Enregistrer le consentement' }).isDisabled()).toBe(true);
+    await noRawKeyNorEnglish(a1, 'consent');
+    await page.locator('#consent-sms').selectOption('given');
+    await form.getByRole('button', { name: 'Enregistrer le consentement' }).click();
+    await noticeStartingWith(page, `Préférences de communication de ${m.name} enregistrées.`);
   });
 
   it('shows no raw key and no English on any cashier panel, and no page error', async () => {

@@ -14,6 +14,22 @@ import { backends } from '../support/databases.ts';
 import { freshStore, reportProgram, T0, type Fresh } from '../sync/ledger/reports/ledger-builder.ts';
 import { importRow, memberId } from '../sync/ledger/store/fixtures.ts';
 
+/** A raw message made readable: quoted-printable bodies and encoded-word headers decoded, French spaces plain. */
+function decoded(raw: string): string {
+  const qp = (t: string) =>
+    Buffer.from(
+      t.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
+  return qp(
+    raw
+      .replace(/\r?\n[ \t]+(?==\?)/g, '')
+      .replace(/=\?UTF-8\?([QB])\?(.*?)\?=/gi, (_, how: string, text: string) =>
+        how.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : qp(text.replace(/_/g, ' ')),
+      ),
+  ).replace(/[\u202f\u00a0]/g, ' ');
+}
+
 interface Received {
   to: string;
   raw: string;
@@ -103,6 +119,19 @@ describe.each(backends)('e-mail notices on %s', (backend) => {
     expect(await run()).toMatchObject({ sent: 0, skipped: 4 });
     expect(received).toHaveLength(3);
     expect(await store.memberChannel.emailCounts(1)).toEqual({ sent: 3, failed: 0, bounced: 1 });
+  });
+
+  it('words the message in the program’s locale: a French program mails in French, with French money and dates', async () => {
+    await store.putProgram({ ...reportProgram(2), locale: 'fr-FR' });
+    expect(await run()).toMatchObject({ sent: 4 });
+    const one = decoded(received.find((r) => r.to === 'm1@example.com')?.raw ?? '');
+    expect(one).toMatch(/^Subject: .+ : utilisez vos points avant le \d\d\/\d\d\/\d{4} inclus$/m);
+    expect(one).toContain('Bonjour Member 1,');
+    expect(one).toMatch(/Vous avez 100 points, d’une valeur de \d+,\d\d \S+ dans nos magasins/);
+    expect(one).toContain('Répondez aux nouvelles conditions et convertissez vos points sur votre page personnelle :');
+    expect(one).toContain('Votre référence de courrier, qui remplace votre carte à n’importe quelle caisse :');
+    expect(one).toContain('<html lang="fr-FR">');
+    expect(one).not.toMatch(/\b(Dear|You have|Answer the new terms|letter reference|use your points)\b/);
   });
 
   it('throttles to the rate asked and stops cleanly on the signal, going on where it stopped', async () => {

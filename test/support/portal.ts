@@ -12,6 +12,7 @@ import { ledgerClient } from '../../sync/ledger/portal/ledger-client.ts';
 import { startPortal, type PortalLimits, type PortalServer } from '../../sync/ledger/portal/server.ts';
 import { issueNotices } from '../../sync/ledger/reports/notices.ts';
 import { startLedgerServer, type LedgerServer } from '../../sync/ledger/server.ts';
+import type { Locale } from '../../sync/loyalty/i18n/locale.ts';
 import type { TillId } from '../../sync/loyalty/units.ts';
 import { freshStore, reportProgram, TestTill, type Fresh } from '../sync/ledger/reports/ledger-builder.ts';
 import { importRow } from '../sync/ledger/store/fixtures.ts';
@@ -35,19 +36,18 @@ export interface PortalRig {
 
 export async function startPortalRig(
   backend: 'sqlite' | 'postgres',
-  opts: { members?: number; limits?: PortalLimits; balance?: (n: number) => number } = {},
+  opts: { members?: number; limits?: PortalLimits; balance?: (n: number) => number; locale?: Locale } = {},
 ): Promise<PortalRig> {
   const fresh = await freshStore(backend, Date.now);
   const store = fresh.store;
-  await store.putProgram(
-    reportProgram(1, {
-      burnWindow: {
-        startsAt: Date.UTC(2025, 0, 1),
-        endsAt: Date.UTC(2100, 6, 1),
-        rewards: [{ id: 'mini', name: 'Mini treat', points: 40, kind: 'small' }],
-      },
-    }),
-  );
+  const program = reportProgram(1, {
+    burnWindow: {
+      startsAt: Date.UTC(2025, 0, 1),
+      endsAt: Date.UTC(2100, 6, 1),
+      rewards: [{ id: 'mini', name: 'Mini treat', points: 40, kind: 'small' }],
+    },
+  });
+  await store.putProgram(opts.locale ? { ...program, locale: opts.locale } : program);
   const count = opts.members ?? 3;
   for (let i = 0; i < count; i += 1_000)
     await store.importMembers(

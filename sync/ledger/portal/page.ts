@@ -65,9 +65,6 @@ export interface MemberPageInput {
   notice?: { kind: 'done'; text: string } | { kind: 'error'; text: string } | undefined;
   /** Each voucher's QR code as inline SVG, by code. */
   voucherQr: ReadonlyMap<string, string>;
-  money: (cents: number) => string;
-  day: (at: number) => string;
-  number: (n: number) => string;
 }
 
 function form(i: MemberPageInput, action: string, fields: Record<string, string>, button: string, cls = ''): string {
@@ -81,28 +78,27 @@ function form(i: MemberPageInput, action: string, fields: Record<string, string>
 
 export function memberPage(i: MemberPageInput): string {
   const { t, view: v } = i;
+  const money = (cents: number) => t.money(cents, v.currency);
+  const day = (at: number) => t.day(at);
   const parts: string[] = [];
   parts.push(`<h1>${esc(t.hello(v.name))}</h1>`);
   if (i.notice)
     parts.push(`<p class="${i.notice.kind === 'done' ? 'note' : 'error'}" role="status">${esc(i.notice.text)}</p>`);
-  const lastDay = i.day(v.burnDeadline - 1);
+  const lastDay = day(v.burnDeadline - 1);
   parts.push(
-    `<p>${esc(t.balance(i.number(v.balance)))} ${esc(t.worth(i.money(v.valueCents)))}</p>`,
+    `<p>${esc(t.balance(v.balance))} ${esc(t.worth(money(v.valueCents)))}</p>`,
     v.tier ? `<p>${esc(t.tier(v.tier))}</p>` : '',
-    `<p><strong>${esc(t.deadline(lastDay))}</strong> ${esc(t.earnUntil(i.day(v.earnUntil - 1)))}</p>`,
+    `<p><strong>${esc(t.deadline(lastDay))}</strong> ${esc(t.earnUntil(day(v.earnUntil - 1)))}</p>`,
   );
   if (v.rewards.length > 0 && v.balance > 0)
     parts.push(
       `<h2>${esc(t.rewardsHeading)}</h2><ul>${v.rewards
-        .map(
-          (r) =>
-            `<li>${esc(r.name)}: ${esc(t.pointsShort(i.number(r.points)))}${r.window ? ` (${esc(t.windowReward)})` : ''}</li>`,
-        )
+        .map((r) => `<li>${esc(t.reward(r.name, r.points, r.window))}</li>`)
         .join('')}</ul>`,
     );
   if (v.termsVersion !== null) {
     parts.push(`<section aria-labelledby="terms"><h2 id="terms">${esc(t.termsHeading(v.termsVersion))}</h2>`);
-    if (v.terms) parts.push(`<p>${esc(t.termsAnswered(v.terms.answer, v.terms.via, i.day(v.terms.at)))}</p>`);
+    if (v.terms) parts.push(`<p>${esc(t.termsAnswered(v.terms.answer, v.terms.via, day(v.terms.at)))}</p>`);
     else parts.push(`<p>${esc(t.termsAsk)}</p>`);
     if (v.terms?.answer !== 'accepted') parts.push(form(i, 'terms', { answer: 'accepted' }, t.accept));
     if (v.terms?.answer !== 'refused') parts.push(form(i, 'terms', { answer: 'refused' }, t.refuse, 'secondary'));
@@ -114,20 +110,20 @@ export function memberPage(i: MemberPageInput): string {
   else if (!v.conversionOpen) parts.push(`<p>${esc(t.convertClosed)}</p>`);
   else
     parts.push(
-      `<p>${esc(t.convertOffer(i.money(v.voucherCents), v.conversionPct))}</p>`,
-      form(i, 'convert', {}, t.convertButton(i.money(v.voucherCents))),
+      `<p>${esc(t.convertOffer(money(v.voucherCents), v.conversionPct))}</p>`,
+      form(i, 'convert', {}, t.convertButton(money(v.voucherCents))),
     );
   parts.push('</section>');
   if (v.vouchers.length > 0) {
     parts.push(`<section aria-labelledby="vouchers"><h2 id="vouchers">${esc(t.vouchersHeading)}</h2>`);
     for (const voucher of v.vouchers)
       parts.push(
-        `<div class="voucher"><p class="code" aria-label="voucher code">${esc(voucher.code)}</p>`,
+        `<div class="voucher"><p class="code" aria-label="${esc(t.voucherCode)}">${esc(voucher.code)}</p>`,
         voucher.redeemedAt === null
-          ? `<div class="qr" role="img" aria-label="QR code of the voucher ${esc(voucher.code)}">${i.voucherQr.get(voucher.code) ?? ''}</div>`
+          ? `<div class="qr" role="img" aria-label="${esc(t.voucherQr(voucher.code))}">${i.voucherQr.get(voucher.code) ?? ''}</div>`
           : '',
-        `<p>${esc(t.voucherLine(i.money(voucher.valueCents), i.day(voucher.validUntil - 1)))}</p>`,
-        voucher.redeemedAt !== null ? `<p>${esc(t.voucherRedeemed(i.day(voucher.redeemedAt)))}</p>` : '',
+        `<p>${esc(t.voucherLine(money(voucher.valueCents), day(voucher.validUntil - 1)))}</p>`,
+        voucher.redeemedAt !== null ? `<p>${esc(t.voucherRedeemed(day(voucher.redeemedAt)))}</p>` : '',
         '</div>',
       );
     parts.push(`<p>${esc(t.voucherHow)}</p><p class="noprint small">${esc(t.print)}: Ctrl+P</p></section>`);

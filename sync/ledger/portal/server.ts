@@ -13,13 +13,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import QRCode from 'qrcode';
 import { v7 as uuidv7 } from 'uuid';
-import { dayLabelUtc } from '../../loyalty/calendar.ts';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
 import type { PortalMemberView } from '../../protocol/portal.ts';
 import type { Logger } from '../log.ts';
 import { TokenBucket, type BucketLimits } from '../rate-limit.ts';
 import type { LedgerAnswer, LedgerClient } from './ledger-client.ts';
 import { memberPage, plainPage, PORTAL_CSS } from './page.ts';
-import { en, type PortalStrings } from './strings.ts';
+import { en, portalStrings, type PortalStrings } from './strings.ts';
 
 export interface PortalLimits {
   perLink: BucketLimits;
@@ -42,7 +42,6 @@ export interface PortalOptions {
   csrfSecret?: string;
   /** Cookies marked Secure (default: on unless the portal is reached over plain HTTP in a test). */
   secureCookies?: boolean;
-  strings?: PortalStrings;
   now?: () => number;
 }
 
@@ -71,18 +70,14 @@ const SECURITY_HEADERS = {
 } as const;
 
 export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
-  const t = opts.strings ?? en;
+  // The page speaks the program's locale, which the ledger names with each member's view; a page without a member (a
+  // bad link, the ledger unreachable) speaks the locale of the program last seen, British English before any.
+  let t: PortalStrings = en;
   const now = opts.now ?? Date.now;
   const limits = opts.limits ?? DEFAULT_PORTAL_LIMITS;
   const csrfKey = opts.csrfSecret ?? randomBytes(32).toString('base64url');
   const secure = opts.secureCookies ?? true;
   const buckets = new Map<string, TokenBucket>();
-  const fmt = {
-    money: (currency: string) => (cents: number) =>
-      new Intl.NumberFormat(t.lang, { style: 'currency', currency }).format(cents / 100),
-    number: (n: number) => n.toLocaleString(t.lang),
-    day: (at: number) => dayLabelUtc(at),
-  };
 
   /** Whether `key` may make one more request now (buckets of idle keys are dropped as they refill). */
   function allowed(key: string, l: BucketLimits): boolean {
@@ -108,6 +103,8 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, ...extra });
     res.end(html);
   }
+  /** The strings of the view's program (and, from now on, of the pages without a member). */
+  const stringsOf = (view: PortalMemberView): PortalStrings => (t = portalStrings(localeOf(view)));
   const linkInvalid = (res: ServerResponse) => send(res, 404, plainPage(t, t.linkInvalidTitle, t.linkInvalid));
 
   async function renderMember(
@@ -123,16 +120,13 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
       if (v.redeemedAt === null)
         qr.set(v.code, await QRCode.toString(v.code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
     const html = memberPage({
-      t,
+      t: stringsOf(view),
       view,
       path: `/m/${token}`,
       csrf: csrfFor(nonce, token),
       requestId: () => uuidv7(),
       notice,
       voucherQr: qr,
-      money: fmt.money(view.currency),
-      day: fmt.day,
-      number: fmt.number,
     });
     const cookie = `${COOKIE}=${nonce}; Path=/m/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
     send(res, 200, html, setCookie ? { 'set-cookie': cookie } : {});
@@ -221,13 +215,14 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
         send(res, 503, plainPage(t, t.unreachableTitle, t.unreachable, { href: page, label: t.unreachableRetry }));
         return;
       }
+      const ts = stringsOf(answer.member);
       const done = url.searchParams.get('done');
       const error = url.searchParams.get('error');
       const notice =
         done === 'accepted' || done === 'refused' || done === 'converted' || done === 'already'
-          ? { kind: 'done' as const, text: t.done[done] }
+          ? { kind: 'done' as const, text: ts.done[done] }
           : error !== null && /^[A-Z_]{1,40}$/.test(error)
-            ? { kind: 'error' as const, text: t.refusedCode(error) }
+            ? { kind: 'error' as const, text: ts.refusedCode(error) }
             : undefined;
       const nonce = cookieOf(req);
       return renderMember(res, token, answer.member, nonce ?? randomBytes(18).toString('base64url'), notice, !nonce);

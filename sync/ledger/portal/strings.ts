@@ -1,19 +1,21 @@
 /**
- * Every sentence of the members' page, in one module, so that it can be swapped for `messages(locale)` (issue 15):
- * the page renders only through a `PortalStrings`. Money and dates come formatted by the caller (Intl).
+ * Every sentence of the members' page, worded in the program's locale (`portal.*` keys of sync/loyalty/i18n): the
+ * page renders only through a `PortalStrings`, with its money, numbers and dates formatted by `Intl` for the locale.
  */
+import { DEFAULT_LOCALE, type Locale } from '../../loyalty/i18n/locale.ts';
+import { messages, type MessageKey } from '../../loyalty/i18n/messages.ts';
+
 export interface PortalStrings {
-  lang: string;
+  lang: Locale;
   title(programName: string): string;
   hello(name: string): string;
-  balance(points: string): string;
+  balance(points: number): string;
   worth(value: string): string;
   tier(name: string): string;
   deadline(lastDay: string): string;
   earnUntil(lastDay: string): string;
   rewardsHeading: string;
-  windowReward: string;
-  pointsShort(points: string): string;
+  reward(name: string, points: number, window: boolean): string;
   termsHeading(version: string): string;
   termsAsk: string;
   accept: string;
@@ -27,6 +29,8 @@ export interface PortalStrings {
   nothingToConvert: string;
   refusedNoConvert: string;
   vouchersHeading: string;
+  voucherCode: string;
+  voucherQr(code: string): string;
   voucherLine(value: string, validUntil: string): string;
   voucherRedeemed(day: string): string;
   voucherHow: string;
@@ -47,68 +51,88 @@ export interface PortalStrings {
   expiredForm: string;
   notFoundTitle: string;
   notFound: string;
+  /** An amount in minor units of `currency`: £1,234.50 / 1 234,50 €. */
+  money(cents: number, currency: string): string;
+  /** A calendar day (UTC): 31 March 2027 / 31/03/2027. */
+  day(at: number): string;
 }
 
-const refusals: Record<string, string> = {
-  BURN_CLOSED: 'The deadline has passed: points can no longer be used or converted.',
-  CONVERSION_NOT_OPEN: 'Points cannot be converted into a voucher today.',
-  NOTHING_TO_CONVERT: 'You have no points left to convert.',
-  BALANCE_CHANGED: 'Your balance has just changed: look at it again and convert once more if you wish.',
-  TERMS_REFUSED: 'You refused the new terms, so your points cannot be converted; you can still use them in store.',
-  UNKNOWN_TERMS: 'There are no new terms to answer.',
-};
+/** The codes a refused answer may carry that the page words for the member; any other gets a general sentence. */
+const REFUSALS = [
+  'BURN_CLOSED',
+  'CONVERSION_NOT_OPEN',
+  'NOTHING_TO_CONVERT',
+  'BALANCE_CHANGED',
+  'TERMS_REFUSED',
+  'UNKNOWN_TERMS',
+] as const;
+const isRefusal = (code: string): code is (typeof REFUSALS)[number] => (REFUSALS as readonly string[]).includes(code);
 
-export const en: PortalStrings = {
-  lang: 'en-GB',
-  title: (p) => `${p}: your points`,
-  hello: (n) => `Hello ${n}`,
-  balance: (p) => `You have ${p} points.`,
-  worth: (v) => `They are worth ${v} when you pay with them in store.`,
-  tier: (t) => `Your tier: ${t}.`,
-  deadline: (d) => `Use or convert your points by ${d}.`,
-  earnUntil: (d) => `Points are earned until ${d}.`,
-  rewardsHeading: 'What your points buy now',
-  windowReward: 'until the deadline',
-  pointsShort: (p) => `${p} points`,
-  termsHeading: (v) => `The new programme's terms (${v})`,
-  termsAsk: 'Do you accept the new terms? If you refuse, your points stay yours to use in store until the deadline.',
-  accept: 'I accept the new terms',
-  refuse: 'I refuse the new terms',
-  termsAnswered: (a, via, day) =>
-    `You ${a === 'accepted' ? 'accepted' : 'refused'} the new terms on ${day}, ${via === 'page' ? 'on this page' : 'at a till'}.`,
-  changeAnswer: 'Change my answer',
-  convertHeading: 'Convert your points into a gift voucher',
-  convertOffer: (v, pct) => `Your whole balance becomes a gift voucher worth ${v} (${pct}% of its value).`,
-  convertButton: (v) => `Convert into a voucher worth ${v}`,
-  convertClosed: 'Conversion into a voucher is not open today.',
-  nothingToConvert: 'You have no points to convert.',
-  refusedNoConvert: 'You refused the new terms, so your points cannot be converted; use them in store.',
-  vouchersHeading: 'Your gift vouchers',
-  voucherLine: (v, d) => `Worth ${v}, valid until ${d}.`,
-  voucherRedeemed: (d) => `Used on ${d}.`,
-  voucherHow: 'Show this code or its QR code at any till. It can be used once.',
-  print: 'Print this page',
-  letterRef: (r) => `Letter reference: ${r}`,
-  done: {
-    accepted: 'Thank you: your acceptance of the new terms is recorded.',
-    refused: 'Your refusal of the new terms is recorded.',
-    converted: 'Done: your points are now a gift voucher.',
-    already: 'This was already recorded.',
-  },
-  refusedCode: (c) => refusals[c] ?? 'This could not be done. Please try again later or ask at a till.',
-  linkInvalidTitle: 'This link does not work',
-  linkInvalid:
-    'This link is not valid: it may have been typed wrongly, or it has expired. Use the QR code or link on your letter, or bring the letter to any till.',
-  unreachableTitle: 'Please try again later',
-  unreachable:
-    'We cannot reach our points system just now, so nothing was recorded. Please try again in a few minutes.',
-  unreachableRetry: 'Try again',
-  busyTitle: 'Very busy just now',
-  busy: 'Many members are answering at the moment and nothing was recorded. Please try again in a minute.',
-  tooManyTitle: 'Too many requests',
-  tooMany: 'Too many requests came from this link or this connection. Please wait a minute and try again.',
-  expiredFormTitle: 'Please try again',
-  expiredForm: 'This form had expired, so nothing was recorded. Open your page again and answer once more.',
-  notFoundTitle: 'Page not found',
-  notFound: 'There is nothing here.',
-};
+const built = new Map<Locale, PortalStrings>();
+
+/** The members' page's sentences and formats in `locale` (built once per locale). */
+export function portalStrings(locale: Locale): PortalStrings {
+  const cached = built.get(locale);
+  if (cached) return cached;
+  const m = messages(locale);
+  const t = (key: MessageKey, values?: Record<string, string | number>) => m.t(key, values);
+  const s: PortalStrings = {
+    lang: locale,
+    title: (program) => t('portal.title', { program }),
+    hello: (name) => t('portal.hello', { name }),
+    balance: (points) => t('portal.balance', { points }),
+    worth: (value) => t('portal.worth', { value }),
+    tier: (tier) => t('portal.tier', { tier }),
+    deadline: (day) => t('portal.deadline', { day }),
+    earnUntil: (day) => t('portal.earnUntil', { day }),
+    rewardsHeading: t('portal.rewardsHeading'),
+    reward: (name, points, window) => t('portal.reward', { name, points, window: window ? 'yes' : 'no' }),
+    termsHeading: (version) => t('portal.termsHeading', { version }),
+    termsAsk: t('portal.termsAsk'),
+    accept: t('portal.accept'),
+    refuse: t('portal.refuse'),
+    termsAnswered: (answer, via, day) => t('portal.termsAnswered', { answer, via, day }),
+    changeAnswer: t('portal.changeAnswer'),
+    convertHeading: t('portal.convertHeading'),
+    convertOffer: (value, pct) => t('portal.convertOffer', { value, pct }),
+    convertButton: (value) => t('portal.convertButton', { value }),
+    convertClosed: t('portal.convertClosed'),
+    nothingToConvert: t('portal.nothingToConvert'),
+    refusedNoConvert: t('portal.refusedNoConvert'),
+    vouchersHeading: t('portal.vouchersHeading'),
+    voucherCode: t('portal.voucherCode'),
+    voucherQr: (code) => t('portal.voucherQr', { code }),
+    voucherLine: (value, day) => t('portal.voucherLine', { value, day }),
+    voucherRedeemed: (day) => t('portal.voucherRedeemed', { day }),
+    voucherHow: t('portal.voucherHow'),
+    print: t('portal.print'),
+    letterRef: (ref) => t('portal.letterRef', { ref }),
+    done: {
+      accepted: t('portal.done.accepted'),
+      refused: t('portal.done.refused'),
+      converted: t('portal.done.converted'),
+      already: t('portal.done.already'),
+    },
+    refusedCode: (code) => (isRefusal(code) ? t(`portal.refused.${code}`) : t('portal.refused.other')),
+    linkInvalidTitle: t('portal.linkInvalidTitle'),
+    linkInvalid: t('portal.linkInvalid'),
+    unreachableTitle: t('portal.unreachableTitle'),
+    unreachable: t('portal.unreachable'),
+    unreachableRetry: t('portal.unreachableRetry'),
+    busyTitle: t('portal.busyTitle'),
+    busy: t('portal.busy'),
+    tooManyTitle: t('portal.tooManyTitle'),
+    tooMany: t('portal.tooMany'),
+    expiredFormTitle: t('portal.expiredFormTitle'),
+    expiredForm: t('portal.expiredForm'),
+    notFoundTitle: t('portal.notFoundTitle'),
+    notFound: t('portal.notFound'),
+    money: (cents, currency) => m.money(cents, currency),
+    day: (at) => m.day(at),
+  };
+  built.set(locale, s);
+  return s;
+}
+
+/** British English, the page's words before it knows the program. */
+export const en: PortalStrings = portalStrings(DEFAULT_LOCALE);

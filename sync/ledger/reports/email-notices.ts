@@ -9,11 +9,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import { dayLabelUtc } from '../../loyalty/calendar.ts';
 import { deadlineMessage } from '../../loyalty/closing.ts';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
+import { messages } from '../../loyalty/i18n/messages.ts';
 import { CodedError } from '../../protocol/errors.ts';
 import type { LedgerStore } from '../store/types.ts';
-import { closingProgram, memberPages, money, type ClosingProgram, type Notice } from './notices.ts';
+import { closingProgram, memberPages, type ClosingProgram, type Notice } from './notices.ts';
 import { esc } from '../portal/page.ts';
 
 export interface EmailRun {
@@ -54,21 +55,25 @@ export function smtpTransportFromEnv(env: NodeJS.ProcessEnv = process.env): Tran
 }
 
 function message(program: ClosingProgram, n: Notice, now: number): { subject: string; text: string; html: string } {
-  const lastDay = dayLabelUtc(program.closing.burnDeadline - 1);
+  // Worded in the program's locale, money and days formatted by Intl for it.
+  const m = messages(localeOf(program));
+  const lastDay = m.day(program.closing.burnDeadline - 1);
   const lines = [
-    `Dear ${n.name},`,
-    deadlineMessage(program, now) ?? '',
-    `You have ${n.balance.toLocaleString('en-GB')} points, worth ${money(n.valueCents, program.currency)} in our stores, ` +
-      `or a gift voucher worth ${money(n.voucherCents, program.currency)} if you convert them by ${lastDay}.`,
-    n.link
-      ? `Answer the new terms and convert your points on your personal page: ${n.link}`
-      : 'A cashier can record your answer and convert your points at any till.',
-    `Your letter reference, which works at any till instead of your card: ${n.ref}`,
+    m.t('letter.dear', { name: n.name }),
+    deadlineMessage(program, now, m) ?? '',
+    m.t('email.balance', {
+      points: n.balance,
+      value: m.money(n.valueCents, program.currency),
+      voucher: m.money(n.voucherCents, program.currency),
+      lastDay,
+    }),
+    n.link ? m.t('email.page', { link: n.link }) : m.t('email.atTill'),
+    m.t('email.ref', { ref: n.ref }),
   ];
   return {
-    subject: `${program.name}: use your points by ${lastDay}`,
+    subject: m.t('email.subject', { program: program.name, lastDay }),
     text: lines.join('\n\n'),
-    html: `<!doctype html><html><body>${lines
+    html: `<!doctype html><html lang="${esc(m.locale)}"><body>${lines
       .map((l) =>
         n.link && l.includes(n.link)
           ? `<p>${esc(l.replace(n.link, ''))}<a href="${esc(n.link)}">${esc(n.link)}</a></p>`

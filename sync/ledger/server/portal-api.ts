@@ -17,6 +17,7 @@ import { tenderValue } from '../../loyalty/burn.ts';
 import { rewardsAt } from '../../loyalty/closing.ts';
 import type { ConvertOp, Op, TermsOp } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
 import type { MemberId, Points, TillId } from '../../loyalty/units.ts';
 import { wireError, type ErrorCode } from '../../protocol/errors.ts';
 import { describeIssues } from '../../protocol/messages.ts';
@@ -125,6 +126,7 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
     const via = answered ? await store.memberChannel.termsVia(memberId) : null;
     return {
       programName: p.name,
+      locale: localeOf(p),
       currency: p.currency,
       name: m.name,
       ref: (await store.memberChannel.refOf(memberId, p.version)) ?? '',

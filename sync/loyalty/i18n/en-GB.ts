@@ -189,7 +189,8 @@ export const enGB = {
   'panels.rewards': 'Rewards',
   'panels.rewards.toDo': 'redeem points',
   'panels.payWithPoints': 'Pay with points',
-  'panels.void': 'Void',
+  'panels.void': 'Void or refund',
+  'panels.void.tab': 'Void / refund',
   'panels.enrol': 'Enrol',
   'panels.giftVoucher.tab': 'Take voucher',
   'panels.giftVoucher': 'Take a gift voucher',
@@ -211,6 +212,12 @@ export const enGB = {
     'New terms ({version}): {answer, select, accepted {accepted} other {REFUSED: no conversion into the new programme}}',
   'member.termsAwaiting': '(awaiting the ledger)',
   'member.messages': 'Messages for the member',
+  'consent.title': 'Marketing consent',
+  'consent.unchanged': 'no change',
+  'consent.given': 'yes',
+  'consent.withdrawn': 'no',
+  'consent.submit': 'Record consent',
+  'consent.done': 'Marketing preferences of {name} recorded.',
 
   // Basket (renderer/BasketPanel.tsx) ---------------------------------------------------------------------------------
   'basket.title': 'Basket',
@@ -260,6 +267,29 @@ export const enGB = {
   'void.kind': '{kind, select, earn {earn} burn {burn} other {{kind}}}',
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Reason',
+
+  // Refund (renderer/RefundPanel.tsx, F6 below the void) ---------------------------------------------------------------
+  'refund.title': 'Refund a returned sale',
+  'refund.ref': 'Receipt reference or op id',
+  'refund.find': 'Find sale',
+  'refund.SALE_NOT_FOUND': 'No sale has this receipt reference or op id.',
+  'refund.OFFLINE': 'The ledger cannot be reached: only this till’s own sales can be found now.',
+  'refund.thisTill': 'this till',
+  'refund.saleLabel':
+    '{where} · {name} · {kind, select, earn {sale {amount}, {points} pts} other {reward, {points} pts}}{hasRefund, select, yes {, refunded {refunded} pts} other {}}{closed, select, yes { (nothing left)} other {}}',
+  'refund.done':
+    'Refund recorded for {name}: {direction, select, given {{points, plural, one {# point given back} other {# points given back}}} other {{points, plural, one {# point taken back} other {# points taken back}}}}.',
+  'refund.voided': 'Voided the whole {kind} for {name}.',
+  'refund.sale': 'Sale',
+  'refund.returned': 'Returned',
+  'refund.byLines': 'by lines',
+  'refund.byAmount': 'by amount',
+  'refund.line': '{category} (sold {amount}), returned',
+  'refund.amount': 'Amount returned',
+  'refund.reward':
+    'The reward comes back whole: its {points, plural, one {# point is} other {# points are}} given back.',
+  'refund.submit': 'Refund',
+  'refund.voidWhole': 'Void the whole {kind}',
 
   // Enrol (renderer/EnrolPanel.tsx) -----------------------------------------------------------------------------------
   'enrol.title': 'Enrol a new member',
@@ -329,6 +359,76 @@ export const enGB = {
   'gift.pendingHint':
     'The ledger did not answer these in time. Try again before accepting the voucher; a retry cannot take it twice.',
   'gift.retry': 'Try again',
+
+  // The closing notice by e-mail (sync/ledger/reports/email-notices.ts) -------------------------------------------------
+  'email.subject': '{program}: use your points by {lastDay}',
+  'email.balance':
+    'You have {points, plural, one {# point} other {# points}}, worth {value} in our stores, or a gift voucher worth {voucher} if you convert them by {lastDay}.',
+  'email.page': 'Answer the new terms and convert your points on your personal page: {link}',
+  'email.atTill': 'A cashier can record your answer and convert your points at any till.',
+  'email.ref': 'Your letter reference, which works at any till instead of your card: {ref}',
+
+  // The members' page (sync/ledger/portal/strings.ts) -----------------------------------------------------------------
+  'portal.title': '{program}: your points',
+  'portal.hello': 'Hello {name}',
+  'portal.balance': 'You have {points, plural, one {# point} other {# points}}.',
+  'portal.worth': 'They are worth {value} when you pay with them in store.',
+  'portal.tier': 'Your tier: {tier}.',
+  'portal.deadline': 'Use or convert your points by {day}.',
+  'portal.earnUntil': 'Points are earned until {day}.',
+  'portal.rewardsHeading': 'What your points buy now',
+  'portal.reward':
+    '{name}: {points, plural, one {# point} other {# points}}{window, select, yes { (until the deadline)} other {}}',
+  'portal.termsHeading': 'The new programme’s terms ({version})',
+  'portal.termsAsk':
+    'Do you accept the new terms? If you refuse, your points stay yours to use in store until the deadline.',
+  'portal.accept': 'I accept the new terms',
+  'portal.refuse': 'I refuse the new terms',
+  'portal.termsAnswered':
+    'You {answer, select, accepted {accepted} other {refused}} the new terms on {day}, {via, select, page {on this page} other {at a till}}.',
+  'portal.changeAnswer': 'Change my answer',
+  'portal.convertHeading': 'Convert your points into a gift voucher',
+  'portal.convertOffer': 'Your whole balance becomes a gift voucher worth {value} ({pct}% of its value).',
+  'portal.convertButton': 'Convert into a voucher worth {value}',
+  'portal.convertClosed': 'Conversion into a voucher is not open today.',
+  'portal.nothingToConvert': 'You have no points to convert.',
+  'portal.refusedNoConvert': 'You refused the new terms, so your points cannot be converted; use them in store.',
+  'portal.vouchersHeading': 'Your gift vouchers',
+  'portal.voucherCode': 'voucher code',
+  'portal.voucherQr': 'QR code of the voucher {code}',
+  'portal.voucherLine': 'Worth {value}, valid until {day}.',
+  'portal.voucherRedeemed': 'Used on {day}.',
+  'portal.voucherHow': 'Show this code or its QR code at any till. It can be used once.',
+  'portal.print': 'Print this page',
+  'portal.letterRef': 'Letter reference: {ref}',
+  'portal.done.accepted': 'Thank you: your acceptance of the new terms is recorded.',
+  'portal.done.refused': 'Your refusal of the new terms is recorded.',
+  'portal.done.converted': 'Done: your points are now a gift voucher.',
+  'portal.done.already': 'This was already recorded.',
+  'portal.refused.BURN_CLOSED': 'The deadline has passed: points can no longer be used or converted.',
+  'portal.refused.CONVERSION_NOT_OPEN': 'Points cannot be converted into a voucher today.',
+  'portal.refused.NOTHING_TO_CONVERT': 'You have no points left to convert.',
+  'portal.refused.BALANCE_CHANGED':
+    'Your balance has just changed: look at it again and convert once more if you wish.',
+  'portal.refused.TERMS_REFUSED':
+    'You refused the new terms, so your points cannot be converted; you can still use them in store.',
+  'portal.refused.UNKNOWN_TERMS': 'There are no new terms to answer.',
+  'portal.refused.other': 'This could not be done. Please try again later or ask at a till.',
+  'portal.linkInvalidTitle': 'This link does not work',
+  'portal.linkInvalid':
+    'This link is not valid: it may have been typed wrongly, or it has expired. Use the QR code or link on your letter, or bring the letter to any till.',
+  'portal.unreachableTitle': 'Please try again later',
+  'portal.unreachable':
+    'We cannot reach our points system just now, so nothing was recorded. Please try again in a few minutes.',
+  'portal.unreachableRetry': 'Try again',
+  'portal.busyTitle': 'Very busy just now',
+  'portal.busy': 'Many members are answering at the moment and nothing was recorded. Please try again in a minute.',
+  'portal.tooManyTitle': 'Too many requests',
+  'portal.tooMany': 'Too many requests came from this link or this connection. Please wait a minute and try again.',
+  'portal.expiredFormTitle': 'Please try again',
+  'portal.expiredForm': 'This form had expired, so nothing was recorded. Open your page again and answer once more.',
+  'portal.notFoundTitle': 'Page not found',
+  'portal.notFound': 'There is nothing here.',
 
   // Letters (sync/ledger/reports/notices.ts, expiry-notices.ts) ------------------------------------------------------
   'letter.closing.title': '{program}: notices of closing',

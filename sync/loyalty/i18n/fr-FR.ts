@@ -196,7 +196,8 @@ export const frFR: Catalogue = {
   'panels.rewards': 'Récompenses',
   'panels.rewards.toDo': 'utiliser des points',
   'panels.payWithPoints': 'Payer en points',
-  'panels.void': 'Annuler',
+  'panels.void': 'Annuler ou rembourser',
+  'panels.void.tab': 'Annuler / rembourser',
   'panels.enrol': 'Inscrire',
   'panels.giftVoucher.tab': 'Chèque cadeau',
   'panels.giftVoucher': 'Encaisser un chèque cadeau',
@@ -218,6 +219,12 @@ export const frFR: Catalogue = {
     'Nouvelles conditions ({version}) : {answer, select, accepted {acceptées} other {REFUSÉES : pas de conversion dans le nouveau programme}}',
   'member.termsAwaiting': '(en attente du registre central)',
   'member.messages': 'Messages pour le membre',
+  'consent.title': 'Consentement aux communications commerciales',
+  'consent.unchanged': 'inchangé',
+  'consent.given': 'oui',
+  'consent.withdrawn': 'non',
+  'consent.submit': 'Enregistrer le consentement',
+  'consent.done': 'Préférences de communication de {name} enregistrées.',
 
   'basket.title': 'Panier',
   'basket.earned': '{points, plural, one {# point cumulé} other {# points cumulés}} pour {name}.',
@@ -265,6 +272,103 @@ export const frFR: Catalogue = {
   'void.kind': '{kind, select, earn {cumul} burn {utilisation} other {{kind}}}',
   'void.line': '{place} {time} {kind} {points} pts · {name}',
   'reason.label': 'Motif',
+
+  // L’avis de fin de programme par e-mail (sync/ledger/reports/email-notices.ts) -----------------------------------------
+  'email.subject': '{program} : utilisez vos points avant le {lastDay} inclus',
+  'email.balance':
+    'Vous avez {points, plural, one {# point} other {# points}}, d’une valeur de {value} dans nos magasins, ou un chèque cadeau de {voucher} si vous les convertissez avant le {lastDay} inclus.',
+  'email.page': 'Répondez aux nouvelles conditions et convertissez vos points sur votre page personnelle : {link}',
+  'email.atTill': 'Un caissier peut enregistrer votre réponse et convertir vos points à n’importe quelle caisse.',
+  'email.ref': 'Votre référence de courrier, qui remplace votre carte à n’importe quelle caisse : {ref}',
+
+  // La page des membres (sync/ledger/portal/strings.ts) ---------------------------------------------------------------
+  'portal.title': '{program} : vos points',
+  'portal.hello': 'Bonjour {name}',
+  'portal.balance': 'Vous avez {points, plural, one {# point} other {# points}}.',
+  'portal.worth': 'Ils valent {value} lorsque vous payez avec en magasin.',
+  'portal.tier': 'Votre niveau : {tier}.',
+  'portal.deadline': 'Utilisez ou convertissez vos points avant le {day} inclus.',
+  'portal.earnUntil': 'Les points sont cumulés jusqu’au {day}.',
+  'portal.rewardsHeading': 'Ce que vos points vous offrent maintenant',
+  'portal.reward':
+    '{name} : {points, plural, one {# point} other {# points}}{window, select, yes { (jusqu’à la date limite)} other {}}',
+  'portal.termsHeading': 'Les conditions du nouveau programme ({version})',
+  'portal.termsAsk':
+    'Acceptez-vous les nouvelles conditions ? Si vous les refusez, vos points restent à vous et utilisables en magasin jusqu’à la date limite.',
+  'portal.accept': 'J’accepte les nouvelles conditions',
+  'portal.refuse': 'Je refuse les nouvelles conditions',
+  'portal.termsAnswered':
+    'Vous avez {answer, select, accepted {accepté} other {refusé}} les nouvelles conditions le {day}, {via, select, page {sur cette page} other {en caisse}}.',
+  'portal.changeAnswer': 'Changer ma réponse',
+  'portal.convertHeading': 'Convertir vos points en chèque cadeau',
+  'portal.convertOffer': 'Tout votre solde devient un chèque cadeau de {value} ({pct} % de sa valeur).',
+  'portal.convertButton': 'Convertir en un chèque de {value}',
+  'portal.convertClosed': 'La conversion en chèque cadeau n’est pas ouverte aujourd’hui.',
+  'portal.nothingToConvert': 'Vous n’avez aucun point à convertir.',
+  'portal.refusedNoConvert':
+    'Vous avez refusé les nouvelles conditions : vos points ne peuvent pas être convertis ; utilisez-les en magasin.',
+  'portal.vouchersHeading': 'Vos chèques cadeaux',
+  'portal.voucherCode': 'code du chèque',
+  'portal.voucherQr': 'QR code du chèque {code}',
+  'portal.voucherLine': 'Montant {value}, valable jusqu’au {day}.',
+  'portal.voucherRedeemed': 'Utilisé le {day}.',
+  'portal.voucherHow': 'Présentez ce code ou son QR code à n’importe quelle caisse. Il ne peut servir qu’une fois.',
+  'portal.print': 'Imprimer cette page',
+  'portal.letterRef': 'Référence du courrier : {ref}',
+  'portal.done.accepted': 'Merci : votre acceptation des nouvelles conditions est enregistrée.',
+  'portal.done.refused': 'Votre refus des nouvelles conditions est enregistré.',
+  'portal.done.converted': 'C’est fait : vos points sont maintenant un chèque cadeau.',
+  'portal.done.already': 'C’était déjà enregistré.',
+  'portal.refused.BURN_CLOSED': 'La date limite est passée : les points ne peuvent plus être utilisés ni convertis.',
+  'portal.refused.CONVERSION_NOT_OPEN': 'Les points ne peuvent pas être convertis en chèque aujourd’hui.',
+  'portal.refused.NOTHING_TO_CONVERT': 'Il ne vous reste aucun point à convertir.',
+  'portal.refused.BALANCE_CHANGED':
+    'Votre solde vient de changer : consultez-le de nouveau et convertissez encore si vous le souhaitez.',
+  'portal.refused.TERMS_REFUSED':
+    'Vous avez refusé les nouvelles conditions : vos points ne peuvent pas être convertis ; vous pouvez toujours les utiliser en magasin.',
+  'portal.refused.UNKNOWN_TERMS': 'Il n’y a pas de nouvelles conditions à accepter.',
+  'portal.refused.other': 'Cela n’a pas pu être fait. Réessayez plus tard ou renseignez-vous en caisse.',
+  'portal.linkInvalidTitle': 'Ce lien ne fonctionne pas',
+  'portal.linkInvalid':
+    'Ce lien n’est pas valable : il a peut-être été mal saisi, ou il a expiré. Utilisez le QR code ou le lien de votre courrier, ou présentez le courrier à n’importe quelle caisse.',
+  'portal.unreachableTitle': 'Veuillez réessayer plus tard',
+  'portal.unreachable':
+    'Notre système de points est injoignable pour le moment : rien n’a été enregistré. Réessayez dans quelques minutes.',
+  'portal.unreachableRetry': 'Réessayer',
+  'portal.busyTitle': 'Très forte affluence en ce moment',
+  'portal.busy': 'De nombreux membres répondent en ce moment et rien n’a été enregistré. Réessayez dans une minute.',
+  'portal.tooManyTitle': 'Trop de demandes',
+  'portal.tooMany':
+    'Trop de demandes sont venues de ce lien ou de cette connexion. Patientez une minute puis réessayez.',
+  'portal.expiredFormTitle': 'Veuillez réessayer',
+  'portal.expiredForm':
+    'Ce formulaire avait expiré : rien n’a été enregistré. Ouvrez de nouveau votre page et répondez encore une fois.',
+  'portal.notFoundTitle': 'Page introuvable',
+  'portal.notFound': 'Il n’y a rien ici.',
+
+  // Remboursement (renderer/RefundPanel.tsx, F6 sous l’annulation) ----------------------------------------------------
+  'refund.title': 'Rembourser une vente rapportée',
+  'refund.ref': 'Référence du ticket ou identifiant d’opération',
+  'refund.find': 'Chercher la vente',
+  'refund.SALE_NOT_FOUND': 'Aucune vente n’a cette référence de ticket ni cet identifiant d’opération.',
+  'refund.OFFLINE':
+    'Le registre central est injoignable : seules les ventes de cette caisse peuvent être retrouvées pour l’instant.',
+  'refund.thisTill': 'cette caisse',
+  'refund.saleLabel':
+    '{where} · {name} · {kind, select, earn {vente de {amount}, {points} pts} other {récompense, {points} pts}}{hasRefund, select, yes {, {refunded} pts déjà remboursés} other {}}{closed, select, yes { (plus rien à rembourser)} other {}}',
+  'refund.done':
+    'Remboursement enregistré pour {name} : {direction, select, given {{points, plural, one {# point recrédité} other {# points recrédités}}} other {{points, plural, one {# point retiré} other {# points retirés}}}}.',
+  'refund.voided': 'Opération entière ({kind}) annulée pour {name}.',
+  'refund.sale': 'Vente',
+  'refund.returned': 'Rapporté',
+  'refund.byLines': 'par lignes',
+  'refund.byAmount': 'par montant',
+  'refund.line': '{category} (vendu {amount}), rapporté',
+  'refund.amount': 'Montant rapporté',
+  'refund.reward':
+    'La récompense est rendue en entier : {points, plural, one {son # point est recrédité} other {ses # points sont recrédités}}.',
+  'refund.submit': 'Rembourser',
+  'refund.voidWhole': 'Annuler toute l’opération ({kind})',
 
   'enrol.title': 'Inscrire un nouveau membre',
   'enrol.badCard': 'Ce numéro de carte a une clé de contrôle fausse : scannez-la ou tapez-la à nouveau.',
