@@ -77,7 +77,21 @@ describe.runIf(hasOpenssl)('ledger over TLS', () => {
   };
 
   /** Starts `ledger serve` with these extra arguments; resolves with the URL it prints. */
+  /** One ledger serves a SQLite folder at a time (LEDGER_ALREADY_SERVING): the one before goes first. */
+  const stopChildren = async (): Promise<void> => {
+    await Promise.all(
+      children
+        .filter((c) => c.exitCode === null && c.signalCode === null)
+        .map(async (c) => {
+          const exited = new Promise((resolve) => c.once('exit', resolve));
+          c.kill('SIGTERM');
+          await exited;
+        }),
+    );
+  };
+
   async function serve(args: string[], env = envWith()): Promise<string> {
+    await stopChildren();
     const port = await freePort();
     const c = spawn(process.execPath, [bin, '--data', db.dataDir, 'serve', '--port', String(port), ...args], {
       env,
@@ -166,6 +180,7 @@ describe.runIf(hasOpenssl)('ledger over TLS', () => {
     ['a key that is not the certificate’s', () => ['--tls-cert', tls.cert, '--tls-key', other.key], 'TLS_INVALID'],
     ['a key given as the certificate', () => ['--tls-cert', tls.key, '--tls-key', tls.key], 'TLS_INVALID'],
   ])('refuses to start on %s, with a code and status 2', async (_what, args, code) => {
+    await stopChildren();
     const started = run(process.execPath, [bin, '--data', db.dataDir, 'serve', '--port', '0', ...args()], {
       env: envWith(),
       timeout: 30_000,
