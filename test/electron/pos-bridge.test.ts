@@ -8,7 +8,7 @@ import { answerPosRequest } from '../../renderer/pos-dispatch.ts';
 import { rawRequest } from './support/http.ts';
 
 const ID = '00000000-0000-4000-8000-000000000001';
-const lookup = { card: '4000-1234' } as PosPayloads['lookup'];
+const lookup: PosPayloads['lookup'] = { card: '4000-1234' };
 
 function bridgeWithOutbox(connected = true) {
   const sent: PosRequestMessage[] = [];

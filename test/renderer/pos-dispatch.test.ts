@@ -10,7 +10,7 @@ import type { posEngineOf } from '../../renderer/pos-engine.ts';
 const ID = '00000000-0000-4000-8000-000000000001';
 const ID2 = '00000000-0000-4000-8000-000000000002';
 const MEMBER = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
-const lookup = { card: '4000-1234' } as Extract<PosRequestMessage, { kind: 'lookup' }>['payload'];
+const lookup: Extract<PosRequestMessage, { kind: 'lookup' }>['payload'] = { card: '4000-1234' };
 const lines = [{ amountCents: 100, category: 'grocery' }];
 
 function fakeEngine(overrides: Partial<PosEngine> = {}) {
