@@ -4,7 +4,7 @@
  * the members the tills must drop (erased, merged).
  */
 import { nextExpiry, type Lot } from '../loyalty/lots.ts';
-import { MAX_SNAPSHOT_LETTERS, type MemberSnapshot } from '../protocol/messages.ts';
+import { MAX_SNAPSHOT_LETTERS, MemberLetterSchema, type MemberSnapshot } from '../protocol/messages.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
 
 /** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. With the member's lots (those
@@ -51,6 +51,8 @@ export async function fullSnapshots(
     const snap = snapshotOf(m, lots.get(m.memberId) ?? [], at);
     // An erased or merged member is dropped by the till: nothing more to say of it.
     if (snap.erased === true) return snap;
-    return { ...snap, letters: (letters.get(m.memberId) ?? []).slice(-MAX_SNAPSHOT_LETTERS) };
+    // Only well-formed references: a till refuses the whole answer over one field it cannot read.
+    const good = (letters.get(m.memberId) ?? []).filter((l) => MemberLetterSchema.safeParse(l).success);
+    return { ...snap, letters: good.slice(-MAX_SNAPSHOT_LETTERS) };
   });
 }
