@@ -462,5 +462,5 @@ export const frFR: Catalogue = {
   'code.LETTER_UNKNOWN':
     'Aucun membre n’a ce courrier : la référence comporte une faute de frappe, le courrier a expiré ou il n’a jamais été envoyé.',
   'lookup.LETTER_NEEDS_NETWORK':
-    'Un courrier se recherche dans le registre central, qui est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
+    'Cette caisse ne connaît pas ce courrier, et le registre central qui recherche les courriers est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
 };
