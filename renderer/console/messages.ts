@@ -29,6 +29,7 @@ export const codeSentences: Record<ConsoleErrorCode, string> = {
   NO_PROGRAM: 'No loyalty program is set yet.',
   TOO_LARGE: 'The form is too large.',
   INTERNAL: 'The ledger failed to answer; nothing was changed. Try again.',
+  BAD_LETTER_REF: 'This letter reference has a typo (its last character does not match): check it against the letter.',
 };
 
 export const t = {
@@ -123,6 +124,7 @@ export const t = {
     eraseWarning: 'Erasure replaces name, card, e-mail and address by tombstones for good.',
     none: 'No member found.',
     exported: 'Export of {name}',
+    searchAny: 'Card, name, e-mail or letter reference',
   },
   closing: {
     title: 'Closing',

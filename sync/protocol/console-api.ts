@@ -33,6 +33,7 @@ export const consoleErrorMessages = {
   NO_PROGRAM: 'No program is set yet.',
   TOO_LARGE: 'The request body is larger than the console accepts.',
   INTERNAL: 'The ledger failed to answer; nothing was changed.',
+  BAD_LETTER_REF: 'This letter reference has a typo: its check character does not match. Check it against the letter.',
 } as const;
 export type ConsoleErrorCode = keyof typeof consoleErrorMessages;
 

@@ -17,7 +17,7 @@ function contains(q: string): string {
 export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
   const day = (column: string) => sql<number>`(${sql.ref(column)} / ${sql.lit(DAY_MS)})`;
   return {
-    async searchMembers(q, storeId, limit) {
+    async searchMembers(q, storeId, limit, letterRef) {
       const like = contains(q);
       let query = db()
         .selectFrom('members')
@@ -28,6 +28,18 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
             eb(sql`lower(email)`, '=', q.toLowerCase()),
             eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
             eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`),
+            ...(letterRef === undefined
+              ? []
+              : [
+                  eb(
+                    'members.member_id',
+                    'in',
+                    eb
+                      .selectFrom('member_links')
+                      .select('member_links.member_id')
+                      .where('member_links.ref', '=', letterRef),
+                  ),
+                ]),
           ]),
         );
       if (storeId !== null)

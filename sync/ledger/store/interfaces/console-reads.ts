@@ -46,10 +46,11 @@ export interface TillContact {
 /** Reads for the web console (sync/ledger/console/) that no other interface has. */
 export interface ConsoleReads {
   /**
-   * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), at most `limit`,
-   * by name; with `storeId`, only members of that store (home store, or held there).
+   * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), or whose letter
+   * reference (of any closing) is `letterRef` (canonical form), at most `limit`, by name; with `storeId`, only members
+   * of that store (home store, or held there).
    */
-  searchMembers(q: string, storeId: StoreId | null, limit: number): Promise<ConsoleMember[]>;
+  searchMembers(q: string, storeId: StoreId | null, limit: number, letterRef?: string): Promise<ConsoleMember[]>;
   /** True when the member's home store is `storeId` or the store holds the member. */
   memberOfStore(memberId: MemberId, storeId: StoreId): Promise<boolean>;
   /** The member's most recent ops, newest first. */
