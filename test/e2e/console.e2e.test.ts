@@ -162,6 +162,9 @@ describe('console in Chromium', () => {
     await poll(() => page.locator('[data-countdown="Earning ends"]').textContent()).toMatch(/in (9|10) days/);
     await poll(() => page.locator('[data-countdown="Burn deadline"]').textContent()).toMatch(/in (39|40) days/);
     expect(await page.locator('figure[data-chart]').count()).toBe(3);
+    // The whole closing's figures as `ledger closing status` gives them (compared in closing-figures.test.ts).
+    expect(await page.locator('[data-total="told-post"]').textContent()).toBe('0');
+    expect(await page.locator('[data-total="told-email"]').textContent()).toBe('0');
     await poll(() => page.locator('[data-liability="before"]').textContent()).toMatch(/£/);
 
     await go(page, '/rush');
@@ -215,6 +218,8 @@ describe('console in Chromium', () => {
     await go(page, '/closing');
     await poll(() => page.locator('[data-countdown="Burn deadline"]').count()).toBe(1);
     expect(await page.locator('[data-liability]').count()).toBe(0);
+    expect(await page.locator('[data-total="redeemed"]').count()).toBe(1);
+    expect(await page.locator('[data-total="told-post"]').count()).toBe(0);
 
     await go(page, '/rush');
     await poll(() => page.locator('h2').textContent()).toBe('Rush, live');

@@ -30,7 +30,7 @@ export interface ConsoleOp {
 export interface DayCount {
   day: number;
   storeId: StoreId | null;
-  /** What was counted, e.g. `told:post`, `accepted`, `converted`, `voucher-issued`. */
+  /** What was counted: `told:post`, `told:email` or `voucher-issued`. */
   what: string;
   count: number;
 }
@@ -57,6 +57,9 @@ export interface ConsoleReads {
   memberOps(memberId: MemberId, limit: number): Promise<ConsoleOp[]>;
   /** Each till's current incarnation: when it last spoke and what it reported. */
   tillContacts(): Promise<TillContact[]>;
-  /** The closing's movements since `from`, counted by day and store (see `DayCount.what`). */
+  /**
+   * The closing's movements since `from` that `ledger closing status` does not count by day, counted by day (see
+   * `DayCount.what`); the answers, conversions and redemptions are closing-status.ts's.
+   */
   closingDays(from: number, programVersion: number): Promise<DayCount[]>;
 }
