@@ -128,6 +128,18 @@ describe.each(backends)('console API on %s', (kind) => {
     const typo = await search(boss, `${ref.slice(0, 2)}${symbol}${ref.slice(3)}`);
     expect([typo.status, codeOf(typo)]).toEqual([400, 'BAD_LETTER_REF']);
     expect((typo.body as { error: { message: string } }).error.message).toMatch(/check character/);
+    // A name of a reference's shape ("Lafontaine" reads as L-AF0N-TA1N-E, a wrong check) is searched as a name.
+    await L.store
+      .kysely()
+      .updateTable('members')
+      .set({ name: 'Lafontaine' })
+      .where('member_id', '=', other!.memberId)
+      .execute();
+    const name = await search(boss, 'lafontaine');
+    expect([name.status, (name.body as { memberId: string }[]).map((m) => m.memberId)]).toEqual([
+      200,
+      [other!.memberId],
+    ]);
     // A well-formed reference nobody has is simply no member.
     const unknown = await search(boss, 'L-0000-0000-0');
     expect([unknown.status, unknown.body]).toEqual([200, []]);
