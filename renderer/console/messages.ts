@@ -29,6 +29,7 @@ export const codeSentences: Record<ConsoleErrorCode, string> = {
   NO_PROGRAM: 'No loyalty program is set yet.',
   TOO_LARGE: 'The form is too large.',
   INTERNAL: 'The ledger failed to answer; nothing was changed. Try again.',
+  BAD_LETTER_REF: 'This letter reference has a typo (its last character does not match): check it against the letter.',
 };
 
 export const t = {
@@ -123,6 +124,7 @@ export const t = {
     eraseWarning: 'Erasure replaces name, card, e-mail and address by tombstones for good.',
     none: 'No member found.',
     exported: 'Export of {name}',
+    searchAny: 'Card, name, e-mail or letter reference',
   },
   closing: {
     title: 'Closing',
@@ -148,8 +150,27 @@ export const t = {
       converted: 'converted',
       'voucher-issued': 'vouchers issued',
       'voucher-redeemed': 'vouchers redeemed',
+      'accepted:till': 'accepted at a till',
+      'accepted:page': 'accepted on the page',
+      'accepted:head-office': 'accepted by head office',
+      'refused:till': 'refused at a till',
+      'refused:page': 'refused on the page',
+      'refused:head-office': 'refused by head office',
+      'converted:till': 'converted at a till',
+      'converted:page': 'converted on the page',
+      'converted:head-office': 'converted by head office',
     } as Record<string, string>,
     noData: 'Nothing recorded yet.',
+    byChannel: 'By channel, since the closing began',
+    channel: 'Channel',
+    channels: { till: 'At a till', page: "On the members' page", 'head-office': 'By head office' },
+    toldByPost: 'Told by post',
+    toldByEmail: 'Told by e-mail',
+    answeredCount: 'Answered',
+    acceptedCount: 'Accepted',
+    refusedCount: 'Refused',
+    convertedCount: 'Converted',
+    redeemedCount: 'Vouchers redeemed',
   },
   rush: {
     title: 'Rush, live',

@@ -1,11 +1,12 @@
 /**
- * The closing: countdowns to the end of earning and to the burn deadline; members told, answers, conversions and
- * vouchers by day as charts (by store where the figure is a store's); the liability now, the provision released at
- * closing and what is owed after it (head office only).
+ * The closing: countdowns to the end of earning and to the burn deadline; members told (by post, by e-mail), answers
+ * and conversions by channel (at a till, on the members' page) and vouchers, by day as charts and over the closing as
+ * a table, the same figures as `ledger closing status`; the liability now, the provision released at closing and
+ * what is owed after it (head office only).
  */
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ClosingView, DayCountRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
+import type { ClosingTotals, ClosingView, DayCountRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
 import { day, duration, money, num } from '../format.ts';
 import { useApi } from '../hooks.ts';
 import { fill, t } from '../messages.ts';
@@ -54,6 +55,49 @@ function DayChart({ title, rows, series }: { title: string; rows: DayCountRow[];
   );
 }
 
+/** The whole closing's figures by channel, as `ledger closing status` totals them. */
+function ChannelTable({ totals }: { totals: ClosingTotals }) {
+  return (
+    <div className="by-channel">
+      <h3>{t.closing.byChannel}</h3>
+      {totals.toldByPost !== null && (
+        <dl>
+          <dt>{t.closing.toldByPost}</dt>
+          <dd data-total="told-post">{num(totals.toldByPost)}</dd>
+          <dt>{t.closing.toldByEmail}</dt>
+          <dd data-total="told-email">{num(totals.toldByEmail ?? 0)}</dd>
+        </dl>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>{t.closing.channel}</th>
+            <th>{t.closing.answeredCount}</th>
+            <th>{t.closing.acceptedCount}</th>
+            <th>{t.closing.refusedCount}</th>
+            <th>{t.closing.convertedCount}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {totals.byChannel.map((c) => (
+            <tr key={c.channel} data-channel={c.channel}>
+              <th scope="row">{t.closing.channels[c.channel]}</th>
+              <td data-count="answered">{num(c.answered)}</td>
+              <td data-count="accepted">{num(c.accepted)}</td>
+              <td data-count="refused">{num(c.refused)}</td>
+              <td data-count="converted">{num(c.converted)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {totals.byChannel.length === 0 && <p>{t.closing.noData}</p>}
+      <p>
+        {t.closing.redeemedCount}: <span data-total="redeemed">{num(totals.redeemed)}</span>
+      </p>
+    </div>
+  );
+}
+
 export function ClosingPage({ session }: { session: SessionInfo }) {
   const [store, setStore] = useState('');
   const view = useApi<ClosingView>(`/closing${storeQuery(store)}`, 30_000);
@@ -64,7 +108,10 @@ export function ClosingPage({ session }: { session: SessionInfo }) {
   }, []);
   const v = view.data;
   const rows = v?.days ?? [];
-  const told = [...new Set(rows.filter((r) => r.what.startsWith('told:')).map((r) => r.what))];
+  // Every channel that has a figure, till and page always.
+  const channels = [...new Set(['till', 'page', ...rows.map((r) => /:(.+)$/.exec(r.what)?.[1] ?? 'till')])].filter(
+    (c) => c !== 'post' && c !== 'email',
+  );
   return (
     <section aria-labelledby="closing-title">
       <h2 id="closing-title">{t.closing.title}</h2>
@@ -79,17 +126,24 @@ export function ClosingPage({ session }: { session: SessionInfo }) {
           </div>
           <div className="charts">
             {session.role === 'head-office' && (
-              <DayChart title={t.closing.told} rows={rows} series={told.length ? told : ['told:post']} />
+              <DayChart title={t.closing.told} rows={rows} series={['told:post', 'told:email']} />
             )}
-            <DayChart title={t.closing.answered} rows={rows} series={['accepted', 'refused']} />
+            <DayChart
+              title={t.closing.answered}
+              rows={rows}
+              series={channels.flatMap((c) => [`accepted:${c}`, `refused:${c}`])}
+            />
             <DayChart
               title={t.closing.conversions}
               rows={rows}
-              series={
-                session.role === 'head-office' ? ['converted', 'voucher-issued', 'voucher-redeemed'] : ['converted']
-              }
+              series={[
+                ...channels.map((c) => `converted:${c}`),
+                ...(session.role === 'head-office' ? ['voucher-issued'] : []),
+                'voucher-redeemed',
+              ]}
             />
           </div>
+          <ChannelTable totals={v.totals} />
           {v.liability && (
             <div className="liability">
               <h3>{t.closing.liability}</h3>

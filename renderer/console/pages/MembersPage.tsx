@@ -1,5 +1,5 @@
 /**
- * Members: search by card, name or e-mail; one member's history of ops; head office adjusts the balance with a
+ * Members: search by card, name, e-mail or letter reference; one member's history of ops; head office adjusts the balance with a
  * reason, exports the member's data and erases it (the same code paths as `ledger adjust`, `ledger member export`
  * and `ledger member erase`). A store manager finds only their store's members.
  */
@@ -131,7 +131,7 @@ export function MembersPage({ session, memberId }: { session: SessionInfo; membe
         }}
       >
         <label>
-          {t.members.search}
+          {t.members.searchAny}
           <input name="q" value={q} onChange={(e) => setQ(e.target.value)} />
         </label>
         <button type="submit">{t.members.find}</button>
