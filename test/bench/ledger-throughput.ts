@@ -48,7 +48,7 @@ const f = flags(
     members: '1000',
     profile: '',
     ledgers: '',
-    haproxy: false as boolean,
+    haproxy: false,
     redis: TEST_REDIS_URL,
     'redis-prefix': `bench-throughput-${process.pid}`,
     'auth-interval-ms': '50',
@@ -68,7 +68,7 @@ const steps =
     : [];
 if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--ledgers takes whole numbers from 1');
 if (steps.length > 0 && kind !== 'postgres') throw new Error('--ledgers needs --db postgres: SQLite takes one ledger');
-const route = f.haproxy === true ? 'haproxy' : 'direct';
+const route = f.haproxy ? 'haproxy' : 'direct';
 if (route === 'haproxy' && steps.length === 0) throw new Error('--haproxy needs --ledgers (1, 2 and 4: --ledgers 2,4)');
 if (route === 'haproxy' && !haproxyInstalled()) throw new Error('--haproxy needs HAProxy (apt-get install haproxy)');
 const redisPrefix = String(f['redis-prefix']);
