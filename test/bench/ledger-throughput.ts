@@ -9,7 +9,8 @@
  *
  * The figure is measured on the ledger (its `ledger_ops_total` counter over the window), not by the clients. With it,
  * the share of the groups' time spent holding the shared counter lock (`lockHoldShare`) and waiting for it
- * (`lockWaitShare`), from the ledger's histograms (docs/architecture.md, "Commits from several processes").
+ * (`lockWaitShare`), from the ledger's histograms (docs/architecture.md, "Commits from several processes"), and the
+ * part of the wall time the counter is held by some process (`counterBusy`: near 1, more processes only queue).
  *
  * `--ledgers N` (PostgreSQL): runs the load first on one ledger process, then on N processes sharing the database
  * (tills spread over them; no load balancer), each on tills of its own, and prints one JSON line per step with its
@@ -85,6 +86,7 @@ interface Step {
   groupsPerSec: number;
   laneBusy: number;
   lockHoldShare: number;
+  counterBusy: number;
   lockWaitShare: number;
   tillsPerLedger: number[];
   authP99Ms: number | null;
@@ -178,6 +180,8 @@ async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTi
     // Summed over the processes: above 1 when several lanes commit at once.
     laneBusy: round(delta('ledger_commit_duration_seconds_sum') / window, 3),
     lockHoldShare: share('ledger_group_shared_lock_hold_seconds_sum'),
+    // The part of the wall time the shared row is held by some process: near 1, the counter is the limit.
+    counterBusy: round(delta('ledger_group_shared_lock_hold_seconds_sum') / window, 3),
     lockWaitShare: share('ledger_group_shared_lock_wait_seconds_sum'),
     tillsPerLedger,
     authP99Ms: latencies.length > 0 ? round(percentile(latencies, 99), 1) : null,
@@ -228,6 +232,7 @@ try {
       groupsPerSec: step.groupsPerSec,
       laneBusy: step.laneBusy,
       lockHoldShare: step.lockHoldShare,
+      counterBusy: step.counterBusy,
       lockWaitShare: step.lockWaitShare,
       shed: step.shed,
       timeouts: step.timeouts,
