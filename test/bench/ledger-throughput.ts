@@ -30,7 +30,7 @@ import { TEST_REDIS_URL, dropRedisPrefix } from '../support/cluster.ts';
 import { haproxyInstalled } from '../support/haproxy.ts';
 import { sampleSum, scrape, type Sample } from '../support/prometheus.ts';
 import { makeBenchDatabase, seedBench, type BenchTill } from './support/bench-db.ts';
-import { startLedgerFleet } from './support/ledger-fleet.ts';
+import { startLedgerFleet, type LedgerFleet } from './support/ledger-fleet.ts';
 import { AuthProbe } from './support/probe.ts';
 import { measureRawLimit } from './support/raw-limit.ts';
 import { dbFlag, flags, numberFlag, percentile, progress, result, round } from './support/report.ts';
@@ -108,8 +108,25 @@ async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTi
     redisPrefix: `${redisPrefix}:n${n}`,
     ...(profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {}),
   });
-  const { ledgers } = fleet;
   const swarms: Swarm[] = [];
+  try {
+    return await measureStep(n, fleet, swarms, tills, checkout);
+  } finally {
+    // Also when a step fails: no ledger, proxy or till process outlives the run.
+    for (const sw of swarms) await sw.close();
+    await fleet.stop();
+  }
+}
+
+/** The load itself, on a started fleet; the swarms it starts go into `swarms` for the caller to close. */
+async function measureStep(
+  n: number,
+  fleet: LedgerFleet,
+  swarms: Swarm[],
+  tills: readonly BenchTill[],
+  checkout: BenchTill | undefined,
+): Promise<Step> {
+  const { ledgers } = fleet;
   for (let i = 0; i < n; i++) {
     const mine = tills.filter((_, k) => k % n === i);
     swarms.push(
@@ -159,10 +176,8 @@ async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTi
     shed += c.shed;
     timeouts += c.timeouts;
     errors += c.errors;
-    await s.close();
   }
   probe?.close();
-  await fleet.stop();
 
   const delta = (name: string) => sampleSum(after, name) - sampleSum(before, name);
   const groups = delta('ledger_commit_group_ops_count');
