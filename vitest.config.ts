@@ -5,8 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: many tests start real ledger processes, and a loaded machine must make them slow, never red.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     // Most test files wait on real processes, sockets and databases rather than compute: two at a time on a
     // 2-core machine halves the suite's time (vitest's default would be one worker there).

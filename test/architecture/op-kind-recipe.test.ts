@@ -77,5 +77,5 @@ describe('the op-kind recipe', () => {
     // Each error is about the new kind (an unhandled case, a missing key), not some other breakage.
     for (const [file, messages] of errors)
       for (const m of messages) expect(m, `${file}: ${m}`).toMatch(/referral|ReferralOp/);
-  }, 180_000);
+  }, 300_000);
 });

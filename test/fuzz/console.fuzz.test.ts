@@ -141,7 +141,7 @@ describe('fuzzing the console API', () => {
     expect((await clients.ended.call('POST', '/logout', {})).status).toBe(200);
     clients.ended.cookie = ended;
     before = await snapshot();
-  }, 60_000);
+  });
   afterAll(async () => {
     await L?.stop();
   });

@@ -116,11 +116,10 @@ describe.skipIf(!ready)('a ledger cluster on PostgreSQL and Redis', () => {
     const onB = await connectTill(B.url, till('b1'));
     const gone = new Promise<string>((resolve) => onB.once('disconnect', (reason) => resolve(reason)));
     await revokeTill(A.store(), till('b1').tillId, Date.now());
-    const started = Date.now();
     // What `ledger till revoke` does after writing the revocation (cli/cluster.ts): every server hears it.
     expect(await announceTillWithdrawn({ redisUrl: TEST_REDIS_URL, prefix }, till('b1').tillId)).toBe(2);
+    // Only the announcement can do it: the servers' own credentials watcher runs hourly here (tillWatchMs).
     expect(await gone).toBe('io server disconnect');
-    expect(Date.now() - started).toBeLessThan(2_000);
     const again = await connectRaw(A.url, { ...till('b1'), protocolVersion: 2 });
     expect(again.error?.code).toBe('TILL_REVOKED');
   });

@@ -33,7 +33,7 @@ describe.each(backends)('member merge with real tills (%s)', (backend) => {
     ledger = await startLedgerProcess(db);
     a1 = await openTill(ledger.url, creds('a1'));
     await synced(a1);
-  }, 60_000);
+  });
   afterAll(async () => {
     await a1?.close();
     await b1?.close();
@@ -98,5 +98,5 @@ describe.each(backends)('member merge with real tills (%s)', (backend) => {
         opId: r.op.opId,
       });
     });
-  }, 60_000);
+  });
 });

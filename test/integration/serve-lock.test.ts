@@ -44,20 +44,16 @@ describe('ledger serve and its database', () => {
     // A server that stops releases its lock.
     await next.stop();
     expect(existsSync(lock)).toBe(false);
-  }, 60_000);
+  });
 
-  it.runIf(process.env['DATABASE_URL'])(
-    'serves one PostgreSQL database from two processes',
-    async () => {
-      db = await makeTestDatabase('postgres');
-      await seedLedger(db, { members: 2 });
-      const a = await startLedgerProcess(db);
-      ledgers.push(a);
-      const b = await startLedgerProcess(db);
-      ledgers.push(b);
-      expect((await fetch(`${a.url}/health`)).status).toBe(200);
-      expect((await fetch(`${b.url}/health`)).status).toBe(200);
-    },
-    60_000,
-  );
+  it.runIf(process.env['DATABASE_URL'])('serves one PostgreSQL database from two processes', async () => {
+    db = await makeTestDatabase('postgres');
+    await seedLedger(db, { members: 2 });
+    const a = await startLedgerProcess(db);
+    ledgers.push(a);
+    const b = await startLedgerProcess(db);
+    ledgers.push(b);
+    expect((await fetch(`${a.url}/health`)).status).toBe(200);
+    expect((await fetch(`${b.url}/health`)).status).toBe(200);
+  });
 });

@@ -73,17 +73,16 @@ describe.each(backends)('till tokens on %s', (backend) => {
   const pull = async (s: RawSocket) =>
     (await request(s, 'pull', { cursor: 0, limit: 10, programVersion: 0 })) as PullResponse;
 
-  it('disconnects a revoked till within seconds and refuses it with TILL_REVOKED from then on', async () => {
+  it('disconnects a revoked till while it is connected and refuses it with TILL_REVOKED from then on', async () => {
     const a1 = await open(creds('a1'));
     const a2 = await open(creds('a2'));
     const gone = disconnected(a1);
-    const started = Date.now();
-
     const out = await ledgerCli('till', 'revoke', 'a1');
     expect(out).toMatch(/^till a1 revoked at \d{4}-/);
 
+    // The ledger drops the connected socket itself (its credentials watcher); no wall-clock bound, which a busy
+    // machine could break: without the watcher the socket would stay connected and the test would time out.
     expect(await gone).toBe('io server disconnect');
-    expect(Date.now() - started).toBeLessThan(10_000);
     const again = await handshake(creds('a1'));
     expect(again.error).toMatchObject({ code: 'TILL_REVOKED' });
     // Another till of the same store is not touched.

@@ -107,6 +107,11 @@ export async function openPostgresPool(opts: PostgresStoreOptions): Promise<pg.P
   const pool = new pg.Pool({
     connectionString: opts.databaseUrl,
     types,
+    // One connection stays open however idle the ledger is: it is how `ledger restore` sees that a ledger has the
+    // database open (pg_stat_activity) and refuses with LEDGER_RUNNING. It does not keep a finished process alive.
+    min: 1,
+    allowExitOnIdle: true,
+    application_name: 'loyalty-ledger',
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
   pool.on('error', opts.onPoolError ?? (() => undefined));

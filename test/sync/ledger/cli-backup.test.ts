@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../sync/ledger/audit.ts';
@@ -248,6 +249,9 @@ describe.each(backends)('ledger backup and restore on %s', (kind) => {
       const file = join(db.dataDir, `b1.${ext}`);
       await withLedger(async (s) => {
         const before = { epoch: await s.ledgerEpoch(), state: await ledgerState(s) };
+        // An idle ledger still has the database open: past pg's default idle timeout (10 s) its pool would have
+        // closed every connection, and the restore would have gone ahead under a serving ledger.
+        if (kind === 'postgres') await sleep(11_000);
         const r = await ledger('restore', file);
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(/^error LEDGER_RUNNING: .+\n$/);

@@ -82,7 +82,7 @@ describe.runIf(process.env['DATABASE_URL'])('commits from several ledger process
     }
     // Both stores hold every member: earns at either make live changes for both.
     for (const m of seeded.members) await stores[0]!.holdMember('store-b' as StoreId, m.memberId);
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const s of stores) await s.close();
     await db?.drop();

@@ -83,5 +83,5 @@ describe('ledger user', () => {
     } finally {
       await store.close();
     }
-  }, 60_000);
+  });
 });

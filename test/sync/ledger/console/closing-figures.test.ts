@@ -53,7 +53,7 @@ describe.each(backends)('the console Closing page and `ledger closing status` on
       { memberId: memberId(1), programVersion: 1, status: 'sent', at: now, messageId: 'm-1', error: null },
       { memberId: memberId(2), programVersion: 1, status: 'failed', at: now, messageId: null, error: 'refused' },
     ]);
-  }, 60_000);
+  });
   afterAll(async () => {
     await rig?.close();
   });
@@ -127,7 +127,7 @@ describe.each(backends)('the console Closing page and `ledger closing status` on
       { channel: 'page', answered: 2, accepted: 1, refused: 1, converted: 1 },
     ]);
     expect(view.totals.redeemed).toBe(1);
-  }, 60_000);
+  });
 
   it("gives a store manager their store's tills' figures only, and no chain-wide told counts", async () => {
     const view = await closingAs('rita');
@@ -138,5 +138,5 @@ describe.each(backends)('the console Closing page and `ledger closing status` on
       redeemed: 1,
     });
     expect(new Set(view.days.map((d) => d.storeId))).toEqual(new Set(['store-r']));
-  }, 60_000);
+  });
 });

@@ -14,7 +14,7 @@ describe.each(backends)('console API on %s', (kind) => {
   let L: ConsoleLedger;
   beforeAll(async () => {
     L = await startConsoleLedger(kind, { auth: { maxFailures: 3, lockMs: 60_000 } });
-  }, 60_000);
+  });
   afterAll(async () => {
     await L?.stop();
   });

@@ -58,7 +58,7 @@ describe.runIf(process.env['DATABASE_URL'])('member keys across ledger processes
     seeded = await seedLedger(db, { members: 6 });
     const url = db.databaseUrl ?? '';
     stores = [await openStore({ databaseUrl: url }), await openStore({ databaseUrl: url })];
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const s of stores) await s.close();
     await db?.drop();
