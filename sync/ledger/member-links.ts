@@ -11,6 +11,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { checkLetterRef, LETTER_REF_RANDOM_BYTES, makeLetterRef } from '../loyalty/letter-ref.ts';
 import type { MemberId } from '../loyalty/units.ts';
+import type { MemberChannelStore } from './store/interfaces/member-channel.ts';
 import type { LedgerStore } from './store/types.ts';
 
 /** The link path prefix on the portal. */
@@ -64,12 +65,15 @@ export function memberLinkUrl(portalUrl: string, token: string): string {
 
 export type LinkCheck = { ok: true; memberId: MemberId; programVersion: number; ref: string } | { ok: false };
 
+/** Where link rows are read: the store's `memberChannel`, or a cache of it (server/portal-reads.ts). */
+export type LinkRows = Pick<MemberChannelStore, 'linkByRef'>;
+
 /**
  * Checks a link token: well formed, a known reference, the right signature, not expired at `now`. Every refusal is
  * the same `{ ok: false }`.
  */
 export async function checkLinkToken(
-  store: LedgerStore,
+  links: LinkRows,
   signer: LinkSigner,
   token: unknown,
   now: number,
@@ -78,7 +82,7 @@ export async function checkLinkToken(
   const [refPart = '', signature = ''] = token.split('.');
   const ref = checkLetterRef(refPart);
   if (!ref.ok) return { ok: false };
-  const row = await store.memberChannel.linkByRef(ref.ref);
+  const row = await links.linkByRef(ref.ref);
   if (!row || !signer.verify(row.ref, row.programVersion, row.expiresAt, signature)) return { ok: false };
   if (now >= row.expiresAt) return { ok: false };
   return { ok: true, memberId: row.memberId, programVersion: row.programVersion, ref: row.ref };
@@ -96,7 +100,7 @@ export async function memberOfLetter(
   now: number,
 ): Promise<MemberId | undefined> {
   if (letter.includes('.')) {
-    const link = await checkLinkToken(store, await signer(), letter, now);
+    const link = await checkLinkToken(store.memberChannel, await signer(), letter, now);
     return link.ok ? link.memberId : undefined;
   }
   const ref = checkLetterRef(letter);

@@ -153,6 +153,15 @@ describe.each(backends)("the members' page on %s", (backend) => {
       },
     ]);
     expect(statusTable(status)).toContain('told by post 3, by e-mail 0');
+
+    // An answer on the page changed at a till later: the page shows the till's (the ledger's reads kept for the page
+    // are kept per change of the member).
+    const third = await get(rig.link(3));
+    const onPage = await postForm(third, rig.link(3), 'terms', 'accepted');
+    expect((await get(rig.link(3), third.cookie)).html).toMatch(/You accepted the new terms on .*, on this page\./);
+    expect(onPage.status).toBe(303);
+    await rig.till.terms(memberId(3), 'refused', Date.now());
+    expect((await get(rig.link(3), third.cookie)).html).toMatch(/You refused the new terms on .*, at a till\./);
   });
 
   it('answers the same plain page for a tampered, expired or unknown link, and nothing is reachable by another member', async () => {

@@ -1,9 +1,12 @@
 /**
  * The closing of a program, replayed on a real retailer's year: the 18,532 invoices of ../shared/datasets (4,338
  * customers, Dec 2010 to Dec 2011) are earned in date order at three tills of two stores through a real ledger
- * process, a closing is announced as program version 2, members answer the new terms, a burn rush empties what it
- * can, and head office converts the rest into vouchers. Every step is audited against the op totals.
+ * process, a closing is announced as program version 2, members answer the new terms (one in ten of them on the
+ * members' page, through the portal and the ledger's HTTP, some converting there), a burn rush empties what it can,
+ * and head office converts the rest into vouchers. Every step is audited against the op totals, and the closing's
+ * status (answers by channel) and the vouchers owed reconcile with what the members did.
  */
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyAuditChain } from '../../sync/ledger/audit.ts';
 import { runConversion, runExpiry } from '../../sync/ledger/cli/transition.ts';
+import { closingStatus } from '../../sync/ledger/reports/closing-status.ts';
 import { buildLiabilityReport } from '../../sync/ledger/reports/liability.ts';
 import { countIssued, issueNotices } from '../../sync/ledger/reports/notices.ts';
 import { openStore } from '../../sync/ledger/store/open.ts';
@@ -26,6 +30,7 @@ import { centsFromDecimal, type Card, type MemberId, type OpId, type Points } fr
 import type { PushResponse } from '../../sync/protocol/messages.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { startLedgerProcess, type LedgerProcess } from '../support/ledger-process.ts';
+import { answerOnPage, openPage, startPageChannel } from '../support/page-members.ts';
 import { connectTill, request, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 
@@ -44,6 +49,20 @@ const EARN_UNTIL = Date.UTC(2011, 11, 10); // earning stops after 9 December 201
 const BURN_DEADLINE = Date.UTC(2012, 1, 1); // points can be used until 31 January 2012
 const RUSH_DAY = Date.UTC(2011, 11, 20, 10);
 const CONVERSION_DAY = Date.UTC(2012, 0, 25);
+const PAGE_DAY = Date.UTC(2012, 0, 10, 12); // members answer on the page after the rush, before head office converts
+const PAGE_SHARE = 0.1;
+
+/** A fixed-seed generator (mulberry32), so the same members answer on the page every run. */
+function fixedSeed(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
 
 /** A till speaking the protocol directly, numbering its own ops. */
 class ReplayTill {
@@ -281,13 +300,18 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
 
     // Every member the closing concerns (all of them: it has terms to answer) is told, by name, in one run; a second
     // run finds no one left.
+    // The CSV carries each member's personal link to the members' page (its path: the portal below has its own port).
     const noticeDir = await mkdtemp(join(tmpdir(), 'notices-'));
+    const links = new Map<string, string>();
     try {
       const withPoints = (await store.listMembers()).filter(
         (m) => m.balance > 0 || v2.closing?.termsVersion !== undefined,
       ).length;
-      const issued = await issueNotices(store, { format: 'csv', out: join(noticeDir, 'notices.csv') });
+      const csv = join(noticeDir, 'notices.csv');
+      const issued = await issueNotices(store, { format: 'csv', out: csv, portalUrl: 'https://points.example.com' });
       expect(issued.members).toBe(withPoints);
+      for (const row of parse<Record<string, string>>(await readFile(csv, 'utf8'), { columns: true }))
+        links.set(row['member_id'] ?? '', new URL(row['link'] ?? '').pathname);
       expect(await countIssued(store, 2)).toBe(withPoints);
       const again = await issueNotices(store, { format: 'csv', out: join(noticeDir, 'again.csv'), skipTold: true });
       expect(again.members).toBe(0);
@@ -307,9 +331,13 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     ]);
     expect(late.results[0]?.outcome).toEqual({ status: 'rejected', code: 'EARN_CLOSED' });
 
-    // One member in ten refuses the new terms; the others accept.
+    // One member in ten refuses the new terms; the others accept. One in ten (drawn with a fixed seed) answers on the
+    // members' page, below; the others at a till.
     const refusing = new Set(ids.filter((_, i) => i % 10 === 3));
-    const answers = ids.map((id) =>
+    const random = fixedSeed(2011);
+    const onPage = new Set(ids.filter(() => random() < PAGE_SHARE));
+    const atTill = ids.filter((id) => !onPage.has(id));
+    const answers = atTill.map((id) =>
       b1.op(id, RUSH_DAY - 86_400_000, 2, {
         kind: 'terms',
         termsVersion: 'new-programme-2012',
@@ -344,6 +372,43 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     expect((await deltasByKind())['burn']).toBe(-burnt);
     await audit();
 
+    // The members on the page open their link, answer, and (every other one who accepted and still holds points)
+    // convert there: the portal asks the ledger over HTTP with its own credentials, as deployed. The replay's ledger
+    // process steps aside (one server per SQLite database) for a ledger server on the replay's calendar.
+    await ledger.stop();
+    const page = await startPageChannel(store, () => PAGE_DAY);
+    const pageDid = { accepted: 0, refused: 0, converted: 0, points: 0, faceCents: 0 };
+    try {
+      const held = new Map((await store.listMembers()).map((m) => [m.memberId, m.balance]));
+      const visitors = [...onPage];
+      for (let i = 0; i < visitors.length; i += 100)
+        await Promise.all(
+          visitors.slice(i, i + 100).map(async (id, j) => {
+            const opened = await openPage(`${page.portal.url}${links.get(id) ?? '/m/none'}`);
+            expect(opened.status).toBe(200);
+            const answer = refusing.has(id) ? 'refused' : 'accepted';
+            expect(await answerOnPage(opened, 'terms', answer)).toMatch(new RegExp(`\\?done=${answer}$`));
+            pageDid[answer]++;
+            const points = held.get(id) ?? 0;
+            if (answer === 'refused' || points <= 0 || (i + j) % 2 === 1) return;
+            // The page opened before the answer offers the conversion too; the page after it shows the voucher.
+            const converted = await answerOnPage(opened, 'convert');
+            expect(converted).toMatch(/\?done=converted$/);
+            if (pageDid.converted % 10 === 0)
+              expect((await openPage(converted, opened.cookie)).html).toContain('Your gift vouchers');
+            pageDid.converted++;
+            pageDid.points += points;
+            pageDid.faceCents += Math.floor((points * 125) / 100);
+          }),
+        );
+    } finally {
+      await page.close();
+    }
+    expect(pageDid.accepted + pageDid.refused).toBe(onPage.size);
+    expect(pageDid.refused).toBeGreaterThan(0);
+    expect(pageDid.converted).toBeGreaterThan(0);
+    await audit();
+
     // Head office converts every remaining balance, except the members who refused the terms.
     const remaining = (await store.listMembers()).filter((m) => m.balance > 0);
     const run = await runConversion(store, undefined, CONVERSION_DAY);
@@ -354,11 +419,40 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
     // Every voucher is worth 125% of the points as tender (100 points = £1), rounded down to the penny.
     for (const v of run.vouchers) expect(v.valueCents).toBe(Math.floor((v.points * 125) / 100));
     const vouchers = await store.kysely().selectFrom('vouchers').select('code').execute();
-    expect(new Set(vouchers.map((v) => v.code)).size).toBe(run.converted);
+    expect(new Set(vouchers.map((v) => v.code)).size).toBe(run.converted + pageDid.converted);
     const after = await store.listMembers();
     expect(after.filter((m) => m.balance > 0).every((m) => refusing.has(m.memberId))).toBe(true);
-    expect((await deltasByKind())['convert']).toBe(-run.points);
+    const convertedPoints = run.points + pageDid.points;
+    expect((await deltasByKind())['convert']).toBe(-convertedPoints);
     const totals = await audit();
+
+    // Head office's progress (`ledger closing status`): every answer and conversion by channel, where the test gave it.
+    const tillRefused = atTill.filter((id) => refusing.has(id)).length;
+    const none = { answered: 0, accepted: 0, refused: 0, converted: 0, redeemed: 0 };
+    const status = await closingStatus(store);
+    expect(status).toMatchObject({ programVersion: 2, toldByPost: ids.length });
+    expect(status.rows).toEqual([
+      {
+        ...none,
+        day: '2011-12-19',
+        channel: 'till',
+        store: 'store-b',
+        answered: atTill.length,
+        accepted: atTill.length - tillRefused,
+        refused: tillRefused,
+      },
+      {
+        ...none,
+        day: '2012-01-10',
+        channel: 'page',
+        store: 'portal',
+        answered: onPage.size,
+        accepted: pageDid.accepted,
+        refused: pageDid.refused,
+        converted: pageDid.converted,
+      },
+      { ...none, day: '2012-01-25', channel: 'head-office', store: 'head-office', converted: run.converted },
+    ]);
 
     // The whole story in one report: opening + issued − redeemed − expired − converted = Σ balances, to the point,
     // and after the burn deadline the whole remaining provision is released.
@@ -370,33 +464,33 @@ describe.each(backends)('replaying a year of real invoices through a closing (%s
       issued: kinds['earn'],
       redeemed: -(kinds['burn'] ?? 0),
       expired: -(kinds['expire'] ?? 0),
-      converted: run.points,
+      converted: convertedPoints,
       adjusted: 0,
       closing: totals.balances,
     });
     expect(all.report.closed).toBe(true);
     expect(all.report.provision.closing).toBe(0);
 
-    // The points left the provision as vouchers, now owed at face value: every voucher issued on the conversion
-    // day, none redeemed or expired yet, all due in July 2012 (valid 180 days); the premium over the points' tender
-    // value (1p a point) is what the closing cost, and the report reconciles with the vouchers table.
-    const figures = { count: run.converted, faceCents: run.valueCents };
-    const none = { count: 0, faceCents: 0 };
+    // The points left the provision as vouchers, now owed at face value: every voucher issued on the page or on the
+    // conversion day, none redeemed or expired yet, all due in July 2012 (valid 180 days); the premium over the
+    // points' tender value (1p a point) is what the closing cost, and the report reconciles with the vouchers table.
+    const figures = { count: run.converted + pageDid.converted, faceCents: run.valueCents + pageDid.faceCents };
+    const zero = { count: 0, faceCents: 0 };
     expect(all.vouchers.reconciled).toBe(true);
     expect(all.vouchers.table).toEqual([{ currency: 'GBP', ...figures }]);
     const [owed] = all.vouchers.byCurrency;
-    expect(owed?.closing).toEqual({ issued: figures, redeemed: none, expired: none, outstanding: figures });
+    expect(owed?.closing).toEqual({ issued: figures, redeemed: zero, expired: zero, outstanding: figures });
     expect(owed?.premium.total).toEqual({
-      points: run.points,
-      pointsValueCents: run.points,
-      premiumCents: run.valueCents - run.points,
+      points: convertedPoints,
+      pointsValueCents: convertedPoints,
+      premiumCents: figures.faceCents - convertedPoints,
     });
-    expect(owed?.premium.total.premiumCents).toBeGreaterThan(run.points / 5); // 25%, less the rounding down
+    expect(owed?.premium.total.premiumCents).toBeGreaterThan(convertedPoints / 5); // 25%, less the rounding down
     expect(owed?.outstandingByExpiry).toEqual([{ month: '2012-07', ...figures }]);
     // After the vouchers' validity, every one never redeemed is breakage and nothing is outstanding.
     const august = await buildLiabilityReport(store, { from: Date.UTC(2012, 6, 1), to: Date.UTC(2012, 7, 1) });
     expect(august.vouchers.reconciled).toBe(true);
-    expect(august.vouchers.byCurrency[0]?.period).toEqual({ issued: none, redeemed: none, expired: figures });
-    expect(august.vouchers.byCurrency[0]?.closing.outstanding).toEqual(none);
+    expect(august.vouchers.byCurrency[0]?.period).toEqual({ issued: zero, redeemed: zero, expired: figures });
+    expect(august.vouchers.byCurrency[0]?.closing.outstanding).toEqual(zero);
   }, 300_000);
 });

@@ -33,6 +33,7 @@ export const DEFAULT_PORTAL_LIMITS: PortalLimits = {
 };
 
 export interface PortalOptions {
+  /** The way to the ledger; the portal's `close` closes it. */
   ledger: LedgerClient;
   logger: Logger;
   port?: number;
@@ -55,6 +56,9 @@ export interface PortalServer {
 const TOKEN_PATH = /^\/m\/([A-Za-z0-9*~$=._-]{1,100})(?:\/(terms|convert))?$/;
 const MAX_FORM_BYTES = 2_048;
 const COOKIE = 'portal_csrf';
+/** How long the view an answer came back with may serve the page after it, and how many are kept at most. */
+const ANSWERED_VIEW_MS = 10_000;
+const MAX_ANSWERED = 20_000;
 
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -78,6 +82,22 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
   const csrfKey = opts.csrfSecret ?? randomBytes(32).toString('base64url');
   const secure = opts.secureCookies ?? true;
   const buckets = new Map<string, TokenBucket>();
+  // The view each answer came back with, for the page the answer's 303 sends the same browser to, once: the ledger
+  // has just answered, so on the closing-day peak the page after an answer costs it nothing more.
+  const answered = new Map<string, { view: PortalMemberView; until: number }>();
+  const keepAnswered = (nonce: string, token: string, view: PortalMemberView) => {
+    if (answered.size >= MAX_ANSWERED) {
+      for (const [k, v] of answered) if (v.until <= now()) answered.delete(k);
+      if (answered.size >= MAX_ANSWERED) answered.clear();
+    }
+    answered.set(`${nonce}:${token}`, { view, until: now() + ANSWERED_VIEW_MS });
+  };
+  const takeAnswered = (nonce: string, token: string): PortalMemberView | undefined => {
+    const key = `${nonce}:${token}`;
+    const kept = answered.get(key);
+    answered.delete(key);
+    return kept && now() < kept.until ? kept.view : undefined;
+  };
 
   /** Whether `key` may make one more request now (buckets of idle keys are dropped as they refill). */
   function allowed(key: string, l: BucketLimits): boolean {
@@ -135,6 +155,13 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
   function refusal(res: ServerResponse, answer: Exclude<LedgerAnswer, { ok: true }>, retry: string): boolean {
     if (answer.ok === 'unreachable') {
       send(res, 503, plainPage(t, t.unreachableTitle, t.unreachable, { href: retry, label: t.unreachableRetry }));
+      return true;
+    }
+    if (answer.ok === 'busy') {
+      // Never sent to the ledger: nothing recorded, the member tries again in a moment.
+      send(res, 503, plainPage(t, t.busyTitle, t.busy, { href: retry, label: t.unreachableRetry }), {
+        'retry-after': String(Math.ceil(answer.retryAfterMs / 1000)),
+      });
       return true;
     }
     switch (answer.error.code) {
@@ -207,16 +234,18 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
     if (action === undefined) {
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return send(res, 405, plainPage(t, t.notFoundTitle, t.notFound));
-      const answer = await opts.ledger.member(token);
+      const done = url.searchParams.get('done');
+      const nonce = cookieOf(req);
+      const kept = done !== null && nonce !== undefined ? takeAnswered(nonce, token) : undefined;
+      const answer: LedgerAnswer = kept ? { ok: true, member: kept } : await opts.ledger.member(token);
       if (answer.ok !== true) {
-        if (refusal(res, answer, page) || answer.ok === 'unreachable') return;
+        if (refusal(res, answer, page) || answer.ok !== false) return;
         // The portal's own credentials or the ledger's program: head office must look, the member can only wait.
         opts.logger.error({ code: answer.error.code }, 'the ledger refused the portal');
         send(res, 503, plainPage(t, t.unreachableTitle, t.unreachable, { href: page, label: t.unreachableRetry }));
         return;
       }
       const ts = stringsOf(answer.member);
-      const done = url.searchParams.get('done');
       const error = url.searchParams.get('error');
       const notice =
         done === 'accepted' || done === 'refused' || done === 'converted' || done === 'already'
@@ -224,7 +253,6 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
           : error !== null && /^[A-Z_]{1,40}$/.test(error)
             ? { kind: 'error' as const, text: ts.refusedCode(error) }
             : undefined;
-      const nonce = cookieOf(req);
       return renderMember(res, token, answer.member, nonce ?? randomBytes(18).toString('base64url'), notice, !nonce);
     }
 
@@ -249,11 +277,12 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
       done = 'converted';
     }
     if (answer.ok === true) {
+      keepAnswered(cookieOf(req) ?? '', token, answer.member);
       res.writeHead(303, { ...SECURITY_HEADERS, location: `${page}?done=${answer.duplicate ? 'already' : done}` });
       res.end();
       return;
     }
-    if (refusal(res, answer, page) || answer.ok === 'unreachable') return;
+    if (refusal(res, answer, page) || answer.ok !== false) return;
     res.writeHead(303, { ...SECURITY_HEADERS, location: `${page}?error=${encodeURIComponent(answer.error.code)}` });
     res.end();
   }
@@ -283,6 +312,7 @@ export async function startPortal(opts: PortalOptions): Promise<PortalServer> {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+        opts.ledger.close();
       }),
   };
 }

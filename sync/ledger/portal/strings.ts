@@ -70,6 +70,24 @@ const isRefusal = (code: string): code is (typeof REFUSALS)[number] => (REFUSALS
 
 const built = new Map<Locale, PortalStrings>();
 
+/**
+ * `f` remembering its answers, for the sentences every member's page repeats (the program's name, deadlines and
+ * rewards): an ICU message costs tens of microseconds to fill, a page has about twenty, and on the closing-day peak
+ * that is most of what a page costs the portal. Kept to a bound, so that members' own values cannot grow it.
+ */
+function remembered<A extends (string | number | boolean)[]>(f: (...args: A) => string): (...args: A) => string {
+  const known = new Map<string, string>();
+  return (...args) => {
+    const key = args.join('\u0000');
+    let s = known.get(key);
+    if (s === undefined) {
+      if (known.size >= 1_000) known.clear();
+      known.set(key, (s = f(...args)));
+    }
+    return s;
+  };
+}
+
 /** The members' page's sentences and formats in `locale` (built once per locale). */
 export function portalStrings(locale: Locale): PortalStrings {
   const cached = built.get(locale);
@@ -78,16 +96,16 @@ export function portalStrings(locale: Locale): PortalStrings {
   const t = (key: MessageKey, values?: Record<string, string | number>) => m.t(key, values);
   const s: PortalStrings = {
     lang: locale,
-    title: (program) => t('portal.title', { program }),
+    title: remembered((program) => t('portal.title', { program })),
     hello: (name) => t('portal.hello', { name }),
     balance: (points) => t('portal.balance', { points }),
     worth: (value) => t('portal.worth', { value }),
     tier: (tier) => t('portal.tier', { tier }),
-    deadline: (day) => t('portal.deadline', { day }),
-    earnUntil: (day) => t('portal.earnUntil', { day }),
+    deadline: remembered((day) => t('portal.deadline', { day })),
+    earnUntil: remembered((day) => t('portal.earnUntil', { day })),
     rewardsHeading: t('portal.rewardsHeading'),
-    reward: (name, points, window) => t('portal.reward', { name, points, window: window ? 'yes' : 'no' }),
-    termsHeading: (version) => t('portal.termsHeading', { version }),
+    reward: remembered((name, points, window) => t('portal.reward', { name, points, window: window ? 'yes' : 'no' })),
+    termsHeading: remembered((version) => t('portal.termsHeading', { version })),
     termsAsk: t('portal.termsAsk'),
     accept: t('portal.accept'),
     refuse: t('portal.refuse'),

@@ -18,7 +18,7 @@ import { rewardsAt } from '../../loyalty/closing.ts';
 import type { ConvertOp, Op, TermsOp } from '../../loyalty/ops.ts';
 import type { Program } from '../../loyalty/program.ts';
 import { localeOf } from '../../loyalty/i18n/locale.ts';
-import type { MemberId, Points, TillId } from '../../loyalty/units.ts';
+import type { Points, TillId } from '../../loyalty/units.ts';
 import { wireError, type ErrorCode } from '../../protocol/errors.ts';
 import { describeIssues } from '../../protocol/messages.ts';
 import {
@@ -33,10 +33,11 @@ import {
 import type { Intake } from '../intake.ts';
 import { OverloadedError } from '../intake.ts';
 import type { Logger } from '../log.ts';
-import { checkLinkToken, type LinkSigner } from '../member-links.ts';
+import { checkLinkToken, type LinkCheck, type LinkSigner } from '../member-links.ts';
 import { PORTAL_STORE } from '../store/interfaces/member-channel.ts';
 import type { LedgerStore } from '../store/types.ts';
 import { verifyToken } from '../tokens.ts';
+import { portalReads } from './portal-reads.ts';
 
 export interface PortalApiDeps {
   store: LedgerStore;
@@ -67,6 +68,7 @@ class Refusal extends Error {
 /** The portal API's request handler. */
 export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: ServerResponse, path: string) => void {
   const { store, intake, logger } = deps;
+  const reads = portalReads(store);
   /** Per portal till: this process's incarnation and its next seq. */
   const lanes = new Map<TillId, { incarnation: string; next: number }>();
   const laneOf = (tillId: TillId) => {
@@ -81,7 +83,7 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
   async function authenticate(req: IncomingMessage): Promise<TillId> {
     const m = /^Bearer ([A-Za-z0-9._-]{1,64}):([A-Za-z0-9_-]{20,100})$/.exec(req.headers.authorization ?? '');
     if (!m?.[1] || !m[2]) throw new Refusal(401, 'AUTH_REQUIRED');
-    const till = await store.getTill(m[1] as TillId);
+    const till = await reads.till(m[1] as TillId);
     if (!till || !verifyToken(m[2], till.tokenHash) || till.revokedAt !== null) throw new Refusal(401, 'AUTH_FAILED');
     if (till.storeId !== PORTAL_STORE) throw new Refusal(403, 'NOT_PORTAL');
     return till.tillId;
@@ -108,13 +110,15 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
     return p as Program & { closing: NonNullable<Program['closing']> };
   }
 
-  async function memberOf(link: string): Promise<MemberId> {
-    const check = await checkLinkToken(store, await deps.signer(), link, deps.now());
+  /** The member a link names, and the link's reference and program version. */
+  async function memberOf(link: string): Promise<Extract<LinkCheck, { ok: true }>> {
+    const check = await checkLinkToken(reads, await deps.signer(), link, deps.now());
     if (!check.ok) throw new Refusal(404, 'LINK_INVALID');
-    return check.memberId;
+    return check;
   }
 
-  async function view(memberId: MemberId): Promise<PortalMemberView> {
+  async function view(link: Extract<LinkCheck, { ok: true }>): Promise<PortalMemberView> {
+    const { memberId } = link;
     const p = program();
     const m = await store.getMember(memberId);
     if (!m || m.erased) throw new Refusal(404, 'LINK_INVALID');
@@ -123,13 +127,15 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
     const windowIds = new Set((p.closing.burnWindow?.rewards ?? []).map((r) => r.id));
     const terms = p.closing.termsVersion;
     const answered = terms !== undefined && m.terms?.version === terms ? m.terms : null;
-    const via = answered ? await store.memberChannel.termsVia(memberId) : null;
+    const { via, vouchers } = await reads.answersOf(m);
+    // The link names the member's reference of its own version: the current one's, unless a newer closing began.
+    const ref = link.programVersion === p.version ? link.ref : await store.memberChannel.refOf(memberId, p.version);
     return {
       programName: p.name,
       locale: localeOf(p),
       currency: p.currency,
       name: m.name,
-      ref: (await store.memberChannel.refOf(memberId, p.version)) ?? '',
+      ref: ref ?? '',
       balance: m.balance,
       tier: m.tier,
       valueCents: tenderValue(p, usable),
@@ -144,7 +150,7 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
         .filter((r) => r.points > 0)
         .slice(0, 12)
         .map((r) => ({ name: r.name, points: r.points, window: windowIds.has(r.id) })),
-      vouchers: await store.memberChannel.vouchersOf(memberId),
+      vouchers,
     };
   }
 
@@ -207,7 +213,8 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
       }
       case PORTAL_API.terms: {
         const req = parse(PortalTermsRequestSchema);
-        const memberId = await memberOf(req.link);
+        const link = await memberOf(req.link);
+        const { memberId } = link;
         const terms = program().closing.termsVersion;
         if (terms === undefined) throw new Refusal(409, 'UNKNOWN_TERMS');
         const r = await apply(tillId, {
@@ -217,11 +224,12 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
           termsVersion: terms,
           answer: req.answer,
         });
-        return { ok: true, member: await view(memberId), duplicate: r.duplicate };
+        return { ok: true, member: await view(link), duplicate: r.duplicate };
       }
       case PORTAL_API.convert: {
         const req = parse(PortalConvertRequestSchema);
-        const memberId = await memberOf(req.link);
+        const link = await memberOf(req.link);
+        const { memberId } = link;
         const m = await store.getMember(memberId);
         const p = program();
         const points = Math.max(0, m?.balance ?? 0);
@@ -233,7 +241,7 @@ export function portalApi(deps: PortalApiDeps): (req: IncomingMessage, res: Serv
           valueCents: voucherValue(p, points),
           voucherCode: makeVoucherCode(randomBytes(VOUCHER_RANDOM_BYTES)),
         });
-        return { ok: true, member: await view(memberId), duplicate: r.duplicate };
+        return { ok: true, member: await view(link), duplicate: r.duplicate };
       }
       case PORTAL_API.ref:
         throw new Refusal(404, 'NO_ROUTE');

@@ -57,7 +57,7 @@ describe.each(backends)("members' links on the notices on %s", (backend) => {
       expect(link).toMatch(/^https:\/\/points\.example\.com\/m\/L[0-9A-Z*~$=]{9}\.[A-Za-z0-9_-]{22}$/);
       const token = link.slice(link.lastIndexOf('/') + 1);
       expect(token.startsWith((row['letter_ref'] ?? '').replace(/-/g, ''))).toBe(true);
-      expect(await checkLinkToken(store, signer, token, T0)).toEqual({
+      expect(await checkLinkToken(store.memberChannel, signer, token, T0)).toEqual({
         ok: true,
         memberId: memberId(i + 1),
         programVersion: 1,
@@ -82,13 +82,13 @@ describe.each(backends)("members' links on the notices on %s", (backend) => {
       `${ref}.${sig}x`, // malformed
       '',
     ];
-    for (const t of refusals) expect(await checkLinkToken(store, signer, t, T0)).toEqual({ ok: false });
+    for (const t of refusals) expect(await checkLinkToken(store.memberChannel, signer, t, T0)).toEqual({ ok: false });
     // Expired with the closing: the deadline itself is too late.
-    expect(await checkLinkToken(store, signer, token, DEADLINE - 1)).toMatchObject({ ok: true });
-    expect(await checkLinkToken(store, signer, token, DEADLINE)).toEqual({ ok: false });
+    expect(await checkLinkToken(store.memberChannel, signer, token, DEADLINE - 1)).toMatchObject({ ok: true });
+    expect(await checkLinkToken(store.memberChannel, signer, token, DEADLINE)).toEqual({ ok: false });
     // Signed with another key (LEDGER_PORTAL_SECRET set on one process only): refused.
     const other = linkSigner('x'.repeat(40));
-    expect(await checkLinkToken(store, other, token, T0)).toEqual({ ok: false });
+    expect(await checkLinkToken(store.memberChannel, other, token, T0)).toEqual({ ok: false });
     // LEDGER_PORTAL_SECRET is used when set, and must be long.
     await expect(ledgerLinkSigner(store, { LEDGER_PORTAL_SECRET: 'short' })).rejects.toThrow(/32 characters/);
     const envSigner = await ledgerLinkSigner(store, { LEDGER_PORTAL_SECRET: 'y'.repeat(40) });
