@@ -34,7 +34,8 @@ export function LedgerLoadRows({ status, now }: { status: SyncStatus; now: numbe
   const load = status.ledgerLoad ?? null;
   const at = status.ledgerLoadAt ?? null;
   const age = at === null ? null : now - at;
-  const stale = (value: string) => (age !== null && age >= 2_000 ? m.t('health.asOf', { value, age: fmtAge(age, m) }) : value);
+  const stale = (value: string) =>
+    age !== null && age >= 2_000 ? m.t('health.asOf', { value, age: fmtAge(age, m) }) : value;
   return (
     <>
       <dt>{m.t('health.ledgerQueue')}</dt>

@@ -100,7 +100,10 @@ function whatOf(op: Op, m: Messages): string {
       return m.t('queues.what.consent', {
         changes: Object.entries(op.consent)
           .map(([channel, given]) =>
-            m.t('queues.what.consentChange', { channel: m.t('enrol.channel', { channel }), given: given ? 'yes' : 'no' }),
+            m.t('queues.what.consentChange', {
+              channel: m.t('enrol.channel', { channel }),
+              given: given ? 'yes' : 'no',
+            }),
           )
           .join(', '),
       });

@@ -17,9 +17,7 @@ export function StorageRows({ report }: { report: StorageReport | null }) {
       <dt>{m.t('storage.persisted')}</dt>
       <dd data-testid="storage-persisted">{report ? fmtPersisted(report.persisted, m) : m.t('storage.reading')}</dd>
       <dt>{m.t('storage.used')}</dt>
-      <dd data-testid="storage-used">
-        {report ? fmtQuota(report.usage, report.quota, m) : m.t('storage.reading')}
-      </dd>
+      <dd data-testid="storage-used">{report ? fmtQuota(report.usage, report.quota, m) : m.t('storage.reading')}</dd>
     </>
   );
 }

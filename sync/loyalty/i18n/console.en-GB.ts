@@ -30,7 +30,7 @@ export const consoleEnGB = {
   'console.refusedBecause': '{sentence} ({detail})',
 
   'console.app.title': 'Loyalty console',
-  'console.app.signedIn': 'Signed in as <strong>{name}</strong> ({role}{store, select, none {} other {, {store}}})',
+  'console.app.signedIn': 'Signed in as <strong>{name}</strong> ({role}{hasStore, select, yes {, {store}} other {}})',
   'console.app.logout': 'Log out',
   'console.app.loading': 'Loading…',
   'console.app.sections': 'Sections',
@@ -60,7 +60,6 @@ export const consoleEnGB = {
   'console.common.no': 'no',
   'console.common.store': 'Store',
   'console.common.allStores': 'All stores',
-  'console.common.none': '–',
 
   'console.tills.title': 'Tills',
   'console.tills.till': 'Till',
@@ -183,4 +182,5 @@ export const consoleEnGB = {
   'console.store.behind': '{n, plural, one {# op waiting} other {# ops waiting}}',
   'console.store.silent': 'not heard from for {time}',
   'console.store.offline': 'offline',
+  'console.store.revoked': 'revoked',
 } as const satisfies Record<string, string>;

@@ -32,7 +32,7 @@ export const consoleFrFR: Record<keyof typeof consoleEnGB, string> = {
   'console.refusedBecause': '{sentence} ({detail})',
 
   'console.app.title': 'Console fidélité',
-  'console.app.signedIn': 'Connecté : <strong>{name}</strong> ({role}{store, select, none {} other {, {store}}})',
+  'console.app.signedIn': 'Connecté : <strong>{name}</strong> ({role}{hasStore, select, yes {, {store}} other {}})',
   'console.app.logout': 'Se déconnecter',
   'console.app.loading': 'Chargement…',
   'console.app.sections': 'Rubriques',
@@ -62,7 +62,6 @@ export const consoleFrFR: Record<keyof typeof consoleEnGB, string> = {
   'console.common.no': 'non',
   'console.common.store': 'Magasin',
   'console.common.allStores': 'Tous les magasins',
-  'console.common.none': '–',
 
   'console.tills.title': 'Caisses',
   'console.tills.till': 'Caisse',
@@ -188,4 +187,5 @@ export const consoleFrFR: Record<keyof typeof consoleEnGB, string> = {
   'console.store.behind': '{n, plural, one {# opération en attente} other {# opérations en attente}}',
   'console.store.silent': 'sans nouvelles depuis {time}',
   'console.store.offline': 'hors ligne',
+  'console.store.revoked': 'révoquée',
 };
