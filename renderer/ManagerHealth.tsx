@@ -123,7 +123,7 @@ export function HealthPanel({
             : m.t('health.lastSyncAt', { time: m.time(status.lastSyncAt), age: fmtAge(now - status.lastSyncAt, m) })}
         </dd>
         <dt>{m.t('health.lastError')}</dt>
-        <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : m.t('health.none')}</dd>
+        <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : m.t('health.noError')}</dd>
         <StalledRow status={status} now={now} />
         {status.moveTo && (
           <>

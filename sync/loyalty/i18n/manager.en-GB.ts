@@ -29,6 +29,7 @@ export const managerEnGB = {
   'health.inFlight': 'In flight',
   'health.lag': 'Lag (oldest pending)',
   'health.none': 'none',
+  'health.noError': 'none',
   'health.no': 'no',
   'health.ledgerQueue': 'Ledger queue',
   'health.ops': '{count, plural, one {# op} other {# ops}}',

@@ -29,6 +29,7 @@ export const managerFrFR: Record<keyof typeof managerEnGB, string> = {
   'health.inFlight': 'En cours d’envoi',
   'health.lag': 'Retard (plus ancienne en attente)',
   'health.none': 'aucun',
+  'health.noError': 'aucune',
   'health.no': 'non',
   'health.ledgerQueue': 'File du registre central',
   'health.ops': '{count, plural, one {# opération} other {# opérations}}',
