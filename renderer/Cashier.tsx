@@ -39,7 +39,10 @@ export function Cashier({
   const [focus, setFocus] = useState<FocusRequest>({ tick: 0, target: 'first' });
   const [memberId, setMemberId] = useState<MemberId | null>(null);
   const member$ = useMemo(() => (memberId ? engine.member$(memberId) : undefined), [engine, memberId]);
-  const member = useObservable(member$, undefined).value;
+  const observed = useObservable(member$, undefined).value;
+  // The observed value outlives its source: without this, the customer ended with Esc (or the one before a new
+  // lookup, until the new member's view arrives) would stay on screen, and the actions would take it.
+  const member = observed?.memberId === memberId ? observed : undefined;
   const [notice, setNotice] = useState<Notice | null>(null);
   const [receipt, setReceipt] = useState<string | null>(null);
   const [cardText, setCardText] = useState('');

@@ -1,9 +1,10 @@
 /**
  * Members as the tills get them (pushes' acks, pulls, lookups, live changes): the ledger keeps addresses and e-mails
- * to itself, says when the soonest points expire, and marks the members the tills must drop (erased, merged).
+ * to itself, says when the soonest points expire and by which closing letters a till may find the member, and marks
+ * the members the tills must drop (erased, merged).
  */
 import { nextExpiry, type Lot } from '../loyalty/lots.ts';
-import type { MemberSnapshot } from '../protocol/messages.ts';
+import { MAX_SNAPSHOT_LETTERS, MemberLetterSchema, type MemberSnapshot } from '../protocol/messages.ts';
 import type { LedgerStore, MemberRecord } from './store/types.ts';
 
 /** A member as a till may hold it: the ledger keeps addresses and e-mails to itself. With the member's lots (those
@@ -33,12 +34,25 @@ export function expiryOf(lots: readonly Lot[], at: number): MemberSnapshot['next
   return next ? { points: next.points, at: next.expiresAt } : undefined;
 }
 
-/** The snapshots of `members` with their next expiry, read from the store. */
-export async function snapshotsWithExpiry(
-  store: Pick<LedgerStore, 'expiringLotsOf'>,
+/**
+ * The snapshots of `members` with everything the store knows of them for a till: their next expiry and their closing
+ * letters not expired at `at` (the newest MAX_SNAPSHOT_LETTERS). Pulls, lookups and found sales send these; push
+ * answers and live changes send `snapshotOf` alone, which the tills read as "letters not said".
+ */
+export async function fullSnapshots(
+  store: Pick<LedgerStore, 'expiringLotsOf' | 'memberChannel'>,
   members: readonly MemberRecord[],
   at: number,
 ): Promise<MemberSnapshot[]> {
-  const lots = await store.expiringLotsOf(members.map((m) => m.memberId));
-  return members.map((m) => snapshotOf(m, lots.get(m.memberId) ?? [], at));
+  const ids = members.map((m) => m.memberId);
+  const lots = await store.expiringLotsOf(ids);
+  const letters = await store.memberChannel.lettersOf(ids, at);
+  return members.map((m) => {
+    const snap = snapshotOf(m, lots.get(m.memberId) ?? [], at);
+    // An erased or merged member is dropped by the till: nothing more to say of it.
+    if (snap.erased === true) return snap;
+    // Only well-formed references: a till refuses the whole answer over one field it cannot read.
+    const good = (letters.get(m.memberId) ?? []).filter((l) => MemberLetterSchema.safeParse(l).success);
+    return { ...snap, letters: good.slice(-MAX_SNAPSHOT_LETTERS) };
+  });
 }

@@ -64,10 +64,11 @@ const LINK_IN_URL = /\/m\/([^/?#\s]+)\/?(?:[?#].*)?$/;
 
 /**
  * What a card-field entry says of a letter: not one (undefined: a card), its reference as typed (checked here), the
- * token of its personal link as scanned from the QR code (its signature is the ledger's to check), or `bad` (a
- * letter with a typo or a link of no known shape).
+ * token of its personal link as scanned from the QR code with the reference it carries (checked here; the signature
+ * is the ledger's to check), or `bad` (a letter with a typo or a link of no known shape).
  */
-export type LetterEntry = { kind: 'ref'; ref: LetterRef } | { kind: 'link'; token: string } | { kind: 'bad' };
+export type LetterEntry =
+  { kind: 'ref'; ref: LetterRef } | { kind: 'link'; token: string; ref: LetterRef } | { kind: 'bad' };
 
 export function letterOfEntry(typed: string): LetterEntry | undefined {
   const text = typed.trim();
@@ -79,7 +80,9 @@ export function letterOfEntry(typed: string): LetterEntry | undefined {
     } catch {
       return { kind: 'bad' };
     }
-    return LINK_TOKEN.test(token) ? { kind: 'link', token } : { kind: 'bad' };
+    if (!LINK_TOKEN.test(token)) return { kind: 'bad' };
+    const ref = checkLetterRef(token.slice(0, token.indexOf('.')));
+    return ref.ok ? { kind: 'link', token, ref: ref.ref } : { kind: 'bad' };
   }
   if (!looksLikeLetterRef(text)) return undefined;
   const ref = checkLetterRef(text);

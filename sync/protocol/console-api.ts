@@ -34,6 +34,7 @@ export const consoleErrorMessages = {
   NO_PROGRAM: 'No program is set yet.',
   TOO_LARGE: 'The request body is larger than the console accepts.',
   INTERNAL: 'The ledger failed to answer; nothing was changed.',
+  BAD_LETTER_REF: 'This letter reference has a typo: its check character does not match. Check it against the letter.',
 } as const;
 export type ConsoleErrorCode = keyof typeof consoleErrorMessages;
 
@@ -161,11 +162,38 @@ export interface LiabilityFigures {
   afterCents: number;
 }
 
+/** Where a closing answer was given: at a till, on the members' page, or by head office. */
+export type ClosingChannel = 'till' | 'page' | 'head-office';
+
+/** One channel's answers to the terms and conversions, over the whole closing. */
+export interface ClosingChannelFigures {
+  channel: ClosingChannel;
+  answered: number;
+  accepted: number;
+  refused: number;
+  converted: number;
+}
+
+/** The closing's figures as `ledger closing status` counts them (sync/ledger/reports/closing-status.ts). */
+export interface ClosingTotals {
+  /** Members told by post (notices issued) and by e-mail (e-mails sent); null for a store manager (head office's). */
+  toldByPost: number | null;
+  toldByEmail: number | null;
+  /** Every channel with an answer or a conversion, in the order till, page, head office. */
+  byChannel: ClosingChannelFigures[];
+  redeemed: number;
+}
+
 export interface ClosingView {
   now: number;
   earnEndsAt: number | null;
   burnDeadline: number | null;
+  /**
+   * By day: `told:post`, `told:email`, `voucher-issued` (no store), `accepted:CHANNEL`, `refused:CHANNEL`,
+   * `converted:CHANNEL` and `voucher-redeemed` (the store of the till, or `portal` for the page).
+   */
   days: DayCountRow[];
+  totals: ClosingTotals;
   liability: LiabilityFigures | null;
 }
 

@@ -3,6 +3,7 @@
  * Every handler parses what it receives as `unknown` through these schemas before acting.
  */
 import { z } from 'zod';
+import { checkLetterRef } from '../loyalty/letter-ref.ts';
 import { ProgramSchema } from '../loyalty/program.ts';
 import { BurnOpSchema, EarnOpSchema, OpSchema, OpOutcomeSchema, type Op } from '../loyalty/ops.ts';
 import {
@@ -23,6 +24,9 @@ import { PinHashSchema } from './pin.ts';
  * 2: incarnations (handshake), `hello`, `history`, ops refused on their own, recovered ops.
  * 3: the `refund` op kind and `findSale` (a sale looked up across stores, with its member for the till to hold);
  *    `lookup` by a closing letter's reference or personal link (`letter`, refused LETTER_UNKNOWN).
+ *    Later, without a bump (an optional field older tills drop when they parse): member snapshots in pulls, lookups
+ *    and found sales carry the member's letter references (`letters`), so a till finds a held member by letter
+ *    offline.
  */
 export const PROTOCOL_VERSION = 3;
 /** The oldest protocol version the ledger still speaks. */
@@ -62,6 +66,22 @@ export const WireErrorSchema = z.object({
   issues: z.array(z.string()).optional(),
 });
 
+/** A closing letter's reference in its canonical form (letter-ref.ts), its check symbol right. */
+export const LetterRefSchema = z
+  .string()
+  .max(16)
+  .refine((s) => {
+    const c = checkLetterRef(s);
+    return c.ok && c.ref === s;
+  }, 'a letter reference L-XXXX-XXXX-C in canonical form');
+
+/** Most letter references one snapshot carries (one per closing whose letters have not expired). */
+export const MAX_SNAPSHOT_LETTERS = 8;
+
+/** A member's closing letter as a till may find it by: its reference and when it stops being good (its link's expiry). */
+export const MemberLetterSchema = z.object({ ref: LetterRefSchema, expiresAt: epochMs });
+export type MemberLetter = z.infer<typeof MemberLetterSchema>;
+
 /** A member as a till holds it: no postal address or e-mail (DESIGN invariant 10). */
 export const MemberSnapshotSchema = z.object({
   memberId: MemberIdSchema,
@@ -82,6 +102,12 @@ export const MemberSnapshotSchema = z.object({
   /** The soonest expiring points when the snapshot was made: how many, and the instant they stop being usable (null:
    * none expire; absent from ledgers before expiry reminders). For "N points expire on D". */
   nextExpiry: z.object({ points: PointsSchema, at: epochMs }).nullable().optional(),
+  /**
+   * The member's closing letters not expired when the snapshot was made, the whole list. Only pulls, lookups and
+   * found sales say it; absent (push answers, live changes, older ledgers) means "not said": the till keeps the
+   * letters it holds. A letter never changes once issued; it only expires.
+   */
+  letters: z.array(MemberLetterSchema).max(MAX_SNAPSHOT_LETTERS).optional(),
   /** The member was erased (`ledger member erase`): the till drops it. Absent from older ledgers. */
   erased: z.literal(true).optional(),
 });

@@ -5,6 +5,7 @@
  * - `ops`: the journal of this till's ops, which is also the outbox (status `pending` = not yet answered);
  * - `meta`: key/value (program in force, pull cursor, next seq, till identity, incarnation, last sync, last error);
  * - `past` (version 3): the till's ops from before this database existed, as the ledger has them.
+ * Version 4 indexes the members' closing letters (`letterRefs`), for a letter looked up offline.
  */
 import { Dexie } from 'dexie';
 import { v7 as uuidv7 } from 'uuid';
@@ -20,6 +21,11 @@ export interface MemberRow extends MemberSnapshot {
   tillSeq: number;
   /** When this till started holding the member (its clock). */
   heldAt: number;
+  /**
+   * The references of `letters`, for the multi-entry index (database version 4) a letter typed or scanned offline is
+   * found by. Absent on rows the ledger has named no letter for.
+   */
+  letterRefs?: string[];
 }
 
 export type OpStatus = 'pending' | 'applied' | 'conflict' | 'rejected';
@@ -180,6 +186,14 @@ export async function openTillDb(name: string, opts: OpenTillDbOptions = {}): Pr
         .modify((row: OpRow) => {
           row.incarnation ??= LEGACY_INCARNATION;
         });
+    });
+  // 4: the members' closing letters, found by reference offline. The rows held so far have none: the pull starts
+  // over, once, so that every held member comes again with its letters (the ledger sends the same snapshots, which
+  // change nothing else).
+  db.version(4)
+    .stores({ members: 'memberId, &card, *letterRefs' })
+    .upgrade(async (tx) => {
+      await tx.table('meta').put({ key: 'cursor', value: 0 });
     });
   db.on('populate', (tx) => {
     // A new database: a seq space of its own, from 1.

@@ -180,8 +180,9 @@ export async function readMemberView(
 /**
  * Applies a ledger snapshot that includes exactly this till's ops up to `tillSeq`. Unknown members are inserted
  * (the store holds them). A known member takes the snapshot only when it is newer (ledgerSeq greater); at the same
- * ledgerSeq the member state is identical, so only a later `tillSeq` is taken. Call inside a rw transaction over
- * `members`. Returns true when something changed.
+ * ledgerSeq the member state is identical, so only a later `tillSeq` is taken, and the letters when the snapshot says
+ * them (a push answer before it did not). A snapshot that does not say the letters keeps those held. Call inside a
+ * rw transaction over `members`. Returns true when something changed.
  */
 export async function applySnapshot(db: TillDb, snap: MemberSnapshot, tillSeq: number, now: number): Promise<boolean> {
   return (await applySnapshots(db, [snap], tillSeq, now)) > 0;
@@ -242,15 +243,26 @@ export async function applySnapshots(
       }
     }
     if (!current) {
-      put({ ...pickSnapshot(snap), tillSeq, heldAt: now });
+      put({ ...pickSnapshot(snap), ...lettersOf(snap.letters), tillSeq, heldAt: now });
       changed++;
     } else if (snap.ledgerSeq > current.ledgerSeq) {
       // The ledger applies a till's ops in order, so a newer snapshot never includes fewer of them; max() guards anyway.
-      put({ ...pickSnapshot(snap), tillSeq: Math.max(tillSeq, current.tillSeq), heldAt: current.heldAt });
+      // Letters not said (a push answer, a live change) are the ones held.
+      put({
+        ...pickSnapshot(snap),
+        ...lettersOf(snap.letters ?? current.letters),
+        tillSeq: Math.max(tillSeq, current.tillSeq),
+        heldAt: current.heldAt,
+      });
       changed++;
-    } else if (snap.ledgerSeq === current.ledgerSeq && tillSeq > current.tillSeq) {
-      put({ ...current, tillSeq });
-      changed++;
+    } else if (snap.ledgerSeq === current.ledgerSeq) {
+      // The same member state; but the letters may not have come with it the first time (a push answer says none).
+      const letters = snap.letters !== undefined && !sameLetters(snap.letters, current.letters);
+      if (tillSeq > current.tillSeq || letters) {
+        const { letters: held, letterRefs: _refs, ...rest } = current;
+        put({ ...rest, ...lettersOf(letters ? snap.letters : held), tillSeq: Math.max(tillSeq, current.tillSeq) });
+        changed++;
+      }
     }
   }
 
@@ -271,7 +283,22 @@ export async function applySnapshots(
   return changed;
 }
 
-/** Keeps only the snapshot's fields (a parsed message may carry no more, but a row must not either). */
+/** A row's letters and their index (none: neither field). */
+function lettersOf(letters: MemberSnapshot['letters']): Pick<MemberRow, 'letters' | 'letterRefs'> {
+  if (letters === undefined || letters.length === 0) return {};
+  return {
+    letters: letters.map((l) => ({ ref: l.ref, expiresAt: l.expiresAt })),
+    letterRefs: letters.map((l) => l.ref),
+  };
+}
+
+function sameLetters(a: MemberSnapshot['letters'], b: MemberSnapshot['letters']): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((l, i) => l.ref === y[i]?.ref && l.expiresAt === y[i]?.expiresAt);
+}
+
+/** Keeps only the snapshot's fields, letters apart (a parsed message may carry no more, but a row must not either). */
 function pickSnapshot(s: MemberSnapshot): MemberSnapshot {
   return {
     memberId: s.memberId,

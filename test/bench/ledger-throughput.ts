@@ -5,21 +5,32 @@
  *
  *   node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4]
  *     [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR]
- *     [--ledgers N[,M...]] [--auth-interval-ms 50]
+ *     [--ledgers N[,M...]] [--haproxy] [--redis URL] [--redis-prefix P] [--auth-interval-ms 50]
  *
  * The figure is measured on the ledger (its `ledger_ops_total` counter over the window), not by the clients. With it,
  * the share of the groups' time spent holding the shared counter lock (`lockHoldShare`) and waiting for it
- * (`lockWaitShare`), from the ledger's histograms (docs/architecture.md, "Commits from several processes").
+ * (`lockWaitShare`), from the ledger's histograms (docs/architecture.md, "Commits from several processes"), and the
+ * part of the wall time the counter is held by some process (`counterBusy`: near 1, more processes only queue).
  *
  * `--ledgers N` (PostgreSQL): runs the load first on one ledger process, then on N processes sharing the database
  * (tills spread over them; no load balancer), each on tills of its own, and prints one JSON line per step with its
  * throughput, authorization p99 (one checkout till authorizing small burns every `--auth-interval-ms`) and lock
  * shares, against the one-process figure of the same run. `--ledgers 2,4` runs 1, 2 and 4.
+ *
+ * `--haproxy` (with `--ledgers`; `npm run bench:ledger:cluster`): every step as deployed — the processes joined
+ * through Redis (`--redis URL`, default the test Redis; keys under `--redis-prefix`, deleted afterwards) behind the
+ * real HAProxy, every till and the checkout connecting through the proxy (support/ledger-fleet.ts). The one-process
+ * step goes through the proxy and Redis too, so the comparison is like with like. Each line then also carries the
+ * tills each process held (`tillsPerLedger`, HAProxy's leastconn spread) and `ackP99Ms`: the checkout's time from
+ * sending an authorization to the ledger's acknowledgement of its op, the late ones included (an authorization
+ * without an answer in its deadline is pushed until applied, as a till would; `authP99Ms` counts only the answered).
  * `--profile DIR` runs the ledger under `node --cpu-prof` and leaves the profile in DIR.
  */
+import { TEST_REDIS_URL, dropRedisPrefix } from '../support/cluster.ts';
+import { haproxyInstalled } from '../support/haproxy.ts';
 import { sampleSum, scrape, type Sample } from '../support/prometheus.ts';
 import { makeBenchDatabase, seedBench, type BenchTill } from './support/bench-db.ts';
-import { startLedgerChild, type LedgerChild } from './support/ledger-child.ts';
+import { startLedgerFleet, type LedgerFleet } from './support/ledger-fleet.ts';
 import { AuthProbe } from './support/probe.ts';
 import { measureRawLimit } from './support/raw-limit.ts';
 import { dbFlag, flags, numberFlag, percentile, progress, result, round } from './support/report.ts';
@@ -38,9 +49,12 @@ const f = flags(
     members: '1000',
     profile: '',
     ledgers: '',
+    haproxy: false,
+    redis: TEST_REDIS_URL,
+    'redis-prefix': `bench-throughput-${process.pid}`,
     'auth-interval-ms': '50',
   },
-  'node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4] [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR] [--ledgers N[,M...]] [--auth-interval-ms 50]',
+  'node --import tsx test/bench/ledger-throughput.ts [--db sqlite|postgres] [--tills 200] [--processes 4] [--batch 100] [--seconds 15] [--warmup 3] [--raw-seconds 5] [--stores 20] [--members 1000] [--profile DIR] [--ledgers N[,M...]] [--haproxy] [--redis URL] [--redis-prefix P] [--auth-interval-ms 50]',
 );
 const kind = dbFlag(f.db);
 const tillCount = numberFlag(f.tills, 'tills');
@@ -55,6 +69,10 @@ const steps =
     : [];
 if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--ledgers takes whole numbers from 1');
 if (steps.length > 0 && kind !== 'postgres') throw new Error('--ledgers needs --db postgres: SQLite takes one ledger');
+const route = f.haproxy ? 'haproxy' : 'direct';
+if (route === 'haproxy' && steps.length === 0) throw new Error('--haproxy needs --ledgers (1, 2 and 4: --ledgers 2,4)');
+if (route === 'haproxy' && !haproxyInstalled()) throw new Error('--haproxy needs HAProxy (apt-get install haproxy)');
+const redisPrefix = String(f['redis-prefix']);
 
 const applied = (s: Sample[]) =>
   sampleSum(s, 'ledger_ops_total', { status: 'applied' }) + sampleSum(s, 'ledger_ops_total', { status: 'conflict' });
@@ -68,8 +86,11 @@ interface Step {
   groupsPerSec: number;
   laneBusy: number;
   lockHoldShare: number;
+  counterBusy: number;
   lockWaitShare: number;
+  tillsPerLedger: number[];
   authP99Ms: number | null;
+  ackP99Ms: number | null;
   authCount: number;
   authLate: number;
   shed: number;
@@ -80,22 +101,47 @@ interface Step {
 /** Runs the load on `n` ledger processes: `tills` spread over them, `checkout` authorizing on the first. */
 async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTill | undefined): Promise<Step> {
   const profile = typeof f.profile === 'string' && f.profile !== '' ? f.profile : undefined;
-  const ledgers: LedgerChild[] = [];
-  for (let i = 0; i < n; i++)
-    ledgers.push(await startLedgerChild(db, profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {}));
+  const fleet = await startLedgerFleet(db, n, {
+    route,
+    redisUrl: String(f.redis),
+    // A prefix per step: the queue depths a stopped step's processes left in Redis count for no later one.
+    redisPrefix: `${redisPrefix}:n${n}`,
+    ...(profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profile}`] } : {}),
+  });
   const swarms: Swarm[] = [];
+  try {
+    return await measureStep(n, fleet, swarms, tills, checkout);
+  } finally {
+    // Also when a step fails: no ledger, proxy or till process outlives the run.
+    for (const sw of swarms) await sw.close();
+    await fleet.stop();
+  }
+}
+
+/** The load itself, on a started fleet; the swarms it starts go into `swarms` for the caller to close. */
+async function measureStep(
+  n: number,
+  fleet: LedgerFleet,
+  swarms: Swarm[],
+  tills: readonly BenchTill[],
+  checkout: BenchTill | undefined,
+): Promise<Step> {
+  const { ledgers } = fleet;
   for (let i = 0; i < n; i++) {
     const mine = tills.filter((_, k) => k % n === i);
     swarms.push(
       await startSwarm(mine, Math.max(1, Math.round(processes / n)), {
-        url: ledgers[i]?.url ?? '',
+        url: fleet.tillUrl(i),
         mode: 'closed',
         batchOps: numberFlag(f.batch, 'batch'),
       }),
     );
   }
-  const probe = checkout ? await AuthProbe.connect(ledgers[0]?.url ?? '', checkout) : undefined;
-  progress(`${tills.length} tills connected to ${n} ledger process(es); warming up ${f.warmup} s`);
+  const probe = checkout ? await AuthProbe.connect(fleet.tillUrl(0), checkout) : undefined;
+  const tillsPerLedger = await fleet.connectedTills();
+  progress(
+    `${tills.length} tills connected to ${n} ledger process(es) (${route}: ${tillsPerLedger.join('/')}); warming up ${f.warmup} s`,
+  );
   for (const s of swarms) s.go();
   await sleep(numberFlag(f.warmup, 'warmup') * 1000);
   // A ledger without /metrics (an older build, for a before/after comparison) is measured by the clients' acks.
@@ -130,16 +176,15 @@ async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTi
     shed += c.shed;
     timeouts += c.timeouts;
     errors += c.errors;
-    await s.close();
   }
   probe?.close();
-  for (const l of ledgers) await l.stop();
 
   const delta = (name: string) => sampleSum(after, name) - sampleSum(before, name);
   const groups = delta('ledger_commit_group_ops_count');
   const txSecs = delta('ledger_group_transaction_seconds_sum');
   const share = (name: string) => (txSecs > 0 ? round(delta(name) / txSecs, 3) : 0);
   const latencies = probe?.stats.latenciesMs ?? [];
+  const acks = probe?.stats.ackMs ?? [];
   return {
     ledgers: n,
     tills: tills.length,
@@ -150,8 +195,12 @@ async function runStep(n: number, tills: readonly BenchTill[], checkout: BenchTi
     // Summed over the processes: above 1 when several lanes commit at once.
     laneBusy: round(delta('ledger_commit_duration_seconds_sum') / window, 3),
     lockHoldShare: share('ledger_group_shared_lock_hold_seconds_sum'),
+    // The part of the wall time the shared row is held by some process: near 1, the counter is the limit.
+    counterBusy: round(delta('ledger_group_shared_lock_hold_seconds_sum') / window, 3),
     lockWaitShare: share('ledger_group_shared_lock_wait_seconds_sum'),
+    tillsPerLedger,
     authP99Ms: latencies.length > 0 ? round(percentile(latencies, 99), 1) : null,
+    ackP99Ms: acks.length > 0 ? round(percentile(acks, 99), 1) : null,
     authCount: latencies.length,
     authLate: probe?.stats.late ?? 0,
     shed,
@@ -198,6 +247,7 @@ try {
       groupsPerSec: step.groupsPerSec,
       laneBusy: step.laneBusy,
       lockHoldShare: step.lockHoldShare,
+      counterBusy: step.counterBusy,
       lockWaitShare: step.lockWaitShare,
       shed: step.shed,
       timeouts: step.timeouts,
@@ -212,11 +262,13 @@ try {
       result({
         bench: 'ledger-throughput-processes',
         db: kind,
+        route,
         batchOps: numberFlag(f.batch, 'batch'),
         ...step,
         vsOneProcess: {
           opsPerSec: one.opsPerSec,
           authP99Ms: one.authP99Ms,
+          ackP99Ms: one.ackP99Ms,
           lockHoldShare: one.lockHoldShare,
           throughputRatio: one.opsPerSec > 0 ? round(step.opsPerSec / one.opsPerSec, 3) : null,
         },
@@ -225,4 +277,5 @@ try {
   }
 } finally {
   await db.drop();
+  if (route === 'haproxy') await dropRedisPrefix(redisPrefix, String(f.redis));
 }

@@ -99,12 +99,14 @@ describe('the console in French, in Chromium', () => {
       /^\d{1,3}( \d{3})*,\d\d €$/,
     );
     expect(await page.locator('figure[data-chart]').count()).toBe(3);
+    expect(await page.locator('.by-channel h3').textContent()).toBe('Par canal, depuis le début de la clôture');
+    expect(await page.locator('.by-channel dt').first().textContent()).toBe('Prévenus par courrier');
     await frenchOnly(page, 'closing');
     await shot(page, 'e2e-console-fr-closing');
 
     const member = L.seeded.members.find((m) => m.openingBalance >= 1_000) ?? L.seeded.members[1]!;
     await page.goto(`${L.url}/console/members`);
-    await page.getByLabel('Carte, nom ou e-mail').fill(member.card);
+    await page.getByLabel('Carte, nom, e-mail ou référence du courrier').fill(member.card);
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.getByRole('link', { name: member.name }).click();
     await poll(async () => plain((await page.locator('[data-balance]').textContent()) ?? '')).toBe(

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../renderer/console/build.ts';
+import { newLetterRef } from '../../sync/ledger/member-links.ts';
 import { addWebhook } from '../../sync/ledger/webhooks.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { OpMaker } from '../support/ops.ts';
@@ -19,6 +20,8 @@ const DAY = 86_400_000;
 let L: ConsoleLedger;
 let browser: Browser;
 let conflictA = '';
+/** The closing letter's reference of `L.seeded.members[2]` (a store-a member). */
+let letterRef = '';
 const cspViolations: string[] = [];
 /** Logins take a second or two (scrypt on a busy machine): poll longer than vitest's default second. */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 });
@@ -65,6 +68,15 @@ beforeAll(async () => {
   await request(socket, 'push', { ops: [burn], sentAt: Date.now() });
   socket.close();
   conflictA = burn.opId;
+  const lettered = L.seeded.members[2]!.memberId;
+  const refs = await L.store.memberChannel.ensureLinks(
+    [lettered],
+    L.seeded.program.version,
+    now + 40 * DAY,
+    now,
+    newLetterRef,
+  );
+  letterRef = refs.get(lettered)!;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 180_000);
 
@@ -116,7 +128,7 @@ describe('console in Chromium', () => {
 
     const member = L.seeded.members[1]!;
     await go(page, '/members');
-    await page.getByLabel('Card, name or e-mail').fill(member.card);
+    await page.getByLabel('Card, name, e-mail or letter reference').fill(member.card);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: member.name }).click();
     await poll(() => page.locator('[data-balance]').textContent()).toBe(
@@ -150,6 +162,9 @@ describe('console in Chromium', () => {
     await poll(() => page.locator('[data-countdown="Earning ends"]').textContent()).toMatch(/in (9|10) days/);
     await poll(() => page.locator('[data-countdown="Burn deadline"]').textContent()).toMatch(/in (39|40) days/);
     expect(await page.locator('figure[data-chart]').count()).toBe(3);
+    // The whole closing's figures as `ledger closing status` gives them (compared in closing-figures.test.ts).
+    expect(await page.locator('[data-total="told-post"]').textContent()).toBe('0');
+    expect(await page.locator('[data-total="told-email"]').textContent()).toBe('0');
     await poll(() => page.locator('[data-liability="before"]').textContent()).toMatch(/£/);
 
     await go(page, '/rush');
@@ -183,7 +198,18 @@ describe('console in Chromium', () => {
 
     await go(page, '/members');
     const member = L.seeded.members[2]!;
-    await page.getByLabel('Card, name or e-mail').fill(member.name);
+    const search = page.getByLabel('Card, name, e-mail or letter reference');
+    // The letter's reference as a member reads it out, with one symbol wrong: refused as a typo, not "no member".
+    const symbol = letterRef[2] === '7' ? '8' : '7';
+    await search.fill(`${letterRef.slice(0, 2)}${symbol}${letterRef.slice(3)}`.toLowerCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/letter reference has a typo/);
+    // Typed right, in lower case and without dashes, it finds the member.
+    await search.fill(letterRef.replace(/-/g, '').toLowerCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await poll(() => page.getByRole('link', { name: member.name }).count()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await search.fill(member.name);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: member.name }).click();
     await poll(() => page.locator('[data-balance]').count()).toBe(1);
@@ -192,6 +218,8 @@ describe('console in Chromium', () => {
     await go(page, '/closing');
     await poll(() => page.locator('[data-countdown="Burn deadline"]').count()).toBe(1);
     expect(await page.locator('[data-liability]').count()).toBe(0);
+    expect(await page.locator('[data-total="redeemed"]').count()).toBe(1);
+    expect(await page.locator('[data-total="told-post"]').count()).toBe(0);
 
     await go(page, '/rush');
     await poll(() => page.locator('h2').textContent()).toBe('Rush, live');

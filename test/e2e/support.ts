@@ -82,19 +82,9 @@ export async function startE2e(opts: {
     member,
     ledgerBalance: (i) => withLedgerStore(db, async (s) => (await s.getMember(member(i).memberId))?.balance),
     async openTill(tillId, beforeLoad) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-      contexts.push(context);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => {
-        // A refused WebSocket while the ledger is down is expected; anything else is not.
-        if (m.type() === 'error' && !m.text().includes('WebSocket')) errors.push(m.text());
-      });
-      await beforeLoad?.(page);
-      await page.goto(`${server.url}?till=${encodeURIComponent(tillId)}`);
-      await waitSynced(page);
-      return { page, context, errors };
+      const till = await openTillPage(browser, server, tillId, beforeLoad);
+      contexts.push(till.context);
+      return till;
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
@@ -104,6 +94,30 @@ export async function startE2e(opts: {
       await db.drop();
     },
   };
+}
+
+/**
+ * Opens till `tillId`'s page from `server` in a fresh context of `browser` (a till machine's own IndexedDB) and
+ * waits until it has synced once; `beforeLoad` runs first. The caller closes the context.
+ */
+export async function openTillPage(
+  browser: Browser,
+  server: TillServer,
+  tillId: string,
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<TillPage> {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // A refused WebSocket while the ledger is down is expected; anything else is not.
+    if (m.type() === 'error' && !m.text().includes('WebSocket')) errors.push(m.text());
+  });
+  await beforeLoad?.(page);
+  await page.goto(`${server.url}?till=${encodeURIComponent(tillId)}`);
+  await waitSynced(page);
+  return { page, context, errors };
 }
 
 /**

@@ -34,7 +34,7 @@ describe("the members' page of a French program", () => {
     expect(html).toMatch(/Utilisez ou convertissez vos points avant le \d\d\/\d\d\/\d{4} inclus\./);
     expect(html).toContain('Mini treat : 40 points (jusqu’à la date limite)');
     expect(html).toContain('J’accepte les nouvelles conditions');
-    expect(html).toMatch(/Ils valent \d+,\d\d \S+ lorsque vous payez avec en magasin\./);
+    expect(html).toMatch(/Ils valent \d+,\d\d \S+ sur vos achats en magasin\./);
     expect(html).toMatch(/Référence du courrier : /);
     expect(ENGLISH.exec(textOf(html))?.[0]).toBeUndefined();
 

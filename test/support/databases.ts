@@ -16,6 +16,17 @@ export interface TestDatabase {
 /** The backends to run a suite on: SQLite always, PostgreSQL when DATABASE_URL is set. */
 export const backends: ('sqlite' | 'postgres')[] = process.env['DATABASE_URL'] ? ['sqlite', 'postgres'] : ['sqlite'];
 
+/**
+ * The start of each PostgreSQL test database's name: `ledger_test`, or `TEST_DB_PREFIX` for runs that share a server
+ * and clean up after themselves by name.
+ */
+function dbPrefix(): string {
+  const prefix = process.env['TEST_DB_PREFIX'] ?? 'ledger_test';
+  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix))
+    throw new Error(`TEST_DB_PREFIX "${prefix}" is not valid: lower-case letters, digits and underscores (1-31)`);
+  return prefix;
+}
+
 export async function makeTestDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ledger-test-'));
   if (kind === 'sqlite') {
@@ -23,7 +34,7 @@ export async function makeTestDatabase(kind: 'sqlite' | 'postgres'): Promise<Tes
   }
   const admin = process.env['DATABASE_URL'];
   if (!admin) throw new Error('DATABASE_URL is not set');
-  const dbName = `ledger_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const dbName = `${dbPrefix()}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
   await client.query(`CREATE DATABASE ${dbName}`);

@@ -1,12 +1,14 @@
 /**
  * The real HAProxy (Debian's /usr/sbin/haproxy) in front of test ledgers, with the health checks and WebSocket
- * settings of deploy/haproxy.cfg, checking fast so that a test sees a killed ledger taken out within a second.
+ * settings of deploy/haproxy.cfg, checking fast so that a test sees a killed ledger taken out within a second (or at
+ * deploy/haproxy.cfg's own pace, for a benchmark).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from './ledger-process.ts';
 
 export const HAPROXY_BIN = process.env['HAPROXY_BIN'] ?? '/usr/sbin/haproxy';
@@ -17,7 +19,27 @@ export interface RunningHaproxy {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(backends: readonly { name: string; port: number }[]): Promise<RunningHaproxy> {
+/** A test's health checks: a killed ledger is taken out within a second. */
+const FAST_CHECKS = 'default-server inter 200ms fastinter 100ms downinter 200ms fall 2 rise 2';
+
+/** deploy/haproxy.cfg's own `default-server` line (its health-check timing). */
+async function deployedChecks(): Promise<string> {
+  const cfg = await readFile(fileURLToPath(new URL('../../deploy/haproxy.cfg', import.meta.url)), 'utf8');
+  const line = cfg.split('\n').find((l) => /^\s*default-server\s/.test(l));
+  if (!line) throw new Error('deploy/haproxy.cfg has no default-server line');
+  return line.trim();
+}
+
+/**
+ * HAProxy in front of `backends`. `checks`: `fast` (the default, for tests that kill a ledger) or `deployed`, the
+ * timing of deploy/haproxy.cfg, for loads that keep a ledger's event loop busy for longer than a fast check's
+ * 200 ms timeout (a benchmark): with fast checks HAProxy would take such a ledger out and refuse new tills.
+ */
+export async function startHaproxy(
+  backends: readonly { name: string; port: number }[],
+  opts: { checks?: 'fast' | 'deployed' } = {},
+): Promise<RunningHaproxy> {
+  const checks = opts.checks === 'deployed' ? await deployedChecks() : FAST_CHECKS;
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'haproxy-test-'));
   const cfg = [
@@ -30,7 +52,7 @@ export async function startHaproxy(backends: readonly { name: string; port: numb
     '    timeout server 60s',
     '    timeout tunnel 1h',
     '    timeout http-request 10s',
-    '    default-server inter 200ms fastinter 100ms downinter 200ms fall 2 rise 2',
+    `    ${checks}`,
     'frontend tills',
     `    bind 127.0.0.1:${port}`,
     '    default_backend ledgers',

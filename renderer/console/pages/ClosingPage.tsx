@@ -1,14 +1,15 @@
 /**
- * The closing: countdowns to the end of earning and to the burn deadline; members told, answers, conversions and
- * vouchers by day as charts (by store where the figure is a store's); the liability now, the provision released at
- * closing and what is owed after it (head office only).
+ * The closing: countdowns to the end of earning and to the burn deadline; members told (by post, by e-mail), answers
+ * and conversions by channel (at a till, on the members' page) and vouchers, by day as charts and over the closing as
+ * a table, the same figures as `ledger closing status`; the liability now, the provision released at closing and
+ * what is owed after it (head office only).
  */
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ClosingView, DayCountRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
+import type { ClosingTotals, ClosingView, DayCountRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
 import { useFormat } from '../format.ts';
 import type { MessageKey } from '../../../sync/loyalty/i18n/messages.ts';
-import { useMessages } from '../../i18n.tsx';
+import { Rich, useMessages } from '../../i18n.tsx';
 import { useApi } from '../hooks.ts';
 import { Refusal, StorePicker, storeQuery } from './common.tsx';
 
@@ -18,9 +19,15 @@ const COLOURS = ['#1f5fae', '#1d6b3a', '#a3221b', '#7a4b00', '#5b3f9e', '#0f7c80
 const SERIES: Record<string, MessageKey> = {
   'told:post': 'console.closing.series.toldPost',
   'told:email': 'console.closing.series.toldEmail',
-  accepted: 'console.closing.series.accepted',
-  refused: 'console.closing.series.refused',
-  converted: 'console.closing.series.converted',
+  'accepted:till': 'console.closing.series.accepted.till',
+  'accepted:page': 'console.closing.series.accepted.page',
+  'accepted:head-office': 'console.closing.series.accepted.head-office',
+  'refused:till': 'console.closing.series.refused.till',
+  'refused:page': 'console.closing.series.refused.page',
+  'refused:head-office': 'console.closing.series.refused.head-office',
+  'converted:till': 'console.closing.series.converted.till',
+  'converted:page': 'console.closing.series.converted.page',
+  'converted:head-office': 'console.closing.series.converted.head-office',
   'voucher-issued': 'console.closing.series.voucherIssued',
   'voucher-redeemed': 'console.closing.series.voucherRedeemed',
 };
@@ -77,6 +84,57 @@ function DayChart({ title, rows, series }: { title: string; rows: DayCountRow[];
   );
 }
 
+/** The whole closing's figures by channel, as `ledger closing status` totals them. */
+function ChannelTable({ totals }: { totals: ClosingTotals }) {
+  const m = useMessages();
+  const f = useFormat();
+  return (
+    <div className="by-channel">
+      <h3>{m.t('console.closing.byChannel')}</h3>
+      {totals.toldByPost !== null && (
+        <dl>
+          <dt>{m.t('console.closing.toldByPost')}</dt>
+          <dd data-total="told-post">{f.num(totals.toldByPost)}</dd>
+          <dt>{m.t('console.closing.toldByEmail')}</dt>
+          <dd data-total="told-email">{f.num(totals.toldByEmail ?? 0)}</dd>
+        </dl>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>{m.t('console.closing.channel')}</th>
+            <th>{m.t('console.closing.answeredCount')}</th>
+            <th>{m.t('console.closing.acceptedCount')}</th>
+            <th>{m.t('console.closing.refusedCount')}</th>
+            <th>{m.t('console.closing.convertedCount')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {totals.byChannel.map((c) => (
+            <tr key={c.channel} data-channel={c.channel}>
+              <th scope="row">{m.t(`console.closing.channels.${c.channel}`)}</th>
+              <td data-count="answered">{f.num(c.answered)}</td>
+              <td data-count="accepted">{f.num(c.accepted)}</td>
+              <td data-count="refused">{f.num(c.refused)}</td>
+              <td data-count="converted">{f.num(c.converted)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {totals.byChannel.length === 0 && <p>{m.t('console.closing.noData')}</p>}
+      <p>
+        <Rich
+          k="console.closing.redeemedCount"
+          values={{
+            count: f.num(totals.redeemed),
+            total: (chunks) => <span data-total="redeemed">{chunks}</span>,
+          }}
+        />
+      </p>
+    </div>
+  );
+}
+
 export function ClosingPage({ session }: { session: SessionInfo }) {
   const m = useMessages();
   const f = useFormat();
@@ -89,7 +147,10 @@ export function ClosingPage({ session }: { session: SessionInfo }) {
   }, []);
   const v = view.data;
   const rows = v?.days ?? [];
-  const told = [...new Set(rows.filter((r) => r.what.startsWith('told:')).map((r) => r.what))];
+  // Every channel that has a figure, till and page always.
+  const channels = [...new Set(['till', 'page', ...rows.map((r) => /:(.+)$/.exec(r.what)?.[1] ?? 'till')])].filter(
+    (c) => c !== 'post' && c !== 'email',
+  );
   return (
     <section aria-labelledby="closing-title">
       <h2 id="closing-title">{m.t('console.closing.title')}</h2>
@@ -104,17 +165,24 @@ export function ClosingPage({ session }: { session: SessionInfo }) {
           </div>
           <div className="charts">
             {session.role === 'head-office' && (
-              <DayChart title={m.t('console.closing.told')} rows={rows} series={told.length ? told : ['told:post']} />
+              <DayChart title={m.t('console.closing.told')} rows={rows} series={['told:post', 'told:email']} />
             )}
-            <DayChart title={m.t('console.closing.answered')} rows={rows} series={['accepted', 'refused']} />
+            <DayChart
+              title={m.t('console.closing.answered')}
+              rows={rows}
+              series={channels.flatMap((c) => [`accepted:${c}`, `refused:${c}`])}
+            />
             <DayChart
               title={m.t('console.closing.conversions')}
               rows={rows}
-              series={
-                session.role === 'head-office' ? ['converted', 'voucher-issued', 'voucher-redeemed'] : ['converted']
-              }
+              series={[
+                ...channels.map((c) => `converted:${c}`),
+                ...(session.role === 'head-office' ? ['voucher-issued'] : []),
+                'voucher-redeemed',
+              ]}
             />
           </div>
+          <ChannelTable totals={v.totals} />
           {v.liability && (
             <div className="liability">
               <h3>{m.t('console.closing.liability')}</h3>

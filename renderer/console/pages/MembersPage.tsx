@@ -1,7 +1,7 @@
 /**
- * Members: search by card, name or e-mail; one member's history of ops; head office adjusts the balance with a
- * reason, exports the member's data and erases it (the same code paths as `ledger adjust`, `ledger member export`
- * and `ledger member erase`). A store manager finds only their store's members.
+ * Members: search by card, name, e-mail or letter reference; one member's history of ops; head office adjusts the
+ * balance with a reason, exports the member's data and erases it (the same code paths as `ledger adjust`,
+ * `ledger member export` and `ledger member erase`). A store manager finds only their store's members.
  */
 import { useState } from 'react';
 import type { MemberOpRow, MemberRow, SessionInfo } from '../../../sync/protocol/console-api.ts';

@@ -1,11 +1,25 @@
 /**
- * Console routes for the closing, the rush and the event feed. The closing page's liability figures are the
- * liability report's (reports/liability.ts): the provision as it stands now, and over a period running to the burn
- * deadline the provision released at closing and the vouchers still owed after it. A store manager gets their
- * store's counts and no chain-wide figures.
+ * Console routes for the closing, the rush and the event feed. The closing page's answers, conversions and
+ * redemptions, by channel (till or page), store and day, are `ledger closing status`'s (reports/closing-status.ts),
+ * and so are its members told by post and by e-mail. Its liability figures are the liability report's
+ * (reports/liability.ts): the provision as it stands now, and over a period running to the burn deadline the
+ * provision released at closing and the vouchers still owed after it. A store manager gets their store's counts (the
+ * answers given at its tills) and no chain-wide figures.
  */
-import type { ClosingView, EventsView, LiabilityFigures, RushSample, WebhookRow } from '../../protocol/console-api.ts';
+import type { StoreId } from '../../loyalty/units.ts';
+import type {
+  ClosingChannel,
+  ClosingChannelFigures,
+  ClosingTotals,
+  ClosingView,
+  DayCountRow,
+  EventsView,
+  LiabilityFigures,
+  RushSample,
+  WebhookRow,
+} from '../../protocol/console-api.ts';
 import { WebhookToggleSchema } from '../../protocol/console-api.ts';
+import { closingStatus, type ClosingStatus } from '../reports/closing-status.ts';
 import { buildLiabilityReport } from '../reports/liability.ts';
 import type { LedgerStore } from '../store/types.ts';
 import { listWebhooks, setWebhookDisabled } from '../webhooks.ts';
@@ -31,6 +45,51 @@ async function liability(store: LedgerStore, now: number, burnDeadline: number |
   };
 }
 
+const CHANNELS: readonly ClosingChannel[] = ['till', 'page', 'head-office'];
+
+/**
+ * The closing status's rows as the page's day counts (since `from`) and totals (the whole closing, as the command
+ * prints them), only the store's rows for a store manager's `storeId`.
+ */
+function closingFigures(
+  status: ClosingStatus | null,
+  storeId: StoreId | null,
+  from: number,
+): { days: DayCountRow[]; totals: ClosingTotals } {
+  const days: DayCountRow[] = [];
+  const byChannel = new Map<ClosingChannel, ClosingChannelFigures>();
+  let redeemed = 0;
+  for (const r of status?.rows ?? []) {
+    if (storeId !== null && r.store !== storeId) continue;
+    const c = byChannel.get(r.channel) ?? { channel: r.channel, answered: 0, accepted: 0, refused: 0, converted: 0 };
+    c.answered += r.answered;
+    c.accepted += r.accepted;
+    c.refused += r.refused;
+    c.converted += r.converted;
+    if (r.answered + r.converted > 0) byChannel.set(r.channel, c);
+    redeemed += r.redeemed;
+    const day = Date.parse(`${r.day}T00:00:00Z`) / DAY;
+    if (day * DAY < from) continue;
+    const counts: [string, number][] = [
+      [`accepted:${r.channel}`, r.accepted],
+      [`refused:${r.channel}`, r.refused],
+      [`converted:${r.channel}`, r.converted],
+      ['voucher-redeemed', r.redeemed],
+    ];
+    for (const [what, count] of counts) if (count > 0) days.push({ day, storeId: r.store, what, count });
+  }
+  const headOffice = storeId === null && status !== null;
+  return {
+    days,
+    totals: {
+      toldByPost: headOffice ? status.toldByPost : storeId === null ? 0 : null,
+      toldByEmail: headOffice ? status.toldByEmail : storeId === null ? 0 : null,
+      byChannel: CHANNELS.flatMap((ch) => byChannel.get(ch) ?? []),
+      redeemed,
+    },
+  };
+}
+
 async function toggleWebhook(ctx: RouteCtx, disable: boolean): Promise<{ webhookId: string; disabled: boolean }> {
   const id = ctx.params['webhookId'] ?? '';
   const { reason } = parseBody(WebhookToggleSchema, ctx.body);
@@ -50,12 +109,15 @@ export const closingRoutes: Route[] = [
       const program = await deps.store.latestProgram();
       if (!program) throw new ConsoleFailure(404, 'NO_PROGRAM');
       const closing = program.closing;
-      const days = await deps.store.consoleReads.closingDays(now - CHART_DAYS * DAY, program.version);
+      const from = now - CHART_DAYS * DAY;
+      const told = await deps.store.consoleReads.closingDays(from, program.version);
+      const figures = closingFigures(closing ? await closingStatus(deps.store) : null, storeId, from);
       return {
         now,
         earnEndsAt: closing?.earnUntil ?? null,
         burnDeadline: closing?.burnDeadline ?? null,
-        days: storeId === null ? days : days.filter((d) => d.storeId === storeId),
+        days: [...(storeId === null ? told : []), ...figures.days].sort((a, b) => a.day - b.day),
+        totals: figures.totals,
         liability: user.role === 'head-office' ? await liability(deps.store, now, closing?.burnDeadline ?? null) : null,
       };
     },

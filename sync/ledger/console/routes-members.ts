@@ -1,9 +1,10 @@
 /**
- * Console routes for members: search by card, name or e-mail; one member with their ops; head office's adjustment
+ * Console routes for members: search by card, name, e-mail or letter reference; one member with their ops; head office's adjustment
  * (an op of head office's till, as `ledger adjust`), export (`ledger member export`) and erasure (`ledger member
  * erase`), each in the action log under the user's name. A store manager finds and reads only their store's members.
  */
 import { assertNever } from '../../loyalty/assert-never.ts';
+import { checkLetterRef } from '../../loyalty/letter-ref.ts';
 import { MemberIdSchema, type MemberId, type Points } from '../../loyalty/units.ts';
 import { AdjustSchema, EraseSchema, type MemberOpRow, type MemberRow } from '../../protocol/console-api.ts';
 import { applyHeadOfficeOps } from '../head-office.ts';
@@ -43,7 +44,13 @@ export const memberRoutes: Route[] = [
       if (q.length < 2 || q.length > 120)
         throw new ConsoleFailure(400, 'BAD_REQUEST', { issues: ['q: 2 to 120 characters'] });
       const storeId = scopeStore(user, query.get('store'));
-      return deps.store.consoleReads.searchMembers(q, storeId, 50);
+      const letter = checkLetterRef(q);
+      const found = await deps.store.consoleReads.searchMembers(q, storeId, 50, letter.ok ? letter.ref : undefined);
+      // A reference with a wrong check character is a typo, not an unknown member: say so. Only when nothing else
+      // matched, since a name of ten letters starting with L ("Lafontaine") has a reference's shape too.
+      if (!letter.ok && letter.reason === 'CHECK' && found.length === 0)
+        throw new ConsoleFailure(400, 'BAD_LETTER_REF');
+      return found;
     },
   },
   {

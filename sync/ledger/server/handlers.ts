@@ -19,7 +19,7 @@ import {
   type VoucherResponse,
 } from '../../protocol/messages.ts';
 import { memberOfLetter } from '../member-links.ts';
-import { snapshotOf, snapshotsWithExpiry } from '../member-snapshots.ts';
+import { snapshotOf, fullSnapshots } from '../member-snapshots.ts';
 import { OverloadedError } from '../intake.ts';
 import { checkOwnership, readPush, type ReadPush } from '../push-reading.ts';
 import { resultsForVersion } from '../../protocol/upgrade.ts';
@@ -139,7 +139,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
           const current = deps.latestProgram();
           return {
             ok: true,
-            members: await snapshotsWithExpiry(view, page.members, now()),
+            members: await fullSnapshots(view, page.members, now()),
             cursor: page.cursor,
             more: page.more,
             tillSeq,
@@ -157,7 +157,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
         const member = 'card' in req ? await store.findMemberByCard(req.card) : await memberByLetter(req.letter);
         if (!member) throw new WireFailure(wireError('card' in req ? 'NOT_FOUND' : 'LETTER_UNKNOWN'));
         await store.holdMember(till.storeId, member.memberId);
-        const [snapshot = snapshotOf(member)] = await snapshotsWithExpiry(store, [member], now());
+        const [snapshot = snapshotOf(member)] = await fullSnapshots(store, [member], now());
         return { ok: true, member: snapshot, tillSeq: await incarnationSeq(store, till) };
       });
     },
@@ -191,7 +191,7 @@ export function createTillHandlers(deps: HandlerDeps): TillHandlers {
           await store.holdMember(till.storeId, id);
           held.push(member);
         }
-        const members = await snapshotsWithExpiry(store, held, now());
+        const members = await fullSnapshots(store, held, now());
         return { ok: true, sales: [first, ...rest], members, tillSeq: await incarnationSeq(store, till) };
       });
     },

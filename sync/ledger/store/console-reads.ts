@@ -17,7 +17,7 @@ function contains(q: string): string {
 export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
   const day = (column: string) => sql<number>`(${sql.ref(column)} / ${sql.lit(DAY_MS)})`;
   return {
-    async searchMembers(q, storeId, limit) {
+    async searchMembers(q, storeId, limit, letterRef) {
       const like = contains(q);
       let query = db()
         .selectFrom('members')
@@ -28,6 +28,18 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
             eb(sql`lower(email)`, '=', q.toLowerCase()),
             eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
             eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`),
+            ...(letterRef === undefined
+              ? []
+              : [
+                  eb(
+                    'members.member_id',
+                    'in',
+                    eb
+                      .selectFrom('member_links')
+                      .select('member_links.member_id')
+                      .where('member_links.ref', '=', letterRef),
+                  ),
+                ]),
           ]),
         );
       if (storeId !== null)
@@ -130,55 +142,39 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
             count: Number(r.n),
           });
       };
-      // Told: notices issued for this program version, by channel (no store: a notice is head office's).
+      // Told: notices issued for this program version (any format: post), and e-mails sent, as `ledger closing status`
+      // counts them (no store: a notice is head office's).
       push(
         await db()
           .selectFrom('notices')
           .select([
             day('issued_at').as('day'),
             sql<null>`null`.as('store'),
-            sql<string>`'told:' || channel`.as('what'),
+            sql<string>`'told:post'`.as('what'),
             (eb) => eb.fn.countAll().as('n'),
           ])
           .where('program_version', '=', programVersion)
           .where('issued_at', '>=', from)
           .where('run_id', 'not like', 'pending:%')
-          .groupBy([sql`1`, 'channel'])
+          .groupBy(sql`1`)
           .execute(),
       );
-      // Answered: the members' answer to the terms, by their home store.
       push(
         await db()
-          .selectFrom('members')
+          .selectFrom('notice_emails')
           .select([
-            day('terms_at').as('day'),
-            'home_store_id as store',
-            'terms_answer as what',
+            day('at').as('day'),
+            sql<null>`null`.as('store'),
+            sql<string>`'told:email'`.as('what'),
             (eb) => eb.fn.countAll().as('n'),
           ])
-          .where('terms_at', '>=', from)
-          .where('terms_answer', 'is not', null)
-          .groupBy([sql`1`, 'home_store_id', 'terms_answer'])
+          .where('program_version', '=', programVersion)
+          .where('status', '=', 'sent')
+          .where('at', '>=', from)
+          .groupBy(sql`1`)
           .execute(),
       );
-      // Converted: applied conversions, by the store of the till that made them.
-      push(
-        await db()
-          .selectFrom('ops')
-          .innerJoin('tills', 'tills.till_id', 'ops.till_id')
-          .select([
-            day('ops.applied_at').as('day'),
-            'tills.store_id as store',
-            sql<string>`'converted'`.as('what'),
-            (eb) => eb.fn.countAll().as('n'),
-          ])
-          .where('ops.kind', '=', 'convert')
-          .where('ops.delta', 'is not', null)
-          .where('ops.applied_at', '>=', from)
-          .groupBy([sql`1`, 'tills.store_id'])
-          .execute(),
-      );
-      // Vouchers issued and redeemed, by day (a voucher is chain-wide tender: no store).
+      // Vouchers issued, by day (a voucher is chain-wide tender: no store).
       push(
         await db()
           .selectFrom('vouchers')
@@ -189,19 +185,6 @@ export function consoleReads(db: () => Kysely<Database>): ConsoleReads {
             (eb) => eb.fn.countAll().as('n'),
           ])
           .where('issued_at', '>=', from)
-          .groupBy(sql`1`)
-          .execute(),
-      );
-      push(
-        await db()
-          .selectFrom('vouchers')
-          .select([
-            day('redeemed_at').as('day'),
-            sql<null>`null`.as('store'),
-            sql<string>`'voucher-redeemed'`.as('what'),
-            (eb) => eb.fn.countAll().as('n'),
-          ])
-          .where('redeemed_at', '>=', from)
           .groupBy(sql`1`)
           .execute(),
       );

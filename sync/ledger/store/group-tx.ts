@@ -18,7 +18,7 @@ import type { Program } from '../../loyalty/program.ts';
 import type { Refunded } from '../../loyalty/refund.ts';
 import type { Card, Cents, MemberId, OpId, Points, StoreId, TillId } from '../../loyalty/units.ts';
 import { caseOf, chunks, lockCounter, unique, type Counter } from './context.ts';
-import { lockKeysOf } from './group-locks.ts';
+import { lockKeysOf, withMergeTargets } from './group-locks.ts';
 import { readHolders, readTillMarks } from './group-marks.ts';
 import { insertConsents } from './consents.ts';
 import type { DialectWriter } from './dialect-writer.ts';
@@ -140,7 +140,8 @@ export class KyselyGroupTx implements GroupTx {
   }
 
   async getMembers(ids: readonly MemberId[]): Promise<Map<MemberId, MemberRecord>> {
-    await lockKeysOf(this.#db, this.#writer, 'member', ids);
+    // With the members they were merged into, which the op path reads next (merged-members.ts): one sorted take.
+    await lockKeysOf(this.#db, this.#writer, 'member', await withMergeTargets(this.#db, this.#writer, ids));
     const out = new Map<MemberId, MemberRecord>();
     if (ids.length === 0) return out;
     for (const r of await this.#writer.selectIn(this.#db, MEMBERS, ids)) {

@@ -128,6 +128,7 @@ export class KyselyLedgerStore implements LedgerStore {
     this.consents = consentStore(ctx);
     this.memberPrivacy = memberPrivacy(ctx, this.#schema);
     this.memberCards = memberCards(ctx);
+    this.memberChannel = memberChannelStore(ctx);
   }
 
   async migrate(): Promise<void> {
@@ -340,5 +341,5 @@ export class KyselyLedgerStore implements LedgerStore {
   readonly consents: ConsentStore;
   readonly memberPrivacy: MemberPrivacy;
   readonly memberCards: MemberCards;
-  readonly memberChannel: MemberChannelStore = memberChannelStore(() => this.#plain());
+  readonly memberChannel: MemberChannelStore;
 }

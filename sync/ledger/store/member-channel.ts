@@ -1,7 +1,8 @@
 /** `MemberChannelStore` on a Kysely handle, the same queries on SQLite and PostgreSQL. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MemberId, OpId } from '../../loyalty/units.ts';
-import { chunks } from './context.ts';
+import { caseOf, chunks, lockCounter, setLedgerSeq, unique, type StoreCtx } from './context.ts';
+import { lockKeysOf } from './group-locks.ts';
 import {
   PORTAL_STORE,
   type EmailRecord,
@@ -13,20 +14,82 @@ import type { Database } from './schema.ts';
 /** Rows per statement (well under both dialects' parameter limits). */
 const CHUNK = 500;
 
-export function memberChannelStore(db: () => Kysely<Database>): MemberChannelStore {
+export function memberChannelStore(ctx: StoreCtx): MemberChannelStore {
+  const db = () => ctx.plain();
+
+  async function linksIn(conn: Kysely<Database>, ids: readonly MemberId[], version: number) {
+    const found = new Map<MemberId, string>();
+    if (ids.length === 0) return found;
+    const rows = await conn
+      .selectFrom('member_links')
+      .select(['member_id', 'ref'])
+      .where('program_version', '=', version)
+      .where('member_id', 'in', ids)
+      .execute();
+    for (const r of rows) found.set(r.member_id, r.ref);
+    return found;
+  }
+
   async function linksOf(memberIds: readonly MemberId[], version: number): Promise<Map<MemberId, string>> {
     const found = new Map<MemberId, string>();
-    for (const ids of chunks(memberIds, CHUNK)) {
-      if (ids.length === 0) continue;
-      const rows = await db()
-        .selectFrom('member_links')
-        .select(['member_id', 'ref'])
-        .where('program_version', '=', version)
-        .where('member_id', 'in', ids)
-        .execute();
-      for (const r of rows) found.set(r.member_id, r.ref);
-    }
+    for (const ids of chunks(memberIds, CHUNK))
+      for (const [id, ref] of await linksIn(db(), ids, version)) found.set(id, ref);
     return found;
+  }
+
+  /**
+   * One chunk of `ensureLinks`, in one transaction: the members' keys, then the counter (group-locks.ts), so that no
+   * group writes these members meanwhile; the members given a reference here take fresh ledger sequences, one each
+   * (a pull page cannot end inside one sequence's members), for the tills holding them to pull them with it.
+   */
+  function linkChunk(
+    ids: readonly MemberId[],
+    version: number,
+    expiresAt: number,
+    at: number,
+    propose: () => string,
+  ): Promise<Map<MemberId, string>> {
+    return ctx.atomic(async (conn) => {
+      let found = await linksIn(conn, ids, version);
+      if (found.size === ids.length) return found;
+      await lockKeysOf(conn, ctx.writer, 'member', ids);
+      const counter = await lockCounter(conn, ctx.writer);
+      found = await linksIn(conn, ids, version);
+      const had = new Set(found.keys());
+      // A proposal that collides with another member's reference (40 bits: rare) is dropped and proposed again.
+      for (let round = 0; round < 5 && found.size < ids.length; round++) {
+        const missing = ids.filter((id) => !found.has(id));
+        await conn
+          .insertInto('member_links')
+          .values(
+            missing.map((member_id) => ({
+              member_id,
+              program_version: version,
+              ref: propose(),
+              issued_at: at,
+              expires_at: expiresAt,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        found = await linksIn(conn, ids, version);
+      }
+      if (found.size < ids.length) throw new Error('could not give every member a letter reference');
+      const fresh = ids.filter((id) => !had.has(id));
+      const first = counter.ledgerSeq + 1;
+      await conn
+        .updateTable('members')
+        .set({
+          ledger_seq: caseOf<number>(
+            sql.ref('member_id'),
+            fresh.map((id, i) => [id, sql<number>`cast(${first + i} as bigint)`]),
+          ),
+        })
+        .where('member_id', 'in', fresh)
+        .execute();
+      await setLedgerSeq(conn, first + fresh.length - 1);
+      return found;
+    });
   }
 
   return {
@@ -41,32 +104,36 @@ export function memberChannelStore(db: () => Kysely<Database>): MemberChannelSto
     },
 
     async ensureLinks(memberIds, version, expiresAt, at, propose) {
-      let found = await linksOf(memberIds, version);
-      // A proposal that collides with another member's reference (40 bits: rare) is dropped and proposed again.
-      for (let round = 0; round < 5; round++) {
-        const missing = memberIds.filter((id) => !found.has(id));
-        if (missing.length === 0) return found;
-        for (const ids of chunks(missing, CHUNK))
-          await db()
-            .insertInto('member_links')
-            .values(
-              ids.map((member_id) => ({
-                member_id,
-                program_version: version,
-                ref: propose(),
-                issued_at: at,
-                expires_at: expiresAt,
-              })),
-            )
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        found = await linksOf(memberIds, version);
-      }
-      throw new Error('could not give every member a letter reference');
+      const found = new Map<MemberId, string>();
+      for (const ids of chunks(unique(memberIds), CHUNK))
+        if (ids.length > 0)
+          for (const [id, ref] of await linkChunk(ids, version, expiresAt, at, propose)) found.set(id, ref);
+      return found;
     },
 
     async refOf(memberId, version) {
       return (await linksOf([memberId], version)).get(memberId);
+    },
+
+    async lettersOf(memberIds, at) {
+      const out = new Map<MemberId, { ref: string; expiresAt: number }[]>();
+      for (const ids of chunks(unique(memberIds), CHUNK)) {
+        if (ids.length === 0) continue;
+        const rows = await db()
+          .selectFrom('member_links')
+          .select(['member_id', 'ref', 'expires_at'])
+          .where('member_id', 'in', ids)
+          .where('expires_at', '>', at)
+          .orderBy('expires_at')
+          .orderBy('ref')
+          .execute();
+        for (const r of rows) {
+          const list = out.get(r.member_id) ?? [];
+          list.push({ ref: r.ref, expiresAt: Number(r.expires_at) });
+          out.set(r.member_id, list);
+        }
+      }
+      return out;
     },
 
     async linkByRef(ref) {

@@ -458,7 +458,7 @@ export const enGB = {
   'code.LETTER_UNKNOWN':
     'No member has this letter: the reference has a typo, the letter has expired, or it was never sent.',
   'lookup.LETTER_NEEDS_NETWORK':
-    'A letter is looked up on the ledger, which cannot be reached: ask for the card, or try again once the till is back online.',
+    'This till does not know this letter, and the ledger that looks letters up cannot be reached: ask for the card, or try again once the till is back online.',
   ...managerEnGB,
   ...consoleEnGB,
 } as const satisfies Record<string, string>;

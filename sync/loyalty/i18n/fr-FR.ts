@@ -287,7 +287,7 @@ export const frFR: Catalogue = {
   'portal.title': '{program} : vos points',
   'portal.hello': 'Bonjour {name}',
   'portal.balance': 'Vous avez {points, plural, one {# point} other {# points}}.',
-  'portal.worth': 'Ils valent {value} lorsque vous payez avec en magasin.',
+  'portal.worth': 'Ils valent {value} sur vos achats en magasin.',
   'portal.tier': 'Votre niveau : {tier}.',
   'portal.deadline': 'Utilisez ou convertissez vos points avant le {day} inclus.',
   'portal.earnUntil': 'Les points sont cumulés jusqu’au {day}.',
@@ -444,7 +444,7 @@ export const frFR: Catalogue = {
   'letter.closing.heading': 'Vos points {program} : utilisez-les avant le {lastDay} inclus',
   'letter.dear': 'Bonjour {name},',
   'letter.closing.balance':
-    'Vous avez {points, plural, one {# point} other {# points}}, d’une valeur de {value} lorsque vous payez avec dans l’un de nos magasins.',
+    'Vous avez {points, plural, one {# point} other {# points}}, d’une valeur de {value} sur vos achats dans l’un de nos magasins.',
   'letter.closing.convert':
     'Vous pouvez aussi convertir tout votre solde en un chèque cadeau de {voucher} ({pct} % de sa valeur) à n’importe quelle caisse, jusqu’au {lastDay}.',
   'letter.closing.terms':
@@ -460,11 +460,11 @@ export const frFR: Catalogue = {
   'letter.expiry.message':
     '{points, plural, one {# de vos points {program} expire} other {# de vos points {program} expirent}} bientôt : les premiers le {day}. Utilisez-les avant dans l’un de nos magasins.',
   'letter.expiry.worth':
-    'Ils valent {value} lorsque vous payez avec. Votre solde est de {balance, plural, one {# point} other {# points}}.',
+    'Ils valent {value} sur vos achats. Votre solde est de {balance, plural, one {# point} other {# points}}.',
   'code.LETTER_UNKNOWN':
     'Aucun membre n’a ce courrier : la référence comporte une faute de frappe, le courrier a expiré ou il n’a jamais été envoyé.',
   'lookup.LETTER_NEEDS_NETWORK':
-    'Un courrier se recherche dans le registre central, qui est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
+    'Cette caisse ne connaît pas ce courrier, et le registre central qui recherche les courriers est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
   ...managerFrFR,
   ...consoleFrFR,
 };

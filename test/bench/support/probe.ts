@@ -12,7 +12,13 @@ import { PROTOCOL_VERSION, type PushResponse } from '../../../sync/protocol/mess
 import type { BenchTill } from './bench-db.ts';
 
 export interface ProbeStats {
+  /** Authorizations answered in time: emit to answer, ms. */
   latenciesMs: number[];
+  /**
+   * Every authorization, emit to the ledger's acknowledgement of its op, ms: the answer when it came in time, else
+   * the ack of the push that finally applied it. Unlike `latenciesMs`, a slow ledger cannot thin this one out.
+   */
+  ackMs: number[];
   /** Authorizations without an answer in time. */
   late: number;
   /** Authorizations answered OVERLOADED. */
@@ -22,7 +28,7 @@ export interface ProbeStats {
 
 export class AuthProbe {
   private seq = 0;
-  readonly stats: ProbeStats = { latenciesMs: [], late: 0, shed: 0, lastSeq: 0 };
+  readonly stats: ProbeStats = { latenciesMs: [], ackMs: [], late: 0, shed: 0, lastSeq: 0 };
 
   private constructor(
     private readonly socket: Socket,
@@ -83,6 +89,7 @@ export class AuthProbe {
       if (res.ok) answered = true;
       else await new Promise((r) => setTimeout(r, res.error.retryAfterMs ?? 500));
     }
+    this.stats.ackMs.push(performance.now() - started);
     this.stats.lastSeq = seq;
   }
 
@@ -98,6 +105,7 @@ export class AuthProbe {
 
   reset(): void {
     this.stats.latenciesMs = [];
+    this.stats.ackMs = [];
     this.stats.late = 0;
     this.stats.shed = 0;
   }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyGroup } from '../../../sync/ledger/apply-group.ts';
-import { snapshotsWithExpiry } from '../../../sync/ledger/member-snapshots.ts';
+import { fullSnapshots } from '../../../sync/ledger/member-snapshots.ts';
 import { runLifecycle } from '../../../sync/ledger/lifecycle-job.ts';
 import { openStore } from '../../../sync/ledger/store/open.ts';
 import type { LedgerStore } from '../../../sync/ledger/store/types.ts';
@@ -114,13 +114,10 @@ describe.each(backends)('expiry reminders from the daily job (%s)', (backend) =>
     expect(g.outcomes[0]?.balances[0]?.nextExpiry).toEqual(expected);
     expect(g.nextExpiries.get(a)).toEqual(expected);
     const members = [(await store.getMember(a)) ?? fail(), (await store.getMember(member(1))) ?? fail()];
-    const snaps = await snapshotsWithExpiry(store, members, T0);
+    const snaps = await fullSnapshots(store, members, T0);
     expect(snaps.map((s) => s.nextExpiry)).toEqual([expected, undefined]);
     // Once the lot has expired it is no longer the next expiry.
-    expect((await snapshotsWithExpiry(store, members, EXPIRES)).map((s) => s.nextExpiry)).toEqual([
-      undefined,
-      undefined,
-    ]);
+    expect((await fullSnapshots(store, members, EXPIRES)).map((s) => s.nextExpiry)).toEqual([undefined, undefined]);
   });
 });
 

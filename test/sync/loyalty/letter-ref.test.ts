@@ -1,7 +1,7 @@
 /** Letter references: format, check symbol (every single typo and neighbour swap caught), lenient reading. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkLetterRef, looksLikeLetterRef, makeLetterRef } from '../../../sync/loyalty/letter-ref.ts';
+import { checkLetterRef, letterOfEntry, looksLikeLetterRef, makeLetterRef } from '../../../sync/loyalty/letter-ref.ts';
 import { noticeDaysShort } from '../../../sync/loyalty/closing.ts';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -36,6 +36,27 @@ describe('letter references', () => {
         }
       }),
     );
+  });
+});
+
+describe('a card-field entry', () => {
+  const ref = makeLetterRef(Uint8Array.from([0x12, 0x34, 0x56, 0x78, 0x9a]));
+  const token = `${ref.replace(/-/g, '')}.${'A'.repeat(22)}`;
+  const typo = `${ref.slice(0, -1)}${ref.endsWith('0') ? '1' : '0'}`;
+
+  it("is a card, a reference, or a link with the reference it carries (checked, for the till's offline lookup)", () => {
+    expect(letterOfEntry('4000001234567899')).toBeUndefined();
+    expect(letterOfEntry(ref.toLowerCase())).toEqual({ kind: 'ref', ref });
+    expect(letterOfEntry(`https://points.example.com/m/${token}?utm=x`)).toEqual({ kind: 'link', token, ref });
+  });
+
+  it('is bad for a typo in the reference, typed or inside a scanned link, and for a link of no known shape', () => {
+    expect(letterOfEntry(typo)).toEqual({ kind: 'bad' });
+    expect(letterOfEntry(`https://points.example.com/m/${typo.replace(/-/g, '')}.${'A'.repeat(22)}`)).toEqual({
+      kind: 'bad',
+    });
+    expect(letterOfEntry('https://points.example.com/m/%E0%A4%A')).toEqual({ kind: 'bad' });
+    expect(letterOfEntry('https://points.example.com/elsewhere')).toEqual({ kind: 'bad' });
   });
 });
 

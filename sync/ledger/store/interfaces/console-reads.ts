@@ -30,7 +30,7 @@ export interface ConsoleOp {
 export interface DayCount {
   day: number;
   storeId: StoreId | null;
-  /** What was counted, e.g. `told:post`, `accepted`, `converted`, `voucher-issued`. */
+  /** What was counted: `told:post`, `told:email` or `voucher-issued`. */
   what: string;
   count: number;
 }
@@ -46,16 +46,20 @@ export interface TillContact {
 /** Reads for the web console (sync/ledger/console/) that no other interface has. */
 export interface ConsoleReads {
   /**
-   * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), at most `limit`,
-   * by name; with `storeId`, only members of that store (home store, or held there).
+   * Members whose card or e-mail equals `q`, or whose name or e-mail contains it (case-insensitive), or whose letter
+   * reference (of any closing) is `letterRef` (canonical form), at most `limit`, by name; with `storeId`, only members
+   * of that store (home store, or held there).
    */
-  searchMembers(q: string, storeId: StoreId | null, limit: number): Promise<ConsoleMember[]>;
+  searchMembers(q: string, storeId: StoreId | null, limit: number, letterRef?: string): Promise<ConsoleMember[]>;
   /** True when the member's home store is `storeId` or the store holds the member. */
   memberOfStore(memberId: MemberId, storeId: StoreId): Promise<boolean>;
   /** The member's most recent ops, newest first. */
   memberOps(memberId: MemberId, limit: number): Promise<ConsoleOp[]>;
   /** Each till's current incarnation: when it last spoke and what it reported. */
   tillContacts(): Promise<TillContact[]>;
-  /** The closing's movements since `from`, counted by day and store (see `DayCount.what`). */
+  /**
+   * The closing's movements since `from` that `ledger closing status` does not count by day, counted by day (see
+   * `DayCount.what`); the answers, conversions and redemptions are closing-status.ts's.
+   */
   closingDays(from: number, programVersion: number): Promise<DayCount[]>;
 }

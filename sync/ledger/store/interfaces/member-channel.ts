@@ -48,6 +48,8 @@ export interface MemberChannelStore {
   /**
    * Gives each member a reference for the version unless they have one (a member's reference never changes):
    * `propose` makes a fresh random one; a proposal taken by another member is replaced. Answers every member's.
+   * A member given a new reference takes a fresh ledger sequence, so that the tills holding it pull it again with
+   * its letter (member snapshots carry the letters, for a lookup by letter offline).
    */
   ensureLinks(
     memberIds: readonly MemberId[],
@@ -58,6 +60,8 @@ export interface MemberChannelStore {
   ): Promise<Map<MemberId, string>>;
   /** A member's reference for a version, if they were given one. */
   refOf(memberId: MemberId, version: number): Promise<string | undefined>;
+  /** The members' letters (reference and expiry, soonest expiry first) not expired at `at`; absent: none. */
+  lettersOf(memberIds: readonly MemberId[], at: number): Promise<Map<MemberId, { ref: string; expiresAt: number }[]>>;
   /** The link row of a reference, if any. */
   linkByRef(ref: string): Promise<MemberLinkRow | undefined>;
   /** Records (replacing) what became of members' e-mails. */

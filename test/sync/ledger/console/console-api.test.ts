@@ -4,6 +4,7 @@
  * head office's actions landing in the action log under the user's name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newLetterRef } from '../../../../sync/ledger/member-links.ts';
 import { backends } from '../../../support/databases.ts';
 import { connectTill, request } from '../../../support/raw-till.ts';
 import { OpMaker } from '../../../support/ops.ts';
@@ -99,6 +100,58 @@ describe.each(backends)('console API on %s', (kind) => {
     expect((await b.call('GET', `/members?q=${encodeURIComponent(member.name)}`)).body).toEqual([]);
     const rotate = await c.call('POST', '/tills/a1/rotate', { reason: 'try' });
     expect([rotate.status, codeOf(rotate)]).toEqual([403, 'HEAD_OFFICE_ONLY']);
+  }, 30_000);
+
+  it("finds a member by letter reference as typed, refuses one with a typo, and only in the manager's store", async () => {
+    const [member, other] = L.seeded.members;
+    const refs = await L.store.memberChannel.ensureLinks(
+      [member!.memberId, other!.memberId],
+      L.seeded.program.version,
+      Date.now() + 86_400_000,
+      Date.now(),
+      newLetterRef,
+    );
+    const ref = refs.get(member!.memberId)!;
+    const boss = new ConsoleClient(L.url);
+    await boss.login('boss', PASSWORDS.boss);
+    const search = (c: ConsoleClient, q: string) => c.call('GET', `/members?q=${encodeURIComponent(q)}`);
+    for (const typed of [ref, ref.toLowerCase(), ref.replace(/-/g, ''), ` ${ref.replace(/-/g, ' ').toLowerCase()} `]) {
+      const a = await search(boss, typed);
+      expect([typed, a.status, (a.body as { memberId: string }[]).map((m) => m.memberId)]).toEqual([
+        typed,
+        200,
+        [member!.memberId],
+      ]);
+    }
+    // One wrong symbol: the check character catches it, and the answer says so rather than "no member".
+    const symbol = ref[2] === '7' ? '8' : '7';
+    const typo = await search(boss, `${ref.slice(0, 2)}${symbol}${ref.slice(3)}`);
+    expect([typo.status, codeOf(typo)]).toEqual([400, 'BAD_LETTER_REF']);
+    expect((typo.body as { error: { message: string } }).error.message).toMatch(/check character/);
+    // A name of a reference's shape ("Lafontaine" reads as L-AF0N-TA1N-E, a wrong check) is searched as a name.
+    await L.store
+      .kysely()
+      .updateTable('members')
+      .set({ name: 'Lafontaine' })
+      .where('member_id', '=', other!.memberId)
+      .execute();
+    const name = await search(boss, 'lafontaine');
+    expect([name.status, (name.body as { memberId: string }[]).map((m) => m.memberId)]).toEqual([
+      200,
+      [other!.memberId],
+    ]);
+    // A well-formed reference nobody has is simply no member.
+    const unknown = await search(boss, 'L-0000-0000-0');
+    expect([unknown.status, unknown.body]).toEqual([200, []]);
+    // Members are held at store-a: anna finds them by reference, bert (store-b) does not.
+    const anna = new ConsoleClient(L.url);
+    await anna.login('anna', PASSWORDS.anna);
+    expect(((await search(anna, ref.toLowerCase())).body as { memberId: string }[]).map((m) => m.memberId)).toEqual([
+      member!.memberId,
+    ]);
+    const bert = new ConsoleClient(L.url);
+    await bert.login('bert', PASSWORDS.bert);
+    expect((await search(bert, ref)).body).toEqual([]);
   }, 30_000);
 
   it("decides a conflict as head office's op, and logs the user's actions by name", async () => {

@@ -63,15 +63,15 @@ describe('letters in the program’s locale', () => {
       'Le programme prend fin : les points sont cumulés jusqu’au 30/04/2025. Utilisez vos points avant le 31/05/2025 inclus.',
     );
     expect(first).toContain(
-      'Vous avez 246 900 points, d’une valeur de 1 234,50 € lorsque vous payez avec dans l’un de nos magasins.',
+      'Vous avez 246 900 points, d’une valeur de 1 234,50 € sur vos achats dans l’un de nos magasins.',
     );
     expect(first).toContain('un chèque cadeau de 1 481,40 € (120 % de sa valeur)');
     expect(first).toContain('(version terms-2) : vous les avez acceptées.');
-    expect(first).toContain(`Référence membre : ${memberId(1)} · m1@example.com`);
+    expect(first).toMatch(new RegExp(`Référence de lettre L-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z] · membre ${memberId(1)}`));
     // French plural rules: one point is singular, and so the sentence for member 2 reads.
     expect(second).toContain('Vous avez 1 point, d’une valeur de 0,00 €');
     expect(second).toContain('vous n’avez pas encore répondu');
-    for (const english of ['Dear', 'points, worth', 'Member reference', 'March', 'May'])
+    for (const english of ['Dear', 'points, worth', 'Letter reference', 'member ', 'March', 'May'])
       expect(first).not.toContain(english);
   });
 
@@ -97,7 +97,7 @@ describe('letters in the program’s locale', () => {
     expect(text).toContain('Vos points expirent bientôt : utilisez-les avant le');
     expect(text).toContain('Bonjour Éloïse Dupré,');
     expect(text).toMatch(/[\d ]+ de vos points Club Fidélité expirent bientôt : les premiers le \d\d\/\d\d\/2025\./);
-    expect(text).toMatch(/Ils valent [\d ]+,\d\d € lorsque vous payez avec\. Votre solde est de [\d ]+ points\./);
+    expect(text).toMatch(/Ils valent [\d ]+,\d\d € sur vos achats\. Votre solde est de [\d ]+ points\./);
     expect(text).not.toContain('Dear');
   });
 });

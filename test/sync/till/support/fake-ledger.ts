@@ -19,6 +19,7 @@ import type {
   FindSaleResponse,
   LookupRequest,
   LookupResponse,
+  MemberLetter,
   MemberSnapshot,
   OpResult,
   PullRequest,
@@ -47,6 +48,8 @@ export class FakeLedger {
   readonly members = new Map<MemberId, MemberState & { ledgerSeq: number }>();
   /** Closing letters' references (and link tokens) the ledger knows, with their member. */
   readonly letters = new Map<string, MemberId>();
+  /** The letters issued to each member (`issueLetter`), which pulls and lookups carry in the member's snapshot. */
+  readonly memberLetters = new Map<MemberId, MemberLetter[]>();
   readonly ops = new Map<OpId, StoredOp>();
   /** How many times each op id was decided (must end at exactly 1 for every op a till journaled). */
   readonly applied = new Map<OpId, number>();
@@ -81,6 +84,26 @@ export class FakeLedger {
   snapshot(memberId: MemberId): MemberSnapshot | undefined {
     const m = this.members.get(memberId);
     return m && { ...m };
+  }
+
+  /**
+   * Issues `memberId` a closing letter (as `ledger notices` does): known by its reference and `token` from then on,
+   * and the member takes a fresh ledger sequence so that tills holding it pull it again with the letter.
+   */
+  issueLetter(memberId: MemberId, ref: string, expiresAt: number, token?: string): void {
+    const m = this.members.get(memberId);
+    if (!m) throw new Error('unknown member');
+    this.letters.set(ref, memberId);
+    if (token !== undefined) this.letters.set(token, memberId);
+    this.memberLetters.set(memberId, [...(this.memberLetters.get(memberId) ?? []), { ref, expiresAt }]);
+    this.members.set(memberId, { ...m, ledgerSeq: ++this.ledgerSeq });
+  }
+
+  /** A snapshot as pulls, lookups and found sales carry it: with the member's letters not expired. */
+  fullSnapshot(memberId: MemberId): MemberSnapshot | undefined {
+    const snap = this.snapshot(memberId);
+    const letters = (this.memberLetters.get(memberId) ?? []).filter((l) => l.expiresAt > this.now);
+    return snap && { ...snap, letters };
   }
 
   /** Sets a member's balance as if another till had changed it. */
@@ -141,7 +164,7 @@ export class FakeLedger {
     const page = newer.slice(0, req.limit);
     return {
       ok: true,
-      members: page.map((m) => ({ ...m })),
+      members: page.flatMap((m) => this.fullSnapshot(m.memberId) ?? []),
       cursor: page.at(-1)?.ledgerSeq ?? req.cursor,
       more: newer.length > page.length,
       tillSeq: this.tillSeqs.get(tillId) ?? 0,
@@ -201,12 +224,14 @@ export class FakeLedger {
     if (!('card' in req)) {
       const memberId = this.letters.get(req.letter);
       const m = memberId === undefined ? undefined : this.members.get(memberId);
-      if (!m) return { ok: false, error: wireError('LETTER_UNKNOWN') };
-      return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+      const snap = m && this.letterGood(req.letter) ? this.fullSnapshot(m.memberId) : undefined;
+      if (!snap) return { ok: false, error: wireError('LETTER_UNKNOWN') };
+      return { ok: true, member: snap, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
     }
     const m = [...this.members.values()].find((x) => x.card === req.card);
-    if (!m) return { ok: false, error: wireError('NOT_FOUND') };
-    return { ok: true, member: { ...m }, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+    const snap = m && this.fullSnapshot(m.memberId);
+    if (!snap) return { ok: false, error: wireError('NOT_FOUND') };
+    return { ok: true, member: snap, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
   }
 
   /** A sale or burn of any till, by receipt reference or op id, with its member (as the ledger's `findSale`). */
@@ -234,8 +259,17 @@ export class FakeLedger {
         : [],
     );
     if (!first) return { ok: false, error: wireError('SALE_NOT_FOUND') };
-    const members = [...new Set(sales.map((s) => s.op.memberId))].flatMap((id) => this.snapshot(id) ?? []);
+    const members = [...new Set(sales.map((s) => s.op.memberId))].flatMap((id) => this.fullSnapshot(id) ?? []);
     return { ok: true, sales: [first, ...rest], members, tillSeq: this.tillSeqs.get(tillId) ?? 0 };
+  }
+
+  /** A letter known without `issueLetter` (no expiry said) is good; an issued one until it expires. */
+  private letterGood(letter: string): boolean {
+    const ref = letter.split('.')[0] ?? '';
+    const issued = [...this.memberLetters.values()]
+      .flat()
+      .find((l) => l.ref.replace(/-/g, '') === ref.replace(/-/g, ''));
+    return issued === undefined || issued.expiresAt > this.now;
   }
 
   private apply(op: Op): OpOutcome {
