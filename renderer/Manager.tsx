@@ -10,9 +10,10 @@ import type { SyncStatus } from '../sync/till/replicator.ts';
 import type { RunningTill } from '../sync/till/till.ts';
 import { errorSentence } from './format.ts';
 import { live, useNow, useObservable } from './hooks.ts';
+import { Rich, useMessages } from './i18n.tsx';
 import { HealthPanel } from './ManagerHealth.tsx';
 import { QueuesPanel } from './ManagerQueues.tsx';
-import { ResolveForm } from './ResolveForm.tsx';
+import { ResolveForm, resolveActionKey } from './ResolveForm.tsx';
 import { VouchersPanel } from './VouchersPanel.tsx';
 
 export { LedgerLoadRows, StalledRow } from './ManagerHealth.tsx';
@@ -44,6 +45,7 @@ export function Manager({ till, status, onClose }: { till: RunningTill; status: 
 }
 
 function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session) => void }) {
+  const m = useMessages();
   const [manager, setManager] = useState('');
   const [pin, setPin] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -55,12 +57,12 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
     try {
       if (await till.engine.checkManagerPin(pin)) onUnlock({ manager: manager.trim(), pin });
       else {
-        setError('The PIN is not right.');
+        setError(m.t('manager.pinWrong'));
         setPin('');
         pinRef.current?.focus();
       }
     } catch (e) {
-      setError(errorSentence(e));
+      setError(errorSentence(e, m));
     }
   };
 
@@ -74,10 +76,10 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
         }}
         aria-labelledby="pin-h"
       >
-        <h1 id="pin-h">Manager</h1>
-        <p className="hint">Queues, conflicts and sync health need the manager PIN. Esc goes back to the till.</p>
+        <h1 id="pin-h">{m.t('manager.title')}</h1>
+        <p className="hint">{m.t('manager.pinHint')}</p>
         <div className="field">
-          <label htmlFor="manager-name">Manager's name</label>
+          <label htmlFor="manager-name">{m.t('manager.name')}</label>
           <input
             id="manager-name"
             ref={nameRef}
@@ -89,7 +91,7 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
           />
         </div>
         <div className="field">
-          <label htmlFor="manager-pin">PIN</label>
+          <label htmlFor="manager-pin">{m.t('manager.pin')}</label>
           <input
             id="manager-pin"
             ref={pinRef}
@@ -102,7 +104,7 @@ function PinForm({ till, onUnlock }: { till: RunningTill; onUnlock: (s: Session)
           />
         </div>
         <button type="submit" disabled={manager.trim() === '' || pin === ''}>
-          Unlock <kbd>Enter</kbd>
+          <Rich k="manager.unlock" />
         </button>
         <p className="notice notice-error" role="alert" data-testid="pin-error">
           {error}
@@ -123,6 +125,7 @@ function ManagerDesk({
   session: Session;
   onLock: () => void;
 }) {
+  const m = useMessages();
   const now = useNow();
   const queues$ = useMemo(() => till.engine.queues$(), [till]);
   const queues = useObservable<TillQueues>(queues$, { pending: [], rejected: [], conflict: [] });
@@ -157,20 +160,19 @@ function ManagerDesk({
     till.syncNow();
     setNotice({
       tone: 'ok',
-      text:
-        status.lastError?.code === 'OTHER_WINDOW' ? 'Another window of this till syncs: ask there.' : 'Sync requested.',
+      text: m.t(status.lastError?.code === 'OTHER_WINDOW' ? 'manager.otherWindow' : 'manager.syncRequested'),
     });
   }
 
   return (
     <main className="manager">
       <div className="manager-head">
-        <h1>Manager</h1>
+        <h1>{m.t('manager.title')}</h1>
         <p className="muted">
-          Signed in as {session.manager}. <kbd>F9</kbd> sync now · <kbd>/</kbd> filter · <kbd>Esc</kbd> back to the till
+          <Rich k="manager.signedIn" values={{ manager: session.manager }} />
         </p>
         <button type="button" className="secondary" onClick={onLock}>
-          Lock
+          {m.t('manager.lock')}
         </button>
       </div>
 
@@ -190,7 +192,7 @@ function ManagerDesk({
         <ResolveForm
           key={resolving.opId}
           row={resolving}
-          memberName={members.get(resolving.memberId)?.name ?? 'the member'}
+          memberName={members.get(resolving.memberId)?.name ?? m.t('manager.theMember')}
           onCancel={() => setResolving(null)}
           onSubmit={async (action, reason) => {
             try {
@@ -203,11 +205,15 @@ function ManagerDesk({
               });
               setNotice({
                 tone: 'ok',
-                text: `Conflict of op #${resolving.seq} resolved (${action}); recorded as op #${r.op.seq}.`,
+                text: m.t('manager.resolved', {
+                  seq: String(resolving.seq),
+                  action: m.t(resolveActionKey(action)),
+                  resolveSeq: String(r.op.seq),
+                }),
               });
               setResolving(null);
             } catch (e) {
-              setNotice({ tone: 'error', text: errorSentence(e) });
+              setNotice({ tone: 'error', text: errorSentence(e, m) });
             }
           }}
         />

@@ -4,17 +4,25 @@
  * the "sync now" button.
  */
 import { useMemo } from 'react';
+import type { MessageKey } from '../sync/loyalty/i18n/messages.ts';
 import type { OpRow } from '../sync/till/db.ts';
 import type { SyncStatus } from '../sync/till/replicator.ts';
 import { moveNotice } from '../sync/till/store-move.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import { fmtAge, fmtDuration, fmtTime } from './format.ts';
+import { fmtAge, fmtDuration } from './format.ts';
 import { live, useObservable } from './hooks.ts';
+import { Rich, useMessages } from './i18n.tsx';
 import { OpsChart } from './OpsChart.tsx';
 import { StorageHealth } from './StorageHealth.tsx';
 import { syncNotice } from './sync-notice.ts';
 
-const fmtCount = (n: number): string => n.toLocaleString('en-GB');
+/** The sync state as the health list names it (the header's words for it). */
+const STATE_KEYS: Record<SyncStatus['state'], MessageKey> = {
+  online: 'sync.online',
+  syncing: 'sync.syncing',
+  stalled: 'sync.stalled',
+  offline: 'sync.offline',
+};
 
 /**
  * The rush as the till sees it: the ledger's queue and sheds (from its last ack) and the OVERLOADED answers this till
@@ -22,18 +30,24 @@ const fmtCount = (n: number): string => n.toLocaleString('en-GB');
  * says how old it is rather than pass for the load now.
  */
 export function LedgerLoadRows({ status, now }: { status: SyncStatus; now: number }) {
+  const m = useMessages();
   const load = status.ledgerLoad ?? null;
   const at = status.ledgerLoadAt ?? null;
   const age = at === null ? null : now - at;
-  const stale = age !== null && age >= 2_000 ? ` (${fmtAge(age)})` : '';
+  const stale = (value: string) =>
+    age !== null && age >= 2_000 ? m.t('health.asOf', { value, age: fmtAge(age, m) }) : value;
   return (
     <>
-      <dt>Ledger queue</dt>
-      <dd data-testid="ledger-queue">{load ? `${fmtCount(load.queuedOps)} ops${stale}` : 'not reported yet'}</dd>
-      <dt>Shed (this till)</dt>
-      <dd data-testid="shed-till">{status.shedCount === undefined ? 'not known here' : fmtCount(status.shedCount)}</dd>
-      <dt>Shed (ledger total)</dt>
-      <dd data-testid="shed-ledger">{load ? `${fmtCount(load.shedTotal)}${stale}` : 'not reported yet'}</dd>
+      <dt>{m.t('health.ledgerQueue')}</dt>
+      <dd data-testid="ledger-queue">
+        {load ? stale(m.t('health.ops', { count: load.queuedOps })) : m.t('health.notReported')}
+      </dd>
+      <dt>{m.t('health.shedTill')}</dt>
+      <dd data-testid="shed-till">
+        {status.shedCount === undefined ? m.t('health.notKnown') : m.number(status.shedCount)}
+      </dd>
+      <dt>{m.t('health.shedLedger')}</dt>
+      <dd data-testid="shed-ledger">{load ? stale(m.number(load.shedTotal)) : m.t('health.notReported')}</dd>
     </>
   );
 }
@@ -43,16 +57,21 @@ export function LedgerLoadRows({ status, now }: { status: SyncStatus; now: numbe
  * when. A row of the sync-health list.
  */
 export function StalledRow({ status, now }: { status: SyncStatus; now: number }) {
+  const m = useMessages();
   const stalled = status.stalled ?? null;
   return (
     <>
-      <dt>Stalled</dt>
+      <dt>{m.t('health.stalled')}</dt>
       <dd data-testid="health-stalled">
         {stalled
-          ? `${stalled.reason} (since ${fmtTime(stalled.since)}, ${fmtAge(now - stalled.since)})`
+          ? m.t('health.stalledSince', {
+              reason: stalled.reason,
+              time: m.time(stalled.since),
+              age: fmtAge(now - stalled.since, m),
+            })
           : status.stalled === undefined
-            ? 'not known here'
-            : 'no'}
+            ? m.t('health.notKnown')
+            : m.t('health.no')}
       </dd>
     </>
   );
@@ -75,42 +94,48 @@ export function HealthPanel({
   // The journal's recent rows feed the ops-per-minute chart (seq order follows creation time).
   const recent$ = useMemo(() => live(() => till.db.ops.orderBy('seq').reverse().limit(5_000).toArray()), [till]);
   const recent = useObservable(recent$, [] as OpRow[]).value;
+  const m = useMessages();
+  const update = syncNotice(status.lastError, m);
   return (
     <section className="health" aria-labelledby="health-h">
-      <h2 id="health-h">Sync health</h2>
-      {syncNotice(status.lastError) && (
+      <h2 id="health-h">{m.t('health.title')}</h2>
+      {update && (
         <p className="notice notice-error" role="alert" data-testid="health-update">
-          {syncNotice(status.lastError)}
+          {update}
         </p>
       )}
       <dl className="health-grid">
-        <dt>State</dt>
-        <dd data-testid="health-state">{status.state}</dd>
-        <dt>Pending</dt>
-        <dd>{status.pending}</dd>
-        <dt>In flight</dt>
-        <dd>{status.inFlight}</dd>
-        <dt>Lag (oldest pending)</dt>
-        <dd>{lag === null ? 'none' : fmtDuration(lag)}</dd>
-        <LedgerLoadRows status={status} now={now} />
-        <dt>Last sync</dt>
-        <dd>
-          {status.lastSyncAt === null ? 'never' : `${fmtTime(status.lastSyncAt)} (${fmtAge(now - status.lastSyncAt)})`}
+        <dt>{m.t('health.state')}</dt>
+        <dd data-testid="health-state" data-state={status.state}>
+          {m.t(STATE_KEYS[status.state])}
         </dd>
-        <dt>Last error</dt>
-        <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : 'none'}</dd>
+        <dt>{m.t('health.pending')}</dt>
+        <dd>{m.number(status.pending)}</dd>
+        <dt>{m.t('health.inFlight')}</dt>
+        <dd>{m.number(status.inFlight)}</dd>
+        <dt>{m.t('health.lag')}</dt>
+        <dd>{lag === null ? m.t('health.none') : fmtDuration(lag)}</dd>
+        <LedgerLoadRows status={status} now={now} />
+        <dt>{m.t('health.lastSync')}</dt>
+        <dd>
+          {status.lastSyncAt === null
+            ? m.t('age.never')
+            : m.t('health.lastSyncAt', { time: m.time(status.lastSyncAt), age: fmtAge(now - status.lastSyncAt, m) })}
+        </dd>
+        <dt>{m.t('health.lastError')}</dt>
+        <dd>{status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : m.t('health.noError')}</dd>
         <StalledRow status={status} now={now} />
         {status.moveTo && (
           <>
-            <dt>Store move</dt>
-            <dd data-testid="health-move">{moveNotice(status.moveTo, status.pending)}</dd>
+            <dt>{m.t('health.storeMove')}</dt>
+            <dd data-testid="health-move">{moveNotice(status.moveTo, status.pending, m)}</dd>
           </>
         )}
         <StorageHealth />
       </dl>
       <OpsChart rows={recent} now={now} />
       <button type="button" onClick={onSyncNow}>
-        Sync now <kbd>F9</kbd>
+        <Rich k="health.syncNow" />
       </button>
     </section>
   );

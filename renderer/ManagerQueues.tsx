@@ -6,14 +6,26 @@
 import { useState } from 'react';
 import type { RefObject } from 'react';
 import { assertNever } from '../sync/loyalty/assert-never.ts';
+import type { MessageKey, Messages } from '../sync/loyalty/i18n/messages.ts';
+import { opKindKey } from '../sync/loyalty/i18n/op-kinds.ts';
 import { TILL_OP_KINDS, type Op, type OpKind, type TillOpKind } from '../sync/loyalty/ops.ts';
-import { errorMessages } from '../sync/protocol/errors.ts';
 import type { MemberRow, OpRow } from '../sync/till/db.ts';
 import type { TillQueues } from '../sync/till/engine.ts';
-import { fmtDuration, fmtSigned, fmtTime } from './format.ts';
+import { rejectSentence } from './engine-messages.ts';
+import { fmtDuration } from './format.ts';
+import { rich, useMessages } from './i18n.tsx';
+import { resolveActionKey } from './ResolveForm.tsx';
 
 const QUEUE_STATUSES = ['pending', 'in flight', 'rejected', 'conflict', 'resolved'] as const;
 type QueueStatus = (typeof QUEUE_STATUSES)[number];
+/** How each status is worded (the rows' `data-status` and classes keep the status itself). */
+const STATUS_KEYS: Record<QueueStatus, MessageKey> = {
+  pending: 'queueStatus.pending',
+  'in flight': 'queueStatus.inFlight',
+  rejected: 'queueStatus.rejected',
+  conflict: 'queueStatus.conflict',
+  resolved: 'queueStatus.resolved',
+};
 /** Where each kind a till makes comes in the kind filter: a kind added to the schema must be given a place. */
 const KIND_FILTER_ORDER: Record<TillOpKind, number> = {
   earn: 0,
@@ -46,26 +58,35 @@ function rowsOf(q: TillQueues, inFlight: number): QueueRow[] {
   ];
 }
 
-function detailOf(r: QueueRow, now: number): string {
+function detailOf(r: QueueRow, now: number, m: Messages): string {
   const o = r.row.outcome;
-  if (o?.status === 'rejected') return `${o.code}: ${errorMessages[o.code]}`;
+  if (o?.status === 'rejected') return m.t('queues.rejected', { code: o.code, sentence: rejectSentence(o.code, m) });
   if (o?.status === 'conflict')
-    return `Overdrawn by ${o.shortfall} points (conflict ${o.conflictId})${r.row.resolvedBy ? '; resolved by the manager' : ''}`;
-  const what = whatOf(r.row.op);
-  return `${what}${what ? '; ' : ''}waiting ${fmtDuration(now - r.row.createdAt)}`;
+    return m.t('queues.overdrawn', {
+      points: o.shortfall,
+      conflict: o.conflictId,
+      resolved: r.row.resolvedBy ? 'yes' : 'no',
+    });
+  const what = whatOf(r.row.op, m);
+  const duration = fmtDuration(now - r.row.createdAt);
+  return what ? m.t('queues.whatWaiting', { what, duration }) : m.t('queues.waiting', { duration });
 }
 
 /** What a queued op is about, beyond its kind and member (shown in its row), or '' when nothing more. */
-function whatOf(op: Op): string {
+function whatOf(op: Op, m: Messages): string {
   switch (op.kind) {
     case 'void':
-      return `void: ${op.reason}`;
+      return m.t('queues.what.void', { reason: op.reason });
     case 'refund':
-      return `refund: ${op.reason}`;
+      return m.t('queues.what.refund', { reason: op.reason });
     case 'enrol':
-      return `enrol ${op.name}`;
+      return m.t('queues.what.enrol', { name: op.name });
     case 'resolve':
-      return `${op.action} by ${op.manager}: ${op.reason}`;
+      return m.t('queues.what.resolve', {
+        action: m.t(resolveActionKey(op.action)),
+        manager: op.manager,
+        reason: op.reason,
+      });
     case 'earn':
     case 'burn':
     case 'terms':
@@ -76,9 +97,16 @@ function whatOf(op: Op): string {
     case 'merge-in':
       return '';
     case 'consent':
-      return `consent ${Object.entries(op.consent)
-        .map(([channel, given]) => `${channel} ${given ? 'given' : 'withdrawn'}`)
-        .join(', ')}`;
+      return m.t('queues.what.consent', {
+        changes: Object.entries(op.consent)
+          .map(([channel, given]) =>
+            m.t('queues.what.consentChange', {
+              channel: m.t('enrol.channel', { channel }),
+              given: given ? 'yes' : 'no',
+            }),
+          )
+          .join(', '),
+      });
     default:
       return assertNever(op, 'op kind');
   }
@@ -103,6 +131,7 @@ export function QueuesPanel({
   filterRef: RefObject<HTMLInputElement | null>;
   onResolve: (row: OpRow) => void;
 }) {
+  const m = useMessages();
   const [kind, setKind] = useState<'all' | OpKind>('all');
   const [statusFilter, setStatusFilter] = useState<'all' | QueueStatus>('all');
   const [text, setText] = useState('');
@@ -113,43 +142,63 @@ export function QueuesPanel({
     if (kind !== 'all' && r.row.op.kind !== kind) return false;
     if (statusFilter !== 'all' && r.status !== statusFilter) return false;
     if (!needle) return true;
-    const m = members.get(r.row.memberId);
-    const hay = [m?.name, m?.card, r.row.opId, r.row.op.kind, r.status, detailOf(r, now), String(r.row.seq)];
+    const member = members.get(r.row.memberId);
+    const hay = [
+      member?.name,
+      member?.card,
+      r.row.opId,
+      r.row.op.kind,
+      m.t(opKindKey(r.row.op.kind)),
+      r.status,
+      m.t(STATUS_KEYS[r.status]),
+      detailOf(r, now, m),
+      String(r.row.seq),
+    ];
     return hay.some((h) => h?.toLowerCase().includes(needle));
   });
 
   return (
     <section className="queues" aria-labelledby="queues-h">
       <h2 id="queues-h">
-        Queues{' '}
+        {m.t('queues.title')}{' '}
         <span className="muted">
-          {queues.pending.length} pending · {queues.rejected.length} rejected ·{' '}
-          <span data-testid="conflict-count">{all.filter((r) => r.status === 'conflict').length}</span> open conflicts
+          {rich(m, 'queues.counts', {
+            pending: queues.pending.length,
+            rejected: queues.rejected.length,
+            conflicts: all.filter((r) => r.status === 'conflict').length,
+            count: (chunks) => <span data-testid="conflict-count">{chunks}</span>,
+          })}
         </span>
       </h2>
       <div className="filters" role="search">
         <div className="field">
-          <label htmlFor="f-kind">Kind</label>
+          <label htmlFor="f-kind">{m.t('queues.kind')}</label>
           <select id="f-kind" value={kind} onChange={(e) => setKind(pick(KINDS, e.target.value))}>
-            {['all', ...KINDS].map((k) => (
-              <option key={k}>{k}</option>
+            <option value="all">{m.t('queues.all')}</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {m.t(opKindKey(k))}
+              </option>
             ))}
           </select>
         </div>
         <div className="field">
-          <label htmlFor="f-status">Status</label>
+          <label htmlFor="f-status">{m.t('queues.status')}</label>
           <select
             id="f-status"
             value={statusFilter}
             onChange={(e) => setStatusFilter(pick(QUEUE_STATUSES, e.target.value))}
           >
-            {['all', ...QUEUE_STATUSES].map((k) => (
-              <option key={k}>{k}</option>
+            <option value="all">{m.t('queues.all')}</option>
+            {QUEUE_STATUSES.map((k) => (
+              <option key={k} value={k}>
+                {m.t(STATUS_KEYS[k])}
+              </option>
             ))}
           </select>
         </div>
         <div className="field grow">
-          <label htmlFor="f-text">Search (member, card, op, reason)</label>
+          <label htmlFor="f-text">{m.t('queues.search')}</label>
           <input
             id="f-text"
             ref={filterRef}
@@ -160,22 +209,22 @@ export function QueuesPanel({
         </div>
       </div>
       {shown.length === 0 ? (
-        <p className="placeholder">Nothing in the queues{all.length > 0 ? ' matches the filters' : ''}.</p>
+        <p className="placeholder">{m.t(all.length > 0 ? 'queues.noMatch' : 'queues.empty')}</p>
       ) : (
         <table className="queue-table" data-testid="queue-table">
           <thead>
             <tr>
               <th scope="col">#</th>
-              <th scope="col">Time</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Member</th>
+              <th scope="col">{m.t('col.time')}</th>
+              <th scope="col">{m.t('col.kind')}</th>
+              <th scope="col">{m.t('col.member')}</th>
               <th scope="col" className="num">
-                Points
+                {m.t('col.points')}
               </th>
-              <th scope="col">Status</th>
-              <th scope="col">Detail</th>
+              <th scope="col">{m.t('col.status')}</th>
+              <th scope="col">{m.t('col.detail')}</th>
               <th scope="col">
-                <span className="sr-only">Action</span>
+                <span className="sr-only">{m.t('col.action')}</span>
               </th>
             </tr>
           </thead>
@@ -183,24 +232,24 @@ export function QueuesPanel({
             {shown.slice(0, 200).map((r) => (
               <tr key={r.row.opId} className={`q-${r.status.replace(' ', '-')}`} data-status={r.status}>
                 <td>{r.row.seq}</td>
-                <td>{fmtTime(r.row.createdAt)}</td>
-                <td>{r.row.op.kind}</td>
+                <td>{m.time(r.row.createdAt)}</td>
+                <td>{m.t(opKindKey(r.row.op.kind))}</td>
                 <td>{members.get(r.row.memberId)?.name ?? r.row.memberId.slice(-8)}</td>
                 <td className="num">
-                  {fmtSigned(r.row.outcome && 'delta' in r.row.outcome ? r.row.outcome.delta : r.row.estDelta)}
+                  {m.signed(r.row.outcome && 'delta' in r.row.outcome ? r.row.outcome.delta : r.row.estDelta)}
                 </td>
                 <td>
-                  <span className={`pill pill-${r.status.replace(' ', '-')}`}>{r.status}</span>
+                  <span className={`pill pill-${r.status.replace(' ', '-')}`}>{m.t(STATUS_KEYS[r.status])}</span>
                 </td>
-                <td>{detailOf(r, now)}</td>
+                <td>{detailOf(r, now, m)}</td>
                 <td>
                   {r.status === 'conflict' && (
                     <button
                       type="button"
                       onClick={() => onResolve(r.row)}
-                      aria-label={`Resolve conflict of op ${r.row.seq}`}
+                      aria-label={m.t('queues.resolveLabel', { seq: String(r.row.seq) })}
                     >
-                      Resolve
+                      {m.t('queues.resolve')}
                     </button>
                   )}
                 </td>
@@ -209,7 +258,7 @@ export function QueuesPanel({
           </tbody>
         </table>
       )}
-      {shown.length > 200 && <p className="muted">Showing the first 200 of {shown.length}; narrow the filters.</p>}
+      {shown.length > 200 && <p className="muted">{m.t('queues.showing', { count: shown.length })}</p>}
     </section>
   );
 }

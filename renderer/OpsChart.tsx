@@ -1,5 +1,6 @@
 /** Ops per minute over the last 15 minutes, journaled (createdAt) beside confirmed (ackedAt), as small SVG bars. */
 import type { OpRow } from '../sync/till/db.ts';
+import { useMessages } from './i18n.tsx';
 
 const MINUTES = 15;
 const MIN_MS = 60_000;
@@ -28,6 +29,7 @@ export function opsPerMinute(ops: readonly Pick<OpRow, 'createdAt' | 'ackedAt'>[
 }
 
 export function OpsChart({ rows, now }: { rows: readonly OpRow[]; now: number }) {
+  const m = useMessages();
   const { journaled, confirmed } = opsPerMinute(rows, now);
   const peak = Math.max(1, ...journaled, ...confirmed);
   const W = 360;
@@ -36,9 +38,8 @@ export function OpsChart({ rows, now }: { rows: readonly OpRow[]; now: number })
   const barW = (slotW - 4) / 2;
   const h = (n: number) => Math.round((n / peak) * (H - 14));
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-  const ops = (n: number) => `${n} op${n === 1 ? '' : 's'}`;
   const busiest = Math.max(0, ...journaled, ...confirmed);
-  const summary = `Last 15 minutes: ${ops(sum(journaled))} journaled, ${sum(confirmed)} confirmed by the ledger; peak ${busiest} per minute.`;
+  const summary = m.t('chart.summary', { journaled: sum(journaled), confirmed: sum(confirmed), peak: busiest });
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={summary}>
@@ -65,15 +66,15 @@ export function OpsChart({ rows, now }: { rows: readonly OpRow[]; now: number })
           />
         ))}
         <text x={0} y={H - 1} className="tick">
-          −15 min
+          {m.t('chart.start')}
         </text>
         <text x={W} y={H - 1} className="tick" textAnchor="end">
-          now
+          {m.t('chart.now')}
         </text>
       </svg>
       <figcaption>
-        <span className="key key-journaled" aria-hidden="true" /> journaled{' '}
-        <span className="key key-confirmed" aria-hidden="true" /> confirmed. {summary}
+        <span className="key key-journaled" aria-hidden="true" /> {m.t('chart.journaled')}{' '}
+        <span className="key key-confirmed" aria-hidden="true" /> {m.t('chart.confirmed')} {summary}
       </figcaption>
     </figure>
   );

@@ -3,17 +3,19 @@
  * manager's screen (Manager.tsx), which sends them to the engine with the manager's PIN.
  */
 import { useEffect, useRef, useState } from 'react';
+import type { MessageKey } from '../sync/loyalty/i18n/messages.ts';
 import type { ResolveOp } from '../sync/loyalty/ops.ts';
 import type { OpRow } from '../sync/till/db.ts';
+import { Rich, useMessages } from './i18n.tsx';
 import { ReasonField } from './ReasonField.tsx';
 
 export type ResolveAction = ResolveOp['action'];
 
-const ACTIONS: { value: ResolveAction; label: string }[] = [
-  { value: 'recover', label: 'Recover: the member owes the points (taken from future earns)' },
-  { value: 'write-off', label: 'Write off: the store absorbs the shortfall' },
-  { value: 'escalate', label: 'Escalate: head office decides' },
-];
+/** The actions in the order offered; each is described by `resolve.<action>` and named by `manager.action.<action>`. */
+const ACTIONS: readonly ResolveAction[] = ['recover', 'write-off', 'escalate'];
+
+/** The catalogue key naming a resolution's action in a sentence ("resolved (write-off)"). */
+export const resolveActionKey = (action: ResolveAction): MessageKey => `manager.action.${action}`;
 
 /** Asks how to resolve the conflict of `row`; `onSubmit` gets the action and the trimmed reason. */
 export function ResolveForm(props: {
@@ -23,6 +25,7 @@ export function ResolveForm(props: {
   onSubmit: (action: ResolveAction, reason: string) => Promise<void>;
 }) {
   const { row, memberName } = props;
+  const m = useMessages();
   const [action, setAction] = useState<ResolveAction>('recover');
   const [reason, setReason] = useState('');
   const firstRef = useRef<HTMLSelectElement>(null);
@@ -38,30 +41,34 @@ export function ResolveForm(props: {
       }}
     >
       <h2 id="resolve-h">
-        Resolve the conflict of op #{row.seq} ({memberName}
-        {o?.status === 'conflict' ? `, overdrawn by ${o.shortfall} points` : ''})
+        {m.t('resolve.title', {
+          seq: String(row.seq),
+          name: memberName,
+          overdrawn: o?.status === 'conflict' ? 'yes' : 'no',
+          points: o?.status === 'conflict' ? o.shortfall : 0,
+        })}
       </h2>
       <div className="field">
-        <label htmlFor="resolve-action">Action</label>
+        <label htmlFor="resolve-action">{m.t('resolve.action')}</label>
         <select
           id="resolve-action"
           ref={firstRef}
           value={action}
-          onChange={(e) => setAction(ACTIONS.find((a) => a.value === e.target.value)?.value ?? 'recover')}
+          onChange={(e) => setAction(ACTIONS.find((a) => a === e.target.value) ?? 'recover')}
         >
           {ACTIONS.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
+            <option key={a} value={a}>
+              {m.t(`resolve.${a}`)}
             </option>
           ))}
         </select>
       </div>
       <ReasonField id="resolve-reason" value={reason} onChange={setReason} />
       <button type="submit" disabled={reason.trim() === ''}>
-        Record resolution <kbd>Enter</kbd>
+        <Rich k="resolve.submit" />
       </button>{' '}
       <button type="button" className="secondary" onClick={props.onCancel}>
-        Cancel
+        {m.t('resolve.cancel')}
       </button>
     </form>
   );

@@ -5,7 +5,9 @@
  */
 import { useRef, useState } from 'react';
 import type { FormEvent } from 'react';
+import type { MessageKey } from '../sync/loyalty/i18n/messages.ts';
 import type { TillSetup, TillSetupErrors, TillSetupField, TillSetupFields } from './host.ts';
+import { useMessages } from './i18n.tsx';
 
 export interface SetupScreenProps {
   setup: TillSetup;
@@ -17,14 +19,18 @@ export interface SetupScreenProps {
   onSaved: () => void;
 }
 
-const fieldsInOrder: { name: TillSetupField; label: string; hint: string; type: string }[] = [
-  { name: 'ledgerUrl', label: 'Ledger URL', hint: 'For example https://ledger.example.com', type: 'url' },
-  { name: 'tillId', label: 'Till id', hint: 'As registered on the ledger (ledger till add).', type: 'text' },
-  { name: 'storeId', label: 'Store id', hint: 'The store this till belongs to.', type: 'text' },
-  { name: 'token', label: 'Till token', hint: 'Printed once by "ledger till add".', type: 'password' },
+/** The fields in order; each is labelled by `setup.<name>` and explained by `setup.<name>.hint`. */
+const fieldsInOrder: { name: TillSetupField; type: string }[] = [
+  { name: 'ledgerUrl', type: 'url' },
+  { name: 'tillId', type: 'text' },
+  { name: 'storeId', type: 'text' },
+  { name: 'token', type: 'password' },
 ];
+const labelKey = (name: TillSetupField): MessageKey => `setup.${name}`;
+const hintKey = (name: TillSetupField): MessageKey => `setup.${name}.hint`;
 
 export function SetupScreen({ setup, initial, hasTillToken, notice, onSaved }: SetupScreenProps) {
+  const m = useMessages();
   const [fields, setFields] = useState<TillSetupFields>(initial);
   const [errors, setErrors] = useState<TillSetupErrors>({});
   const [saving, setSaving] = useState(false);
@@ -51,11 +57,9 @@ export function SetupScreen({ setup, initial, hasTillToken, notice, onSaved }: S
   };
 
   return (
-    <main className="boot setup">
-      <h1>Set up this till</h1>
-      <p className="hint">
-        Enter what head office gave for this till. The token is kept by the till shell, not the page.
-      </p>
+    <main className="boot setup" lang={m.locale}>
+      <h1>{m.t('setup.title')}</h1>
+      <p className="hint">{m.t('setup.hint')}</p>
       {notice && (
         <p className="banner banner-info" role="status">
           {notice}
@@ -66,13 +70,16 @@ export function SetupScreen({ setup, initial, hasTillToken, notice, onSaved }: S
           {errors.form}
         </p>
       )}
-      <form ref={formRef} onSubmit={submit} noValidate aria-label="Till setup">
+      <form ref={formRef} onSubmit={submit} noValidate aria-label={m.t('setup.form')}>
         {fieldsInOrder.map((f, i) => {
           const error = errors[f.name];
-          const hint = f.name === 'token' && hasTillToken ? 'A token is stored; leave empty to keep it.' : f.hint;
+          const hint =
+            f.name === 'token' && hasTillToken
+              ? m.t('setup.token.kept')
+              : m.t(hintKey(f.name), { url: 'https://ledger.example.com' });
           return (
             <div className="field" key={f.name}>
-              <label htmlFor={`setup-${f.name}`}>{f.label}</label>
+              <label htmlFor={`setup-${f.name}`}>{m.t(labelKey(f.name))}</label>
               <input
                 id={`setup-${f.name}`}
                 name={f.name}
@@ -101,7 +108,7 @@ export function SetupScreen({ setup, initial, hasTillToken, notice, onSaved }: S
           );
         })}
         <button type="submit" disabled={saving}>
-          {saving ? 'Saving…' : 'Save and start'}
+          {m.t(saving ? 'setup.saving' : 'setup.save')}
         </button>
       </form>
     </main>

@@ -5,17 +5,19 @@
 import { useEffect, useState } from 'react';
 import { fmtPersisted, fmtQuota, readStorage } from './storage.ts';
 import type { StorageReport } from './storage.ts';
+import { useMessages } from './i18n.tsx';
 
 export const STORAGE_REFRESH_MS = 30_000;
 
 /** The rows for `report`; null while the first reading is under way. */
 export function StorageRows({ report }: { report: StorageReport | null }) {
+  const m = useMessages();
   return (
     <>
-      <dt>Storage persisted</dt>
-      <dd data-testid="storage-persisted">{report ? fmtPersisted(report.persisted) : 'reading…'}</dd>
-      <dt>Storage used</dt>
-      <dd data-testid="storage-used">{report ? fmtQuota(report.usage, report.quota) : 'reading…'}</dd>
+      <dt>{m.t('storage.persisted')}</dt>
+      <dd data-testid="storage-persisted">{report ? fmtPersisted(report.persisted, m) : m.t('storage.reading')}</dd>
+      <dt>{m.t('storage.used')}</dt>
+      <dd data-testid="storage-used">{report ? fmtQuota(report.usage, report.quota, m) : m.t('storage.reading')}</dd>
     </>
   );
 }

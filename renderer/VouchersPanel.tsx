@@ -5,26 +5,27 @@
  * issued, so the member can be given the voucher then. Below it, the vouchers taken as payment at this till.
  */
 import { useMemo, useState } from 'react';
+import { DEFAULT_LOCALE } from '../sync/loyalty/i18n/locale.ts';
+import { messages, type Messages } from '../sync/loyalty/i18n/messages.ts';
 import type { Program } from '../sync/loyalty/program.ts';
 import { voucherLines } from '../sync/loyalty/receipt.ts';
-import { errorMessages } from '../sync/protocol/errors.ts';
 import { getMeta } from '../sync/till/db.ts';
 import type { OpRow, VoucherRedemptionRow } from '../sync/till/db.ts';
 import type { RunningTill } from '../sync/till/till.ts';
-import { fmtMoney, fmtPoints, fmtTime } from './format.ts';
+import { rejectSentence } from './engine-messages.ts';
 import { live, useObservable } from './hooks.ts';
+import { useMessages } from './i18n.tsx';
 
 /** A conversion's state as the manager reads it: `issued` is the only one whose voucher may be handed over. */
-export function voucherStatus(row: OpRow): { label: string; tone: 'issued' | 'pending' | 'rejected' } {
+export function voucherStatus(
+  row: OpRow,
+  m: Messages = messages(DEFAULT_LOCALE),
+): { label: string; tone: 'issued' | 'pending' | 'rejected' } {
   const o = row.outcome;
-  if (o?.status === 'rejected') return { label: `refused: ${errorMessages[o.code]}`, tone: 'rejected' };
-  if (o) return { label: 'issued by the ledger', tone: 'issued' };
-  return {
-    label: row.authTimedOut
-      ? 'no answer yet: not given to the member; shown here once the ledger applies it'
-      : 'waiting for the ledger',
-    tone: 'pending',
-  };
+  if (o?.status === 'rejected')
+    return { label: m.t('vouchers.refused', { reason: rejectSentence(o.code, m) }), tone: 'rejected' };
+  if (o) return { label: m.t('vouchers.issued'), tone: 'issued' };
+  return { label: m.t(row.authTimedOut ? 'vouchers.noAnswer' : 'vouchers.waiting'), tone: 'pending' };
 }
 
 export function VouchersPanel({ till }: { till: RunningTill }) {
@@ -58,37 +59,38 @@ export function VouchersPanel({ till }: { till: RunningTill }) {
  * with it) or without an answer (the cashier was told not to accept it; trying again at F1 settles it).
  */
 export function RedemptionList({ rows }: { rows: readonly VoucherRedemptionRow[] }) {
+  const m = useMessages();
   return (
     <section className="vouchers" aria-labelledby="redemptions-h" data-testid="redemptions">
-      <h2 id="redemptions-h">Gift vouchers taken as payment</h2>
+      <h2 id="redemptions-h">{m.t('vouchers.taken')}</h2>
       <table className="queue-table">
         <thead>
           <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Code</th>
+            <th scope="col">{m.t('col.time')}</th>
+            <th scope="col">{m.t('col.code')}</th>
             <th scope="col" className="num">
-              Value
+              {m.t('col.value')}
             </th>
-            <th scope="col">Receipt</th>
-            <th scope="col">Status</th>
+            <th scope="col">{m.t('col.receipt')}</th>
+            <th scope="col">{m.t('col.status')}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.redemptionId} data-status={r.state}>
-              <td>{fmtTime(r.answeredAt ?? r.startedAt)}</td>
+              <td>{m.time(r.answeredAt ?? r.startedAt)}</td>
               <td>
                 <code>{r.code}</code>
               </td>
               <td className="num">
-                {r.valueCents !== undefined && r.currency !== undefined ? fmtMoney(r.valueCents, r.currency) : '—'}
+                {r.valueCents !== undefined && r.currency !== undefined ? m.money(r.valueCents, r.currency) : '—'}
               </td>
               <td>{r.receiptRef ?? '—'}</td>
               <td>
                 {r.state === 'redeemed' ? (
-                  <span className="pill pill-issued">redeemed, confirmed by the ledger</span>
+                  <span className="pill pill-issued">{m.t('vouchers.redeemed')}</span>
                 ) : (
-                  <span className="pill pill-pending">no answer yet: not accepted; try again at F1</span>
+                  <span className="pill pill-pending">{m.t('vouchers.takenNoAnswer')}</span>
                 )}
               </td>
             </tr>
@@ -108,46 +110,51 @@ export function VoucherList(props: {
   onReprint: (row: OpRow | null) => void;
 }) {
   const { rows, program, names, reprint, onReprint: setReprint } = props;
+  const m = useMessages();
   const text =
     reprint?.op.kind === 'convert' && program
-      ? [program.name, `Reprint  till ${reprint.op.tillId}  op #${reprint.seq}`, ...voucherLines(program, reprint.op)]
+      ? [
+          program.name,
+          m.t('vouchers.reprintLine', { till: reprint.op.tillId, seq: String(reprint.seq) }),
+          ...voucherLines(program, reprint.op),
+        ]
       : null;
   return (
     <section className="vouchers" aria-labelledby="vouchers-h" data-testid="vouchers">
-      <h2 id="vouchers-h">Gift vouchers</h2>
+      <h2 id="vouchers-h">{m.t('vouchers.title')}</h2>
       {rows.length === 0 ? (
-        <p className="placeholder">No balance has been converted at this till.</p>
+        <p className="placeholder">{m.t('vouchers.none')}</p>
       ) : (
         <table className="queue-table">
           <thead>
             <tr>
               <th scope="col">#</th>
-              <th scope="col">Time</th>
-              <th scope="col">Member</th>
+              <th scope="col">{m.t('col.time')}</th>
+              <th scope="col">{m.t('col.member')}</th>
               <th scope="col" className="num">
-                Points
+                {m.t('col.points')}
               </th>
               <th scope="col" className="num">
-                Value
+                {m.t('col.value')}
               </th>
-              <th scope="col">Code</th>
-              <th scope="col">Status</th>
+              <th scope="col">{m.t('col.code')}</th>
+              <th scope="col">{m.t('col.status')}</th>
               <th scope="col">
-                <span className="sr-only">Action</span>
+                <span className="sr-only">{m.t('col.action')}</span>
               </th>
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => {
               if (r.op.kind !== 'convert') return null;
-              const st = voucherStatus(r);
+              const st = voucherStatus(r, m);
               return (
                 <tr key={r.opId} data-status={st.tone} data-code={st.tone === 'issued' ? r.op.voucherCode : undefined}>
                   <td>{r.seq}</td>
-                  <td>{fmtTime(r.createdAt)}</td>
+                  <td>{m.time(r.createdAt)}</td>
                   <td>{names.get(r.memberId) ?? r.memberId.slice(-8)}</td>
-                  <td className="num">{fmtPoints(r.op.points)}</td>
-                  <td className="num">{program ? fmtMoney(r.op.valueCents, program.currency) : r.op.valueCents}</td>
+                  <td className="num">{m.number(r.op.points)}</td>
+                  <td className="num">{program ? m.money(r.op.valueCents, program.currency) : r.op.valueCents}</td>
                   <td>
                     {/* A code is shown only once the ledger issued it: anything else must not be handed over. */}
                     <code>{st.tone === 'issued' ? r.op.voucherCode : '—'}</code>
@@ -157,8 +164,12 @@ export function VoucherList(props: {
                   </td>
                   <td>
                     {st.tone === 'issued' && (
-                      <button type="button" onClick={() => setReprint(r)} aria-label={`Reprint voucher of op ${r.seq}`}>
-                        Reprint
+                      <button
+                        type="button"
+                        onClick={() => setReprint(r)}
+                        aria-label={m.t('vouchers.reprintLabel', { seq: String(r.seq) })}
+                      >
+                        {m.t('vouchers.reprint')}
                       </button>
                     )}
                   </td>
@@ -174,10 +185,10 @@ export function VoucherList(props: {
             {text.join('\n')}
           </pre>
           <button type="button" onClick={() => window.print()}>
-            Print voucher
+            {m.t('vouchers.print')}
           </button>{' '}
           <button type="button" className="secondary" onClick={() => setReprint(null)}>
-            Close
+            {m.t('vouchers.close')}
           </button>
         </div>
       )}

@@ -23,22 +23,24 @@ export function useMessages(): Messages {
 /** The tags a message may hold, and the element each becomes. */
 const TAGS = ['kbd', 'strong'] as const;
 
-/** A message with `<kbd>…</kbd>` and `<strong>…</strong>` tags, as elements. */
-export function rich(
-  m: Messages,
-  key: MessageKey,
-  values: Record<string, MessageValues[string] | ReactNode> = {},
-): ReactNode {
+/** What a rich message is filled with: figures, elements, and functions making the elements of its own tags. */
+export type RichValues = Record<string, MessageValues[string] | ReactNode | ((chunks: ReactNode[]) => ReactNode)>;
+
+/**
+ * A message with `<kbd>…</kbd>` and `<strong>…</strong>` tags, as elements; any other tag is made by the function of
+ * that name in `values` (e.g. `count: (chunks) => <span data-testid="conflict-count">{chunks}</span>`).
+ */
+export function rich(m: Messages, key: MessageKey, values: RichValues = {}): ReactNode {
   let n = 0;
   const tags = Object.fromEntries(
     TAGS.map((tag) => [tag, (chunks: ReactNode[]) => createElement(tag, { key: `${tag}-${n++}` }, ...chunks)]),
   );
-  const out = m.rich<ReactNode>(key, { ...values, ...tags });
+  const out = m.rich<ReactNode>(key, { ...tags, ...values });
   return Array.isArray(out) ? createElement(Fragment, null, ...out) : out;
 }
 
 /** `rich` as an element: `<Rich k="panels.scanFirst" values={{ toDo }} />`. */
-export function Rich({ k, values }: { k: MessageKey; values?: MessageValues }) {
+export function Rich({ k, values }: { k: MessageKey; values?: RichValues }) {
   const m = useMessages();
   return <>{rich(m, k, values)}</>;
 }

@@ -6,35 +6,43 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
+import { localeOfLanguages } from '../sync/loyalty/i18n/locale.ts';
+import { messages } from '../sync/loyalty/i18n/messages.ts';
 import { startTill } from '../sync/till/till.ts';
 import { App } from './App.tsx';
 import { errorSentence } from './format.ts';
 import { browserHost, electronHost } from './host.ts';
 import type { TillHost } from './host.ts';
 import { hostedTill } from './hosted-till.ts';
+import { I18nProvider } from './i18n.tsx';
 import { SetupScreen } from './Setup.tsx';
 import { requestPersistentStorage } from './storage.ts';
 
+/**
+ * Before the till holds a program, its pages (setup, a failed start) speak the browser's language where it is one of
+ * the program locales; from then on the program's locale rules (App.tsx).
+ */
+const bootLocale = localeOfLanguages(navigator.languages);
+
 async function boot(host: TillHost, root: Root, afterSetup = false): Promise<void> {
+  const m = messages(bootLocale);
   try {
     const config = await host.loadConfig();
     if (config === null) {
-      if (!host.setup) throw new Error('This till has no configuration, and this page cannot set it up.');
+      if (!host.setup) throw new Error(m.t('boot.noSetup'));
       const setup = host.setup;
       const { fields, hasTillToken } = await setup.current();
       root.render(
         <StrictMode>
-          <SetupScreen
-            setup={setup}
-            initial={fields}
-            hasTillToken={hasTillToken}
-            notice={
-              afterSetup
-                ? 'The settings were stored, but the till shell still has no complete configuration. Check them.'
-                : undefined
-            }
-            onSaved={() => void boot(host, root, true)}
-          />
+          <I18nProvider locale={bootLocale}>
+            <SetupScreen
+              setup={setup}
+              initial={fields}
+              hasTillToken={hasTillToken}
+              notice={afterSetup ? m.t('boot.setupAgain') : undefined}
+              onSaved={() => void boot(host, root, true)}
+            />
+          </I18nProvider>
         </StrictMode>,
       );
       return;
@@ -67,9 +75,9 @@ async function boot(host: TillHost, root: Root, afterSetup = false): Promise<voi
     );
   } catch (e) {
     root.render(
-      <main className="boot-error" role="alert">
-        <h1>The till could not start</h1>
-        <p>{errorSentence(e)}</p>
+      <main className="boot-error" role="alert" lang={bootLocale}>
+        <h1>{m.t('boot.failed')}</h1>
+        <p>{errorSentence(e, m)}</p>
       </main>,
     );
   }

@@ -1,8 +1,11 @@
 /**
  * The till's browser storage: asks once at start that the origin's storage be persistent (so the browser does not
  * evict the journal when the disk runs low), and reads how much of the quota is used, for the manager's screen.
- * Runs in the renderer; the formatting functions are pure (tested under Node, where there is no StorageManager).
+ * Runs in the renderer; the formatting functions are pure (tested under Node, where there is no StorageManager) and
+ * word in the locale of the `Messages` they are given (British English by default).
  */
+import { DEFAULT_LOCALE } from '../sync/loyalty/i18n/locale.ts';
+import { messages, type Messages } from '../sync/loyalty/i18n/messages.ts';
 
 /** The parts of `navigator.storage` used here (absent in older browsers, insecure contexts and Node). */
 export interface StorageManagerLike {
@@ -58,31 +61,41 @@ export async function readStorage(storage = storageOf()): Promise<StorageReport>
   return { persisted, usage, quota };
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
+/** The decimal units above bytes, as Intl names them (kB, MB… in en-GB; ko, Mo… in fr-FR). */
+const UNITS = ['kilobyte', 'megabyte', 'gigabyte', 'terabyte', 'petabyte'] as const;
+const EN = messages(DEFAULT_LOCALE);
 
-/** Bytes in decimal units, as browsers and disks count them: "512 B", "12.3 MB", "2.1 GB". */
-export function fmtBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return 'unknown';
-  let i = 0;
+/** Bytes in decimal units, as browsers and disks count them: "512 B", "12.3 MB", "2.1 GB" (12,3 Mo in French). */
+export function fmtBytes(n: number, m: Messages = EN): string {
+  if (!Number.isFinite(n) || n < 0) return m.t('storage.unknown');
+  let i = -1;
   let v = n;
   while (v >= 999.95 && i < UNITS.length - 1) {
     v /= 1000;
     i++;
   }
-  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${UNITS[i]}`;
+  const unit = UNITS[i];
+  if (unit === undefined) return m.t('storage.bytes', { n: Math.round(v) });
+  return new Intl.NumberFormat(m.locale, {
+    style: 'unit',
+    unit,
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(v);
 }
 
 /** "12.3 MB of 2.1 GB (0.6 %)"; what is known when the browser tells less. */
-export function fmtQuota(usage: number | null, quota: number | null): string {
-  if (usage === null) return 'not known (this browser does not tell)';
-  if (quota === null || quota <= 0) return `${fmtBytes(usage)} (quota not known)`;
+export function fmtQuota(usage: number | null, quota: number | null, m: Messages = EN): string {
+  if (usage === null) return m.t('storage.usageUnknown');
+  if (quota === null || quota <= 0) return m.t('storage.usageOnly', { usage: fmtBytes(usage, m) });
   const pct = (usage / quota) * 100;
-  const shown = pct > 0 && pct < 0.05 ? '< 0.1' : pct.toFixed(1);
-  return `${fmtBytes(usage)} of ${fmtBytes(quota)} (${shown} %)`;
+  const oneDecimal = new Intl.NumberFormat(m.locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const shown = pct > 0 && pct < 0.05 ? `< ${oneDecimal.format(0.1)}` : oneDecimal.format(pct);
+  return m.t('storage.usage', { usage: fmtBytes(usage, m), quota: fmtBytes(quota, m), pct: shown });
 }
 
 /** Whether the journal is safe from eviction, as the manager reads it. */
-export function fmtPersisted(persisted: boolean | null): string {
-  if (persisted === null) return 'not known';
-  return persisted ? 'yes' : 'no: the browser may clear the till’s data when the disk runs low';
+export function fmtPersisted(persisted: boolean | null, m: Messages = EN): string {
+  if (persisted === null) return m.t('storage.notKnown');
+  return m.t(persisted ? 'storage.yes' : 'storage.no');
 }

@@ -1,12 +1,16 @@
 /**
  * The console's frame: the login form until there is a session, then the navigation for the user's role and the page
  * the path names. A store manager's home is their store's view; head office's the tills. Which data a user may see is
- * decided by the ledger on every request; the navigation only leaves out what would be refused.
+ * decided by the ledger on every request; the navigation only leaves out what would be refused. Everything under it
+ * speaks the console's locale (i18n.ts): the program's, from the session or, before one, from the page.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../../sync/protocol/console-api.ts';
 import { assertNever } from '../../sync/loyalty/assert-never.ts';
+import type { MessageKey } from '../../sync/loyalty/i18n/messages.ts';
+import { I18nProvider, Rich, useMessages } from '../i18n.tsx';
 import { api } from './api.ts';
+import { langOverride, servedLocale } from './i18n.ts';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ClosingPage } from './pages/ClosingPage.tsx';
 import { ConflictsPage } from './pages/ConflictsPage.tsx';
@@ -15,28 +19,50 @@ import { MembersPage } from './pages/MembersPage.tsx';
 import { RushPage } from './pages/RushPage.tsx';
 import { StorePage } from './pages/StorePage.tsx';
 import { TillsPage } from './pages/TillsPage.tsx';
-import { t } from './messages.ts';
 import { navigate, usePage, type Page } from './router.ts';
 
 type Section = Exclude<Page['page'], 'home'>;
 
-const SECTIONS: { id: Section; label: string; headOfficeOnly?: boolean }[] = [
-  { id: 'store', label: t.nav.store },
-  { id: 'tills', label: t.nav.tills },
-  { id: 'conflicts', label: t.nav.conflicts },
-  { id: 'members', label: t.nav.members },
-  { id: 'closing', label: t.nav.closing },
-  { id: 'rush', label: t.nav.rush },
-  { id: 'events', label: t.nav.events, headOfficeOnly: true },
+const SECTIONS: { id: Section; label: MessageKey; headOfficeOnly?: boolean }[] = [
+  { id: 'store', label: 'console.nav.store' },
+  { id: 'tills', label: 'console.nav.tills' },
+  { id: 'conflicts', label: 'console.nav.conflicts' },
+  { id: 'members', label: 'console.nav.members' },
+  { id: 'closing', label: 'console.nav.closing' },
+  { id: 'rush', label: 'console.nav.rush' },
+  { id: 'events', label: 'console.nav.events', headOfficeOnly: true },
 ];
+
+/** The tab's `?lang=` override, read once when the page loads. */
+const override = langOverride(location.search, typeof sessionStorage === 'undefined' ? undefined : sessionStorage);
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
-  const page = usePage();
   useEffect(() => {
     api.session().then(setSession, () => setSession(null));
   }, []);
-  if (session === undefined) return <p className="boot">{t.app.loading}</p>;
+  const locale = override ?? session?.locale ?? servedLocale(document.documentElement.lang);
+  return (
+    <I18nProvider locale={locale}>
+      <Frame session={session} onSession={setSession} />
+    </I18nProvider>
+  );
+}
+
+function Frame({
+  session,
+  onSession: setSession,
+}: {
+  session: SessionInfo | null | undefined;
+  onSession: (s: SessionInfo | null) => void;
+}) {
+  const m = useMessages();
+  const page = usePage();
+  useEffect(() => {
+    document.documentElement.lang = m.locale;
+    document.title = m.t('console.app.title');
+  }, [m]);
+  if (session === undefined) return <p className="boot">{m.t('console.app.loading')}</p>;
   if (session === null) return <LoginPage onLogin={setSession} />;
   const current: Page =
     page.page === 'home' ? (session.role === 'head-office' ? { page: 'tills' } : { page: 'store' }) : page;
@@ -44,8 +70,8 @@ export function App() {
   return (
     <div className="frame">
       <header>
-        <h1>{t.app.title}</h1>
-        <nav aria-label="sections">
+        <h1>{m.t('console.app.title')}</h1>
+        <nav aria-label={m.t('console.app.sections')}>
           {sections.map((s) => (
             <a
               key={s.id}
@@ -56,20 +82,27 @@ export function App() {
                 navigate({ page: s.id });
               }}
             >
-              {s.id === 'store' && session.role === 'head-office' ? t.nav.stores : s.label}
+              {m.t(s.id === 'store' && session.role === 'head-office' ? 'console.nav.stores' : s.label)}
             </a>
           ))}
         </nav>
         <span className="who">
-          {t.app.signedInAs} <strong>{session.name}</strong> ({t.roles[session.role]}
-          {session.storeId ? `, ${session.storeId}` : ''})
+          <Rich
+            k="console.app.signedIn"
+            values={{
+              name: session.name,
+              role: m.t(`console.role.${session.role}`),
+              hasStore: session.storeId ? 'yes' : 'no',
+              store: session.storeId ?? '',
+            }}
+          />{' '}
           <button
             type="button"
             onClick={() => {
               void api.logout().finally(() => setSession(null));
             }}
           >
-            {t.app.logout}
+            {m.t('console.app.logout')}
           </button>
         </span>
       </header>

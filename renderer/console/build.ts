@@ -13,6 +13,8 @@ export const consoleDir = fileURLToPath(new URL('.', import.meta.url));
 export const consoleDistDir = join(consoleDir, 'dist');
 const repoDir = join(consoleDir, '..', '..');
 const sourceDirs = [consoleDir, join(repoDir, 'sync', 'protocol'), join(repoDir, 'sync', 'loyalty')];
+/** Files of the till's renderer the console shares (its i18n context). */
+const sharedFiles = [join(consoleDir, '..', 'i18n.tsx')];
 const SOURCE = /\.(ts|tsx|css|html)$/;
 const NOT_BUNDLED = new Set([join(consoleDir, 'build.ts'), join(consoleDir, 'vite.config.ts')]);
 
@@ -53,6 +55,7 @@ export async function isConsoleFresh(): Promise<boolean> {
   if (!built) return false;
   let newest = 0;
   for (const d of sourceDirs) newest = Math.max(newest, await newestSource(d));
+  for (const f of sharedFiles) newest = Math.max(newest, (await stat(f)).mtimeMs);
   return built.mtimeMs > newest;
 }
 

@@ -1,7 +1,9 @@
-/** Reading the console API from a page: the answer, the refusal, and a reload; optionally polled. */
+/** Reading the console API from a page: the answer, the refusal (worded in the console's locale), and a reload; optionally polled. */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConsoleErrorCode } from '../../sync/protocol/console-api.ts';
+import { useMessages } from '../i18n.tsx';
 import { ApiError, api } from './api.ts';
-import { codeSentences } from './messages.ts';
+import { refusalSentence } from './i18n.ts';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,15 +12,21 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-export function sentenceOf(err: unknown): { code: string; text: string } {
-  if (err instanceof ApiError)
-    return { code: err.code, text: codeSentences[err.code] + (err.detail ? ` (${err.detail})` : '') };
-  return { code: 'INTERNAL', text: codeSentences.INTERNAL };
+/** A refusal as the page keeps it: its code and the ledger's detail; worded when shown, in the locale of the moment. */
+interface Refused {
+  code: ConsoleErrorCode;
+  detail: string | undefined;
+}
+
+function refusedOf(err: unknown): Refused {
+  if (err instanceof ApiError) return { code: err.code, detail: err.detail };
+  return { code: 'INTERNAL', detail: undefined };
 }
 
 export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
   const [data, setData] = useState<T>();
-  const [error, setError] = useState<{ code: string; text: string }>();
+  const m = useMessages();
+  const [error, setError] = useState<Refused>();
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const live = useRef(true);
@@ -33,7 +41,7 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
           setError(undefined);
         },
         (e: unknown) => {
-          if (live.current) setError(sentenceOf(e));
+          if (live.current) setError(refusedOf(e));
         },
       );
     void load();
@@ -43,13 +51,14 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
       clearInterval(timer);
     };
   }, [path, pollMs, tick]);
-  return { data, error: error?.text, code: error?.code, reload };
+  return { data, error: error && refusalSentence(error.code, error.detail, m), code: error?.code, reload };
 }
 
 /** Runs a console action: busy while it runs, its refusal as a sentence, its answer to `done`. */
 export function useAction() {
+  const m = useMessages();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<Refused>();
   const run = useCallback(async <T>(fn: () => Promise<T>, done?: (r: T) => void) => {
     setBusy(true);
     setError(undefined);
@@ -58,11 +67,11 @@ export function useAction() {
       done?.(r);
       return true;
     } catch (e) {
-      setError(sentenceOf(e).text);
+      setError(refusedOf(e));
       return false;
     } finally {
       setBusy(false);
     }
   }, []);
-  return { busy, error, run };
+  return { busy, error: error && refusalSentence(error.code, error.detail, m), run };
 }

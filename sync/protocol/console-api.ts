@@ -1,10 +1,11 @@
 /**
  * The web console's HTTP contract (`/console/api/*`, served by the ledger, read by renderer/console/): request bodies
  * as zod schemas, answers as types, and the closed list of error codes with the sentence a person reads. The console
- * page shows its own sentence per code (renderer/console/messages.ts), so these stay English for the command line
- * and logs.
+ * page shows its own sentence per code, in the program's locale (`console.code.*` in sync/loyalty/i18n, worded by
+ * renderer/console/i18n.ts), so these stay English for the command line and logs.
  */
 import { z } from 'zod';
+import type { Locale } from '../loyalty/i18n/locale.ts';
 
 export const CONSOLE_PATH = '/console';
 export const CONSOLE_API = '/console/api';
@@ -81,6 +82,8 @@ export interface SessionInfo {
   storeId: string | null;
   csrfToken: string;
   expiresAt: number;
+  /** The program's locale (en-GB before any program): the console speaks it. */
+  locale: Locale;
 }
 
 export interface StoreRow {

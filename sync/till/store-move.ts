@@ -12,6 +12,8 @@
  * The replicator checks at every hello and, while connected, whenever the outbox becomes empty (it says hello again
  * first, so a move cancelled meanwhile is not made).
  */
+import { DEFAULT_LOCALE } from '../loyalty/i18n/locale.ts';
+import { messages, type Messages } from '../loyalty/i18n/messages.ts';
 import type { StoreId } from '../loyalty/units.ts';
 import { currentIncarnation, getMeta, pendingRange, setMeta } from './db.ts';
 import type { IncarnationMeta, TillDb } from './db.ts';
@@ -94,9 +96,7 @@ export async function moveWhenDrained(db: TillDb, transport: TillTransport): Pro
   return true;
 }
 
-/** The sync-health line for a move waiting on the outbox (`SyncStatus.moveTo`). */
-export function moveNotice(moveTo: string, pending: number): string {
-  return pending > 0
-    ? `moving to ${moveTo} once ${pending} ${pending === 1 ? 'op is' : 'ops are'} synced`
-    : `moving to ${moveTo} now`;
+/** The sync-health line for a move waiting on the outbox (`SyncStatus.moveTo`), in `m`'s locale. */
+export function moveNotice(moveTo: string, pending: number, m: Messages = messages(DEFAULT_LOCALE)): string {
+  return m.t('health.moving', { store: moveTo, pending });
 }

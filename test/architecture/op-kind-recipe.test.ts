@@ -26,6 +26,8 @@ const MUST_HANDLE = [
   'sync/till/view.ts',
   // The manager's queue: its place in the kind filter and its detail.
   'renderer/ManagerQueues.tsx',
+  // Its name on the screens (the manager's queues, the console's member history), in every catalogue.
+  'sync/loyalty/i18n/op-kinds.ts',
 ].sort();
 
 function withReferralKind(source: string): string {

@@ -5,12 +5,20 @@
 import { useState } from 'react';
 import type { ConflictRow, SessionInfo } from '../../../sync/protocol/console-api.ts';
 import { api } from '../api.ts';
-import { dateTime, num } from '../format.ts';
+import { useFormat } from '../format.ts';
+import type { MessageKey } from '../../../sync/loyalty/i18n/messages.ts';
+import { useMessages } from '../../i18n.tsx';
 import { useAction, useApi } from '../hooks.ts';
-import { t } from '../messages.ts';
 import { ReasonAction, Refusal, StorePicker, storeQuery } from './common.tsx';
 
+const STATUS_KEYS: Record<ConflictRow['status'], MessageKey> = {
+  open: 'console.conflicts.status.open',
+  escalated: 'console.conflicts.status.escalated',
+  resolved: 'console.conflicts.status.resolved',
+};
+
 function Decide({ conflict, onDone }: { conflict: ConflictRow; onDone: () => void }) {
+  const m = useMessages();
   const { busy, error, run } = useAction();
   const [points, setPoints] = useState('');
   const post = (body: unknown) =>
@@ -18,22 +26,25 @@ function Decide({ conflict, onDone }: { conflict: ConflictRow; onDone: () => voi
   return (
     <div className="actions">
       <ReasonAction
-        label={t.conflicts.recover}
+        label={m.t('console.conflicts.recover')}
+        action={m.t('console.conflicts.recoverAction')}
         busy={busy}
         onConfirm={(reason) => post({ action: 'recover', reason })}
       />
       <ReasonAction
-        label={t.conflicts.writeOff}
+        label={m.t('console.conflicts.writeOff')}
+        action={m.t('console.conflicts.writeOffAction')}
         busy={busy}
         onConfirm={(reason) => post({ action: 'write-off', reason })}
       />
       <ReasonAction
-        label={t.conflicts.adjust}
+        label={m.t('console.conflicts.adjust')}
+        action={m.t('console.conflicts.adjustAction')}
         busy={busy}
         onConfirm={(reason) => post({ action: 'adjust', reason, points: Number(points) })}
       >
         <label>
-          {t.conflicts.points}
+          {m.t('console.conflicts.points')}
           <input name="points" inputMode="numeric" value={points} onChange={(e) => setPoints(e.target.value)} />
         </label>
       </ReasonAction>
@@ -43,26 +54,28 @@ function Decide({ conflict, onDone }: { conflict: ConflictRow; onDone: () => voi
 }
 
 export function ConflictsPage({ session }: { session: SessionInfo }) {
+  const m = useMessages();
+  const f = useFormat();
   const [store, setStore] = useState('');
   const conflicts = useApi<ConflictRow[]>(`/conflicts${storeQuery(store)}`, 10_000);
   return (
     <section aria-labelledby="conflicts-title">
-      <h2 id="conflicts-title">{t.conflicts.title}</h2>
-      <p>{t.conflicts.intro}</p>
+      <h2 id="conflicts-title">{m.t('console.conflicts.title')}</h2>
+      <p>{m.t('console.conflicts.intro')}</p>
       <StorePicker session={session} value={store} onChange={setStore} />
       <Refusal text={conflicts.error} />
-      {conflicts.data?.length === 0 && <p>{t.conflicts.empty}</p>}
+      {conflicts.data?.length === 0 && <p>{m.t('console.conflicts.empty')}</p>}
       {conflicts.data && conflicts.data.length > 0 && (
         <table>
           <thead>
             <tr>
-              <th>{t.conflicts.member}</th>
-              <th>{t.common.store}</th>
-              <th>{t.tills.till}</th>
-              <th>{t.conflicts.shortfall}</th>
-              <th>{t.conflicts.status}</th>
-              <th>{t.conflicts.raised}</th>
-              {session.role === 'head-office' && <th>{t.conflicts.decide}</th>}
+              <th>{m.t('console.conflicts.member')}</th>
+              <th>{m.t('console.common.store')}</th>
+              <th>{m.t('console.tills.till')}</th>
+              <th>{m.t('console.conflicts.shortfall')}</th>
+              <th>{m.t('console.conflicts.status')}</th>
+              <th>{m.t('console.conflicts.raised')}</th>
+              {session.role === 'head-office' && <th>{m.t('console.conflicts.decide')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -71,12 +84,17 @@ export function ConflictsPage({ session }: { session: SessionInfo }) {
                 <td>{c.memberName ?? c.memberId}</td>
                 <td>{c.storeId}</td>
                 <td>{c.tillId}</td>
-                <td>{num(c.shortfall)}</td>
+                <td>{f.num(c.shortfall)}</td>
                 <td>
-                  {t.conflicts[`status_${c.status}`]}
-                  {c.resolution && ` (${c.resolution.manager}: ${c.resolution.reason})`}
+                  {c.resolution
+                    ? m.t('console.conflicts.resolution', {
+                        status: m.t(STATUS_KEYS[c.status]),
+                        manager: c.resolution.manager,
+                        reason: c.resolution.reason,
+                      })
+                    : m.t(STATUS_KEYS[c.status])}
                 </td>
-                <td>{dateTime(c.createdAt)}</td>
+                <td>{f.dateTime(c.createdAt)}</td>
                 {session.role === 'head-office' && (
                   <td>
                     <Decide conflict={c} onDone={conflicts.reload} />

@@ -1,12 +1,14 @@
 /** The event feed and its webhooks: each receiver's lag behind the feed, its failures, and disable or enable. */
 import type { EventsView } from '../../../sync/protocol/console-api.ts';
 import { api } from '../api.ts';
-import { dateTime, num } from '../format.ts';
+import { useFormat } from '../format.ts';
+import { Rich, useMessages } from '../../i18n.tsx';
 import { useAction, useApi } from '../hooks.ts';
-import { t } from '../messages.ts';
 import { Refusal } from './common.tsx';
 
 export function EventsPage() {
+  const m = useMessages();
+  const f = useFormat();
   const view = useApi<EventsView>('/events', 5_000);
   const { busy, error, run } = useAction();
   const toggle = (id: string, what: 'disable' | 'enable') =>
@@ -16,37 +18,39 @@ export function EventsPage() {
     );
   return (
     <section aria-labelledby="events-title">
-      <h2 id="events-title">{t.events.title}</h2>
+      <h2 id="events-title">{m.t('console.events.title')}</h2>
       <Refusal text={view.error ?? error} />
       {view.data && (
         <>
           <p>
-            {t.events.head}: <strong data-head>{num(view.data.head)}</strong>
+            <Rich k="console.events.head" values={{ head: f.num(view.data.head) }} />
           </p>
-          {view.data.webhooks.length === 0 && <p>{t.events.none}</p>}
+          {view.data.webhooks.length === 0 && <p>{m.t('console.events.none')}</p>}
           {view.data.webhooks.length > 0 && (
             <table>
               <thead>
                 <tr>
-                  <th>{t.events.url}</th>
-                  <th>{t.events.cursor}</th>
-                  <th>{t.events.lag}</th>
-                  <th>{t.events.failures}</th>
-                  <th>{t.events.lastError}</th>
-                  <th>{t.events.state}</th>
-                  <th>{t.tills.actions}</th>
+                  <th>{m.t('console.events.url')}</th>
+                  <th>{m.t('console.events.cursor')}</th>
+                  <th>{m.t('console.events.lag')}</th>
+                  <th>{m.t('console.events.failures')}</th>
+                  <th>{m.t('console.events.lastError')}</th>
+                  <th>{m.t('console.events.state')}</th>
+                  <th>{m.t('console.tills.actions')}</th>
                 </tr>
               </thead>
               <tbody>
                 {view.data.webhooks.map((w) => (
                   <tr key={w.webhookId} data-webhook={w.webhookId}>
                     <td>{w.url}</td>
-                    <td>{num(w.cursor)}</td>
-                    <td>{num(w.lag)}</td>
-                    <td>{num(w.attempts)}</td>
+                    <td>{f.num(w.cursor)}</td>
+                    <td>{f.num(w.lag)}</td>
+                    <td>{f.num(w.attempts)}</td>
                     <td>{w.lastError ?? '–'}</td>
                     <td>
-                      {w.disabledAt === null ? t.events.enabled : `${t.events.disabled} ${dateTime(w.disabledAt)}`}
+                      {w.disabledAt === null
+                        ? m.t('console.events.enabled')
+                        : m.t('console.events.disabled', { at: f.dateTime(w.disabledAt) })}
                     </td>
                     <td>
                       <button
@@ -54,7 +58,7 @@ export function EventsPage() {
                         disabled={busy}
                         onClick={() => toggle(w.webhookId, w.disabledAt === null ? 'disable' : 'enable')}
                       >
-                        {w.disabledAt === null ? t.events.disable : t.events.enable}
+                        {w.disabledAt === null ? m.t('console.events.disable') : m.t('console.events.enable')}
                       </button>
                     </td>
                   </tr>

@@ -2,10 +2,11 @@
 import { useState } from 'react';
 import type { SessionInfo } from '../../../sync/protocol/console-api.ts';
 import { api } from '../api.ts';
+import { useMessages } from '../../i18n.tsx';
 import { useAction } from '../hooks.ts';
-import { t } from '../messages.ts';
 
 export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
+  const m = useMessages();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, run } = useAction();
@@ -17,13 +18,13 @@ export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
         void run(() => api.login(name, password), onLogin);
       }}
     >
-      <h1>{t.login.title}</h1>
+      <h1>{m.t('console.login.title')}</h1>
       <label>
-        {t.login.name}
+        {m.t('console.login.name')}
         <input name="name" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <label>
-        {t.login.password}
+        {m.t('console.login.password')}
         <input
           name="password"
           type="password"
@@ -33,7 +34,7 @@ export function LoginPage({ onLogin }: { onLogin: (s: SessionInfo) => void }) {
         />
       </label>
       <button type="submit" disabled={busy}>
-        {busy ? t.login.busy : t.login.submit}
+        {busy ? m.t('console.login.busy') : m.t('console.login.submit')}
       </button>
       {error && (
         <p role="alert" className="error">

@@ -4,12 +4,10 @@
  */
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RushSample } from '../../../sync/protocol/console-api.ts';
-import { num } from '../format.ts';
+import { useMessages } from '../../i18n.tsx';
+import { useFormat } from '../format.ts';
 import { useApi } from '../hooks.ts';
-import { fill, LOCALE, t } from '../messages.ts';
 import { Refusal } from './common.tsx';
-
-const time = (ms: number) => new Intl.DateTimeFormat(LOCALE, { timeStyle: 'medium', timeZone: 'UTC' }).format(ms);
 
 function Chart({
   data,
@@ -18,8 +16,9 @@ function Chart({
   data: RushSample[];
   lines: { key: keyof RushSample; name: string; colour: string }[];
 }) {
+  const f = useFormat();
   return (
-    <LineChart width={560} height={200} data={data.map((s) => ({ ...s, time: time(s.at) }))}>
+    <LineChart width={560} height={200} data={data.map((s) => ({ ...s, time: f.time(s.at) }))}>
       <CartesianGrid strokeDasharray="3 3" />
       <XAxis dataKey="time" minTickGap={40} />
       <YAxis />
@@ -41,51 +40,53 @@ function Chart({
 }
 
 export function RushPage() {
+  const m = useMessages();
+  const f = useFormat();
   const rush = useApi<{ intervalMs: number; samples: RushSample[] }>('/rush', 3_000);
   const samples = rush.data?.samples ?? [];
   const last = samples.at(-1);
   return (
     <section aria-labelledby="rush-title">
-      <h2 id="rush-title">{t.rush.title}</h2>
+      <h2 id="rush-title">{m.t('console.rush.title')}</h2>
       <Refusal text={rush.error} />
-      {rush.data && <p>{fill(t.rush.window, { seconds: rush.data.intervalMs / 1000 })}</p>}
-      {!last && <p>{t.rush.waiting}</p>}
+      {rush.data && <p>{m.t('console.rush.window', { seconds: rush.data.intervalMs / 1000 })}</p>}
+      {!last && <p>{m.t('console.rush.waiting')}</p>}
       {last && (
         <>
           <dl className="figures" data-rush="now">
-            <dt>{t.rush.opsPerSecond}</dt>
-            <dd data-figure="ops">{num(last.opsPerSecond)}</dd>
-            <dt>{t.rush.queue}</dt>
-            <dd data-figure="queue">{num(last.queueDepth)}</dd>
-            <dt>{t.rush.shed}</dt>
-            <dd data-figure="shed">{num(last.shedPerSecond)}</dd>
-            <dt>{t.rush.p50}</dt>
-            <dd data-figure="p50">{last.authorizeP50Ms === null ? '–' : num(Math.round(last.authorizeP50Ms))}</dd>
-            <dt>{t.rush.p99}</dt>
-            <dd data-figure="p99">{last.authorizeP99Ms === null ? '–' : num(Math.round(last.authorizeP99Ms))}</dd>
-            <dt>{t.rush.tills}</dt>
-            <dd data-figure="tills">{num(last.connectedTills)}</dd>
+            <dt>{m.t('console.rush.opsPerSecond')}</dt>
+            <dd data-figure="ops">{f.num(last.opsPerSecond)}</dd>
+            <dt>{m.t('console.rush.queue')}</dt>
+            <dd data-figure="queue">{f.num(last.queueDepth)}</dd>
+            <dt>{m.t('console.rush.shed')}</dt>
+            <dd data-figure="shed">{f.num(last.shedPerSecond)}</dd>
+            <dt>{m.t('console.rush.p50')}</dt>
+            <dd data-figure="p50">{last.authorizeP50Ms === null ? '–' : f.num(Math.round(last.authorizeP50Ms))}</dd>
+            <dt>{m.t('console.rush.p99')}</dt>
+            <dd data-figure="p99">{last.authorizeP99Ms === null ? '–' : f.num(Math.round(last.authorizeP99Ms))}</dd>
+            <dt>{m.t('console.rush.tills')}</dt>
+            <dd data-figure="tills">{f.num(last.connectedTills)}</dd>
           </dl>
           <div className="charts">
             <Chart
               data={samples}
               lines={[
-                { key: 'opsPerSecond', name: t.rush.opsPerSecond, colour: '#1f5fae' },
-                { key: 'shedPerSecond', name: t.rush.shed, colour: '#a3221b' },
+                { key: 'opsPerSecond', name: m.t('console.rush.opsPerSecond'), colour: '#1f5fae' },
+                { key: 'shedPerSecond', name: m.t('console.rush.shed'), colour: '#a3221b' },
               ]}
             />
             <Chart
               data={samples}
               lines={[
-                { key: 'authorizeP50Ms', name: t.rush.p50, colour: '#1d6b3a' },
-                { key: 'authorizeP99Ms', name: t.rush.p99, colour: '#7a4b00' },
+                { key: 'authorizeP50Ms', name: m.t('console.rush.p50'), colour: '#1d6b3a' },
+                { key: 'authorizeP99Ms', name: m.t('console.rush.p99'), colour: '#7a4b00' },
               ]}
             />
             <Chart
               data={samples}
               lines={[
-                { key: 'queueDepth', name: t.rush.queue, colour: '#5b3f9e' },
-                { key: 'connectedTills', name: t.rush.tills, colour: '#0f7c80' },
+                { key: 'queueDepth', name: m.t('console.rush.queue'), colour: '#5b3f9e' },
+                { key: 'connectedTills', name: m.t('console.rush.tills'), colour: '#0f7c80' },
               ]}
             />
           </div>

@@ -1,8 +1,8 @@
 /** Small parts the console's pages share: a refusal notice, a reason form for an action, a store picker. */
 import { useState, type ReactNode } from 'react';
 import type { SessionInfo, StoreRow } from '../../../sync/protocol/console-api.ts';
+import { useMessages } from '../../i18n.tsx';
 import { useApi } from '../hooks.ts';
-import { t } from '../messages.ts';
 
 export function Refusal({ text }: { text: string | undefined }) {
   return text ? (
@@ -12,18 +12,21 @@ export function Refusal({ text }: { text: string | undefined }) {
   ) : null;
 }
 
-/** A button that opens a reason field; `onConfirm` gets the reason. */
+/** A button that opens a reason field; `action` names it in the confirm button; `onConfirm` gets the reason. */
 export function ReasonAction({
   label,
+  action,
   busy,
   onConfirm,
   children,
 }: {
   label: string;
+  action: string;
   busy: boolean;
   onConfirm: (reason: string) => void;
   children?: ReactNode;
 }) {
+  const m = useMessages();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   if (!open)
@@ -45,21 +48,21 @@ export function ReasonAction({
     >
       {children}
       <label>
-        {t.common.reason}
+        {m.t('console.common.reason')}
         <input
           name="reason"
           required
           maxLength={200}
-          placeholder={t.common.reasonHint}
+          placeholder={m.t('console.common.reasonHint')}
           value={reason}
           onChange={(e) => setReason(e.target.value)}
         />
       </label>
       <button type="submit" disabled={busy || reason.trim() === ''}>
-        {t.common.confirm} {label.toLowerCase()}
+        {m.t('console.common.confirm', { action })}
       </button>
       <button type="button" onClick={() => setOpen(false)}>
-        {t.common.cancel}
+        {m.t('console.common.cancel')}
       </button>
     </form>
   );
@@ -75,13 +78,14 @@ export function StorePicker({
   value: string;
   onChange: (storeId: string) => void;
 }) {
+  const m = useMessages();
   const stores = useApi<StoreRow[]>(session.role === 'head-office' ? '/stores' : null);
   if (session.role !== 'head-office') return null;
   return (
     <label className="picker">
-      {t.common.store}
+      {m.t('console.common.store')}
       <select name="store" value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">{t.common.allStores}</option>
+        <option value="">{m.t('console.common.allStores')}</option>
         {(stores.data ?? []).map((s) => (
           <option key={s.storeId} value={s.storeId}>
             {s.name}

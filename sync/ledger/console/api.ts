@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Histogram } from 'prom-client';
+import { localeOf } from '../../loyalty/i18n/locale.ts';
 import { CONSOLE_API, CONSOLE_PATH } from '../../protocol/console-api.ts';
 import type { Logger } from '../log.ts';
 import { ConsoleAuth, DEFAULT_CONSOLE_AUTH, info, type ConsoleAuthOptions } from './auth.ts';
@@ -52,13 +53,16 @@ export function createConsole(
     registers: [deps.metrics.registry],
   });
 
+  /** The console speaks the program's locale (British English before any program). */
+  const locale = async () => localeOf(await deps.store.latestProgram());
+
   async function api(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     if (method === 'POST' && path === '/login') return sendJson(res, 200, await auth.login(req, res, body));
     const who = await auth.authenticate(req);
     if (method !== 'GET' && method !== 'HEAD') auth.checkCsrf(req, who);
-    if (method === 'GET' && path === '/session') return sendJson(res, 200, info(who.user, who.session));
+    if (method === 'GET' && path === '/session') return sendJson(res, 200, info(who.user, who.session, await locale()));
     if (method === 'POST' && path === '/logout') {
       await auth.logout(res, who);
       return sendJson(res, 200, { ok: true });
@@ -102,7 +106,7 @@ export function createConsole(
           .finally(() => end());
         return true;
       }
-      serveConsolePage(req, res, pathname, distDir).catch((err: unknown) => {
+      serveConsolePage(req, res, pathname, distDir, locale).catch((err: unknown) => {
         opts.logger.error({ err }, 'console page failed');
         if (!res.headersSent) sendJson(res, 500, new ConsoleFailure(500, 'INTERNAL').body);
       });

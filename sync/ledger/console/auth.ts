@@ -11,6 +11,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { localeOf, type Locale } from '../../loyalty/i18n/locale.ts';
 import { CSRF_HEADER, LoginSchema, type SessionInfo } from '../../protocol/console-api.ts';
 import { TokenBucket, type BucketLimits } from '../rate-limit.ts';
 import type { ConsoleSession, ConsoleUser } from '../store/interfaces/console-users.ts';
@@ -117,7 +118,7 @@ export class ConsoleAuth {
     await this.store.consoleUsers.createSession(session);
     await this.store.consoleUsers.pruneSessions(now);
     res.setHeader('set-cookie', this.#cookie(secret, Math.floor(this.opts.sessionMs / 1000)));
-    return info(user, session);
+    return info(user, session, localeOf(await this.store.latestProgram()));
   }
 
   /** The request's user and session; AUTH_REQUIRED when there is none, it expired, or the user was disabled. */
@@ -159,8 +160,10 @@ export class ConsoleAuth {
   }
 }
 
-export function info(user: ConsoleUser, session: ConsoleSession): SessionInfo {
+/** What the page is told of its session; `locale` is the program's, which the console speaks. */
+export function info(user: ConsoleUser, session: ConsoleSession, locale: Locale): SessionInfo {
   return {
+    locale,
     name: user.name,
     role: user.role,
     storeId: user.storeId,

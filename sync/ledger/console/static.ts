@@ -2,7 +2,8 @@
  * Serves the built console page (renderer/console, built into renderer/console/dist by `npm run build:renderer`)
  * under `/console`: its assets by path, and `index.html` for every other page path (the page routes itself). Every
  * answer carries a strict Content-Security-Policy: scripts, styles and connections from this origin only, no inline
- * code, no framing.
+ * code, no framing. The page's `<html lang>` is the program's locale, so that the login form (before any session says
+ * it) speaks it too.
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -51,6 +52,8 @@ export async function serveConsolePage(
   res: ServerResponse,
   pathname: string,
   distDir: string,
+  /** The language the page is in (its `<html lang>`), asked only when the page itself is answered. */
+  lang: () => Promise<string> = () => Promise.resolve('en-GB'),
 ): Promise<void> {
   const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': type, ...HEADERS, ...extra });
@@ -80,7 +83,18 @@ export async function serveConsolePage(
       'The console is not built: run "npm run build:renderer" (npm start builds it too).',
     );
   const type = TYPES[extname(path)] ?? 'application/octet-stream';
-  return send(200, type, body, {
+  const page = extname(path) === '.html' ? withLang(body.toString('utf8'), await lang()) : body;
+  return send(200, type, page, {
     'cache-control': isAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
+}
+
+/** The page with its `<html lang>` set to `lang` (a locale tag: letters, digits and dashes only). */
+export function withLang(html: string, lang: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(lang)) throw new Error(`not a language tag: ${lang}`);
+  return html.replace(/<html(\s[^>]*)?>/i, (tag) =>
+    /\slang="[^"]*"/i.test(tag)
+      ? tag.replace(/\slang="[^"]*"/i, ` lang="${lang}"`)
+      : `${tag.slice(0, -1)} lang="${lang}">`,
+  );
 }

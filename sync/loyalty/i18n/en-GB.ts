@@ -2,8 +2,12 @@
  * British English: every message the till, its receipts, the letters and the e-mails show, as ICU messages
  * (`{n, plural, one {…} other {…}}`, `{x, select, …}`). This catalogue defines the keys; every other locale is typed
  * against it (`Catalogue`), so a key missing there does not compile. Keys are `area.name`; sentences for engine and
- * protocol codes are `code.<CODE>` and friends, in the areas below. Pure data.
+ * protocol codes are `code.<CODE>` and friends, in the areas below. The manager's screens and the web console have their
+ * own files (manager.en-GB.ts, console.en-GB.ts), merged in at the end. Pure data.
  */
+import { consoleEnGB } from './console.en-GB.ts';
+import { managerEnGB } from './manager.en-GB.ts';
+
 export const enGB = {
   // Closing, expiry and earn breakdown (sync/loyalty) -----------------------------------------------------------------
   'closing.closed': 'The programme has closed: points could be used until {lastDay}.',
@@ -455,6 +459,8 @@ export const enGB = {
     'No member has this letter: the reference has a typo, the letter has expired, or it was never sent.',
   'lookup.LETTER_NEEDS_NETWORK':
     'This till does not know this letter, and the ledger that looks letters up cannot be reached: ask for the card, or try again once the till is back online.',
+  ...managerEnGB,
+  ...consoleEnGB,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof enGB;

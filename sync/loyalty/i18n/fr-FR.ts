@@ -3,7 +3,9 @@
  * compile). French plural rules: 0 and 1 take `one`. Apostrophes are typographic (’): a straight one can start an
  * ICU quote. Pure data.
  */
+import { consoleFrFR } from './console.fr-FR.ts';
 import type { Catalogue } from './en-GB.ts';
+import { managerFrFR } from './manager.fr-FR.ts';
 
 export const frFR: Catalogue = {
   'closing.closed': 'Le programme est clos : les points pouvaient être utilisés jusqu’au {lastDay}.',
@@ -463,4 +465,6 @@ export const frFR: Catalogue = {
     'Aucun membre n’a ce courrier : la référence comporte une faute de frappe, le courrier a expiré ou il n’a jamais été envoyé.',
   'lookup.LETTER_NEEDS_NETWORK':
     'Cette caisse ne connaît pas ce courrier, et le registre central qui recherche les courriers est injoignable : demandez la carte, ou réessayez quand la caisse sera de nouveau en ligne.',
+  ...managerFrFR,
+  ...consoleFrFR,
 };

@@ -11,3 +11,19 @@ export const DEFAULT_LOCALE: Locale = 'en-GB';
 export function localeOf(program: { locale?: Locale | undefined } | undefined | null): Locale {
   return program?.locale ?? DEFAULT_LOCALE;
 }
+
+/**
+ * The locale for a screen shown before any program is known (the till's setup and start-up pages): the first of the
+ * browser's languages (`navigator.languages`, e.g. `fr`, `fr-CA`, `en-US`) whose language one of ours speaks, else
+ * British English.
+ */
+export function localeOfLanguages(languages: readonly string[]): Locale {
+  for (const tag of languages) {
+    const exact = LOCALES.find((l) => l.toLowerCase() === tag.toLowerCase());
+    if (exact) return exact;
+    const language = tag.split('-')[0]?.toLowerCase();
+    const near = LOCALES.find((l) => l.split('-')[0] === language);
+    if (near) return near;
+  }
+  return DEFAULT_LOCALE;
+}

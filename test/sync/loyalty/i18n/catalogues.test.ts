@@ -9,7 +9,11 @@ import { enGB } from '../../../../sync/loyalty/i18n/en-GB.ts';
 import { LOCALES, localeOf } from '../../../../sync/loyalty/i18n/locale.ts';
 import { CATALOGUES, messages, type MessageKey } from '../../../../sync/loyalty/i18n/messages.ts';
 import { ProgramSchema } from '../../../../sync/loyalty/program.ts';
+import { consoleErrorMessages } from '../../../../sync/protocol/console-api.ts';
 import { errorMessages } from '../../../../sync/protocol/errors.ts';
+import { OP_KINDS } from '../../../../sync/loyalty/ops.ts';
+import { opKindKey } from '../../../../sync/loyalty/i18n/op-kinds.ts';
+import { codeKey } from '../../../../renderer/console/i18n.ts';
 import { PROTOCOL_VERSION_NOTICE } from '../../../../renderer/sync-notice.ts';
 import { STORAGE_FULL_MESSAGE } from '../../../../renderer/engine-messages.ts';
 import { testProgram } from '../../till/support/program.ts';
@@ -71,6 +75,23 @@ describe('the catalogues', () => {
     expect(enGB['sync.protocolVersion']).toBe(PROTOCOL_VERSION_NOTICE);
     expect(STORAGE_FULL_MESSAGE).toBe(enGB['till.STORAGE_FULL']);
   });
+
+  it('word every console API code and name every op kind, in every locale, each differently from its key', () => {
+    for (const locale of LOCALES) {
+      const m = messages(locale);
+      for (const code of Object.keys(consoleErrorMessages) as (keyof typeof consoleErrorMessages)[])
+        expect(m.t(codeKey(code)), `${locale} ${code}`).toMatch(/^[A-ZÀ-Ý].+\.$/);
+      for (const kind of OP_KINDS) expect(m.t(opKindKey(kind)), `${locale} ${kind}`).not.toBe('');
+    }
+    // The manager's and the console's French is French, not the British words left in place (but for the words the
+    // two languages share, and messages that are only arguments).
+    const fr = messages('fr-FR');
+    const shared = new Set(['Actions', 'Points', 'E-mail', 'active']);
+    for (const key of KEYS.filter((k) => /^(manager|health|queues|resolve|vouchers|setup|boot|console)\./.test(k)))
+      if (/[a-z]{4,}/i.test(enGB[key].replace(/\{[a-z]+\}/gi, '')) && !shared.has(enGB[key]))
+        expect(CATALOGUES['fr-FR'][key], key).not.toBe(enGB[key]);
+    expect(fr.t('console.code.FORBIDDEN_STORE')).toMatch(/votre magasin/);
+  });
 });
 
 describe('French formats', () => {
@@ -85,6 +106,18 @@ describe('French formats', () => {
     expect(fr.day(day)).toBe('31/03/2027');
     expect(en.day(day)).toBe('31 March 2027');
     expect(fr.stamp(Date.UTC(2027, 2, 31, 14, 5, 9))).toBe('31/03/2027 14:05:09 UTC');
+  });
+
+  it('words the manager screen’s counts with French plural rules, and a store move with nothing left as now', () => {
+    expect(plain(fr.t('health.ops', { count: 38_600 }))).toBe('38 600 opérations');
+    expect(fr.t('health.ops', { count: 1 })).toBe('1 opération');
+    expect(fr.t('health.moving', { store: 'b', pending: 0 })).toBe('passage au magasin b maintenant');
+    expect(fr.t('health.moving', { store: 'b', pending: 1 })).toBe(
+      'passage au magasin b une fois 1 opération synchronisée',
+    );
+    expect(en.t('health.moving', { store: 'b', pending: 0 })).toBe('moving to b now');
+    expect(fr.t('console.store.behind', { n: 0 })).toBe('0 opération en attente');
+    expect(en.t('console.store.behind', { n: 2 })).toBe('2 ops waiting');
   });
 
   it('applies French plural rules: 0 and 1 are singular', () => {
