@@ -11,6 +11,7 @@ export default tseslint.config(
       'out/**',
       'coverage/**',
       'dist-electron/**',
+      'test/.cache/**',
       'renderer/dist/**',
       'renderer/console/dist/**',
       '**/*.js',

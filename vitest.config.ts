@@ -13,5 +13,6 @@ export default defineConfig({
     // 2-core machine halves the suite's time (vitest's default would be one worker there).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     setupFiles: ['test/setup/fast-check.ts'],
+    globalSetup: ['test/setup/ledger-bundle.ts'],
   },
 });

@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCursor } from '../../sync/ledger/cli/events.ts';
@@ -21,8 +20,9 @@ import { CodedError } from '../../sync/protocol/errors.ts';
 import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { seedLedger, type Seeded } from '../support/seed.ts';
 import { ledgerState, runs, timeoutFor, weirdString } from './support.ts';
+import { LEDGER_BIN } from '../support/ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 const NOW = Date.UTC(2026, 5, 15, 12);
 
 /** An argument a person might type, or one a script might build badly. */

@@ -4,7 +4,6 @@
  * credentials. A real till engine told TILL_REVOKED stops connecting and shows why.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../sync/protocol/messages.ts';
@@ -14,8 +13,9 @@ import { connectRaw, connectTill, request, type RawSocket } from '../support/raw
 import { openTill, synced, waitFor, type TestTill } from '../support/real-till.ts';
 import { seedLedger, type Seeded, type TillCredentials } from '../support/seed.ts';
 import { PROTOCOL_VERSION } from '../../sync/protocol/messages.ts';
+import { LEDGER_BIN } from '../support/ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 const run = promisify(execFile);
 
 describe.each(backends)('till tokens on %s', (backend) => {

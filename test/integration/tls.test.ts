@@ -6,7 +6,6 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { readFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { firstValueFrom, filter } from 'rxjs';
 import { io } from 'socket.io-client';
@@ -17,8 +16,9 @@ import { makeTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { freePort } from '../support/ledger-process.ts';
 import { request, type RawSocket } from '../support/raw-till.ts';
 import { seedLedger, type Seeded } from '../support/seed.ts';
+import { LEDGER_BIN } from '../support/ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 const run = promisify(execFile);
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 

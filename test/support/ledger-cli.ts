@@ -1,9 +1,9 @@
 /** The `ledger` command as head office runs it: a real process on a test database, its exit status and output. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { LEDGER_BIN } from './ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 const run = promisify(execFile);
 
 export interface LedgerRun {

@@ -1,10 +1,10 @@
 /** A real ledger process (`bin/ledger.js serve`) on a fixed free port, that a test can SIGKILL and restart. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from './databases.ts';
+import { LEDGER_BIN } from './ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

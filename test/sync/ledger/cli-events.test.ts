@@ -3,7 +3,6 @@
  * processes where the process matters (exit status 2, standard input, `--follow` until a signal).
  */
 import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,8 +15,9 @@ import type { MemberId, Points } from '../../../sync/loyalty/units.ts';
 import { CodedError } from '../../../sync/protocol/errors.ts';
 import { backends, makeTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { seedLedger, type Seeded } from '../../support/seed.ts';
+import { LEDGER_BIN } from '../../support/ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 const run = promisify(execFile);
 
 describe.each(backends)('ledger events and webhook commands on %s', (backend) => {

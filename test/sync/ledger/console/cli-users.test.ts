@@ -1,14 +1,14 @@
 /** `ledger user add|list|disable` as a real process: the password comes on standard input, never on the command line. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../../../sync/ledger/console/passwords.ts';
 import { openStore } from '../../../../sync/ledger/store/open.ts';
 import { makeTestDatabase, type TestDatabase } from '../../../support/databases.ts';
 import { runLedger } from '../../../support/ledger-cli.ts';
 import { seedLedger } from '../../../support/seed.ts';
+import { LEDGER_BIN } from '../../../support/ledger-bin.ts';
 
-const bin = fileURLToPath(new URL('../../../../bin/ledger.js', import.meta.url));
+const bin = LEDGER_BIN;
 
 function ledgerWithStdin(dataDir: string, args: string[], input: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
