@@ -202,6 +202,8 @@ describe('the cashier screen in French, in Chromium', () => {
     await page.keyboard.type('Amélie Poulain');
     await page.keyboard.press('Enter');
     await noticeStartingWith(page, `Amélie Poulain est inscrit(e) avec la carte ${card}.`);
+    // The panel serves the new member once the till's view of them arrives: F3 before that has no one to earn for.
+    await expect.poll(() => textOf(page, 'member-name')).toBe('Amélie Poulain');
     expect(await textOf(page, 'receipt')).toContain('Bienvenue dans le programme !');
     await page.keyboard.press('F3');
     await page.keyboard.type('3');

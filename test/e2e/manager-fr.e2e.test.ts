@@ -184,7 +184,11 @@ describe('the manager screen in French, in Chromium', () => {
       .poll(() => textOf(page, 'manager-notice'))
       .toMatch(/^Conflit de l’opération n° \d+ réglé \(passage en perte\) ; enregistré comme opération n° \d+\.$/);
     await expect.poll(() => textOf(page, 'conflict-count')).toBe('0');
-    await waitSynced(page, { since: Date.now() });
+    // The resolution reaches the ledger with the till's next push (which may have come before this line: waiting
+    // for a sync after now could wait for the periodic pull).
+    await expect
+      .poll(async () => (await withLedgerStore(env.db, (s) => s.listConflicts({})))[0]?.status, { timeout: 30_000 })
+      .toBe('resolved');
     const conflicts = await withLedgerStore(env.db, (s) => s.listConflicts({}));
     expect(conflicts).toEqual([
       expect.objectContaining({

@@ -95,7 +95,11 @@ describe('manager screen in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => textOf(page, 'manager-notice')).toContain('resolved (write-off)');
     await expect.poll(() => textOf(page, 'conflict-count')).toBe('0');
-    await waitSynced(page, { since: Date.now() });
+    // The resolution reaches the ledger with the till's next push (which may have come before this line: waiting
+    // for a sync after now could wait for the periodic pull).
+    await expect
+      .poll(async () => (await withLedgerStore(env.db, (s) => s.listConflicts({})))[0]?.status, { timeout: 30_000 })
+      .toBe('resolved');
     const conflicts = await withLedgerStore(env.db, (s) => s.listConflicts({}));
     expect(conflicts).toEqual([
       expect.objectContaining({
