@@ -67,7 +67,9 @@ describe('letters in the program’s locale', () => {
     );
     expect(first).toContain('un chèque cadeau de 1 481,40 € (120 % de sa valeur)');
     expect(first).toContain('(version terms-2) : vous les avez acceptées.');
-    expect(first).toMatch(new RegExp(`Référence de lettre L-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z] · membre ${memberId(1)}`));
+    expect(first).toMatch(
+      new RegExp(`Référence de lettre L-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=] · membre ${memberId(1)}`),
+    );
     // French plural rules: one point is singular, and so the sentence for member 2 reads.
     expect(second).toContain('Vous avez 1 point, d’une valeur de 0,00 €');
     expect(second).toContain('vous n’avez pas encore répondu');
